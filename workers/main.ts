@@ -1,0 +1,33 @@
+// The worker process (`npm run worker`): connects to Temporal and PostgreSQL, runs workflows and activities
+// until SIGINT/SIGTERM, then drains in-flight tasks and exits.
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfigOrExit } from '../core/config.js';
+import { createDb } from '../core/db/knex.js';
+import { createLogger } from '../core/log.js';
+import { createWorker } from './create-worker.js';
+import { loadWorkflowBundle } from './workflow-bundle.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.logLevel, name: 'collexa-worker' });
+
+Runtime.install({
+  shutdownSignals: ['SIGINT', 'SIGTERM'],
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+});
+
+const db = createDb(config.db.url, config.db.poolMax);
+try {
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const workflowBundle = await loadWorkflowBundle(config.temporal.workflowBundlePath);
+  const worker = await createWorker({ connection, config, deps: { db, logger }, workflowBundle });
+  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker ready');
+  // Resolves once a shutdown signal arrived and in-flight tasks drained (Runtime's shutdownSignals).
+  await worker.run();
+  await connection.close();
+  logger.info('worker stopped');
+} catch (err) {
+  logger.fatal({ err }, 'worker failed');
+  process.exitCode = 1;
+} finally {
+  await db.destroy();
+}

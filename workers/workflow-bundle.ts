@@ -1,0 +1,25 @@
+import { readFile } from 'node:fs/promises';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WORKFLOWS_ENTRY } from '../core/paths.js';
+
+/** Bundles workflows/ once (webpack); reused by every worker that runs from the same build. */
+export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger });
+}
+
+/** A prebuilt bundle written by `npm run build:workflows`, or a fresh one. */
+export async function loadWorkflowBundle(path: string | undefined): Promise<{ code: string }> {
+  if (path) return { code: await readFile(path, 'utf8') };
+  return buildWorkflowBundle();
+}
+
+// The bundler logs every webpack step at info; only problems are worth a line.
+const noop = () => undefined;
+const quietLogger = {
+  log: noop,
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
+  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
+};
