@@ -1,6 +1,6 @@
 // The worker process (`npm run worker`): connects to Temporal and PostgreSQL, runs workflows and activities
 // until SIGINT/SIGTERM, then drains in-flight tasks and exits.
-import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { loadConfigOrExit } from '../core/config.js';
 import { createDb } from '../core/db/knex.js';
 import { createLogger } from '../core/log.js';
@@ -10,7 +10,10 @@ import { loadWorkflowBundle } from './workflow-bundle.js';
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, name: 'collexa-worker' });
 
+// The SDK's own log lines (worker state changes, task failures) go through pino like everything else.
+const sdkLevels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 Runtime.install({
+  logger: new DefaultLogger('INFO', ({ level, message, meta }) => logger[sdkLevels[level]]({ sdk: meta }, message)),
   shutdownSignals: ['SIGINT', 'SIGTERM'],
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
 });

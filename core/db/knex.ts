@@ -1,3 +1,6 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { MIGRATIONS_DIR } from '../paths.js';
 
@@ -13,11 +16,15 @@ export function createDb(url: string, poolMax = 10): Db {
   });
 }
 
-const migrationConfig: Knex.MigratorConfig = {
-  directory: MIGRATIONS_DIR,
-  loadExtensions: ['.ts'],
-  tableName: 'knex_migrations',
+// Our own source rather than knex's directory loader: knex imports with Node's native loader, which cannot
+// read .ts under vitest; importing from here goes through whichever TypeScript loader runs this code.
+const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{14}_[\w-]+\.ts$/.test(f)).sort(),
+  getMigrationName: (file) => file,
+  getMigration: async (file) => (await import(pathToFileURL(path.join(MIGRATIONS_DIR, file)).href)) as Knex.Migration,
 };
+
+const migrationConfig: Knex.MigratorConfig = { migrationSource, tableName: 'knex_migrations' };
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateLatest(db: Db): Promise<string[]> {

@@ -49,6 +49,10 @@ export class IdentityService {
     });
   }
 
+  async listOrganizations(): Promise<Pick<OrganizationRow, 'id' | 'name' | 'created_at'>[]> {
+    return this.db<OrganizationRow>('organizations').orderBy('created_at', 'asc').select('id', 'name', 'created_at');
+  }
+
   async getOrganization(orgId: string): Promise<OrganizationRow> {
     const org = await this.db<OrganizationRow>('organizations').where({ id: orgId }).first();
     if (!org) throw notFound('organization', orgId);

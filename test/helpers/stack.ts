@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { createApp, type AppDeps } from '../../api/app.js';
+import { createDb, type Db } from '../../core/db/knex.js';
+import { IdentityService } from '../../core/identity/identity.service.js';
+import { createLogger } from '../../core/log.js';
+import { PROJECT_ROOT } from '../../core/paths.js';
+
+/** Env that points a Collexa process at this run's Temporal and PostgreSQL. */
+export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    ...extra,
+  };
+}
+
+export const testLogger = createLogger({ level: 'silent', name: 'test' });
+
+export function testDb(): Db {
+  return createDb(inject('databaseUrl'), 4);
+}
+
+/** A fresh org with an admin key; every test makes its own. */
+export async function createOrg(db: Db, name = 'test org') {
+  const identity = new IdentityService(db);
+  const { org, adminKey } = await identity.createOrganization(`${name} ${Date.now()}`, 'test');
+  return { org, adminKey: adminKey.key, identity };
+}
+
+/** The real app on a real port, over the run's real database and Temporal. */
+export async function startApi(overrides: Partial<AppDeps> & { db?: Db } = {}) {
+  const db = overrides.db ?? testDb();
+  const temporal = Connection.lazy({ address: inject('temporalAddress') });
+  const app = createApp({
+    logger: testLogger,
+    identity: new IdentityService(db),
+    bodyLimit: '100kb',
+    readiness: {
+      postgres: async () => {
+        await db.raw('select 1');
+      },
+      temporal: async () => {
+        await temporal.withDeadline(Date.now() + 2000, () => temporal.workflowService.getSystemInfo({}));
+      },
+    },
+    ...overrides,
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    db,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await temporal.close();
+      if (!overrides.db) await db.destroy();
+    },
+  };
+}
+
+/** Runs a TypeScript entry point of the project as a child process and collects its output. */
+export function runTs(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, file), ...args], { env, cwd: PROJECT_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${file} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** fetch + JSON body, for terse assertions. */
+export async function call(url: string, init: RequestInit & { key?: string; json?: unknown } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.key) headers.set('authorization', `Bearer ${init.key}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(init.json);
+  }
+  const res = await fetch(url, { ...init, headers, body });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}
