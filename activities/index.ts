@@ -1,16 +1,24 @@
 import type { Db } from '../core/db/knex.js';
 import type { Logger } from '../core/log.js';
+import type { McpClientPool } from '../core/mcp/client-pool.js';
+import type { PolicyEngine } from '../core/policy/engine.js';
+import { createApprovalActivities } from './approval.activities.js';
+import { createInvocationActivities } from './invocation.activities.js';
 import { createSystemActivities } from './system.activities.js';
 
 /** What activities need from the outside world, injected by the worker (and by tests). */
 export interface ActivityDeps {
   db: Db;
   logger: Logger;
+  policy: PolicyEngine;
+  mcp: McpClientPool;
 }
 
 /** Every activity the worker registers, built over injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
+    ...createInvocationActivities(deps),
+    ...createApprovalActivities(deps),
   };
 }

@@ -1,10 +1,11 @@
 // The API process (`npm run api`): listens, and on SIGINT/SIGTERM stops taking requests, drains, and exits.
 import type { AddressInfo } from 'node:net';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../core/config.js';
 import { createDb } from '../core/db/knex.js';
 import { IdentityService } from '../core/identity/identity.service.js';
 import { createLogger } from '../core/log.js';
+import { McpClientPool } from '../core/mcp/client-pool.js';
 import { createApp } from './app.js';
 
 const config = loadConfigOrExit();
@@ -13,10 +14,18 @@ const db = createDb(config.db.url, config.db.poolMax);
 // Lazy: the API starts (and reports not-ready) while Temporal is still coming up.
 const temporal = Connection.lazy({ address: config.temporal.address });
 
+// The API's own MCP connections serve tools/list when agents are created or changed; tool calls run in the worker.
+const mcp = new McpClientPool({ logger });
+
 const app = createApp({
   logger,
+  db,
   identity: new IdentityService(db),
+  temporal: new Client({ connection: temporal, namespace: config.temporal.namespace }),
+  mcp,
   bodyLimit: config.http.bodyLimit,
+  taskQueue: config.temporal.taskQueue,
+  approvalTimeoutMs: config.approvalTimeoutMs,
   readiness: {
     postgres: async () => {
       await db.raw('select 1');
@@ -50,7 +59,7 @@ async function shutdown(signal: string) {
   force.unref();
   server.closeIdleConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await Promise.allSettled([db.destroy(), temporal.close()]);
+  await Promise.allSettled([db.destroy(), temporal.close(), mcp.closeAll()]);
   logger.info('api stopped');
   process.exit(0);
 }

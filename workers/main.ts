@@ -4,6 +4,8 @@ import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, ty
 import { loadConfigOrExit } from '../core/config.js';
 import { createDb } from '../core/db/knex.js';
 import { createLogger } from '../core/log.js';
+import { McpClientPool } from '../core/mcp/client-pool.js';
+import { PolicyEngine } from '../core/policy/engine.js';
 import { createWorker } from './create-worker.js';
 import { loadWorkflowBundle } from './workflow-bundle.js';
 
@@ -19,10 +21,13 @@ Runtime.install({
 });
 
 const db = createDb(config.db.url, config.db.poolMax);
+const mcp = new McpClientPool({ logger });
 try {
+  const policy = await PolicyEngine.load(config.policyDir);
+  logger.info({ policyVersion: policy.version }, 'policy loaded');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const workflowBundle = await loadWorkflowBundle(config.temporal.workflowBundlePath);
-  const worker = await createWorker({ connection, config, deps: { db, logger }, workflowBundle });
+  const worker = await createWorker({ connection, config, deps: { db, logger, policy, mcp }, workflowBundle });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker ready');
   // Resolves once a shutdown signal arrived and in-flight tasks drained (Runtime's shutdownSignals).
   await worker.run();
@@ -32,5 +37,5 @@ try {
   logger.fatal({ err }, 'worker failed');
   process.exitCode = 1;
 } finally {
-  await db.destroy();
+  await Promise.allSettled([db.destroy(), mcp.closeAll()]);
 }

@@ -1,2 +1,4 @@
 // The workflow bundle's entry: every workflow the worker runs is exported here.
+export { approvalWorkflow } from './approval.workflow.js';
+export { invokeCapabilityWorkflow } from './invoke-capability.workflow.js';
 export { pingWorkflow } from './ping.workflow.js';

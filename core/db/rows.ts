@@ -40,3 +40,83 @@ export interface AuditEventRow {
   data: Record<string, unknown>;
   created_at: Date;
 }
+
+export interface McpServerRow {
+  id: string;
+  org_id: string;
+  name: string;
+  transport: 'stdio' | 'http';
+  command: string | null;
+  args: string[];
+  env: Record<string, string>;
+  url: string | null;
+  headers: Record<string, string>;
+  created_at: Date;
+}
+
+export interface AgentRow {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type Risk = 'low' | 'medium' | 'high' | 'critical';
+
+export interface CapabilityRow {
+  id: string;
+  agent_id: string;
+  org_id: string;
+  name: string;
+  server_id: string;
+  tool: string;
+  description: string | null;
+  risk: Risk;
+  tool_definition: Record<string, unknown>;
+}
+
+export type InvocationStatus = 'pending_approval' | 'running' | 'succeeded' | 'failed' | 'denied' | 'expired' | 'cancelled';
+
+export interface InvocationRow {
+  id: string;
+  org_id: string;
+  agent_id: string;
+  capability: string;
+  requested_by: string;
+  input: Record<string, unknown>;
+  idempotency_key: string | null;
+  request_hash: string;
+  workflow_id: string;
+  status: InvocationStatus;
+  decision: Record<string, unknown> | null;
+  approval_id: string | null;
+  result: Record<string, unknown> | null;
+  error: Record<string, unknown> | null;
+  created_at: Date;
+  updated_at: Date;
+  decided_at: Date | null;
+  tool_started_at: Date | null;
+  completed_at: Date | null;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
+
+export interface ApprovalRow {
+  id: string;
+  org_id: string;
+  subject_type: string;
+  subject_id: string;
+  invocation_id: string | null;
+  requested_by: string;
+  approver_roles: string[];
+  context: Record<string, unknown>;
+  status: ApprovalStatus;
+  decided_by: string | null;
+  comment: string | null;
+  workflow_id: string;
+  expires_at: Date;
+  decided_at: Date | null;
+  created_at: Date;
+}

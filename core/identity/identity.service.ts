@@ -33,7 +33,7 @@ export type KeySummary = Pick<ApiKeyRow, 'id' | 'name' | 'key_prefix' | 'created
 
 /** Organizations, users and API keys: shared by the API (auth, key routes) and the `collexa` CLI. */
 export class IdentityService {
-  private readonly audit: AuditRepository;
+  readonly audit: AuditRepository;
 
   constructor(private readonly db: Knex) {
     this.audit = new AuditRepository(db);
@@ -51,6 +51,15 @@ export class IdentityService {
 
   async listOrganizations(): Promise<Pick<OrganizationRow, 'id' | 'name' | 'created_at'>[]> {
     return this.db<OrganizationRow>('organizations').orderBy('created_at', 'asc').select('id', 'name', 'created_at');
+  }
+
+  /** Renames the org and/or replaces its settings; returns the fresh row. */
+  async updateOrganization(orgId: string, patch: { name?: string; settings?: Record<string, unknown> }): Promise<OrganizationRow> {
+    await this.getOrganization(orgId);
+    await this.db('organizations')
+      .where({ id: orgId })
+      .update({ ...(patch.name ? { name: patch.name } : {}), ...(patch.settings ? { settings: JSON.stringify(patch.settings) } : {}) });
+    return this.getOrganization(orgId);
   }
 
   async getOrganization(orgId: string): Promise<OrganizationRow> {

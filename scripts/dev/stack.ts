@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../../core/config.js';
 import { createDb, ensureDatabase, migrateLatest } from '../../core/db/knex.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
+import { buildPolicies } from '../policy/build-policies.js';
 import { startEmbeddedPostgres } from './postgres-server.js';
 import { assertPortFree, spawnService, waitUntil, type ManagedProcess } from './processes.js';
 import { seedDevOrg, type DevCredentials } from './seed.js';
@@ -95,7 +96,10 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
       await db.destroy();
     }
 
-    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+    const policy = await buildPolicies({ outDir: config.policyDir });
+    progress(`policy bundle ${policy.version}`);
+
+    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, POLICY_DIR: config.policyDir };
     for (const name of ['worker', 'api'] as const) {
       progress(`starting ${name}`);
       const entry = tsEntry(name === 'api' ? 'api/server.ts' : 'workers/main.ts');

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { createApp, type AppDeps } from '../../api/app.js';
 import { createDb, type Db } from '../../core/db/knex.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
 import { createLogger } from '../../core/log.js';
+import { McpClientPool } from '../../core/mcp/client-pool.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 
 /** Env that points a Collexa process at this run's Temporal and PostgreSQL. */
@@ -17,6 +18,7 @@ export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     LOG_LEVEL: 'info',
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
+    POLICY_DIR: inject('policyDir'),
     ...extra,
   };
 }
@@ -35,12 +37,19 @@ export async function createOrg(db: Db, name = 'test org') {
 }
 
 /** The real app on a real port, over the run's real database and Temporal. */
-export async function startApi(overrides: Partial<AppDeps> & { db?: Db } = {}) {
+export async function startApi(overrides: Partial<AppDeps> = {}) {
   const db = overrides.db ?? testDb();
   const temporal = Connection.lazy({ address: inject('temporalAddress') });
+  const mcp = new McpClientPool({ logger: testLogger });
+  const taskQueue = overrides.taskQueue ?? 'collexa';
   const app = createApp({
     logger: testLogger,
+    db,
     identity: new IdentityService(db),
+    temporal: new Client({ connection: temporal }),
+    mcp,
+    taskQueue,
+    approvalTimeoutMs: 24 * 3600 * 1000,
     bodyLimit: '100kb',
     readiness: {
       postgres: async () => {
@@ -58,9 +67,11 @@ export async function startApi(overrides: Partial<AppDeps> & { db?: Db } = {}) {
   return {
     url,
     db,
+    taskQueue,
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await mcp.closeAll();
       await temporal.close();
       if (!overrides.db) await db.destroy();
     },

@@ -6,7 +6,9 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { McpClientPool } from '../../core/mcp/client-pool.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
+import { PolicyEngine } from '../../core/policy/engine.js';
 import { createWorker } from '../../workers/create-worker.js';
 import { OrgIdKey, StatusKey } from '../../workflows/search-attributes.js';
 import type { pingWorkflow } from '../../workflows/index.js';
@@ -33,7 +35,7 @@ describe('pingWorkflow through a real worker', () => {
     const worker = await createWorker({
       connection: native,
       config: { temporal: { namespace: 'default', taskQueue } } as never,
-      deps: { db, logger: testLogger },
+      deps: { db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: new McpClientPool({ logger: testLogger }) },
       workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
     });
     const workflowId = `ping-${org.id}-${randomUUID()}`;
@@ -53,7 +55,7 @@ describe('pingWorkflow through a real worker', () => {
     const { org } = await createOrg(db);
     const taskQueue = `test-${randomUUID()}`;
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
-      env: stackEnv({ TEMPORAL_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath') }),
+      env: stackEnv({ TEMPORAL_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'), POLICY_DIR: inject('policyDir') }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -1,0 +1,67 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { AgentService } from '../../core/agents/agent.service.js';
+import type { AgentWithCapabilities } from '../../core/db/agent.repository.js';
+import type { Db } from '../../core/db/knex.js';
+import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
+import type { McpClientPool } from '../../core/mcp/client-pool.js';
+import { principalOf, requireRole } from '../middleware/auth.js';
+import { parseBody, parseParam } from '../middleware/validate.js';
+import { agentView } from '../views.js';
+import { ResourceName } from './mcp-servers.routes.js';
+
+const CapabilitySchema = z.strictObject({
+  name: ResourceName,
+  server: z.string().min(1).max(100),
+  tool: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  risk: z.enum(['low', 'medium', 'high', 'critical']).optional(),
+});
+export const CreateAgentSchema = z.strictObject({
+  name: ResourceName,
+  description: z.string().max(2000).optional(),
+  capabilities: z.array(CapabilitySchema).max(200).default([]),
+});
+export type CreateAgent = z.infer<typeof CreateAgentSchema>;
+export const UpdateAgentSchema = CreateAgentSchema.partial().refine((v) => Object.keys(v).length > 0, 'at least one field to change');
+
+/** /v1/agents: agents and their capabilities, each bound to a tool its MCP server really serves. */
+export function agentRoutes(db: Db, mcp: McpClientPool): Router {
+  const router = Router();
+  const service = new AgentService(db, mcp);
+  const servers = new McpServerRepository(db);
+
+  async function view(req: Request, agents: AgentWithCapabilities[]) {
+    const names = new Map((await servers.list(principalOf(req).orgId)).map((s) => [s.id, s.name]));
+    return agents.map((a) => agentView(a, names));
+  }
+
+  router.post('/v1/agents', requireRole('admin', 'developer'), async (req, res) => {
+    const body = parseBody(req, CreateAgentSchema);
+    const agent = await service.create(principalOf(req).orgId, body);
+    res.status(201).json((await view(req, [agent]))[0]);
+  });
+
+  router.get('/v1/agents', async (req, res) => {
+    res.json({ data: await view(req, await service.agents.list(principalOf(req).orgId)) });
+  });
+
+  router.get('/v1/agents/:agentId', async (req, res) => {
+    const id = parseParam(req, 'agentId', z.uuid(), 'agent');
+    res.json((await view(req, [await service.agents.get(principalOf(req).orgId, id)]))[0]);
+  });
+
+  router.patch('/v1/agents/:agentId', requireRole('admin', 'developer'), async (req, res) => {
+    const id = parseParam(req, 'agentId', z.uuid(), 'agent');
+    const body = parseBody(req, UpdateAgentSchema);
+    res.json((await view(req, [await service.update(principalOf(req).orgId, id, body)]))[0]);
+  });
+
+  router.delete('/v1/agents/:agentId', requireRole('admin', 'developer'), async (req, res) => {
+    const id = parseParam(req, 'agentId', z.uuid(), 'agent');
+    await service.agents.delete(principalOf(req).orgId, id);
+    res.status(204).end();
+  });
+
+  return router;
+}

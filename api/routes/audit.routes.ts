@@ -1,0 +1,23 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { AuditRepository } from '../../core/db/audit.repository.js';
+import type { Db } from '../../core/db/knex.js';
+import { principalOf, requireRole } from '../middleware/auth.js';
+import { parseQuery } from '../middleware/validate.js';
+import { auditView } from '../views.js';
+
+const AuditQuery = z.strictObject({
+  invocationId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** GET /v1/audit: the org's audit trail, oldest first, optionally for one invocation. */
+export function auditRoutes(db: Db): Router {
+  const router = Router();
+  const audit = new AuditRepository(db);
+  router.get('/v1/audit', requireRole('admin', 'developer', 'approver'), async (req, res) => {
+    const q = parseQuery(req, AuditQuery);
+    res.json({ data: (await audit.list(principalOf(req).orgId, q)).map(auditView) });
+  });
+  return router;
+}

@@ -1,0 +1,27 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { AppError } from '../core/errors.js';
+import { DecisionRejection } from '../workflows/approval.messages.js';
+
+const STATUS_BY_TYPE: Record<string, number> = {
+  [DecisionRejection.notPending]: 409,
+  [DecisionRejection.wrongOrg]: 404,
+  [DecisionRejection.selfApproval]: 403,
+  [DecisionRejection.forbiddenRole]: 403,
+  [DecisionRejection.policyDenied]: 403,
+  [DecisionRejection.invalid]: 400,
+};
+
+/** Turns a rejected or failed approval decision into the 4xx the caller should see. */
+export function decisionError(err: unknown): AppError {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const type = err.cause.type ?? 'decision_rejected';
+    if (type === DecisionRejection.wrongOrg) return new AppError('not_found', 404, 'approval not found');
+    return new AppError(type, STATUS_BY_TYPE[type] ?? 409, err.cause.message);
+  }
+  // The workflow already finished (decided or expired): nothing is pending any more.
+  if (err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test(String((err as Error)?.message))) {
+    return new AppError(DecisionRejection.notPending, 409, 'The approval is no longer pending');
+  }
+  throw err;
+}

@@ -1,0 +1,81 @@
+import type { Knex } from 'knex';
+import { AgentRepository, type AgentWithCapabilities, type NewCapability } from '../db/agent.repository.js';
+import { McpServerRepository } from '../db/mcp-server.repository.js';
+import type { McpServerRow, Risk } from '../db/rows.js';
+import { AppError, badRequest } from '../errors.js';
+import type { McpClientPool, ToolDefinition } from '../mcp/client-pool.js';
+import { toServerConfig } from '../mcp/server-config.js';
+
+export interface CapabilityInput {
+  name: string;
+  server: string;
+  tool: string;
+  description?: string;
+  risk?: Risk;
+}
+
+/** Agents whose capabilities are checked against the tools their MCP servers really serve. */
+export class AgentService {
+  readonly agents: AgentRepository;
+  private readonly servers: McpServerRepository;
+
+  constructor(
+    db: Knex,
+    private readonly mcp: McpClientPool,
+  ) {
+    this.agents = new AgentRepository(db);
+    this.servers = new McpServerRepository(db);
+  }
+
+  async create(orgId: string, input: { name: string; description?: string; capabilities: CapabilityInput[] }): Promise<AgentWithCapabilities> {
+    const capabilities = await this.resolveCapabilities(orgId, input.capabilities);
+    return this.agents.create(orgId, { name: input.name, description: input.description ?? '' }, capabilities);
+  }
+
+  async update(orgId: string, id: string, input: { name?: string; description?: string; capabilities?: CapabilityInput[] }): Promise<AgentWithCapabilities> {
+    await this.agents.get(orgId, id);
+    const capabilities = input.capabilities ? await this.resolveCapabilities(orgId, input.capabilities) : undefined;
+    return this.agents.update(orgId, id, { name: input.name, description: input.description }, capabilities);
+  }
+
+  /** Finds each capability's server (by name or id) and tool (tools/list, once per server) and pins its definition. */
+  private async resolveCapabilities(orgId: string, inputs: CapabilityInput[]): Promise<NewCapability[]> {
+    const names = new Set<string>();
+    for (const c of inputs) {
+      if (names.has(c.name)) throw badRequest('duplicate_capability', `Capability "${c.name}" is listed twice`, { capability: c.name });
+      names.add(c.name);
+    }
+    const catalogs = new Map<string, { server: McpServerRow; tools: ToolDefinition[] }>();
+    const out: NewCapability[] = [];
+    for (const c of inputs) {
+      let entry = catalogs.get(c.server);
+      if (!entry) {
+        const server = await this.findServer(orgId, c.server);
+        let tools: ToolDefinition[];
+        try {
+          tools = await this.mcp.listTools(toServerConfig(server));
+        } catch (err) {
+          throw new AppError('mcp_server_unavailable', 502, `MCP server "${server.name}" did not answer tools/list: ${(err as Error).message}`, { server: server.name });
+        }
+        entry = { server, tools };
+        catalogs.set(c.server, entry);
+      }
+      const tool = entry.tools.find((t) => t.name === c.tool);
+      if (!tool) {
+        throw badRequest('unknown_tool', `MCP server "${entry.server.name}" has no tool "${c.tool}"`, { server: entry.server.name, tool: c.tool, available: entry.tools.map((t) => t.name) });
+      }
+      out.push({ name: c.name, server_id: entry.server.id, tool: c.tool, description: c.description ?? tool.description ?? null, risk: c.risk ?? 'low', tool_definition: { ...tool } });
+    }
+    return out;
+  }
+
+  private async findServer(orgId: string, ref: string): Promise<McpServerRow> {
+    const byName = await this.servers.findByName(orgId, ref);
+    if (byName) return byName;
+    if (/^[0-9a-f-]{36}$/i.test(ref)) {
+      const byId = await this.servers.get(orgId, ref).catch(() => undefined);
+      if (byId) return byId;
+    }
+    throw badRequest('unknown_server', `No MCP server "${ref}" in this organization`, { server: ref });
+  }
+}

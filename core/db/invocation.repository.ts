@@ -1,0 +1,81 @@
+import type { Knex } from 'knex';
+import { notFound } from '../errors.js';
+import type { ApprovalRow, InvocationRow, InvocationStatus } from './rows.js';
+
+export const TERMINAL_STATUSES: readonly InvocationStatus[] = ['succeeded', 'failed', 'denied', 'expired', 'cancelled'];
+
+export type NewInvocation = Pick<InvocationRow, 'id' | 'org_id' | 'agent_id' | 'capability' | 'requested_by' | 'input' | 'idempotency_key' | 'request_hash' | 'workflow_id'>;
+
+export interface InvocationPage {
+  data: InvocationRow[];
+  nextCursor: string | null;
+}
+
+/** invocations: the read model the workflow keeps current at every transition. */
+export class InvocationRepository {
+  constructor(private readonly db: Knex) {}
+
+  /** Inserts, or returns the row already holding this org's idempotency key (`created: false`). */
+  async createOrGet(row: NewInvocation): Promise<{ row: InvocationRow; created: boolean }> {
+    const inserted = await this.db<InvocationRow>('invocations')
+      .insert({ ...row, input: JSON.stringify(row.input) as never, status: 'running' })
+      .onConflict(['org_id', 'idempotency_key'])
+      .ignore()
+      .returning('*');
+    if (inserted[0]) return { row: inserted[0], created: true };
+    const existing = await this.db<InvocationRow>('invocations').where({ org_id: row.org_id, idempotency_key: row.idempotency_key! }).first();
+    return { row: existing!, created: false };
+  }
+
+  async get(orgId: string, id: string): Promise<InvocationRow> {
+    const row = await this.db<InvocationRow>('invocations').where({ org_id: orgId, id }).first();
+    if (!row) throw notFound('invocation', id);
+    return row;
+  }
+
+  /** By id alone: for activities, which act for the workflow, not for a caller. */
+  async getById(id: string): Promise<InvocationRow> {
+    const row = await this.db<InvocationRow>('invocations').where({ id }).first();
+    if (!row) throw notFound('invocation', id);
+    return row;
+  }
+
+  async update(id: string, patch: Partial<Omit<InvocationRow, 'id' | 'org_id'>>): Promise<void> {
+    const json = (v: unknown) => (v === undefined ? undefined : JSON.stringify(v));
+    await this.db('invocations')
+      .where({ id })
+      .update({
+        ...patch,
+        decision: json(patch.decision),
+        result: json(patch.result),
+        error: json(patch.error),
+        updated_at: this.db.fn.now(),
+      });
+  }
+
+  /** Newest first; the cursor is opaque (the insertion sequence of the last row). */
+  async list(orgId: string, filter: { agentId?: string; status?: InvocationStatus; limit: number; cursor?: string }): Promise<InvocationPage> {
+    const q = this.db<InvocationRow>('invocations').where({ org_id: orgId });
+    if (filter.agentId) q.andWhere({ agent_id: filter.agentId });
+    if (filter.status) q.andWhere({ status: filter.status });
+    if (filter.cursor) q.andWhere('seq', '<', decodeCursor(filter.cursor));
+    const rows = await q.orderBy('seq', 'desc').limit(filter.limit + 1);
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1] as (InvocationRow & { seq: string }) | undefined;
+    return { data: page, nextCursor: rows.length > filter.limit && last ? Buffer.from(`s:${last.seq}`).toString('base64url') : null };
+  }
+
+  async approvalFor(invocation: InvocationRow): Promise<ApprovalRow | undefined> {
+    if (!invocation.approval_id) return undefined;
+    return this.db<ApprovalRow>('approvals').where({ id: invocation.approval_id }).first();
+  }
+}
+
+/** A cursor this API did not issue. */
+export class InvalidCursorError extends Error {}
+
+function decodeCursor(cursor: string): string {
+  const m = /^s:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw new InvalidCursorError('cursor is not one this API issued');
+  return m[1]!;
+}

@@ -1,0 +1,48 @@
+import type { Knex } from 'knex';
+import { conflict, notFound } from '../errors.js';
+import type { McpServerRow } from './rows.js';
+
+export type NewMcpServer = Pick<McpServerRow, 'org_id' | 'name' | 'transport' | 'command' | 'args' | 'env' | 'url' | 'headers'>;
+
+/** mcp_servers, always scoped by org. */
+export class McpServerRepository {
+  constructor(private readonly db: Knex) {}
+
+  async create(row: NewMcpServer): Promise<McpServerRow> {
+    try {
+      const [created] = await this.db<McpServerRow>('mcp_servers')
+        .insert({ ...row, args: JSON.stringify(row.args) as never, env: JSON.stringify(row.env) as never, headers: JSON.stringify(row.headers) as never })
+        .returning('*');
+      return created!;
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw conflict(`An MCP server named "${row.name}" already exists`, { name: row.name });
+      throw err;
+    }
+  }
+
+  async get(orgId: string, id: string): Promise<McpServerRow> {
+    const row = await this.db<McpServerRow>('mcp_servers').where({ org_id: orgId, id }).first();
+    if (!row) throw notFound('MCP server', id);
+    return row;
+  }
+
+  async findByName(orgId: string, name: string): Promise<McpServerRow | undefined> {
+    return this.db<McpServerRow>('mcp_servers').where({ org_id: orgId, name }).first();
+  }
+
+  async list(orgId: string): Promise<McpServerRow[]> {
+    return this.db<McpServerRow>('mcp_servers').where({ org_id: orgId }).orderBy('created_at', 'asc');
+  }
+
+  async delete(orgId: string, id: string): Promise<void> {
+    await this.get(orgId, id);
+    const users = await this.db('agent_capabilities as c')
+      .join('agents as a', 'a.id', 'c.agent_id')
+      .where('c.server_id', id)
+      .distinct('a.id', 'a.name');
+    if (users.length > 0) {
+      throw conflict('The MCP server is used by agents; remove their capabilities first', { agents: users });
+    }
+    await this.db('mcp_servers').where({ org_id: orgId, id }).delete();
+  }
+}

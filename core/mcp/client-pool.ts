@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../log.js';
+import { McpCallError, classifyFailure, rejectionInResult } from './call-error.js';
+
+export { McpCallError, type McpFailureKind } from './call-error.js';
+export type { CallToolResult };
+
+/** How to reach one MCP server: a process to spawn (stdio) or a Streamable HTTP endpoint. */
+export type McpServerConfig =
+  | { id: string; name: string; transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
+  | { id: string; name: string; transport: 'http'; url: string; headers: Record<string, string> };
+
+/** A tool as the server lists it (JSON Schemas as sent). */
+export interface ToolDefinition {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+  annotations?: Record<string, unknown>;
+}
+
+/** One tools/call request. */
+export interface ToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+  /** Sent as the request's `_meta`. */
+  meta?: Record<string, unknown>;
+  timeoutMs?: number;
+  /** Aborting rejects the call with `signal.reason` (e.g. Temporal's CancelledFailure), not an McpCallError. */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+const CLIENT_VERSION = '0.1.0';
+
+interface Connection {
+  serverId: string;
+  hash: string;
+  client: Client;
+  transport: StdioClientTransport | StreamableHTTPClientTransport;
+  ready: Promise<void>;
+  /** Set once the pool has dropped the connection and begun closing it. */
+  closed?: Promise<void>;
+}
+
+/**
+ * One live MCP connection per server id per process, opened on first use and shared by concurrent
+ * callers. A connection whose transport closes, or whose config changes, is dropped and the next call
+ * opens a new one (respawning a stdio server). Failures are thrown as classified McpCallErrors.
+ */
+export class McpClientPool {
+  private readonly connections = new Map<string, Connection>();
+  private readonly closing = new Set<Promise<void>>();
+  private readonly logger: Logger;
+  private readonly clientName: string;
+  private readonly connectTimeoutMs: number;
+
+  constructor(opts: { logger: Logger; clientName?: string; connectTimeoutMs?: number }) {
+    this.logger = opts.logger;
+    this.clientName = opts.clientName ?? 'collexa';
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 30_000;
+  }
+
+  /** Every tool the server offers, following pagination cursors. */
+  async listTools(server: McpServerConfig): Promise<ToolDefinition[]> {
+    return this.withConnection(server, undefined, async (conn) => {
+      const tools: ToolDefinition[] = [];
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      do {
+        const page = await conn.client.listTools(cursor === undefined ? {} : { cursor });
+        tools.push(...page.tools.map(toDefinition));
+        cursor = page.nextCursor;
+        if (cursor !== undefined && seen.has(cursor)) throw new Error(`tools/list repeated cursor ${cursor}`);
+        if (cursor !== undefined) seen.add(cursor);
+      } while (cursor !== undefined);
+      return tools;
+    });
+  }
+
+  /** Calls a tool. A result with `isError: true` is returned, not thrown: the caller decides what it means. */
+  async callTool(server: McpServerConfig, call: ToolCall): Promise<CallToolResult> {
+    return this.withConnection(server, call.signal, async (conn) => {
+      // client.request rather than client.callTool: callTool also validates structuredContent, but only
+      // after a listTools on the same connection, and throws -32602 for it after the tool has run.
+      const result = await conn.client.request(
+        { method: 'tools/call', params: { name: call.name, arguments: call.arguments, ...(call.meta ? { _meta: call.meta } : {}) } },
+        CallToolResultSchema,
+        { timeout: call.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, ...(call.signal ? { signal: call.signal } : {}) },
+      );
+      const rejection = rejectionInResult(result, call.name, server.name);
+      if (rejection) throw rejection;
+      return result;
+    });
+  }
+
+  /** Closes the server's connection (and stops its process, for stdio). */
+  async close(serverId: string): Promise<void> {
+    const conn = this.connections.get(serverId);
+    if (conn) await this.retire(conn);
+  }
+
+  /** Closes every connection and waits until every stdio process the pool started has been stopped. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.connections.values()].map((conn) => this.retire(conn)));
+    await Promise.all([...this.closing]);
+  }
+
+  /** Test hook: the pid of the server's stdio process, while connected. */
+  pidOf(serverId: string): number | undefined {
+    const transport = this.connections.get(serverId)?.transport;
+    return transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined;
+  }
+
+  private async withConnection<T>(server: McpServerConfig, signal: AbortSignal | undefined, use: (conn: Connection) => Promise<T>): Promise<T> {
+    signal?.throwIfAborted();
+    for (let attempt = 1; ; attempt++) {
+      const conn = this.acquire(server);
+      await untilAborted(conn.ready, signal);
+      try {
+        return await use(conn);
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        const failure = classifyFailure(err, server.name);
+        if (failure.kind === 'connect' || failure.kind === 'disconnected') void this.retire(conn);
+        // A pooled connection that had died unnoticed failed before the request left: the tool did not
+        // run, so replacing the connection once is safe.
+        if (failure.kind === 'connect' && attempt === 1) continue;
+        throw failure;
+      }
+    }
+  }
+
+  private acquire(server: McpServerConfig): Connection {
+    const hash = configHash(server);
+    const existing = this.connections.get(server.id);
+    if (existing?.hash === hash) return existing;
+    if (existing) {
+      this.logger.info({ mcpServer: server.name }, 'MCP server config changed; reconnecting');
+      void this.retire(existing);
+    }
+    const conn = this.open(server, hash);
+    this.connections.set(server.id, conn);
+    return conn;
+  }
+
+  private open(server: McpServerConfig, hash: string): Connection {
+    const transport =
+      server.transport === 'stdio'
+        ? new StdioClientTransport({
+            command: server.command,
+            args: server.args,
+            // Not process.env: a server sees its configured env and PATH (the SDK adds its few safe
+            // defaults, HOME/LOGNAME/SHELL/TERM/USER, to every spawn).
+            env: { ...(process.env.PATH === undefined ? {} : { PATH: process.env.PATH }), ...server.env },
+            stderr: 'pipe',
+            ...(server.cwd === undefined ? {} : { cwd: server.cwd }),
+          })
+        : new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers } });
+    if (transport instanceof StdioClientTransport && transport.stderr) {
+      createInterface({ input: transport.stderr as Readable, crlfDelay: Infinity }).on('line', (line) => this.logger.info({ mcpServer: server.name }, line));
+    }
+    const client = new Client({ name: this.clientName, version: CLIENT_VERSION });
+    const conn: Connection = { serverId: server.id, hash, client, transport, ready: Promise.resolve() };
+    client.onclose = () => {
+      if (this.forget(conn)) this.logger.info({ mcpServer: server.name }, 'MCP server connection closed');
+    };
+    // Not every transport error is fatal (a late reply to a timed-out request, a stray stdout line);
+    // fatal ones end in onclose or a failed send, and both drop the connection. Once we are closing it,
+    // aborted requests and streams are expected.
+    client.onerror = (err) => {
+      if (!conn.closed) this.logger.warn({ mcpServer: server.name, err: err.message }, 'MCP transport error');
+    };
+    conn.ready = client.connect(transport, { timeout: this.connectTimeoutMs }).catch(async (err: unknown) => {
+      await this.retire(conn);
+      const cause = err instanceof Error ? err.message : String(err);
+      throw new McpCallError({ kind: 'connect', reachedServer: false, serverName: server.name, message: `could not connect to MCP server ${server.name}: ${cause}`, cause: err });
+    });
+    conn.ready.catch(() => {}); // a connect nobody awaits (closed first) must not be an unhandled rejection
+    return conn;
+  }
+
+  private forget(conn: Connection): boolean {
+    if (this.connections.get(conn.serverId) !== conn) return false;
+    this.connections.delete(conn.serverId);
+    return true;
+  }
+
+  /** Drops the connection now and closes it; closeAll waits for every close still under way. */
+  private retire(conn: Connection): Promise<void> {
+    this.forget(conn);
+    if (!conn.closed) {
+      const closed = conn.transport.close().catch((err: unknown) => this.logger.warn({ err }, 'closing MCP transport failed'));
+      this.closing.add(closed);
+      conn.closed = closed.finally(() => this.closing.delete(closed));
+    }
+    return conn.closed;
+  }
+}
+
+function toDefinition(tool: Tool): ToolDefinition {
+  return {
+    name: tool.name,
+    ...(tool.title === undefined ? {} : { title: tool.title }),
+    ...(tool.description === undefined ? {} : { description: tool.description }),
+    inputSchema: tool.inputSchema,
+    ...(tool.outputSchema === undefined ? {} : { outputSchema: tool.outputSchema }),
+    ...(tool.annotations === undefined ? {} : { annotations: tool.annotations }),
+  };
+}
+
+/** A digest of the config that does not depend on key order. */
+function configHash(server: McpServerConfig): string {
+  const canonical = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]))
+      : value;
+  return createHash('sha256').update(JSON.stringify(canonical(server))).digest('hex');
+}
+
+/** Waits for `promise`, or rejects with the signal's reason when the caller gives up first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

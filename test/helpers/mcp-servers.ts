@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { inject } from 'vitest';
+import type { McpServerConfig } from '../../core/mcp/client-pool.js';
+import { PROJECT_ROOT } from '../../core/paths.js';
+import { freePort, spawnService, type ManagedProcess } from '../../scripts/dev/processes.js';
+
+/** One tools/call as the test HTTP server saw it. */
+export interface RecordedCall {
+  tool: string;
+  arguments: Record<string, unknown>;
+  meta?: Record<string, unknown>;
+  at: string;
+}
+
+export interface HttpMcpServer {
+  url: string;
+  port: number;
+  calls(): Promise<RecordedCall[]>;
+  clearCalls(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops the server (its call log goes with it) and starts it again on the same port. */
+  restart(): Promise<void>;
+}
+
+const HTTP_FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcp-http-server.ts');
+const serverBin = (pkg: string) => path.join(PROJECT_ROOT, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');
+
+/**
+ * Our Streamable HTTP test server (test/fixtures/mcp-http-server.ts) as a child process on a free port;
+ * `pageSize` makes it answer tools/list in pages of that many tools.
+ */
+export async function startHttpMcpServer(opts: { port?: number; version?: string; pageSize?: number } = {}): Promise<HttpMcpServer> {
+  const port = opts.port ?? (await freePort());
+  const base = `http://127.0.0.1:${port}`;
+  const args = ['--port', String(port), '--version', opts.version ?? 'v1', ...(opts.pageSize ? ['--page-size', String(opts.pageSize)] : [])];
+  const launch = () => launchHttpFixture(port, args);
+  let proc = await launch();
+  return {
+    url: `${base}/mcp`,
+    port,
+    async calls() {
+      const res = await fetch(`${base}/calls`);
+      if (!res.ok) throw new Error(`GET /calls: ${res.status}`);
+      return (await res.json()) as RecordedCall[];
+    },
+    async clearCalls() {
+      const res = await fetch(`${base}/calls`, { method: 'DELETE' });
+      if (!res.ok) throw new Error(`DELETE /calls: ${res.status}`);
+    },
+    stop: () => proc.stop(5000),
+    async restart() {
+      await proc.stop(5000);
+      proc = await launch();
+    },
+  };
+}
+
+async function launchHttpFixture(port: number, args: string[]): Promise<ManagedProcess> {
+  let output = '';
+  let onReady = () => {};
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const proc = spawnService({
+    name: `mcp-http-server:${port}`,
+    command: process.execPath,
+    args: ['--import', 'tsx', HTTP_FIXTURE, ...args],
+    cwd: PROJECT_ROOT,
+    logFile: path.join(inject('runDir'), `mcp-http-server-${port}.log`),
+    onOutput: (chunk) => {
+      output += chunk;
+      if (output.includes(`listening on ${port}`)) onReady();
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`mcp-http-server did not start on ${port} in 15 s:\n${proc.tail()}`)), 15_000);
+    void proc.exited.then(() => reject(new Error(`mcp-http-server exited during start-up:\n${proc.tail()}`)));
+  });
+  try {
+    await Promise.race([ready, failed]);
+  } catch (err) {
+    await proc.stop(2000);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return proc;
+}
+
+/** The reference "everything" server over stdio (node_modules/@modelcontextprotocol/server-everything). */
+export function everythingServer(opts: { id?: string; env?: Record<string, string> } = {}): McpServerConfig {
+  const id = opts.id ?? 'everything';
+  return { id, name: id, transport: 'stdio', command: process.execPath, args: [serverBin('server-everything'), 'stdio'], env: opts.env ?? {} };
+}
+
+/** The reference knowledge-graph memory server over stdio, keeping its graph in this run's temp dir. */
+export function memoryServer(opts: { id?: string; memoryFile?: string } = {}): McpServerConfig {
+  const id = opts.id ?? 'memory';
+  const memoryFile = opts.memoryFile ?? path.join(inject('runDir'), `memory-${randomUUID()}.jsonl`);
+  return { id, name: id, transport: 'stdio', command: process.execPath, args: [serverBin('server-memory')], env: { MEMORY_FILE_PATH: memoryFile } };
+}
+
+/** The reference filesystem server over stdio, allowed to read and write only `dir`. */
+export function filesystemServer(dir: string, opts: { id?: string } = {}): McpServerConfig {
+  const id = opts.id ?? 'filesystem';
+  return { id, name: id, transport: 'stdio', command: process.execPath, args: [serverBin('server-filesystem'), dir], env: {} };
+}
+
+/** Our HTTP test server as a pool config. */
+export function httpServerConfig(server: HttpMcpServer, opts: { id?: string; headers?: Record<string, string> } = {}): McpServerConfig {
+  const id = opts.id ?? `http-${server.port}`;
+  return { id, name: id, transport: 'http', url: server.url, headers: opts.headers ?? {} };
+}

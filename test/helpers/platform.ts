@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import type { Db } from '../../core/db/knex.js';
+import { IdentityService } from '../../core/identity/identity.service.js';
+import type { Role } from '../../core/identity/roles.js';
+import { McpClientPool } from '../../core/mcp/client-pool.js';
+import { PROJECT_ROOT } from '../../core/paths.js';
+import { PolicyEngine } from '../../core/policy/engine.js';
+import { createWorker } from '../../workers/create-worker.js';
+import { call, stackEnv, startApi, testLogger } from './stack.js';
+
+/** The API and a worker on a task queue of their own, over the run's real Temporal and PostgreSQL. */
+export async function startPlatform(opts: { approvalTimeoutMs?: number; worker?: 'in-process' | 'none' } = {}) {
+  const taskQueue = `test-${randomUUID()}`;
+  const api = await startApi({ taskQueue, ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}) });
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection });
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let native: NativeConnection | undefined;
+  const pool = new McpClientPool({ logger: testLogger });
+  if (opts.worker !== 'none') {
+    native = await NativeConnection.connect({ address: inject('temporalAddress') });
+    worker = await createWorker({
+      connection: native,
+      config: { temporal: { namespace: 'default', taskQueue } } as never,
+      taskQueue,
+      deps: { db: api.db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: pool },
+      workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
+    });
+    running = worker.run();
+  }
+  return {
+    ...api,
+    client,
+    taskQueue,
+    async stop() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await native?.close();
+      await pool.closeAll();
+      await connection.close();
+      await api.close();
+    },
+  };
+}
+
+/** `npm run worker` as a child process on the given task queue, to kill and restart it in tests. */
+export function spawnWorkerProcess(taskQueue: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
+    env: stackEnv({ TEMPORAL_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath') }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d;
+      if (out.includes('worker ready')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`worker exited (${code}) before ready:\n${out}`)));
+  });
+  return { child, ready, exited };
+}
+
+/** A user with `role` in the org, and their key. */
+export async function userWithRole(db: Db, orgId: string, role: Role, name = `${role} user`) {
+  return new IdentityService(db).createKey({ orgId, role, name });
+}
+
+/** Polls GET /v1/invocations/:id until `status` (or fails after timeoutMs). */
+export async function waitForStatus(url: string, key: string, invocationId: string, status: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await call(`${url}/v1/invocations/${invocationId}`, { key });
+    if (last.json?.status === status) return last.json;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`invocation ${invocationId} did not reach ${status}; last: ${JSON.stringify(last?.json)}`);
+}

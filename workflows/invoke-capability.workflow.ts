@@ -1,0 +1,101 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  uuid4,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { approvalWorkflowId } from './approval.messages.js';
+import { approvalWorkflow } from './approval.workflow.js';
+import {
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  invocationStateQuery,
+  type InvocationState,
+  type InvocationStatus,
+  type InvokeInput,
+  type InvokeResult,
+} from './invoke-capability.messages.js';
+import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from './search-attributes.js';
+
+type Activities = ReturnType<typeof createActivities>;
+const db = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumInterval: '10 seconds' } });
+// Transient MCP failures (server down, restarting) are retried for up to 10 minutes; the activity
+// itself marks what must not be retried (tool errors, invalid params, calls that may have run).
+const mcp = proxyActivities<Activities>({
+  startToCloseTimeout: '90 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
+});
+
+/** Governed capability invocation: policy → optional human approval → MCP tool call → recorded outcome. */
+export async function invokeCapabilityWorkflow(input: InvokeInput): Promise<InvokeResult> {
+  const state: InvocationState = { invocationId: input.invocationId, status: 'running', approvalId: null };
+  setHandler(invocationStateQuery, () => state);
+  upsertSearchAttributes({
+    [OrgIdKey.name]: [input.orgId],
+    [AgentIdKey.name]: [input.agentId],
+    [CapabilityKey.name]: [input.capability],
+    [StatusKey.name]: ['running'],
+  });
+
+  const finish = async (status: InvocationStatus, error?: { code: string; message: string; details?: Record<string, unknown> }): Promise<InvokeResult> => {
+    state.status = status;
+    await CancellationScope.nonCancellable(() => db.finishInvocation({ invocationId: input.invocationId, status, error }));
+    upsertSearchAttributes({ [StatusKey.name]: [status] });
+    return { invocationId: input.invocationId, status };
+  };
+
+  try {
+    const decision = await db.decideInvocation({ invocationId: input.invocationId });
+    if (!decision.allow) return await finish('denied', { code: 'policy_denied', message: decision.reasons.join('; ') || 'denied by policy' });
+
+    if (decision.requireApproval) {
+      const approvalId = uuid4();
+      const approvalInput = {
+        approvalId,
+        orgId: input.orgId,
+        subjectType: 'invocation',
+        subjectId: input.invocationId,
+        invocationId: input.invocationId,
+        requestedBy: input.requestedBy,
+        approverRoles: decision.approverRoles,
+        context: { agentId: input.agentId, capability: input.capability, reasons: decision.reasons },
+        expiresInMs: input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      };
+      // Row first, then the child workflow, then the status: whoever sees pending_approval can decide at once.
+      await db.openApproval(approvalInput);
+      const child = await startChild(approvalWorkflow, {
+        workflowId: approvalWorkflowId(approvalId),
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        args: [approvalInput],
+      });
+      state.status = 'pending_approval';
+      state.approvalId = approvalId;
+      await db.markInvocation({ invocationId: input.invocationId, status: 'pending_approval', approvalId });
+      upsertSearchAttributes({ [StatusKey.name]: ['pending_approval'] });
+      const approval = await child.result();
+      if (approval.status === 'denied') return await finish('denied', { code: 'approval_denied', message: approval.comment ?? 'denied by approver', details: { decidedBy: approval.decidedBy } });
+      if (approval.status === 'expired') return await finish('expired', { code: 'approval_expired', message: 'no approver decided before the approval expired' });
+      if (approval.status === 'cancelled') return await finish('cancelled');
+      state.status = 'running';
+      await db.markInvocation({ invocationId: input.invocationId, status: 'running' });
+      upsertSearchAttributes({ [StatusKey.name]: ['running'] });
+    }
+
+    await mcp.callCapabilityTool({ invocationId: input.invocationId });
+    return await finish('succeeded');
+  } catch (err) {
+    if (isCancellation(err)) return await finish('cancelled');
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+      return await finish('failed', { code: err.cause.type ?? 'tool_failed', message: err.cause.message, details: (err.cause.details?.[0] as Record<string, unknown>) ?? {} });
+    }
+    if (err instanceof ActivityFailure) return await finish('failed', { code: 'tool_unavailable', message: err.cause?.message ?? err.message });
+    throw err;
+  }
+}
