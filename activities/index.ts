@@ -12,6 +12,8 @@ export interface ActivityDeps {
   logger: Logger;
   policy: PolicyEngine;
   mcp: McpClientPool;
+  /** Per-call timeout of MCP tools/call (MCP_CALL_TIMEOUT_MS). */
+  toolTimeoutMs?: number;
 }
 
 /** Every activity the worker registers, built over injected dependencies. */

@@ -9,7 +9,7 @@ import { toolResultText } from '../core/mcp/tool-result.js';
 import type { PolicyDecision } from '../workflows/invoke-capability.messages.js';
 import type { ActivityDeps } from './index.js';
 
-const TOOL_TIMEOUT_MS = 60_000;
+const DEFAULT_TOOL_TIMEOUT_MS = 60_000;
 
 /** Activities of invokeCapabilityWorkflow: policy decision, status transitions and the MCP tool call. */
 export function createInvocationActivities(deps: ActivityDeps) {
@@ -99,7 +99,7 @@ export function createInvocationActivities(deps: ActivityDeps) {
           name: cap.tool,
           arguments: inv.input,
           meta: { 'collexa/invocationId': inv.id, idempotencyKey: inv.id },
-          timeoutMs: TOOL_TIMEOUT_MS,
+          timeoutMs: deps.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
           signal: ctx.cancellationSignal,
         });
       } catch (err) {

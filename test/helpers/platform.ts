@@ -15,7 +15,7 @@ import { createWorker } from '../../workers/create-worker.js';
 import { call, stackEnv, startApi, testLogger } from './stack.js';
 
 /** The API and a worker on a task queue of their own, over the run's real Temporal and PostgreSQL. */
-export async function startPlatform(opts: { approvalTimeoutMs?: number; worker?: 'in-process' | 'none' } = {}) {
+export async function startPlatform(opts: { approvalTimeoutMs?: number; toolTimeoutMs?: number; worker?: 'in-process' | 'none' } = {}) {
   const taskQueue = `test-${randomUUID()}`;
   const api = await startApi({ taskQueue, ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}) });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
@@ -30,7 +30,7 @@ export async function startPlatform(opts: { approvalTimeoutMs?: number; worker?:
       connection: native,
       config: { temporal: { namespace: 'default', taskQueue } } as never,
       taskQueue,
-      deps: { db: api.db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: pool },
+      deps: { db: api.db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: pool, toolTimeoutMs: opts.toolTimeoutMs },
       workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
     });
     running = worker.run();

@@ -1,0 +1,121 @@
+// Durability of governed invocations: approval expiry, MCP servers dying around a call, a worker dying mid-approval.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
+import { spawnWorkerProcess, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
+import { call, createOrg } from '../helpers/stack.js';
+
+let mcpHttp: HttpMcpServer;
+beforeAll(async () => {
+  mcpHttp = await startHttpMcpServer();
+});
+afterAll(() => mcpHttp?.stop());
+
+/** An org with the test HTTP server registered and an agent over its tools. */
+async function orgWithAgent(platform: Awaited<ReturnType<typeof startPlatform>>) {
+  const org = await createOrg(platform.db, 'resilience');
+  const admin = org.adminKey;
+  expect((await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: admin, json: { name: 'testhttp', transport: 'http', url: mcpHttp.url } })).status).toBe(201);
+  const agent = await call(`${platform.url}/v1/agents`, {
+    method: 'POST',
+    key: admin,
+    json: {
+      name: 'resilient',
+      capabilities: [
+        { name: 'echo', server: 'testhttp', tool: 'echo', risk: 'low' },
+        { name: 'slow_write', server: 'testhttp', tool: 'slow', risk: 'low' },
+        { name: 'note', server: 'testhttp', tool: 'record', risk: 'high' },
+      ],
+    },
+  });
+  expect(agent.status, agent.text).toBe(201);
+  const developer = await userWithRole(platform.db, org.org.id, 'developer');
+  const approver = await userWithRole(platform.db, org.org.id, 'approver');
+  const invoke = (capability: string, input: Record<string, unknown>) =>
+    call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, { method: 'POST', key: developer.key, json: { capability, input } });
+  return { org, developer, approver, invoke };
+}
+
+describe('durability', () => {
+  it('expires an approval nobody decides (durable timer) and never calls the tool', async () => {
+    const platform = await startPlatform({ approvalTimeoutMs: 1500 });
+    try {
+      const { developer, invoke } = await orgWithAgent(platform);
+      const r = await invoke('note', { note: 'expiring-note' });
+      const done = await waitForStatus(platform.url, developer.key, r.json.invocationId, 'expired');
+      expect(done.error.code).toBe('approval_expired');
+      expect(done.approval.status).toBe('expired');
+      expect((await mcpHttp.calls()).filter((c) => c.arguments.note === 'expiring-note')).toEqual([]);
+    } finally {
+      await platform.stop();
+    }
+  });
+
+  it('retries a call while the MCP server is down and succeeds once it is back', async () => {
+    const platform = await startPlatform();
+    try {
+      const { org, developer, invoke } = await orgWithAgent(platform);
+      await mcpHttp.stop();
+      const r = await invoke('echo', { text: 'survives an outage' });
+      // Wait until at least one attempt failed against the dead server...
+      const deadline = Date.now() + 20_000;
+      let failures = 0;
+      while (failures === 0 && Date.now() < deadline) {
+        const audit = await call(`${platform.url}/v1/audit?invocationId=${r.json.invocationId}`, { key: org.adminKey });
+        failures = audit.json.data.filter((e: { action: string; data: { kind: string } }) => e.action === 'tool.call_failed' && e.data.kind === 'connect').length;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(failures).toBeGreaterThan(0);
+      expect((await call(`${platform.url}/v1/invocations/${r.json.invocationId}`, { key: developer.key })).json.status).toBe('running');
+      // ...then bring it back: the next retry goes through, exactly once.
+      await mcpHttp.restart();
+      const done = await waitForStatus(platform.url, developer.key, r.json.invocationId, 'succeeded');
+      expect(done.result.structuredContent).toEqual({ text: 'survives an outage' });
+      expect((await mcpHttp.calls()).filter((c) => c.meta?.idempotencyKey === r.json.invocationId)).toHaveLength(1);
+    } finally {
+      await platform.stop();
+    }
+  });
+
+  it('does not retry a non-idempotent tool whose server died during the call', async () => {
+    // The SDK notices a Streamable HTTP server dying mid-answer only at the call timeout: keep it short.
+    const platform = await startPlatform({ toolTimeoutMs: 3000 });
+    try {
+      const { developer, invoke } = await orgWithAgent(platform);
+      const r = await invoke('slow_write', { ms: 2500 });
+      // Kill the server while the request is in flight.
+      const deadline = Date.now() + 10_000;
+      while (!(await mcpHttp.calls()).some((c) => c.meta?.idempotencyKey === r.json.invocationId) && Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      await mcpHttp.restart();
+      const done = await waitForStatus(platform.url, developer.key, r.json.invocationId, 'failed');
+      expect(done.error.code).toBe('tool_call_indeterminate');
+      expect((await mcpHttp.calls()).filter((c) => c.meta?.idempotencyKey === r.json.invocationId)).toEqual([]);
+    } finally {
+      await platform.stop();
+    }
+  });
+
+  it('completes an invocation approved after its worker was killed while the approval was pending', async () => {
+    const platform = await startPlatform({ worker: 'none' });
+    let worker = spawnWorkerProcess(platform.taskQueue);
+    try {
+      await worker.ready;
+      const { developer, approver, invoke } = await orgWithAgent(platform);
+      const r = await invoke('note', { note: 'outlives-the-worker' });
+      const pending = await waitForStatus(platform.url, developer.key, r.json.invocationId, 'pending_approval');
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      worker = spawnWorkerProcess(platform.taskQueue);
+      await worker.ready;
+      const ok = await call(`${platform.url}/v1/approvals/${pending.approval.id}/approve`, { method: 'POST', key: approver.key, json: {} });
+      expect(ok.status, ok.text).toBe(200);
+      await waitForStatus(platform.url, developer.key, r.json.invocationId, 'succeeded');
+      expect((await mcpHttp.calls()).filter((c) => c.arguments.note === 'outlives-the-worker')).toHaveLength(1);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      await platform.stop();
+    }
+  });
+});
