@@ -1,12 +1,19 @@
 # One image for both production processes: `npm run api` (default) and `npm run worker`.
+# opa compiles policies/ to the WASM bundle the worker evaluates in-process.
+FROM openpolicyagent/opa:1.22.0-static AS opa
+
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# npm install, not ci: the lock omits optional platform packages some mirrors do not serve (see .ci/run).
+RUN npm install --omit=dev --no-audit --no-fund
 COPY . .
-# Prebuild the workflow bundle so workers start without webpack.
-RUN npm run build:workflows -- /app/dist/workflow-bundle.js
+COPY --from=opa /opa /usr/local/bin/opa
+# Prebuild the workflow bundle (workers start without webpack) and the policy bundle (dist/policy).
+RUN npm run build:workflows -- /app/dist/workflow-bundle.js \
+ && mkdir -p .tools/bin && ln -s /usr/local/bin/opa .tools/bin/opa \
+ && npm run build:policies
 ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js HOST=0.0.0.0 PORT=3000
 USER node
 EXPOSE 3000
