@@ -236,6 +236,21 @@ describe('approval gate', () => {
     expect(done.approval).toMatchObject({ status: 'approved', decidedBy: keys.approver.userId, comment: 'via cli' });
   });
 
+  it('makes pending invocations findable by search attributes (as in the Temporal UI)', async () => {
+    const inv = await pendingHighRisk('searchable-note');
+    const query = `CollexaOrgId="${org.org.id}" AND CollexaStatus="pending_approval" AND CollexaCapability="note"`;
+    const deadline = Date.now() + 15_000;
+    let found: string[] = [];
+    while (Date.now() < deadline) {
+      found = [];
+      for await (const wf of platform.client.workflow.list({ query })) found.push(wf.workflowId);
+      if (found.some((id) => id.endsWith(inv.invocationId))) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(found.some((id) => id.endsWith(inv.invocationId))).toBe(true);
+    await approve(keys.approver.key, inv.approval.id, 'deny');
+  });
+
   it('cancels a pending invocation and its approval', async () => {
     const inv = await pendingHighRisk('cancelled-note');
     const r = await call(`${url()}/v1/invocations/${inv.invocationId}/cancel`, { method: 'POST', key: keys.developer.key });
