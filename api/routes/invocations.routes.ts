@@ -18,6 +18,8 @@ import { invocationView } from '../views.js';
 export const InvokeSchema = z.strictObject({
   capability: z.string().min(1).max(100),
   input: z.record(z.string(), z.unknown()).default({}),
+  /** Seconds an approval, if policy asks for one, may wait before the invocation expires (default APPROVAL_TIMEOUT_SECONDS). */
+  approvalExpiresIn: z.number().int().min(1).max(30 * 24 * 3600).optional(),
 });
 export type Invoke = z.infer<typeof InvokeSchema>;
 
@@ -74,7 +76,7 @@ export function invocationRoutes(deps: InvocationRouteDeps): Router {
     assertValidToolInput(cap.tool_definition.inputSchema as Record<string, unknown> | undefined, body.input);
 
     const invocationId = randomUUID();
-    const requestHash = canonicalHash({ agentId, capability: body.capability, input: body.input });
+    const requestHash = canonicalHash({ agentId, capability: body.capability, input: body.input, approvalExpiresIn: body.approvalExpiresIn ?? null });
     const { row, created } = await invocations.createOrGet({
       id: invocationId,
       org_id: p.orgId,
@@ -97,7 +99,7 @@ export function invocationRoutes(deps: InvocationRouteDeps): Router {
           taskQueue: deps.taskQueue,
           workflowId: row.workflow_id,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          args: [{ invocationId: row.id, orgId: p.orgId, agentId, capability: row.capability, requestedBy: row.requested_by, approvalTimeoutMs: deps.approvalTimeoutMs }],
+          args: [{ invocationId: row.id, orgId: p.orgId, agentId, capability: row.capability, requestedBy: row.requested_by, approvalTimeoutMs: body.approvalExpiresIn ? body.approvalExpiresIn * 1000 : deps.approvalTimeoutMs }],
           typedSearchAttributes: [
             { key: OrgIdKey, value: p.orgId },
             { key: AgentIdKey, value: agentId },

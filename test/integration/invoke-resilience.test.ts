@@ -50,6 +50,24 @@ describe('durability', () => {
     }
   });
 
+  it('honours a per-request approval expiry over the configured default', async () => {
+    const platform = await startPlatform();
+    try {
+      const { developer } = await orgWithAgent(platform);
+      const agents = await call(`${platform.url}/v1/agents`, { key: developer.key });
+      const r = await call(`${platform.url}/v1/agents/${agents.json.data[0].id}/invoke?wait=15`, {
+        method: 'POST',
+        key: developer.key,
+        json: { capability: 'note', input: { note: 'short-fuse' }, approvalExpiresIn: 1 },
+      });
+      expect(r.status).toBe(200);
+      expect(r.json.status).toBe('expired');
+      expect(new Date(r.json.approval.expiresAt).getTime() - new Date(r.json.approval.createdAt).getTime()).toBeLessThan(2000);
+    } finally {
+      await platform.stop();
+    }
+  });
+
   it('retries a call while the MCP server is down and succeeds once it is back', async () => {
     const platform = await startPlatform();
     try {
