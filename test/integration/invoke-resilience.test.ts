@@ -1,8 +1,10 @@
 // Durability of governed invocations: approval expiry, MCP servers dying around a call, a worker dying mid-approval.
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/dev/processes.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { spawnWorkerProcess, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
-import { call, createOrg } from '../helpers/stack.js';
+import { call, createOrg, startApi } from '../helpers/stack.js';
 
 let mcpHttp: HttpMcpServer;
 beforeAll(async () => {
@@ -64,6 +66,28 @@ describe('durability', () => {
       expect(r.json.status).toBe('expired');
       expect(new Date(r.json.approval.expiresAt).getTime() - new Date(r.json.approval.createdAt).getTime()).toBeLessThan(2000);
     } finally {
+      await platform.stop();
+    }
+  });
+
+  it('keeps an invocation Temporal could not take (503) and starts it on a replay with the same key', async () => {
+    const platform = await startPlatform();
+    const deadTemporal = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
+    const cut = await startApi({ db: platform.db, taskQueue: platform.taskQueue, temporal: new Client({ connection: deadTemporal }) });
+    try {
+      const { developer } = await orgWithAgent(platform);
+      const agentId = (await call(`${platform.url}/v1/agents`, { key: developer.key })).json.data[0].id;
+      const body = { capability: 'echo', input: { text: 'not lost' } };
+      const headers = { 'idempotency-key': 'retry-after-outage' };
+      const failed = await call(`${cut.url}/v1/agents/${agentId}/invoke`, { method: 'POST', key: developer.key, json: body, headers });
+      expect(failed.status).toBe(503);
+      expect(failed.json.error.code).toBe('temporal_unavailable');
+      const replay = await call(`${platform.url}/v1/agents/${agentId}/invoke?wait=20`, { method: 'POST', key: developer.key, json: body, headers });
+      expect(replay.json.invocationId).toBe(failed.json.error.details.invocationId);
+      expect(replay.json.status).toBe('succeeded');
+    } finally {
+      await cut.close();
+      await deadTemporal.close().catch(() => undefined);
       await platform.stop();
     }
   });
