@@ -1,10 +1,12 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -21,7 +23,9 @@ import {
 import { OrgIdKey, StatusKey } from './search-attributes.js';
 
 type Activities = ReturnType<typeof createActivities>;
-const db = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumInterval: '10 seconds' } });
+// Database steps are local activities (no server round trip each); the webhook is a regular activity
+// because its retries span minutes.
+const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumInterval: '10 seconds' } });
 const notify = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 12 },
@@ -42,7 +46,13 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalRe
     async ({ decision, approver, comment }: DecideInput) => {
       // The caller's claim about the approver is checked against the database and policy: an operator
       // approving from the Temporal CLI cannot grant a user powers they do not have.
-      await db.authorizeApprover({ approvalId: input.approvalId, approver, approverRoles: input.approverRoles, requestedBy: input.requestedBy, orgId: input.orgId });
+      try {
+        await db.authorizeApprover({ approvalId: input.approvalId, approver, approverRoles: input.approverRoles, requestedBy: input.requestedBy, orgId: input.orgId });
+      } catch (err) {
+        // Surface the policy's rejection itself (its type maps to a 403), not the activity wrapper.
+        if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) throw err.cause;
+        throw err;
+      }
       if (state.status !== 'pending') throw reject(DecisionRejection.notPending, `The approval is already ${state.status}`);
       state.status = decision === 'approve' ? 'approved' : 'denied';
       state.decidedBy = approver.userId;

@@ -5,6 +5,7 @@ import {
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -24,7 +25,10 @@ import {
 import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from './search-attributes.js';
 
 type Activities = ReturnType<typeof createActivities>;
-const db = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumInterval: '10 seconds' } });
+// Short database steps run as local activities: in the worker, inside the workflow task, without a
+// round trip through the server per step (markers in history keep replay exact). Only the MCP call,
+// which may take long and must survive worker loss mid-call, is a regular activity.
+const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumInterval: '10 seconds' } });
 // Transient MCP failures (server down, restarting) are retried for up to 10 minutes; the activity
 // itself marks what must not be retried (tool errors, invalid params, calls that may have run).
 const mcp = proxyActivities<Activities>({

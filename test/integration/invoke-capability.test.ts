@@ -212,6 +212,20 @@ describe('approval gate', () => {
     await waitForStatus(url(), keys.approver.key, inv.invocationId, 'succeeded');
   });
 
+  it('re-checks a claimed approver against the database and policy, failing the update with a typed rejection', async () => {
+    const inv = await pendingHighRisk('demoted-note');
+    const demoted = await userWithRole(platform.db, org.org.id, 'approver');
+    await platform.db('users').where({ id: demoted.userId }).update({ role: 'viewer' });
+    // A caller (Temporal client, CLI, UI) that still claims the old role passes the validator...
+    const stale = platform.client.workflow
+      .getHandle(`approval-${inv.approval.id}`)
+      .executeUpdate('decide', { args: [{ decision: 'approve', approver: { userId: demoted.userId, orgId: org.org.id, role: 'approver' } }] });
+    // ...and is refused by the database + policy check, with the policy's type (the API maps it to 403).
+    await expect(stale).rejects.toMatchObject({ cause: { type: 'approver_policy_denied' } });
+    expect((await call(`${url()}/v1/approvals/${inv.approval.id}`, { key: keys.approver.key })).json.status).toBe('pending');
+    await approve(keys.approver.key, inv.approval.id, 'deny');
+  });
+
   it('needs an admin for a critical capability, and the admin must not be the requester', async () => {
     const r = await invoke(keys.developer.key, { capability: 'note_critical', input: { note: 'critical-note' } });
     const pending = await waitForStatus(url(), keys.developer.key, r.json.invocationId, 'pending_approval');
