@@ -3,7 +3,8 @@ import path from 'node:path';
 import { inject } from 'vitest';
 import type { McpServerConfig } from '../../core/mcp/client-pool.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
-import { freePort, spawnService, type ManagedProcess } from '../../scripts/dev/processes.js';
+import { freePort, type ManagedProcess } from '../../scripts/dev/processes.js';
+import { launchMcpHttpFixture } from '../fixtures/launch-mcp-http-server.js';
 
 /** One tools/call as the test HTTP server saw it. */
 export interface RecordedCall {
@@ -23,7 +24,6 @@ export interface HttpMcpServer {
   restart(): Promise<void>;
 }
 
-const HTTP_FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcp-http-server.ts');
 const serverBin = (pkg: string) => path.join(PROJECT_ROOT, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');
 
 /**
@@ -33,7 +33,7 @@ const serverBin = (pkg: string) => path.join(PROJECT_ROOT, 'node_modules', '@mod
 export async function startHttpMcpServer(opts: { port?: number; version?: string; pageSize?: number } = {}): Promise<HttpMcpServer> {
   const port = opts.port ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
-  const args = ['--port', String(port), '--version', opts.version ?? 'v1', ...(opts.pageSize ? ['--page-size', String(opts.pageSize)] : [])];
+  const args = ['--version', opts.version ?? 'v1', ...(opts.pageSize ? ['--page-size', String(opts.pageSize)] : [])];
   const launch = () => launchHttpFixture(port, args);
   let proc = await launch();
   return {
@@ -56,35 +56,8 @@ export async function startHttpMcpServer(opts: { port?: number; version?: string
   };
 }
 
-async function launchHttpFixture(port: number, args: string[]): Promise<ManagedProcess> {
-  let output = '';
-  let onReady = () => {};
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  const proc = spawnService({
-    name: `mcp-http-server:${port}`,
-    command: process.execPath,
-    args: ['--import', 'tsx', HTTP_FIXTURE, ...args],
-    cwd: PROJECT_ROOT,
-    logFile: path.join(inject('runDir'), `mcp-http-server-${port}.log`),
-    onOutput: (chunk) => {
-      output += chunk;
-      if (output.includes(`listening on ${port}`)) onReady();
-    },
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const failed = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`mcp-http-server did not start on ${port} in 15 s:\n${proc.tail()}`)), 15_000);
-    void proc.exited.then(() => reject(new Error(`mcp-http-server exited during start-up:\n${proc.tail()}`)));
-  });
-  try {
-    await Promise.race([ready, failed]);
-  } catch (err) {
-    await proc.stop(2000);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-  return proc;
+function launchHttpFixture(port: number, args: string[]): Promise<ManagedProcess> {
+  return launchMcpHttpFixture({ port, args, logFile: path.join(inject('runDir'), `mcp-http-server-${port}.log`) });
 }
 
 /** The reference "everything" server over stdio (node_modules/@modelcontextprotocol/server-everything). */
