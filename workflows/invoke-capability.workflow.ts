@@ -92,8 +92,11 @@ export async function invokeCapabilityWorkflow(input: InvokeInput): Promise<Invo
       upsertSearchAttributes({ [StatusKey.name]: ['running'] });
     }
 
+    // The activity records the result and the succeeded state itself, in the same step as the call.
     await mcp.callCapabilityTool({ invocationId: input.invocationId });
-    return await finish('succeeded');
+    state.status = 'succeeded';
+    upsertSearchAttributes({ [StatusKey.name]: ['succeeded'] });
+    return { invocationId: input.invocationId, status: 'succeeded' };
   } catch (err) {
     if (isCancellation(err)) return await finish('cancelled');
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {

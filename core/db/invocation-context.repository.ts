@@ -1,0 +1,48 @@
+import type { Knex } from 'knex';
+import { notFound } from '../errors.js';
+import type { AgentRow, CapabilityRow, InvocationRow, McpServerRow, OrganizationRow, UserRow } from './rows.js';
+
+/** Everything an invocation's activities need, read in one query; parts are undefined once deleted. */
+export interface InvocationContext {
+  invocation: InvocationRow;
+  user?: Pick<UserRow, 'id' | 'role' | 'org_id'>;
+  org?: Pick<OrganizationRow, 'id' | 'settings'>;
+  agent?: Pick<AgentRow, 'id' | 'name'>;
+  capability?: CapabilityRow;
+  server?: McpServerRow;
+}
+
+/**
+ * The hot path of every invocation reads its requester, org, agent, capability and MCP server together:
+ * one round trip instead of six, since activities run once per step of every invocation.
+ */
+export class InvocationContextRepository {
+  constructor(private readonly db: Knex) {}
+
+  async load(invocationId: string): Promise<InvocationContext> {
+    const row = await this.db('invocations as i')
+      .leftJoin('users as u', 'u.id', 'i.requested_by')
+      .leftJoin('organizations as o', 'o.id', 'i.org_id')
+      .leftJoin('agents as a', 'a.id', 'i.agent_id')
+      .leftJoin('agent_capabilities as c', (j) => j.on('c.agent_id', '=', 'i.agent_id').andOn('c.name', '=', 'i.capability'))
+      .leftJoin('mcp_servers as s', 's.id', 'c.server_id')
+      .where('i.id', invocationId)
+      .first(
+        this.db.raw('to_jsonb(i) as invocation'),
+        this.db.raw('case when u.id is null then null else jsonb_build_object(\'id\', u.id, \'role\', u.role, \'org_id\', u.org_id) end as "user"'),
+        this.db.raw('case when o.id is null then null else jsonb_build_object(\'id\', o.id, \'settings\', o.settings) end as org'),
+        this.db.raw('case when a.id is null then null else jsonb_build_object(\'id\', a.id, \'name\', a.name) end as agent'),
+        this.db.raw('case when c.id is null then null else to_jsonb(c) end as capability'),
+        this.db.raw('case when s.id is null then null else to_jsonb(s) end as server'),
+      );
+    if (!row) throw notFound('invocation', invocationId);
+    return {
+      invocation: row.invocation,
+      user: row.user ?? undefined,
+      org: row.org ?? undefined,
+      agent: row.agent ?? undefined,
+      capability: row.capability ?? undefined,
+      server: row.server ?? undefined,
+    };
+  }
+}
