@@ -14,6 +14,8 @@ export interface ActivityDeps {
   mcp: McpClientPool;
   /** Per-call timeout of MCP tools/call (MCP_CALL_TIMEOUT_MS). */
   toolTimeoutMs?: number;
+  /** How old a server's cached tools/list may be when a call checks its pin (MCP_CATALOG_MAX_AGE_MS). */
+  catalogMaxAgeMs?: number;
 }
 
 /** Every activity the worker registers, built over injected dependencies. */

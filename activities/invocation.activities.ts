@@ -6,11 +6,13 @@ import { InvocationRepository } from '../core/db/invocation.repository.js';
 import type { InvocationStatus } from '../core/db/rows.js';
 import { McpCallError } from '../core/mcp/client-pool.js';
 import { toServerConfig } from '../core/mcp/server-config.js';
+import { toolDefinitionHash } from '../core/mcp/tool-pin.js';
 import { toolResultText } from '../core/mcp/tool-result.js';
 import type { PolicyDecision } from '../workflows/invoke-capability.messages.js';
 import type { ActivityDeps } from './index.js';
 
 const DEFAULT_TOOL_TIMEOUT_MS = 60_000;
+const DEFAULT_CATALOG_MAX_AGE_MS = 5_000;
 
 type InvocationError = { code: string; message: string; details?: Record<string, unknown> };
 
@@ -88,9 +90,26 @@ export function createInvocationActivities(deps: ActivityDeps) {
       const base = { org_id: inv.org_id, actor: `mcp:${server.name}`, subject_type: 'invocation', subject_id: inv.id, invocation_id: inv.id };
       const startedAt = new Date();
 
+      const config = toServerConfig(server);
       let result;
       try {
-        result = await deps.mcp.callTool(toServerConfig(server), {
+        // The pin: the server must still serve the definition the capability was bound to (a changed
+        // description or schema is how a compromised server would steer a model), else the call is blocked.
+        const current = (await deps.mcp.listTools(config, { maxAgeMs: deps.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS })).find((t) => t.name === cap.tool);
+        const currentHash = current ? toolDefinitionHash(current) : null;
+        if (currentHash !== cap.pinned_hash) {
+          const repin = `/v1/agents/${inv.agent_id}/capabilities/${cap.name}/repin`;
+          await audit.record({ ...base, action: 'tool.pin_violation', data: { tool: cap.tool, pinned: cap.pinned_hash, served: currentHash } });
+          throw ApplicationFailure.create({
+            type: 'tool_definition_changed',
+            message: current
+              ? `${server.name} now serves a different definition of ${cap.tool} than the one pinned; an admin must review and accept it (POST ${repin})`
+              : `${server.name} no longer serves ${cap.tool}`,
+            nonRetryable: true,
+            details: [{ tool: cap.tool, server: server.name, pinned: cap.pinned_hash, served: currentHash, repin }],
+          });
+        }
+        result = await deps.mcp.callTool(config, {
           name: cap.tool,
           arguments: inv.input,
           meta: { 'collexa/invocationId': inv.id, idempotencyKey: inv.id },

@@ -28,6 +28,8 @@ export function agentView(a: AgentWithCapabilities, serverNames: Map<string, str
       risk: c.risk,
       inputSchema: c.tool_definition.inputSchema ?? null,
       annotations: c.tool_definition.annotations ?? null,
+      pinnedHash: c.pinned_hash,
+      pinnedAt: iso(c.pinned_at),
     })),
     createdAt: iso(a.created_at),
     updatedAt: iso(a.updated_at),

@@ -35,6 +35,7 @@ const EnvSchema = z.object({
   APPROVAL_TIMEOUT_SECONDS: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
   POLICY_DIR: z.string().min(1).optional(),
   MCP_CALL_TIMEOUT_MS: positiveInt.max(15 * 60_000).default(60_000),
+  MCP_CATALOG_MAX_AGE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -66,6 +67,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     approvalTimeoutMs: env.APPROVAL_TIMEOUT_SECONDS * 1000,
     mcpCallTimeoutMs: env.MCP_CALL_TIMEOUT_MS,
+    mcpCatalogMaxAgeMs: env.MCP_CATALOG_MAX_AGE_MS,
     // Unset means dist/policy, written by `npm run build:policies`.
     policyDir: env.POLICY_DIR ? path.resolve(PROJECT_ROOT, env.POLICY_DIR) : path.join(PROJECT_ROOT, 'dist', 'policy'),
   };

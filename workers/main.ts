@@ -27,7 +27,7 @@ try {
   logger.info({ policyVersion: policy.version }, 'policy loaded');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const workflowBundle = await loadWorkflowBundle(config.temporal.workflowBundlePath);
-  const worker = await createWorker({ connection, config, deps: { db, logger, policy, mcp, toolTimeoutMs: config.mcpCallTimeoutMs }, workflowBundle });
+  const worker = await createWorker({ connection, config, deps: { db, logger, policy, mcp, toolTimeoutMs: config.mcpCallTimeoutMs, catalogMaxAgeMs: config.mcpCatalogMaxAgeMs }, workflowBundle });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker ready');
   // Resolves once a shutdown signal arrived and in-flight tasks drained (Runtime's shutdownSignals).
   await worker.run();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AgentService } from '../../core/agents/agent.service.js';
 import type { AgentWithCapabilities } from '../../core/db/agent.repository.js';
 import type { Db } from '../../core/db/knex.js';
+import { AuditRepository } from '../../core/db/audit.repository.js';
 import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
 import type { McpClientPool } from '../../core/mcp/client-pool.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
@@ -30,6 +31,7 @@ export function agentRoutes(db: Db, mcp: McpClientPool): Router {
   const router = Router();
   const service = new AgentService(db, mcp);
   const servers = new McpServerRepository(db);
+  const audit = new AuditRepository(db);
 
   async function view(req: Request, agents: AgentWithCapabilities[]) {
     const names = new Map((await servers.list(principalOf(req).orgId)).map((s) => [s.id, s.name]));
@@ -55,6 +57,24 @@ export function agentRoutes(db: Db, mcp: McpClientPool): Router {
     const id = parseParam(req, 'agentId', z.uuid(), 'agent');
     const body = parseBody(req, UpdateAgentSchema);
     res.json((await view(req, [await service.update(principalOf(req).orgId, id, body)]))[0]);
+  });
+
+  // An admin accepts the definition the server now serves for a capability whose pin broke.
+  router.post('/v1/agents/:agentId/capabilities/:name/repin', requireRole('admin'), async (req, res) => {
+    const id = parseParam(req, 'agentId', z.uuid(), 'agent');
+    const name = parseParam(req, 'name', ResourceName, 'capability');
+    const p = principalOf(req);
+    const { previous, pinned, definition } = await service.repin(p.orgId, id, name);
+    await audit.record({
+      org_id: p.orgId,
+      actor: `user:${p.userId}`,
+      action: 'capability.repinned',
+      subject_type: 'agent',
+      subject_id: id,
+      request_id: req.id,
+      data: { capability: name, previous, pinned },
+    });
+    res.json({ capability: name, previousHash: previous, pinnedHash: pinned, definition });
   });
 
   router.delete('/v1/agents/:agentId', requireRole('admin', 'developer'), async (req, res) => {

@@ -2,9 +2,10 @@ import type { Knex } from 'knex';
 import { AgentRepository, type AgentWithCapabilities, type NewCapability } from '../db/agent.repository.js';
 import { McpServerRepository } from '../db/mcp-server.repository.js';
 import type { McpServerRow, Risk } from '../db/rows.js';
-import { AppError, badRequest } from '../errors.js';
+import { AppError, badRequest, notFound } from '../errors.js';
 import type { McpClientPool, ToolDefinition } from '../mcp/client-pool.js';
 import { toServerConfig } from '../mcp/server-config.js';
+import { toolDefinitionHash } from '../mcp/tool-pin.js';
 
 export interface CapabilityInput {
   name: string;
@@ -38,6 +39,28 @@ export class AgentService {
     return this.agents.update(orgId, id, { name: input.name, description: input.description }, capabilities);
   }
 
+  /**
+   * Re-reads the capability's tool from its server and pins that definition: how an admin accepts a
+   * changed tool. Returns the previous and the new pin.
+   */
+  async repin(orgId: string, agentId: string, name: string): Promise<{ previous: string; pinned: string; definition: ToolDefinition }> {
+    const agent = await this.agents.get(orgId, agentId);
+    const cap = agent.capabilities.find((c) => c.name === name);
+    if (!cap) throw notFound('capability', name);
+    const server = await this.servers.get(orgId, cap.server_id);
+    let tools: ToolDefinition[];
+    try {
+      tools = await this.mcp.listTools(toServerConfig(server), { maxAgeMs: 0 });
+    } catch (err) {
+      throw new AppError('mcp_server_unavailable', 502, `MCP server "${server.name}" did not answer tools/list: ${(err as Error).message}`, { server: server.name });
+    }
+    const tool = tools.find((t) => t.name === cap.tool);
+    if (!tool) throw new AppError('tool_missing', 409, `MCP server "${server.name}" no longer serves "${cap.tool}"`, { server: server.name, tool: cap.tool });
+    const pinned = toolDefinitionHash(tool);
+    await this.agents.repin(orgId, agentId, name, { ...tool }, pinned);
+    return { previous: cap.pinned_hash, pinned, definition: tool };
+  }
+
   /** Finds each capability's server (by name or id) and tool (tools/list, once per server) and pins its definition. */
   private async resolveCapabilities(orgId: string, inputs: CapabilityInput[]): Promise<NewCapability[]> {
     const names = new Set<string>();
@@ -64,7 +87,15 @@ export class AgentService {
       if (!tool) {
         throw badRequest('unknown_tool', `MCP server "${entry.server.name}" has no tool "${c.tool}"`, { server: entry.server.name, tool: c.tool, available: entry.tools.map((t) => t.name) });
       }
-      out.push({ name: c.name, server_id: entry.server.id, tool: c.tool, description: c.description ?? tool.description ?? null, risk: c.risk ?? 'low', tool_definition: { ...tool } });
+      out.push({
+        name: c.name,
+        server_id: entry.server.id,
+        tool: c.tool,
+        description: c.description ?? tool.description ?? null,
+        risk: c.risk ?? 'low',
+        tool_definition: { ...tool },
+        pinned_hash: toolDefinitionHash(tool),
+      });
     }
     return out;
   }

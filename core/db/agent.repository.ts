@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { conflict, notFound } from '../errors.js';
 import type { AgentRow, CapabilityRow } from './rows.js';
 
-export type NewCapability = Pick<CapabilityRow, 'name' | 'server_id' | 'tool' | 'description' | 'risk' | 'tool_definition'>;
+export type NewCapability = Pick<CapabilityRow, 'name' | 'server_id' | 'tool' | 'description' | 'risk' | 'tool_definition' | 'pinned_hash'>;
 export type AgentWithCapabilities = AgentRow & { capabilities: CapabilityRow[] };
 
 /** agents and agent_capabilities, always scoped by org; capabilities are replaced as a set. */
@@ -42,6 +42,14 @@ export class AgentRepository {
   async delete(orgId: string, id: string): Promise<void> {
     const n = await this.db('agents').where({ org_id: orgId, id }).delete();
     if (n === 0) throw notFound('agent', id);
+  }
+
+  /** Accepts a new tool definition for one capability (after an admin reviewed the change). */
+  async repin(orgId: string, agentId: string, name: string, definition: Record<string, unknown>, hash: string): Promise<void> {
+    const n = await this.db('agent_capabilities')
+      .where({ org_id: orgId, agent_id: agentId, name })
+      .update({ tool_definition: JSON.stringify(definition), pinned_hash: hash, pinned_at: this.db.fn.now() });
+    if (n === 0) throw notFound('capability', name);
   }
 
   private async getIn(db: Knex, orgId: string, id: string): Promise<AgentWithCapabilities> {

@@ -75,6 +75,9 @@ export interface CapabilityRow {
   description: string | null;
   risk: Risk;
   tool_definition: Record<string, unknown>;
+  /** toolDefinitionHash of tool_definition: calls are blocked when the server serves another one. */
+  pinned_hash: string;
+  pinned_at: Date;
 }
 
 export type InvocationStatus = 'pending_approval' | 'running' | 'succeeded' | 'failed' | 'denied' | 'expired' | 'cancelled';

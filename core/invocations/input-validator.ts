@@ -3,6 +3,8 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { badRequest } from '../errors.js';
 
+export { canonicalHash } from '../canonical-json.js';
+
 // ajv-formats is CommonJS; under ESM its function may arrive as the module or wrapped in `default`.
 type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
@@ -28,20 +30,4 @@ export function assertValidToolInput(schema: Record<string, unknown> | undefined
     const errors = (validate.errors ?? []).map((e) => ({ path: e.instancePath || '/', message: e.message ?? 'invalid', keyword: e.keyword, params: e.params }));
     throw badRequest('invalid_input', 'The input does not match the tool’s input schema', { errors });
   }
-}
-
-/** A stable hash of a JSON value (object keys sorted), for idempotency comparisons. */
-export function canonicalHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }

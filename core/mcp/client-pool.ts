@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log.js';
 import { McpCallError, classifyFailure, rejectionInResult } from './call-error.js';
 
@@ -46,6 +46,8 @@ interface Connection {
   client: Client;
   transport: StdioClientTransport | StreamableHTTPClientTransport;
   ready: Promise<void>;
+  /** The last tools/list on this connection and when it was read; dropped on tools/list_changed. */
+  catalog?: { tools: Promise<ToolDefinition[]>; at: number };
   /** Set once the pool has dropped the connection and begun closing it. */
   closed?: Promise<void>;
 }
@@ -68,21 +70,35 @@ export class McpClientPool {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 30_000;
   }
 
-  /** Every tool the server offers, following pagination cursors. */
-  async listTools(server: McpServerConfig): Promise<ToolDefinition[]> {
+  /**
+   * Every tool the server offers, following pagination cursors. With `maxAgeMs`, a list read on the same
+   * connection at most that long ago is reused (a server's tools/list_changed notification drops it).
+   */
+  async listTools(server: McpServerConfig, opts: { maxAgeMs?: number } = {}): Promise<ToolDefinition[]> {
     return this.withConnection(server, undefined, async (conn) => {
-      const tools: ToolDefinition[] = [];
-      const seen = new Set<string>();
-      let cursor: string | undefined;
-      do {
-        const page = await conn.client.listTools(cursor === undefined ? {} : { cursor });
-        tools.push(...page.tools.map(toDefinition));
-        cursor = page.nextCursor;
-        if (cursor !== undefined && seen.has(cursor)) throw new Error(`tools/list repeated cursor ${cursor}`);
-        if (cursor !== undefined) seen.add(cursor);
-      } while (cursor !== undefined);
+      const maxAge = opts.maxAgeMs ?? 0;
+      if (maxAge > 0 && conn.catalog && Date.now() - conn.catalog.at <= maxAge) return conn.catalog.tools;
+      const tools = this.readTools(conn);
+      conn.catalog = { tools, at: Date.now() };
+      tools.catch(() => {
+        if (conn.catalog?.tools === tools) conn.catalog = undefined;
+      });
       return tools;
     });
+  }
+
+  private async readTools(conn: Connection): Promise<ToolDefinition[]> {
+    const tools: ToolDefinition[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await conn.client.listTools(cursor === undefined ? {} : { cursor });
+      tools.push(...page.tools.map(toDefinition));
+      cursor = page.nextCursor;
+      if (cursor !== undefined && seen.has(cursor)) throw new Error(`tools/list repeated cursor ${cursor}`);
+      if (cursor !== undefined) seen.add(cursor);
+    } while (cursor !== undefined);
+    return tools;
   }
 
   /** Calls a tool. A result with `isError: true` is returned, not thrown: the caller decides what it means. */
@@ -169,6 +185,10 @@ export class McpClientPool {
     }
     const client = new Client({ name: this.clientName, version: CLIENT_VERSION });
     const conn: Connection = { serverId: server.id, hash, client, transport, ready: Promise.resolve() };
+    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+      conn.catalog = undefined;
+      this.logger.info({ mcpServer: server.name }, 'MCP server tools changed');
+    });
     client.onclose = () => {
       if (this.forget(conn)) this.logger.info({ mcpServer: server.name }, 'MCP server connection closed');
     };

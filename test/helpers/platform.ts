@@ -30,7 +30,7 @@ export async function startPlatform(opts: { approvalTimeoutMs?: number; toolTime
       connection: native,
       config: { temporal: { namespace: 'default', taskQueue } } as never,
       taskQueue,
-      deps: { db: api.db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: pool, toolTimeoutMs: opts.toolTimeoutMs },
+      deps: { db: api.db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: pool, toolTimeoutMs: opts.toolTimeoutMs, catalogMaxAgeMs: 0 },
       workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
     });
     running = worker.run();
