@@ -2,8 +2,10 @@ import type { Db } from '../core/db/knex.js';
 import type { Logger } from '../core/log.js';
 import type { McpClientPool } from '../core/mcp/client-pool.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
+import type { SecretReader } from '../core/secrets/vault.js';
 import { createApprovalActivities } from './approval.activities.js';
 import { createInvocationActivities } from './invocation.activities.js';
+import { createMcpServerActivities } from './mcp-server.activities.js';
 import { createSystemActivities } from './system.activities.js';
 
 /** What activities need from the outside world, injected by the worker (and by tests). */
@@ -12,6 +14,8 @@ export interface ActivityDeps {
   logger: Logger;
   policy: PolicyEngine;
   mcp: McpClientPool;
+  /** Resolves `secret:NAME` in MCP server env and headers when connecting (the vault). */
+  vault?: SecretReader;
   /** Per-call timeout of MCP tools/call (MCP_CALL_TIMEOUT_MS). */
   toolTimeoutMs?: number;
   /** How old a server's cached tools/list may be when a call checks its pin (MCP_CATALOG_MAX_AGE_MS). */
@@ -24,5 +28,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createSystemActivities(deps),
     ...createInvocationActivities(deps),
     ...createApprovalActivities(deps),
+    ...createMcpServerActivities(deps),
   };
 }

@@ -4,15 +4,20 @@ import { AuditRepository, type NewAuditEvent } from '../core/db/audit.repository
 import { InvocationContextRepository } from '../core/db/invocation-context.repository.js';
 import { InvocationRepository } from '../core/db/invocation.repository.js';
 import type { InvocationStatus } from '../core/db/rows.js';
-import { McpCallError } from '../core/mcp/client-pool.js';
-import { toServerConfig } from '../core/mcp/server-config.js';
+import { AppError } from '../core/errors.js';
+import { McpCallError, type McpServerConfig } from '../core/mcp/client-pool.js';
+import { resolvedServerConfig } from '../core/mcp/server-config.js';
 import { toolDefinitionHash } from '../core/mcp/tool-pin.js';
 import { toolResultText } from '../core/mcp/tool-result.js';
+import { effectiveLimits } from '../core/limits/defaults.js';
+import { ExecutionLimits, type CallOutcome, type CallPermit } from '../core/limits/execution-limits.js';
+import { LimitExceeded, resultBytes } from '../core/limits/limit-exceeded.js';
 import type { PolicyDecision } from '../workflows/invoke-capability.messages.js';
 import type { ActivityDeps } from './index.js';
 
-const DEFAULT_TOOL_TIMEOUT_MS = 60_000;
 const DEFAULT_CATALOG_MAX_AGE_MS = 5_000;
+// Well inside the MCP call activity's heartbeatTimeout (workflows/invoke-capability.workflow.ts).
+const HEARTBEAT_MS = 5_000;
 
 type InvocationError = { code: string; message: string; details?: Record<string, unknown> };
 
@@ -22,6 +27,7 @@ export function createInvocationActivities(deps: ActivityDeps) {
   const invocations = new InvocationRepository(db);
   const contexts = new InvocationContextRepository(db);
   const audit = new AuditRepository(db);
+  const executionLimits = new ExecutionLimits(db, deps.logger);
 
   /** The terminal write: status, error or result, and its audit events, in one transaction. */
   async function finish(invocationId: string, orgId: string, status: InvocationStatus, extra: { error?: InvocationError; result?: unknown; events?: NewAuditEvent[]; toolStartedAt?: Date } = {}) {
@@ -52,7 +58,7 @@ export function createInvocationActivities(deps: ActivityDeps) {
               user: { id: user.id, role: user.role, org_id: user.org_id },
               org: { id: org.id, settings: org.settings },
               agent: { id: agent.id, name: agent.name },
-              capability: { name: cap.name, risk: cap.risk, server: server.name, tool: cap.tool },
+              capability: { name: cap.name, risk: cap.risk, server: server.name, server_security_level: server.security_level, tool: cap.tool },
               context: { invocation_id: inv.id },
             });
       await db.transaction(async (trx: Knex) => {
@@ -77,9 +83,11 @@ export function createInvocationActivities(deps: ActivityDeps) {
 
     /**
      * Calls the capability's MCP tool with the invocation id as idempotency key, and on success records the
-     * result and the succeeded state in the same step. Retry rules: failures before the request reached the
-     * server are always retryable; after that, only for tools annotated readOnly or idempotent. Tool errors
-     * (isError) and invalid params are final.
+     * result and the succeeded state in the same step. The server's execution limits come first (breaker,
+     * rate, concurrency: a refusal is retried by Temporal after the wait it names) and bound the call
+     * (timeout, result size). Retry rules: failures before the request reached the server are always
+     * retryable; after that, only for tools annotated readOnly or idempotent. Tool errors (isError),
+     * invalid params and oversized results are final.
      */
     async callCapabilityTool({ invocationId }: { invocationId: string }): Promise<void> {
       const ctx = Context.current();
@@ -89,53 +97,101 @@ export function createInvocationActivities(deps: ActivityDeps) {
       const safeToRetry = annotations.readOnlyHint === true || annotations.idempotentHint === true;
       const base = { org_id: inv.org_id, actor: `mcp:${server.name}`, subject_type: 'invocation', subject_id: inv.id, invocation_id: inv.id };
       const startedAt = new Date();
+      const attempt = ctx.info.attempt;
+      const limits = effectiveLimits(server, { timeoutCapMs: deps.toolTimeoutMs });
+      // Liveness for Temporal (heartbeatTimeout) while waiting for a slot or a long call; also delivers cancellation.
+      const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
 
-      const config = toServerConfig(server);
-      let result;
+      let permit: CallPermit;
+      let config: McpServerConfig;
       try {
-        // The pin: the server must still serve the definition the capability was bound to (a changed
-        // description or schema is how a compromised server would steer a model), else the call is blocked.
-        const current = (await deps.mcp.listTools(config, { maxAgeMs: deps.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS })).find((t) => t.name === cap.tool);
-        const currentHash = current ? toolDefinitionHash(current) : null;
-        if (currentHash !== cap.pinned_hash) {
-          const repin = `/v1/agents/${inv.agent_id}/capabilities/${cap.name}/repin`;
-          await audit.record({ ...base, action: 'tool.pin_violation', data: { tool: cap.tool, pinned: cap.pinned_hash, served: currentHash } });
+        config = await resolvedServerConfig(server, deps.vault).catch(secretFailure);
+        const rateAdmitted = inv.rate_admitted === true && (await executionLimits.claimAdmission(inv.id));
+        permit = await executionLimits.acquire(server, limits, { rateAdmitted, signal: ctx.cancellationSignal });
+      } catch (err) {
+        clearInterval(heartbeat);
+        if (!(err instanceof LimitExceeded)) throw err;
+        await audit.record({ ...base, action: 'tool.limit_exceeded', data: { tool: cap.tool, ...err.toDetails(), message: err.message, attempt } });
+        // Retried by Temporal once the limit allows it, within the activity's schedule-to-close window.
+        throw ApplicationFailure.create({ type: err.code, message: err.message, details: [err.toDetails()], ...(err.retryAfterMs === undefined ? {} : { nextRetryDelay: err.retryAfterMs }) });
+      }
+
+      let outcome: CallOutcome | undefined;
+      try {
+        let result;
+        try {
+          // The pin: the server must still serve the definition the capability was bound to (a changed
+          // description or schema is how a compromised server would steer a model), else the call is blocked.
+          const current = (await deps.mcp.listTools(config, { maxAgeMs: deps.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS })).find((t) => t.name === cap.tool);
+          outcome = 'answered';
+          const currentHash = current ? toolDefinitionHash(current) : null;
+          if (currentHash !== cap.pinned_hash) {
+            const repin = `/v1/agents/${inv.agent_id}/capabilities/${cap.name}/repin`;
+            await audit.record({ ...base, action: 'tool.pin_violation', data: { tool: cap.tool, pinned: cap.pinned_hash, served: currentHash } });
+            throw ApplicationFailure.create({
+              type: 'tool_definition_changed',
+              message: current
+                ? `${server.name} now serves a different definition of ${cap.tool} than the one pinned; an admin must review and accept it (POST ${repin})`
+                : `${server.name} no longer serves ${cap.tool}`,
+              nonRetryable: true,
+              details: [{ tool: cap.tool, server: server.name, pinned: cap.pinned_hash, served: currentHash, repin }],
+            });
+          }
+          outcome = undefined; // the call's own outcome is what the breaker hears
+          result = await deps.mcp.callTool(config, {
+            name: cap.tool,
+            arguments: inv.input,
+            meta: { 'collexa/invocationId': inv.id, idempotencyKey: inv.id },
+            timeoutMs: limits.timeoutMs,
+            signal: ctx.cancellationSignal,
+          });
+          outcome = 'answered';
+        } catch (err) {
+          if (!(err instanceof McpCallError)) throw err;
+          outcome = err.kind;
+          const limit = err.kind === 'timeout' ? LimitExceeded.timeout(server.name, cap.tool, limits.timeoutMs) : undefined;
+          const message = limit?.message ?? err.message;
+          await audit.record({ ...base, action: 'tool.call_failed', data: { tool: cap.tool, kind: err.kind, message, attempt, reachedServer: err.reachedServer, ...(limit ? limit.toDetails() : {}) } });
+          if (err.kind === 'invalid_params') throw ApplicationFailure.create({ type: 'invalid_params', message, nonRetryable: true });
+          if (!err.reachedServer || safeToRetry) throw ApplicationFailure.create({ type: limit?.code ?? err.kind, message, details: [limit?.toDetails() ?? {}] }); // transient: Temporal retries
           throw ApplicationFailure.create({
-            type: 'tool_definition_changed',
-            message: current
-              ? `${server.name} now serves a different definition of ${cap.tool} than the one pinned; an admin must review and accept it (POST ${repin})`
-              : `${server.name} no longer serves ${cap.tool}`,
+            type: 'tool_call_indeterminate',
+            message: `${message} (the call may have reached ${server.name}; not retried because ${cap.tool} is not annotated readOnly or idempotent)`,
             nonRetryable: true,
-            details: [{ tool: cap.tool, server: server.name, pinned: cap.pinned_hash, served: currentHash, repin }],
+            details: [limit?.toDetails() ?? {}],
           });
         }
-        result = await deps.mcp.callTool(config, {
-          name: cap.tool,
-          arguments: inv.input,
-          meta: { 'collexa/invocationId': inv.id, idempotencyKey: inv.id },
-          timeoutMs: deps.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
-          signal: ctx.cancellationSignal,
-        });
-      } catch (err) {
-        if (!(err instanceof McpCallError)) throw err;
-        const attempt = ctx.info.attempt;
-        await audit.record({ ...base, action: 'tool.call_failed', data: { tool: cap.tool, kind: err.kind, message: err.message, attempt, reachedServer: err.reachedServer } });
-        if (err.kind === 'invalid_params') throw ApplicationFailure.create({ type: 'invalid_params', message: err.message, nonRetryable: true });
-        if (!err.reachedServer || safeToRetry) throw err; // transient: Temporal retries
-        throw ApplicationFailure.create({
-          type: 'tool_call_indeterminate',
-          message: `${err.message} (the call may have reached ${server.name}; not retried because ${cap.tool} is not annotated readOnly or idempotent)`,
-          nonRetryable: true,
-        });
+        const bytes = resultBytes(result);
+        if (bytes > limits.maxResultBytes) {
+          const limit = LimitExceeded.resultSize(server.name, cap.tool, limits.maxResultBytes, bytes);
+          await audit.record({ ...base, action: 'tool.limit_exceeded', data: { tool: cap.tool, ...limit.toDetails(), bytes, message: limit.message, attempt } });
+          throw ApplicationFailure.create({ type: limit.code, message: limit.message, nonRetryable: true, details: [{ ...limit.toDetails(), bytes }] });
+        }
+        const stored = { content: result.content, structuredContent: result.structuredContent ?? null, isError: result.isError === true };
+        if (result.isError) {
+          const message = toolResultText(result) || 'the tool reported an error';
+          await invocations.update(invocationId, { result: stored as never, tool_started_at: inv.tool_started_at ? new Date(inv.tool_started_at) : startedAt });
+          await audit.record({ ...base, action: 'tool.failed', data: { tool: cap.tool, message } });
+          throw ApplicationFailure.create({ type: 'tool_error', message, nonRetryable: true });
+        }
+        await finish(inv.id, inv.org_id, 'succeeded', { result: stored, toolStartedAt: inv.tool_started_at ? new Date(inv.tool_started_at) : startedAt, events: [{ ...base, action: 'tool.called', data: { tool: cap.tool, server: server.name } }] });
+      } finally {
+        clearInterval(heartbeat);
+        const { breaker } = await permit.release(outcome);
+        if (breaker) {
+          const event = { org_id: inv.org_id, actor: 'system', action: `mcp_server.circuit_${breaker}`, subject_type: 'mcp_server', subject_id: server.id, invocation_id: inv.id };
+          const data = breaker === 'opened' ? { server: server.name, breakerThreshold: limits.breakerThreshold, breakerCooldownMs: limits.breakerCooldownMs } : { server: server.name };
+          await audit.record({ ...event, data }).catch((err: unknown) => deps.logger.warn({ err }, 'could not audit a circuit breaker change'));
+        }
       }
-      const stored = { content: result.content, structuredContent: result.structuredContent ?? null, isError: result.isError === true };
-      if (result.isError) {
-        const message = toolResultText(result) || 'the tool reported an error';
-        await invocations.update(invocationId, { result: stored as never, tool_started_at: inv.tool_started_at ? new Date(inv.tool_started_at) : startedAt });
-        await audit.record({ ...base, action: 'tool.failed', data: { tool: cap.tool, message } });
-        throw ApplicationFailure.create({ type: 'tool_error', message, nonRetryable: true });
-      }
-      await finish(inv.id, inv.org_id, 'succeeded', { result: stored, toolStartedAt: inv.tool_started_at ? new Date(inv.tool_started_at) : startedAt, events: [{ ...base, action: 'tool.called', data: { tool: cap.tool, server: server.name } }] });
     },
   };
+}
+
+/** A missing or unusable secret will not fix itself on retry: fail the invocation, naming the secret. */
+function secretFailure(err: unknown): never {
+  if (err instanceof AppError && (err.code === 'unknown_secret' || err.code === 'invalid_secret_value')) {
+    throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true, details: [err.details] });
+  }
+  throw err;
 }

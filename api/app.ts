@@ -2,8 +2,12 @@ import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Db } from '../core/db/knex.js';
 import type { IdentityService } from '../core/identity/identity.service.js';
+import { InvocationService } from '../core/invocations/invocation.service.js';
 import type { Logger } from '../core/log.js';
 import type { McpClientPool } from '../core/mcp/client-pool.js';
+import { SecretVault } from '../core/secrets/vault.js';
+import { invocationWorkflowStarter } from './invocation-workflow.js';
+import { mcpRoutes, type McpEndpointOptions } from './mcp/mcp.routes.js';
 import { requireAuth } from './middleware/auth.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
@@ -13,8 +17,11 @@ import { auditRoutes } from './routes/audit.routes.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.routes.js';
 import { identityRoutes } from './routes/identity.routes.js';
 import { invocationRoutes } from './routes/invocations.routes.js';
+import { manifestRoutes } from './routes/manifests.routes.js';
 import { mcpServerRoutes } from './routes/mcp-servers.routes.js';
 import { orgRoutes } from './routes/org.routes.js';
+import { secretRoutes } from './routes/secrets.routes.js';
+import { toolRoutes } from './routes/tools.routes.js';
 
 /** Everything the API needs, injected so tests can build it over real or broken dependencies. */
 export interface AppDeps {
@@ -27,6 +34,14 @@ export interface AppDeps {
   bodyLimit: string;
   taskQueue: string;
   approvalTimeoutMs: number;
+  /** Interval of MCP server health probes (MCP_HEALTH_INTERVAL_SECONDS). */
+  mcpHealthIntervalMs?: number;
+  /** The /mcp endpoint: allowed Origins and how long a tools/call waits (defaults: none, 30 s). */
+  mcpEndpoint?: Partial<McpEndpointOptions>;
+  /** The secrets vault (COLLEXA_MASTER_KEY); without it secrets, `secret:` references and manifests answer 503. */
+  vault?: SecretVault;
+  /** `iss` of signed capability manifests (COLLEXA_ISSUER, default collexa-dev). */
+  issuer?: string;
 }
 
 /** Builds the Express app (no listen): middleware order is id → health → body → auth → routes → errors. */
@@ -40,11 +55,17 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', requireAuth(deps.identity));
   app.use(identityRoutes(deps.identity));
   app.use(orgRoutes(deps.identity));
-  app.use(mcpServerRoutes(deps.db, deps.mcp));
-  app.use(agentRoutes(deps.db, deps.mcp));
-  app.use(invocationRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, approvalTimeoutMs: deps.approvalTimeoutMs }));
+  app.use(mcpServerRoutes({ db: deps.db, mcp: deps.mcp, temporal: deps.temporal, taskQueue: deps.taskQueue, healthIntervalMs: deps.mcpHealthIntervalMs ?? 30_000 }));
+  const vault = deps.vault ?? new SecretVault(deps.db);
+  app.use(agentRoutes(deps.db, deps.mcp, vault));
+  app.use(secretRoutes(deps.db, vault));
+  app.use(manifestRoutes({ db: deps.db, vault, issuer: deps.issuer ?? 'collexa-dev' }));
+  const invocations = new InvocationService({ db: deps.db, temporal: deps.temporal, startWorkflow: invocationWorkflowStarter(deps.temporal, deps.taskQueue), approvalTimeoutMs: deps.approvalTimeoutMs });
+  app.use(mcpRoutes({ db: deps.db, identity: deps.identity, invocations, ...deps.mcpEndpoint }));
+  app.use(invocationRoutes({ db: deps.db, temporal: deps.temporal, invocations }));
   app.use(approvalRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   app.use(auditRoutes(deps.db));
+  app.use(toolRoutes(deps.db));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

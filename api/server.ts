@@ -1,11 +1,13 @@
 // The API process (`npm run api`): listens, and on SIGINT/SIGTERM stops taking requests, drains, and exits.
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../core/config.js';
 import { createDb } from '../core/db/knex.js';
 import { IdentityService } from '../core/identity/identity.service.js';
 import { createLogger } from '../core/log.js';
 import { McpClientPool } from '../core/mcp/client-pool.js';
+import { openVaultOrExit } from '../core/secrets/open-vault.js';
 import { createApp } from './app.js';
 
 const config = loadConfigOrExit();
@@ -13,9 +15,11 @@ const logger = createLogger({ level: config.logLevel, name: 'collexa-api' });
 const db = createDb(config.db.url, config.db.poolMax);
 // Lazy: the API starts (and reports not-ready) while Temporal is still coming up.
 const temporal = Connection.lazy({ address: config.temporal.address });
+// A master key that does not match the stored secrets stops the process here, before it serves anything.
+const vault = await openVaultOrExit(config, db, logger);
 
 // The API's own MCP connections serve tools/list when agents are created or changed; tool calls run in the worker.
-const mcp = new McpClientPool({ logger });
+const mcp = new McpClientPool({ logger, workRoot: path.join(config.dataDir, 'mcp') });
 
 const app = createApp({
   logger,
@@ -26,6 +30,10 @@ const app = createApp({
   bodyLimit: config.http.bodyLimit,
   taskQueue: config.temporal.taskQueue,
   approvalTimeoutMs: config.approvalTimeoutMs,
+  mcpHealthIntervalMs: config.mcpHealthIntervalMs,
+  mcpEndpoint: config.mcpEndpoint,
+  vault,
+  issuer: config.issuer,
   readiness: {
     postgres: async () => {
       await db.raw('select 1');

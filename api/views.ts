@@ -10,7 +10,14 @@ export function serverView(s: McpServerRow) {
     id: s.id,
     name: s.name,
     transport: s.transport,
-    ...(s.transport === 'stdio' ? { command: s.command, args: s.args, envKeys: Object.keys(s.env) } : { url: s.url, headerNames: Object.keys(s.headers) }),
+    ...(s.transport === 'stdio' ? { command: s.command, args: s.args, envKeys: Object.keys(s.env), network: s.network } : { url: s.url, headerNames: Object.keys(s.headers) }),
+    status: s.status,
+    statusReason: s.status_reason,
+    lastCheckAt: iso(s.last_check_at),
+    toolsCount: s.tools_count,
+    securityLevel: s.security_level,
+    limits: s.limits,
+    template: s.template,
     createdAt: iso(s.created_at),
   };
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { isMasterKeyText } from './crypto/master-key.js';
 import { PROJECT_ROOT } from './paths.js';
 
 /** Thrown when the environment holds an invalid value; the message names every bad variable. */
@@ -13,6 +14,15 @@ export class ConfigError extends Error {
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port');
+const isOrigin = (o: string) => URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && new URL(o).origin === o;
+const originList = z
+  .string()
+  .transform((v) => v.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean))
+  .refine((list) => list.every(isOrigin), 'expected comma-separated origins such as https://app.example.com');
+
+const masterKeyHint = 'expected base64 of 32 bytes (openssl rand -base64 32)';
+// Never echoed in a config error: they are keys.
+const SECRET_VARIABLES = new Set(['COLLEXA_MASTER_KEY', 'COLLEXA_MASTER_KEYS']);
 
 // Every variable Collexa reads. README's config table mirrors this schema: change both together.
 const EnvSchema = z.object({
@@ -35,7 +45,17 @@ const EnvSchema = z.object({
   APPROVAL_TIMEOUT_SECONDS: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
   POLICY_DIR: z.string().min(1).optional(),
   MCP_CALL_TIMEOUT_MS: positiveInt.max(15 * 60_000).default(60_000),
+  MCP_ALLOWED_ORIGINS: originList.optional(),
+  MCP_APPROVAL_WAIT_MS: z.coerce.number().int().min(0).max(10 * 60_000).default(30_000),
   MCP_CATALOG_MAX_AGE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
+  MCP_HEALTH_INTERVAL_SECONDS: positiveInt.max(3600).default(30),
+  COLLEXA_MASTER_KEY: z.string().refine(isMasterKeyText, masterKeyHint).optional(),
+  COLLEXA_MASTER_KEYS: z
+    .string()
+    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .refine((keys) => keys.every(isMasterKeyText), `comma-separated; each ${masterKeyHint}`)
+    .optional(),
+  COLLEXA_ISSUER: z.string().min(1).max(200).default('collexa-dev'),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -67,7 +87,14 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     approvalTimeoutMs: env.APPROVAL_TIMEOUT_SECONDS * 1000,
     mcpCallTimeoutMs: env.MCP_CALL_TIMEOUT_MS,
+    // The /mcp endpoint: browser Origins allowed to call it, and how long a tools/call waits for its invocation.
+    mcpEndpoint: { allowedOrigins: env.MCP_ALLOWED_ORIGINS ?? [], approvalWaitMs: env.MCP_APPROVAL_WAIT_MS },
     mcpCatalogMaxAgeMs: env.MCP_CATALOG_MAX_AGE_MS,
+    mcpHealthIntervalMs: env.MCP_HEALTH_INTERVAL_SECONDS * 1000,
+    // The vault's master key (wraps new data keys) and older ones that still unwrap theirs, base64.
+    vault: { masterKey: env.COLLEXA_MASTER_KEY, previousMasterKeys: env.COLLEXA_MASTER_KEYS ?? [] },
+    /** `iss` of signed capability manifests. */
+    issuer: env.COLLEXA_ISSUER,
     // Unset means dist/policy, written by `npm run build:policies`.
     policyDir: env.POLICY_DIR ? path.resolve(PROJECT_ROOT, env.POLICY_DIR) : path.join(PROJECT_ROOT, 'dist', 'policy'),
   };
@@ -82,7 +109,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '(env)');
-        return `${name}=${JSON.stringify(source[name] ?? '')}: ${issue.message}`;
+        const shown = SECRET_VARIABLES.has(name) ? '[redacted]' : JSON.stringify(source[name] ?? '');
+        return `${name}=${shown}: ${issue.message}`;
       }),
     );
   }

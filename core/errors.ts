@@ -5,6 +5,8 @@ export class AppError extends Error {
     readonly httpStatus: number,
     message: string,
     readonly details: Record<string, unknown> = {},
+    /** Response headers the error needs, e.g. Retry-After on a 429. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'AppError';

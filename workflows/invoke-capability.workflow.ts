@@ -29,10 +29,15 @@ type Activities = ReturnType<typeof createActivities>;
 // round trip through the server per step (markers in history keep replay exact). Only the MCP call,
 // which may take long and must survive worker loss mid-call, is a regular activity.
 const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumInterval: '10 seconds' } });
-// Transient MCP failures (server down, restarting) are retried for up to 10 minutes; the activity
-// itself marks what must not be retried (tool errors, invalid params, calls that may have run).
+// Transient MCP failures (server down, restarting) and calls a server's limits held back (rate,
+// concurrency, open breaker: retried after the wait they name) are retried for up to 10 minutes; the
+// activity itself marks what must not be retried (tool errors, invalid params, calls that may have run).
+// A call's own timeout is the server's timeoutMs; the activity heartbeats, so a lost worker is noticed
+// after heartbeatTimeout rather than start-to-close (which must never cut a call short: a retry could
+// repeat a tool that already ran).
 const mcp = proxyActivities<Activities>({
-  startToCloseTimeout: '90 seconds',
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   scheduleToCloseTimeout: '10 minutes',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
 });

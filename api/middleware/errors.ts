@@ -23,7 +23,10 @@ const BODY_ERRORS: Record<string, [number, string, string]> = {
 /** The error middleware: AppError → its status; body errors → 4xx; anything else → a logged 500 without internals. */
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction) {
   if (res.headersSent) return;
-  if (err instanceof AppError) return sendError(res, err.httpStatus, err.code, err.message, err.details);
+  if (err instanceof AppError) {
+    for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
+    return sendError(res, err.httpStatus, err.code, err.message, err.details);
+  }
   const type = (err as { type?: string } | null)?.type;
   const known = type ? BODY_ERRORS[type] : undefined;
   if (known) {

@@ -11,7 +11,7 @@ export async function benchPolicy(policyDir: string, calls: number, warmup: numb
     user: { id: randomUUID(), role: 'developer', org_id: orgId },
     org: { id: orgId, settings: {} },
     agent: { id: randomUUID(), name: 'bench-agent' },
-    capability: { name: 'sum', risk: 'low', server: 'bench-mcp', tool: 'add' },
+    capability: { name: 'sum', risk: 'low', server: 'bench-mcp', server_security_level: 'medium', tool: 'add' },
     context: { invocation_id: randomUUID() },
   };
   const check = engine.decideInvoke(input);

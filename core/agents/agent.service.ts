@@ -4,8 +4,9 @@ import { McpServerRepository } from '../db/mcp-server.repository.js';
 import type { McpServerRow, Risk } from '../db/rows.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import type { McpClientPool, ToolDefinition } from '../mcp/client-pool.js';
-import { toServerConfig } from '../mcp/server-config.js';
+import { resolvedServerConfig } from '../mcp/server-config.js';
 import { toolDefinitionHash } from '../mcp/tool-pin.js';
+import type { SecretReader } from '../secrets/vault.js';
 
 export interface CapabilityInput {
   name: string;
@@ -23,6 +24,8 @@ export class AgentService {
   constructor(
     db: Knex,
     private readonly mcp: McpClientPool,
+    /** Resolves `secret:NAME` in server configs before tools/list. */
+    private readonly vault?: SecretReader,
   ) {
     this.agents = new AgentRepository(db);
     this.servers = new McpServerRepository(db);
@@ -48,9 +51,10 @@ export class AgentService {
     const cap = agent.capabilities.find((c) => c.name === name);
     if (!cap) throw notFound('capability', name);
     const server = await this.servers.get(orgId, cap.server_id);
+    const config = await resolvedServerConfig(server, this.vault);
     let tools: ToolDefinition[];
     try {
-      tools = await this.mcp.listTools(toServerConfig(server), { maxAgeMs: 0 });
+      tools = await this.mcp.listTools(config, { maxAgeMs: 0 });
     } catch (err) {
       throw new AppError('mcp_server_unavailable', 502, `MCP server "${server.name}" did not answer tools/list: ${(err as Error).message}`, { server: server.name });
     }
@@ -74,9 +78,10 @@ export class AgentService {
       let entry = catalogs.get(c.server);
       if (!entry) {
         const server = await this.findServer(orgId, c.server);
+        const config = await resolvedServerConfig(server, this.vault);
         let tools: ToolDefinition[];
         try {
-          tools = await this.mcp.listTools(toServerConfig(server));
+          tools = await this.mcp.listTools(config);
         } catch (err) {
           throw new AppError('mcp_server_unavailable', 502, `MCP server "${server.name}" did not answer tools/list: ${(err as Error).message}`, { server: server.name });
         }

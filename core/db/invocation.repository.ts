@@ -4,7 +4,8 @@ import type { ApprovalRow, InvocationRow, InvocationStatus } from './rows.js';
 
 export const TERMINAL_STATUSES: readonly InvocationStatus[] = ['succeeded', 'failed', 'denied', 'expired', 'cancelled'];
 
-export type NewInvocation = Pick<InvocationRow, 'id' | 'org_id' | 'agent_id' | 'capability' | 'requested_by' | 'input' | 'idempotency_key' | 'request_hash' | 'workflow_id'>;
+export type NewInvocation = Pick<InvocationRow, 'id' | 'org_id' | 'agent_id' | 'capability' | 'requested_by' | 'input' | 'idempotency_key' | 'request_hash' | 'workflow_id'> &
+  Partial<Pick<InvocationRow, 'rate_admitted'>>;
 
 export interface InvocationPage {
   data: InvocationRow[];

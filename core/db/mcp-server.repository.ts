@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { conflict, notFound } from '../errors.js';
 import type { McpServerRow } from './rows.js';
 
-export type NewMcpServer = Pick<McpServerRow, 'org_id' | 'name' | 'transport' | 'command' | 'args' | 'env' | 'url' | 'headers'>;
+export type NewMcpServer = Pick<McpServerRow, 'org_id' | 'name' | 'transport' | 'command' | 'args' | 'env' | 'url' | 'headers'> &
+  Partial<Pick<McpServerRow, 'security_level' | 'limits' | 'network' | 'template'>>;
 
 /** mcp_servers, always scoped by org. */
 export class McpServerRepository {
@@ -11,7 +12,13 @@ export class McpServerRepository {
   async create(row: NewMcpServer): Promise<McpServerRow> {
     try {
       const [created] = await this.db<McpServerRow>('mcp_servers')
-        .insert({ ...row, args: JSON.stringify(row.args) as never, env: JSON.stringify(row.env) as never, headers: JSON.stringify(row.headers) as never })
+        .insert({
+          ...row,
+          args: JSON.stringify(row.args) as never,
+          env: JSON.stringify(row.env) as never,
+          headers: JSON.stringify(row.headers) as never,
+          ...(row.limits ? { limits: JSON.stringify(row.limits) as never } : {}),
+        })
         .returning('*');
       return created!;
     } catch (err) {
@@ -34,8 +41,12 @@ export class McpServerRepository {
     return this.db<McpServerRow>('mcp_servers').where({ org_id: orgId }).orderBy('created_at', 'asc');
   }
 
-  async delete(orgId: string, id: string): Promise<void> {
-    await this.get(orgId, id);
+  async setWorkflowId(id: string, workflowId: string): Promise<void> {
+    await this.db('mcp_servers').where({ id }).update({ workflow_id: workflowId });
+  }
+
+  /** 409 while any agent's capability is bound to the server. */
+  async assertUnused(id: string): Promise<void> {
     const users = await this.db('agent_capabilities as c')
       .join('agents as a', 'a.id', 'c.agent_id')
       .where('c.server_id', id)
@@ -43,6 +54,11 @@ export class McpServerRepository {
     if (users.length > 0) {
       throw conflict('The MCP server is used by agents; remove their capabilities first', { agents: users });
     }
+  }
+
+  async delete(orgId: string, id: string): Promise<void> {
+    await this.get(orgId, id);
+    await this.assertUnused(id);
     await this.db('mcp_servers').where({ org_id: orgId, id }).delete();
   }
 }

@@ -52,6 +52,53 @@ export interface McpServerRow {
   url: string | null;
   headers: Record<string, string>;
   created_at: Date;
+  status: McpServerStatus;
+  status_reason: string | null;
+  last_check_at: Date | null;
+  tools_count: number;
+  catalog_hash: string | null;
+  security_level: SecurityLevel;
+  limits: McpServerLimits;
+  network: boolean;
+  template: string | null;
+  workflow_id: string | null;
+}
+
+export type McpServerStatus = 'starting' | 'healthy' | 'degraded' | 'unhealthy' | 'stopped';
+export type SecurityLevel = 'low' | 'medium' | 'high' | 'critical';
+
+/** Per-server execution limits; an unset key takes the security level's default. */
+export interface McpServerLimits {
+  timeoutMs?: number;
+  maxConcurrency?: number;
+  ratePerSecond?: number;
+  orgRatePerSecond?: number;
+  breakerThreshold?: number;
+  breakerCooldownMs?: number;
+  maxResultBytes?: number;
+}
+
+export interface McpServerStatusEventRow {
+  id: string;
+  server_id: string;
+  org_id: string;
+  status: McpServerStatus;
+  reason: string | null;
+  at: Date;
+}
+
+export interface McpToolRow {
+  server_id: string;
+  org_id: string;
+  name: string;
+  definition: Record<string, unknown>;
+  definition_hash: string;
+  category: string | null;
+  tags: string[];
+  inferred_category: string;
+  inferred_tags: string[];
+  search_text: string;
+  updated_at: Date;
 }
 
 export interface AgentRow {
@@ -102,6 +149,8 @@ export interface InvocationRow {
   decided_at: Date | null;
   tool_started_at: Date | null;
   completed_at: Date | null;
+  /** The API took this call's rate tokens; its first call attempt claims them (core/limits/execution-limits.ts). */
+  rate_admitted: boolean;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';

@@ -7,13 +7,18 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log.js';
 import { McpCallError, classifyFailure, rejectionInResult } from './call-error.js';
+import { DEFAULT_WORK_ROOT, stdioLaunch, type SandboxTool } from './sandbox.js';
 
 export { McpCallError, type McpFailureKind } from './call-error.js';
 export type { CallToolResult };
 
-/** How to reach one MCP server: a process to spawn (stdio) or a Streamable HTTP endpoint. */
+/**
+ * How to reach one MCP server: a process to spawn (stdio) or a Streamable HTTP endpoint. A stdio server
+ * runs in `cwd` (default: its own directory under the pool's work root); `network: false` runs it in an
+ * OS sandbox without network.
+ */
 export type McpServerConfig =
-  | { id: string; name: string; transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
+  | { id: string; name: string; transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string; network?: boolean }
   | { id: string; name: string; transport: 'http'; url: string; headers: Record<string, string> };
 
 /** A tool as the server lists it (JSON Schemas as sent). */
@@ -63,11 +68,19 @@ export class McpClientPool {
   private readonly logger: Logger;
   private readonly clientName: string;
   private readonly connectTimeoutMs: number;
+  private readonly workRoot: string;
+  private readonly sandbox: SandboxTool | null | undefined;
 
-  constructor(opts: { logger: Logger; clientName?: string; connectTimeoutMs?: number }) {
+  /**
+   * `workRoot`: where each stdio server gets its working directory `<workRoot>/<serverId>`. `sandbox`: the
+   * tool for `network: false` servers (default: the first that works here; null: none, they fail to connect).
+   */
+  constructor(opts: { logger: Logger; clientName?: string; connectTimeoutMs?: number; workRoot?: string; sandbox?: SandboxTool | null }) {
     this.logger = opts.logger;
     this.clientName = opts.clientName ?? 'collexa';
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 30_000;
+    this.workRoot = opts.workRoot ?? DEFAULT_WORK_ROOT;
+    this.sandbox = opts.sandbox;
   }
 
   /**
@@ -114,6 +127,13 @@ export class McpClientPool {
       const rejection = rejectionInResult(result, call.name, server.name);
       if (rejection) throw rejection;
       return result;
+    });
+  }
+
+  /** MCP ping over the pooled connection (connecting first if needed): the health probe. */
+  async ping(server: McpServerConfig, timeoutMs = 10_000): Promise<void> {
+    await this.withConnection(server, undefined, async (conn) => {
+      await conn.client.ping({ timeout: timeoutMs });
     });
   }
 
@@ -170,15 +190,7 @@ export class McpClientPool {
   private open(server: McpServerConfig, hash: string): Connection {
     const transport =
       server.transport === 'stdio'
-        ? new StdioClientTransport({
-            command: server.command,
-            args: server.args,
-            // Not process.env: a server sees its configured env and PATH (the SDK adds its few safe
-            // defaults, HOME/LOGNAME/SHELL/TERM/USER, to every spawn).
-            env: { ...(process.env.PATH === undefined ? {} : { PATH: process.env.PATH }), ...server.env },
-            stderr: 'pipe',
-            ...(server.cwd === undefined ? {} : { cwd: server.cwd }),
-          })
+        ? this.stdioTransport(server)
         : new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers } });
     if (transport instanceof StdioClientTransport && transport.stderr) {
       createInterface({ input: transport.stderr as Readable, crlfDelay: Infinity }).on('line', (line) => this.logger.info({ mcpServer: server.name }, line));
@@ -205,6 +217,20 @@ export class McpClientPool {
     });
     conn.ready.catch(() => {}); // a connect nobody awaits (closed first) must not be an unhandled rejection
     return conn;
+  }
+
+  /** Throws (kind connect) for a network: false server that cannot be sandboxed, before anything spawns. */
+  private stdioTransport(server: Extract<McpServerConfig, { transport: 'stdio' }>): StdioClientTransport {
+    const launch = stdioLaunch(server, { workRoot: this.workRoot, sandbox: this.sandbox });
+    return new StdioClientTransport({
+      command: launch.command,
+      args: launch.args,
+      // Not process.env: a server sees its configured env and PATH (the SDK adds its few safe
+      // defaults, HOME/LOGNAME/SHELL/TERM/USER, to every spawn).
+      env: { ...(process.env.PATH === undefined ? {} : { PATH: process.env.PATH }), ...server.env },
+      stderr: 'pipe',
+      cwd: launch.cwd,
+    });
   }
 
   private forget(conn: Connection): boolean {

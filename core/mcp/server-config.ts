@@ -1,10 +1,20 @@
 import type { McpServerRow } from '../db/rows.js';
+import { resolveServerSecrets } from '../secrets/resolve.js';
+import type { SecretReader } from '../secrets/vault.js';
 import type { McpServerConfig } from './client-pool.js';
 
 /** The connection settings of a stored MCP server, as the client pool takes them. */
 export function toServerConfig(row: McpServerRow): McpServerConfig {
   if (row.transport === 'stdio') {
-    return { id: row.id, name: row.name, transport: 'stdio', command: row.command!, args: row.args, env: row.env };
+    return { id: row.id, name: row.name, transport: 'stdio', command: row.command!, args: row.args, env: row.env, network: row.network };
   }
   return { id: row.id, name: row.name, transport: 'http', url: row.url!, headers: row.headers };
+}
+
+/**
+ * What a connection is opened with: toServerConfig with its `secret:NAME` env or header values replaced
+ * by the org's secrets (resolveServerSecrets). Use it wherever the pool is handed a stored server.
+ */
+export function resolvedServerConfig(row: McpServerRow, vault: SecretReader | undefined): Promise<McpServerConfig> {
+  return resolveServerSecrets(toServerConfig(row), vault, row.org_id);
 }

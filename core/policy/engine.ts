@@ -8,7 +8,8 @@ export interface InvokePolicyInput {
   user: { id: string; role: string; org_id: string };
   org: { id: string; settings: Record<string, unknown> };
   agent: { id: string; name: string };
-  capability: { name: string; risk: string; server: string; tool: string };
+  /** `server_security_level`: the MCP server's security level (low | medium | high | critical). */
+  capability: { name: string; risk: string; server: string; server_security_level: string; tool: string };
   context: Record<string, unknown>;
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
+import { readOrCreateKeyFile } from '../../core/crypto/master-key.js';
 import { createDb, ensureDatabase, migrateLatest } from '../../core/db/knex.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { buildPolicies } from '../policy/build-policies.js';
@@ -99,7 +100,9 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
     const policy = await buildPolicies({ outDir: config.policyDir });
     progress(`policy bundle ${policy.version}`);
 
-    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, POLICY_DIR: config.policyDir };
+    // Unset COLLEXA_MASTER_KEY: a development key kept in the data dir (0600), made on the first start.
+    const masterKey = config.vault.masterKey ?? readOrCreateKeyFile(path.join(config.dataDir, 'master.key'));
+    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, POLICY_DIR: config.policyDir, COLLEXA_MASTER_KEY: masterKey };
     for (const name of ['worker', 'api'] as const) {
       progress(`starting ${name}`);
       const entry = tsEntry(name === 'api' ? 'api/server.ts' : 'workers/main.ts');

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import type { AppDeps } from '../../api/app.js';
 import type { Db } from '../../core/db/knex.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
 import type { Role } from '../../core/identity/roles.js';
@@ -12,12 +13,14 @@ import { McpClientPool } from '../../core/mcp/client-pool.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { PolicyEngine } from '../../core/policy/engine.js';
 import { createWorker } from '../../workers/create-worker.js';
-import { call, stackEnv, startApi, testLogger } from './stack.js';
+import { call, stackEnv, startApi, testLogger, testVault } from './stack.js';
 
 /** The API and a worker on a task queue of their own, over the run's real Temporal and PostgreSQL. */
-export async function startPlatform(opts: { approvalTimeoutMs?: number; toolTimeoutMs?: number; worker?: 'in-process' | 'none' } = {}) {
+export async function startPlatform(
+  opts: { approvalTimeoutMs?: number; toolTimeoutMs?: number; mcpHealthIntervalMs?: number; worker?: 'in-process' | 'none'; mcpEndpoint?: AppDeps['mcpEndpoint'] } = {},
+) {
   const taskQueue = `test-${randomUUID()}`;
-  const api = await startApi({ taskQueue, ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}) });
+  const api = await startApi({ taskQueue, ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}), ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}), ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}) });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection });
   let worker: Worker | undefined;
@@ -30,7 +33,7 @@ export async function startPlatform(opts: { approvalTimeoutMs?: number; toolTime
       connection: native,
       config: { temporal: { namespace: 'default', taskQueue } } as never,
       taskQueue,
-      deps: { db: api.db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: pool, toolTimeoutMs: opts.toolTimeoutMs, catalogMaxAgeMs: 0 },
+      deps: { db: api.db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: pool, vault: testVault(api.db), toolTimeoutMs: opts.toolTimeoutMs, catalogMaxAgeMs: 0 },
       workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
     });
     running = worker.run();
@@ -38,6 +41,8 @@ export async function startPlatform(opts: { approvalTimeoutMs?: number; toolTime
   return {
     ...api,
     client,
+    /** The in-process worker's MCP pool (to find and kill stdio server processes in tests). */
+    workerPool: pool,
     taskQueue,
     async stop() {
       if (worker && worker.getState() === 'RUNNING') worker.shutdown();

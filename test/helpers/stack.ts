@@ -1,14 +1,25 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { createApp, type AppDeps } from '../../api/app.js';
+import { MasterKeyring } from '../../core/crypto/master-key.js';
 import { createDb, type Db } from '../../core/db/knex.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
 import { createLogger } from '../../core/log.js';
 import { McpClientPool } from '../../core/mcp/client-pool.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
+import { SecretVault } from '../../core/secrets/vault.js';
+
+/** The master key of every Collexa process in a test run (the run's database holds secrets wrapped by it). */
+export const TEST_MASTER_KEY = createHash('sha256').update('collexa test master key').digest('base64');
+
+/** The vault as the API and worker of a test run open it. */
+export function testVault(db: Db): SecretVault {
+  return new SecretVault(db, MasterKeyring.fromBase64(TEST_MASTER_KEY));
+}
 
 /** Env that points a Collexa process at this run's Temporal and PostgreSQL. */
 export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -19,6 +30,7 @@ export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     POLICY_DIR: inject('policyDir'),
+    COLLEXA_MASTER_KEY: TEST_MASTER_KEY,
     ...extra,
   };
 }
@@ -51,6 +63,7 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
     taskQueue,
     approvalTimeoutMs: 24 * 3600 * 1000,
     bodyLimit: '100kb',
+    vault: testVault(db),
     readiness: {
       postgres: async () => {
         await db.raw('select 1');

@@ -10,7 +10,7 @@ const invoke = (over: { user?: object; org?: object; capability?: object } = {})
   user: { id: 'u1', role: 'developer', org_id: 'o1', ...over.user },
   org: { id: 'o1', settings: {}, ...over.org },
   agent: { id: 'a1', name: 'billing-bot' },
-  capability: { name: 'refund', risk: 'low', server: 'stripe', tool: 'create_refund', ...over.capability },
+  capability: { name: 'refund', risk: 'low', server: 'stripe', server_security_level: 'medium', tool: 'create_refund', ...over.capability },
   context: { requestId: 'r1' },
 });
 

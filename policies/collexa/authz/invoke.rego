@@ -3,6 +3,12 @@
 #   May this user run this agent capability, and does it need a human approval first?
 #   Fails closed: any missing or unknown input denies. Deny wins over everything.
 #   allow with require_approval means "permitted once one of approver_roles approves".
+#   Approval comes from the capability's risk, the org's approval_required_from threshold (which only
+#   adds approval where the risk needs none) and the MCP server's security level
+#   (capability.server_security_level, data.collexa.security_levels): a `high` level server needs an
+#   approver or admin from medium risk up, a `critical` level one an admin for any risk; `low` and
+#   `medium` add nothing. Every requirement must hold, so the roles that may approve are those all of
+#   them accept (deny if none).
 package collexa.authz.invoke
 
 import data.collexa.lib
@@ -10,6 +16,8 @@ import data.collexa.lib
 roles := data.collexa.roles
 
 risks := data.collexa.risk
+
+levels := data.collexa.security_levels
 
 required_strings := [
 	["user", "id"],
@@ -21,6 +29,7 @@ required_strings := [
 	["capability", "name"],
 	["capability", "risk"],
 	["capability", "server"],
+	["capability", "server_security_level"],
 	["capability", "tool"],
 ]
 
@@ -96,6 +105,16 @@ deny contains sprintf("org setting approval_required_from has unknown value %v",
 	not risks[setting]
 }
 
+deny contains sprintf("unknown security level %s", [input.capability.server_security_level]) if {
+	lib.non_empty_string(input.capability.server_security_level)
+	not levels[input.capability.server_security_level]
+}
+
+deny contains "the approvals required have no approver role in common" if {
+	count(role_sets) > 0
+	count(approver_roles) == 0
+}
+
 # null means "not set" (a cleared column), like an absent key.
 org_threshold_setting := input.org.settings.approval_required_from if {
 	input.org.settings.approval_required_from != null
@@ -103,17 +122,49 @@ org_threshold_setting := input.org.settings.approval_required_from if {
 
 # The org threshold only ever adds approval to risks the defaults let through; it cannot
 # replace or remove the approver roles a risk already requires.
-approver_roles := risks[input.capability.risk].approver_roles if {
-	count(risks[input.capability.risk].approver_roles) > 0
-} else := data.collexa.org_threshold_approver_roles if {
+default risk_roles := []
+
+risk_roles := risks[input.capability.risk].approver_roles
+
+default org_roles := []
+
+org_roles := data.collexa.org_threshold_approver_roles if {
+	count(risk_roles) == 0
 	risks[input.capability.risk].level >= risks[org_threshold_setting].level
+}
+
+# The server's security level asks for approval from its threshold risk up, whatever the org says.
+default level_roles := []
+
+level_roles := rule.approver_roles if {
+	rule := levels[input.capability.server_security_level]
+	risks[input.capability.risk].level >= risks[rule.approval_from_risk].level
+}
+
+# Each requirement's roles, in precedence order (risk, org, level): the first one's order is kept.
+role_sets := [roles | some roles in [risk_roles, org_roles, level_roles]; count(roles) > 0]
+
+approver_roles := [role |
+	some role in role_sets[0]
+	every roles in role_sets {
+		role in roles
+	}
+] if {
+	count(role_sets) > 0
 } else := []
 
-approval_reason := sprintf("%s risk capability requires approval by %s", [
+approval_reason := sprintf("%s risk capability on %s security level server %s requires approval by %s", [
+	input.capability.risk,
+	input.capability.server_security_level,
+	input.capability.server,
+	concat(" or ", approver_roles),
+]) if {
+	count(level_roles) > 0
+} else := sprintf("%s risk capability requires approval by %s", [
 	input.capability.risk,
 	concat(" or ", approver_roles),
 ]) if {
-	count(risks[input.capability.risk].approver_roles) > 0
+	count(risk_roles) > 0
 } else := sprintf(
 	"%s risk capability requires approval by %s (org setting approval_required_from: %s)",
 	[input.capability.risk, concat(" or ", approver_roles), org_threshold_setting],

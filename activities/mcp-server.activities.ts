@@ -1,0 +1,37 @@
+import { McpCatalogRepository } from '../core/db/mcp-catalog.repository.js';
+import type { McpServerRow, McpServerStatus } from '../core/db/rows.js';
+import { toServerConfig } from '../core/mcp/server-config.js';
+import type { ProbeResult } from '../workflows/mcp-server.messages.js';
+import type { ActivityDeps } from './index.js';
+
+/** Activities of mcpServerWorkflow: probe (ping + catalog), status records, and stop. */
+export function createMcpServerActivities(deps: ActivityDeps) {
+  const catalog = new McpCatalogRepository(deps.db);
+
+  return {
+    /** Connects if needed (respawning a dead stdio server), pings, and syncs the catalog. Failures are results. */
+    async probeMcpServer({ serverId }: { serverId: string }): Promise<ProbeResult> {
+      const server = await deps.db<McpServerRow>('mcp_servers').where({ id: serverId }).first();
+      if (!server) return { ok: false, gone: true };
+      try {
+        const config = toServerConfig(server);
+        await deps.mcp.ping(config);
+        const tools = await deps.mcp.listTools(config);
+        const catalogChanged = await catalog.replaceCatalog(server, tools);
+        return { ok: true, toolsCount: tools.length, catalogChanged };
+      } catch (err) {
+        return { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+    },
+
+    async recordMcpServerStatus(input: { serverId: string; status: McpServerStatus; reason: string | null; changed: boolean }): Promise<void> {
+      await catalog.recordStatus(input.serverId, input.status, input.reason, input.changed);
+    },
+
+    /** Closes this worker's connection to the server (stopping a stdio process) and marks it stopped. */
+    async stopMcpServer({ serverId }: { serverId: string }): Promise<void> {
+      await deps.mcp.close(serverId);
+      await catalog.recordStatus(serverId, 'stopped', 'stopped by request', true);
+    },
+  };
+}

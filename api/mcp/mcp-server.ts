@@ -1,0 +1,94 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { AgentRepository, AgentWithCapabilities } from '../../core/db/agent.repository.js';
+import type { InvocationRow } from '../../core/db/rows.js';
+import { AppError, notFound } from '../../core/errors.js';
+import type { Principal } from '../../core/identity/identity.service.js';
+import type { InvocationService } from '../../core/invocations/invocation.service.js';
+import type { Logger } from '../../core/log.js';
+import { invocationResult, refusalResult } from './results.js';
+import { capabilityTools, STATUS_TOOL, statusTool, type CapabilityTool } from './tools.js';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export interface CollexaMcpServerDeps {
+  agents: AgentRepository;
+  invocations: InvocationService;
+  /** How long a tools/call holds for its invocation to end before answering "pending". */
+  approvalWaitMs: number;
+  progressIntervalMs?: number;
+}
+
+/** Who is asking, and what they see: one agent (/mcp/:agentId) or every agent of their org (/mcp). */
+export interface McpScope {
+  principal: Principal;
+  log: Logger;
+  agent?: AgentWithCapabilities;
+}
+
+const VERSION = '0.1.0';
+
+/** An MCP server for one request: the scope's capabilities as tools, each tools/call a governed invocation. */
+export function createCollexaMcpServer(deps: CollexaMcpServerDeps, scope: McpScope): Server {
+  const { principal, log, agent } = scope;
+  const server = new Server(
+    { name: 'collexa', title: agent ? `Collexa agent ${agent.name}` : 'Collexa', version: VERSION },
+    {
+      capabilities: { tools: {} },
+      instructions:
+        `${agent?.description ? `${agent.description}\n\n` : ''}Each tool call runs under the organisation's policy and is audited. ` +
+        `A call that needs human approval answers with status "pending_approval" and an invocationId; ${STATUS_TOOL} tells its outcome later.`,
+    },
+  );
+  let catalog: Promise<Map<string, CapabilityTool>> | undefined;
+  const tools = () => (catalog ??= (agent ? Promise.resolve([agent]) : deps.agents.list(principal.orgId)).then((agents) => capabilityTools(agents, agent ? 'agent' : 'org')));
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...[...(await tools()).values()].map((t) => t.tool), statusTool] }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const { name, arguments: input = {} } = request.params;
+    try {
+      if (name === STATUS_TOOL) {
+        const id = z.uuid().safeParse(input.invocationId);
+        if (!id.success) throw notFound('invocation', String(input.invocationId));
+        return invocationResult(await deps.invocations.get(principal.orgId, id.data));
+      }
+      const entry = (await tools()).get(name);
+      if (!entry) throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
+      const key = request.params._meta?.idempotencyKey;
+      const { row } = await deps.invocations.invoke(
+        principal,
+        { agentId: entry.agent.id, capability: entry.capability.name, input, idempotencyKey: key === undefined ? null : String(key) },
+        log,
+      );
+      return invocationResult(await waitReporting(row, extra));
+    } catch (err) {
+      // Refusals are tool errors the model can read and act on; only protocol misuse is a JSON-RPC error.
+      if (err instanceof AppError) return refusalResult(err);
+      if (err instanceof McpError) throw err;
+      log.error({ err, tool: name }, 'mcp tools/call failed');
+      throw new McpError(ErrorCode.InternalError, 'Internal error');
+    }
+  });
+
+  /** Waits for the invocation to end (up to approvalWaitMs), telling a client that asked for progress why it waits. */
+  async function waitReporting(row: InvocationRow, extra: Extra): Promise<InvocationRow> {
+    const ended = deps.invocations.waitForEnd(row, deps.approvalWaitMs, extra.signal);
+    const progressToken = extra._meta?.progressToken;
+    if (progressToken === undefined) return ended;
+    const finished = ended.then(() => true);
+    let progress = 0;
+    while (!(await Promise.race([finished, delay(deps.progressIntervalMs ?? 1000, false)]))) {
+      const now = await deps.invocations.get(row.org_id, row.id);
+      if (now.status !== 'pending_approval') continue;
+      const message = `waiting for approval ${now.approval_id}`;
+      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++progress, message } }).catch(() => undefined);
+    }
+    return ended;
+  }
+
+  return server;
+}

@@ -1,0 +1,116 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { AuditRepository } from '../../core/db/audit.repository.js';
+import type { Db } from '../../core/db/knex.js';
+import { ManifestService, type ManifestRow, type Verification } from '../../core/manifests/manifest.service.js';
+import { SigningKeys, type SigningKeyRow } from '../../core/manifests/signing-keys.js';
+import type { SecretVault } from '../../core/secrets/vault.js';
+import { principalOf, requireRole } from '../middleware/auth.js';
+import { parseBody, parseParam } from '../middleware/validate.js';
+
+export const IssueManifestSchema = z.strictObject({
+  /** Seconds until the manifest expires (`exp`); unset: it does not expire. */
+  expiresIn: z.number().int().min(1).max(10 * 365 * 24 * 3600).optional(),
+});
+export type IssueManifest = z.infer<typeof IssueManifestSchema>;
+export const VerifyManifestSchema = z.strictObject({ token: z.string().min(1).max(256 * 1024) });
+export type VerifyManifest = z.infer<typeof VerifyManifestSchema>;
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+function manifestView(m: ManifestRow) {
+  return {
+    id: m.id,
+    agentId: m.agent_id,
+    version: m.version,
+    kid: m.kid,
+    token: m.token,
+    payload: m.payload,
+    issuedBy: m.issued_by,
+    issuedAt: iso(m.issued_at),
+    expiresAt: iso(m.expires_at),
+    revokedAt: iso(m.revoked_at),
+    links: { self: `/v1/manifests/${m.id}`, revoke: `/v1/manifests/${m.id}/revoke`, verify: '/v1/manifests/verify', jwks: '/.well-known/jwks.json' },
+  };
+}
+
+function keyView(k: SigningKeyRow) {
+  return { kid: k.kid, alg: k.alg, status: k.status, publicJwk: k.public_jwk, createdAt: iso(k.created_at), rotatedAt: iso(k.rotated_at), retiredAt: iso(k.retired_at) };
+}
+
+function verificationView(v: Verification) {
+  if (v.valid) return { valid: true, manifest: manifestView(v.manifest) };
+  return { valid: false, reason: v.reason, message: v.message, details: v.details, ...(v.manifest ? { manifest: manifestView(v.manifest) } : {}) };
+}
+
+/**
+ * Signed capability manifests (/v1/agents/:agentId/manifests, /v1/manifests), the platform's signing keys
+ * (/v1/signing-keys) and their public half for any verifier (GET /.well-known/jwks.json, no auth).
+ */
+export function manifestRoutes(deps: { db: Db; vault: SecretVault; issuer: string }): Router {
+  const router = Router();
+  const keys = new SigningKeys(deps.db, deps.vault);
+  const manifests = new ManifestService(deps.db, keys, deps.issuer);
+  const audit = new AuditRepository(deps.db);
+
+  const record = (req: Request, action: string, subjectType: string, subjectId: string, data: Record<string, unknown>) => {
+    const p = principalOf(req);
+    return audit.record({ org_id: p.orgId, actor: `user:${p.userId}`, action, subject_type: subjectType, subject_id: subjectId, request_id: req.id, data });
+  };
+
+  router.get('/.well-known/jwks.json', async (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=60').json(await keys.jwks());
+  });
+
+  router.post('/v1/agents/:agentId/manifests', requireRole('admin'), async (req, res) => {
+    const agentId = parseParam(req, 'agentId', z.uuid(), 'agent');
+    const body = parseBody(req, IssueManifestSchema);
+    const p = principalOf(req);
+    const m = await manifests.issue(p.orgId, agentId, { actor: `user:${p.userId}`, ...(body.expiresIn ? { expiresInSeconds: body.expiresIn } : {}) });
+    await record(req, 'manifest.issued', 'manifest', m.id, { agentId, version: m.version, kid: m.kid });
+    res.status(201).json(manifestView(m));
+  });
+
+  router.get('/v1/agents/:agentId/manifests', async (req, res) => {
+    const agentId = parseParam(req, 'agentId', z.uuid(), 'agent');
+    res.json({ data: (await manifests.list(principalOf(req).orgId, agentId)).map(manifestView) });
+  });
+
+  router.post('/v1/manifests/verify', async (req, res) => {
+    const body = parseBody(req, VerifyManifestSchema);
+    res.json(verificationView(await manifests.verify(principalOf(req).orgId, body.token)));
+  });
+
+  router.get('/v1/manifests/:id', async (req, res) => {
+    const id = parseParam(req, 'id', z.uuid(), 'manifest');
+    res.json(manifestView(await manifests.get(principalOf(req).orgId, id)));
+  });
+
+  router.post('/v1/manifests/:id/revoke', requireRole('admin'), async (req, res) => {
+    const id = parseParam(req, 'id', z.uuid(), 'manifest');
+    const p = principalOf(req);
+    const m = await manifests.revoke(p.orgId, id, `user:${p.userId}`);
+    await record(req, 'manifest.revoked', 'manifest', m.id, { agentId: m.agent_id, version: m.version });
+    res.json(manifestView(m));
+  });
+
+  // Platform-wide keys: every org's manifests are signed with the active one.
+  router.get('/v1/signing-keys', requireRole('admin'), async (_req, res) => {
+    res.json({ data: (await keys.list()).map(keyView) });
+  });
+
+  router.post('/v1/signing-keys/rotate', requireRole('admin'), async (req, res) => {
+    const key = await keys.rotate();
+    await record(req, 'signing_key.rotated', 'signing_key', key.kid, { kid: key.kid });
+    res.status(201).json(keyView(key));
+  });
+
+  router.post('/v1/signing-keys/:kid/retire', requireRole('admin'), async (req, res) => {
+    const kid = parseParam(req, 'kid', z.string().regex(/^[A-Za-z0-9_-]{1,128}$/), 'signing key');
+    const key = await keys.retire(kid);
+    await record(req, 'signing_key.retired', 'signing_key', kid, { kid });
+    res.json(keyView(key));
+  });
+
+  return router;
+}

@@ -1,0 +1,60 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../../core/db/knex.js';
+import { ToolCatalogRepository, type CatalogEntry } from '../../core/db/tool-catalog.repository.js';
+import { principalOf, requireRole } from '../middleware/auth.js';
+import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
+
+const SearchQuery = z.strictObject({
+  query: z.string().max(200).optional(),
+  server: z.string().max(100).optional(),
+  category: z.string().max(50).optional(),
+  tag: z.string().max(50).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const Label = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, 'lower-case letters, digits, _ and -');
+export const ConfigureToolSchema = z
+  .strictObject({ category: Label.nullable().optional(), tags: z.array(Label).max(20).optional() })
+  .refine((v) => v.category !== undefined || v.tags !== undefined, 'category or tags');
+
+const ANNOTATIONS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
+
+function entryView(t: CatalogEntry) {
+  const d = t.definition as { title?: string; description?: string; inputSchema?: unknown; annotations?: Record<string, unknown> };
+  return {
+    server: { id: t.server_id, name: t.server_name },
+    name: t.name,
+    title: d.title ?? null,
+    description: d.description ?? null,
+    category: t.category ?? t.inferred_category,
+    categorySource: t.category ? 'configured' : 'inferred',
+    tags: [...new Set([...t.tags, ...t.inferred_tags])].sort(),
+    annotations: Object.fromEntries(ANNOTATIONS.map((k) => [k, d.annotations?.[k] ?? null])),
+    inputSchema: d.inputSchema ?? null,
+    definitionHash: t.definition_hash,
+    stats: t.stats,
+  };
+}
+
+/** The tool catalog: GET /v1/tools searches every tool of the org's servers; admins label tools. */
+export function toolRoutes(db: Db): Router {
+  const router = Router();
+  const catalog = new ToolCatalogRepository(db);
+
+  router.get('/v1/tools', async (req, res) => {
+    const q = parseQuery(req, SearchQuery);
+    res.json({ data: (await catalog.search(principalOf(req).orgId, q)).map(entryView) });
+  });
+
+  router.patch('/v1/mcp-servers/:id/tools/:name', requireRole('admin', 'developer'), async (req, res) => {
+    const serverId = parseParam(req, 'id', z.uuid(), 'MCP server');
+    const name = parseParam(req, 'name', z.string().min(1).max(200), 'tool');
+    const body = parseBody(req, ConfigureToolSchema);
+    const orgId = principalOf(req).orgId;
+    await catalog.configure(orgId, serverId, name, body);
+    const [entry] = (await catalog.search(orgId, { server: serverId, limit: 200 })).filter((t) => t.name === name);
+    res.json(entryView(entry!));
+  });
+
+  return router;
+}

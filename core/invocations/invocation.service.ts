@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { AgentRepository } from '../db/agent.repository.js';
+import { InvocationRepository, TERMINAL_STATUSES } from '../db/invocation.repository.js';
+import type { Db } from '../db/knex.js';
+import type { ApprovalRow, InvocationRow } from '../db/rows.js';
+import { AppError, badRequest, conflict } from '../errors.js';
+import type { Principal } from '../identity/identity.service.js';
+import { InvocationAdmission } from '../limits/admission.js';
+import type { Logger } from '../log.js';
+import { assertValidToolInput, canonicalHash } from './input-validator.js';
+
+/** One request to run a capability, from whichever door it came in by (REST or MCP). */
+export interface InvokeRequest {
+  agentId: string;
+  capability: string;
+  input: Record<string, unknown>;
+  idempotencyKey?: string | null;
+  /** Seconds an approval, if policy asks for one, may wait (default: the service's approvalTimeoutMs). */
+  approvalExpiresIn?: number;
+}
+
+/**
+ * Starts the invocation's workflow for a freshly recorded row; throws WorkflowExecutionAlreadyStartedError
+ * when it already runs. api/ supplies it because only api/ may name the workflow (core never imports workflows/).
+ */
+export type StartInvocationWorkflow = (row: InvocationRow, approvalTimeoutMs: number) => Promise<unknown>;
+
+export interface InvocationServiceDeps {
+  db: Db;
+  temporal: Client;
+  startWorkflow: StartInvocationWorkflow;
+  approvalTimeoutMs: number;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/** Creates invocations (validation, idempotency, workflow start) and waits for them to end: shared by REST and MCP. */
+export class InvocationService {
+  readonly invocations: InvocationRepository;
+  private readonly agents: AgentRepository;
+  private readonly admission: InvocationAdmission;
+
+  constructor(private readonly deps: InvocationServiceDeps) {
+    this.invocations = new InvocationRepository(deps.db);
+    this.agents = new AgentRepository(deps.db);
+    this.admission = new InvocationAdmission(deps.db);
+  }
+
+  /**
+   * Validates the input against the capability's pinned schema, records the invocation (or finds the one
+   * holding this idempotency key) and starts its workflow. Throws AppErrors a caller can show as they are.
+   */
+  async invoke(p: Principal, req: InvokeRequest, log?: Logger): Promise<{ row: InvocationRow; created: boolean }> {
+    const idempotencyKey = req.idempotencyKey ?? null;
+    if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw badRequest('invalid_idempotency_key', 'An idempotency key must be 1-200 characters of letters, digits, . _ : -');
+    }
+    const agent = await this.agents.get(p.orgId, req.agentId);
+    const cap = agent.capabilities.find((c) => c.name === req.capability);
+    if (!cap) throw badRequest('unknown_capability', `Agent "${agent.name}" has no capability "${req.capability}"`, { available: agent.capabilities.map((c) => c.name) });
+    assertValidToolInput(cap.tool_definition.inputSchema as Record<string, unknown> | undefined, req.input);
+    // The server's breaker and rate limits (429/503 with Retry-After) before anything is recorded.
+    const rateAdmitted = await this.admission.admit(p.orgId, cap.server_id, idempotencyKey);
+
+    const invocationId = randomUUID();
+    const requestHash = canonicalHash({ agentId: req.agentId, capability: req.capability, input: req.input, approvalExpiresIn: req.approvalExpiresIn ?? null });
+    const { row, created } = await this.invocations.createOrGet({
+      id: invocationId,
+      org_id: p.orgId,
+      agent_id: req.agentId,
+      capability: req.capability,
+      requested_by: p.userId,
+      input: req.input,
+      idempotency_key: idempotencyKey,
+      request_hash: requestHash,
+      workflow_id: `invoke-${p.orgId}-${idempotencyKey ?? invocationId}`,
+      rate_admitted: rateAdmitted,
+    });
+    if (!created && row.request_hash !== requestHash) {
+      throw conflict('This idempotency key was used for a different request', { idempotencyKey, invocationId: row.id });
+    }
+    // A replay starts the workflow again too: if the first request died between insert and start, this
+    // completes it; otherwise Temporal rejects the duplicate id and nothing happens.
+    if (!TERMINAL_STATUSES.includes(row.status)) {
+      try {
+        await this.deps.startWorkflow(row, req.approvalExpiresIn ? req.approvalExpiresIn * 1000 : this.deps.approvalTimeoutMs);
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+          log?.error({ err, invocationId: row.id }, 'could not start invocation workflow');
+          throw new AppError('temporal_unavailable', 503, 'The invocation was recorded but could not be started; retry with the same idempotency key', { invocationId: row.id });
+        }
+      }
+    }
+    return { row, created };
+  }
+
+  /**
+   * Holds until the invocation's workflow ends, `ms` pass or `signal` aborts, then re-reads the row.
+   * The Temporal long poll is cancelled with the wait, so an abandoned wait keeps no call open.
+   */
+  async waitForEnd(row: InvocationRow, ms: number, signal?: AbortSignal): Promise<InvocationRow> {
+    if (ms <= 0 || TERMINAL_STATUSES.includes(row.status) || signal?.aborted) return row;
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), ms);
+    const onAbort = () => stop.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopped = new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+    try {
+      const ended = this.deps.temporal.withAbortSignal(stop.signal, () => this.deps.temporal.workflow.getHandle(row.workflow_id).result());
+      await Promise.race([ended.catch(() => undefined), stopped]);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      stop.abort();
+    }
+    return this.invocations.get(row.org_id, row.id);
+  }
+
+  get(orgId: string, id: string): Promise<InvocationRow> {
+    return this.invocations.get(orgId, id);
+  }
+
+  approvalFor(row: InvocationRow): Promise<ApprovalRow | undefined> {
+    return this.invocations.approvalFor(row);
+  }
+}

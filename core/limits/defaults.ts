@@ -1,0 +1,30 @@
+import type { McpServerLimits, McpServerRow, SecurityLevel } from '../db/rows.js';
+
+/** Every execution limit of an MCP server, with the security level's defaults filled in. */
+export type EffectiveLimits = Required<McpServerLimits>;
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
+/**
+ * Default limits per security level: the more a server can do, the tighter it runs. A server's own
+ * `limits` override these key by key (README "Limits" mirrors this table: change both together).
+ */
+export const LIMIT_DEFAULTS: Readonly<Record<SecurityLevel, EffectiveLimits>> = {
+  low: { timeoutMs: 60_000, maxConcurrency: 32, ratePerSecond: 50, orgRatePerSecond: 100, breakerThreshold: 5, breakerCooldownMs: 30_000, maxResultBytes: 4 * MIB },
+  medium: { timeoutMs: 60_000, maxConcurrency: 16, ratePerSecond: 20, orgRatePerSecond: 50, breakerThreshold: 5, breakerCooldownMs: 30_000, maxResultBytes: 2 * MIB },
+  high: { timeoutMs: 30_000, maxConcurrency: 8, ratePerSecond: 10, orgRatePerSecond: 25, breakerThreshold: 3, breakerCooldownMs: 60_000, maxResultBytes: 1 * MIB },
+  critical: { timeoutMs: 15_000, maxConcurrency: 2, ratePerSecond: 2, orgRatePerSecond: 10, breakerThreshold: 2, breakerCooldownMs: 120_000, maxResultBytes: 256 * KIB },
+};
+
+/**
+ * The limits a call to `server` runs under: its own `limits` over its level's defaults. `timeoutCapMs`
+ * (MCP_CALL_TIMEOUT_MS) lowers the level's default timeout, never a timeout set on the server itself.
+ */
+export function effectiveLimits(server: Pick<McpServerRow, 'security_level' | 'limits'>, opts: { timeoutCapMs?: number } = {}): EffectiveLimits {
+  // An unknown level (a row written around the API) gets the tightest defaults, not the loosest.
+  const defaults = LIMIT_DEFAULTS[server.security_level] ?? LIMIT_DEFAULTS.critical;
+  const own = Object.fromEntries(Object.entries(server.limits ?? {}).filter(([, v]) => typeof v === 'number')) as McpServerLimits;
+  const timeoutMs = own.timeoutMs ?? Math.min(defaults.timeoutMs, opts.timeoutCapMs ?? Infinity);
+  return { ...defaults, ...own, timeoutMs };
+}

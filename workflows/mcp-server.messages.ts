@@ -1,0 +1,40 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** Input of mcpServerWorkflow: which server to keep, and how often to check it. */
+export interface McpServerInput {
+  serverId: string;
+  orgId: string;
+  healthIntervalMs: number;
+  /** Carried across continue-as-new so the status logic keeps its memory. */
+  consecutiveFailures?: number;
+  status?: McpServerLifecycleStatus;
+}
+
+export type McpServerLifecycleStatus = 'starting' | 'healthy' | 'degraded' | 'unhealthy' | 'stopped';
+
+/** What one probe of the server found (an activity result; failures are data, not exceptions). */
+export interface ProbeResult {
+  ok: boolean;
+  error?: string;
+  toolsCount?: number;
+  catalogChanged?: boolean;
+  /** The server was deleted: the lifecycle ends. */
+  gone?: boolean;
+}
+
+export interface McpServerState {
+  status: McpServerLifecycleStatus;
+  consecutiveFailures: number;
+  lastError: string | null;
+}
+
+/** Stops the lifecycle: the server's connections are closed and the workflow ends. */
+export const stopSignal = defineSignal('stop');
+/** Asks for a probe now (e.g. after the server's config changed) instead of at the next interval. */
+export const probeNowSignal = defineSignal('probeNow');
+export const serverStateQuery = defineQuery<McpServerState>('serverState');
+
+export const mcpServerWorkflowId = (serverId: string) => `mcp-server-${serverId}`;
+
+/** Consecutive failed probes after which a degraded server is called unhealthy. */
+export const UNHEALTHY_AFTER = 3;

@@ -1,0 +1,68 @@
+import { condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import {
+  probeNowSignal,
+  serverStateQuery,
+  stopSignal,
+  UNHEALTHY_AFTER,
+  type McpServerInput,
+  type McpServerLifecycleStatus,
+  type McpServerState,
+} from './mcp-server.messages.js';
+import { OrgIdKey, StatusKey } from './search-attributes.js';
+
+type Activities = ReturnType<typeof createActivities>;
+// Probes report failures as results; only infrastructure errors (database) are retried here.
+const probes = proxyActivities<Activities>({ startToCloseTimeout: '45 seconds', retry: { maximumAttempts: 3, maximumInterval: '5 seconds' } });
+
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * Keeps one registered MCP server: connect, initialize and tools/list into the catalog, then a health
+ * probe (ping, and a catalog refresh when the tool list changed) every interval. Status moves between
+ * starting, healthy, degraded (a failed probe) and unhealthy (UNHEALTHY_AFTER in a row); a dead stdio
+ * server is respawned by the next probe, sooner after a failure (exponential backoff, capped at the
+ * interval). The stop signal closes its connections and ends the workflow.
+ */
+export async function mcpServerWorkflow(input: McpServerInput): Promise<McpServerState> {
+  const state: McpServerState = { status: input.status ?? 'starting', consecutiveFailures: input.consecutiveFailures ?? 0, lastError: null };
+  let stopRequested = false;
+  let probeRequested = false;
+  setHandler(stopSignal, () => void (stopRequested = true));
+  setHandler(probeNowSignal, () => void (probeRequested = true));
+  setHandler(serverStateQuery, () => state);
+  upsertSearchAttributes({ [OrgIdKey.name]: [input.orgId], [StatusKey.name]: [state.status] });
+
+  const setStatus = async (status: McpServerLifecycleStatus, reason: string | null) => {
+    const changed = status !== state.status;
+    state.status = status;
+    await probes.recordMcpServerStatus({ serverId: input.serverId, status, reason, changed });
+    if (changed) upsertSearchAttributes({ [StatusKey.name]: [status] });
+  };
+
+  for (let i = 0; ; i++) {
+    if (stopRequested) break;
+    const result = await probes.probeMcpServer({ serverId: input.serverId });
+    if (result.gone) break;
+    if (result.ok) {
+      state.consecutiveFailures = 0;
+      state.lastError = null;
+      await setStatus('healthy', result.catalogChanged ? 'tool catalog refreshed' : null);
+    } else {
+      state.consecutiveFailures++;
+      state.lastError = result.error ?? 'probe failed';
+      await setStatus(state.consecutiveFailures >= UNHEALTHY_AFTER ? 'unhealthy' : 'degraded', state.lastError);
+    }
+    const wait = result.ok ? input.healthIntervalMs : Math.min(input.healthIntervalMs, 1000 * 2 ** (state.consecutiveFailures - 1), MAX_BACKOFF_MS);
+    probeRequested = false;
+    await condition(() => stopRequested || probeRequested, wait);
+    // Bound the history of a server that lives for months.
+    if (!stopRequested && (i >= 200 || workflowInfo().continueAsNewSuggested)) {
+      await continueAsNew<typeof mcpServerWorkflow>({ ...input, consecutiveFailures: state.consecutiveFailures, status: state.status });
+    }
+  }
+  await probes.stopMcpServer({ serverId: input.serverId });
+  state.status = 'stopped';
+  upsertSearchAttributes({ [StatusKey.name]: ['stopped'] });
+  return state;
+}
