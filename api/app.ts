@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Db } from '../core/db/knex.js';
@@ -18,6 +20,7 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.routes.js';
 import { identityRoutes } from './routes/identity.routes.js';
 import { invocationRoutes } from './routes/invocations.routes.js';
 import { manifestRoutes } from './routes/manifests.routes.js';
+import { mcpServerImportRoutes } from './routes/mcp-server-import.routes.js';
 import { mcpServerRoutes } from './routes/mcp-servers.routes.js';
 import { orgRoutes } from './routes/org.routes.js';
 import { secretRoutes } from './routes/secrets.routes.js';
@@ -36,6 +39,8 @@ export interface AppDeps {
   approvalTimeoutMs: number;
   /** Interval of MCP server health probes (MCP_HEALTH_INTERVAL_SECONDS). */
   mcpHealthIntervalMs?: number;
+  /** Root of per-server working dirs, `<COLLEXA_DATA_DIR>/mcp` (templates keep their files there). */
+  mcpWorkRoot?: string;
   /** The /mcp endpoint: allowed Origins and how long a tools/call waits (defaults: none, 30 s). */
   mcpEndpoint?: Partial<McpEndpointOptions>;
   /** The secrets vault (COLLEXA_MASTER_KEY); without it secrets, `secret:` references and manifests answer 503. */
@@ -55,7 +60,10 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', requireAuth(deps.identity));
   app.use(identityRoutes(deps.identity));
   app.use(orgRoutes(deps.identity));
-  app.use(mcpServerRoutes({ db: deps.db, mcp: deps.mcp, temporal: deps.temporal, taskQueue: deps.taskQueue, healthIntervalMs: deps.mcpHealthIntervalMs ?? 30_000 }));
+  const mcpServerDeps = { db: deps.db, mcp: deps.mcp, temporal: deps.temporal, taskQueue: deps.taskQueue, healthIntervalMs: deps.mcpHealthIntervalMs ?? 30_000, workRoot: deps.mcpWorkRoot ?? path.join(os.tmpdir(), 'collexa', 'mcp') };
+  // Import/export first: their paths would otherwise match /v1/mcp-servers/:id.
+  app.use(mcpServerImportRoutes(mcpServerDeps));
+  app.use(mcpServerRoutes(mcpServerDeps));
   const vault = deps.vault ?? new SecretVault(deps.db);
   app.use(agentRoutes(deps.db, deps.mcp, vault));
   app.use(secretRoutes(deps.db, vault));

@@ -31,6 +31,7 @@ const app = createApp({
   taskQueue: config.temporal.taskQueue,
   approvalTimeoutMs: config.approvalTimeoutMs,
   mcpHealthIntervalMs: config.mcpHealthIntervalMs,
+  mcpWorkRoot: path.join(config.dataDir, 'mcp'),
   mcpEndpoint: config.mcpEndpoint,
   vault,
   issuer: config.issuer,

@@ -3,7 +3,7 @@ import { conflict, notFound } from '../errors.js';
 import type { McpServerRow } from './rows.js';
 
 export type NewMcpServer = Pick<McpServerRow, 'org_id' | 'name' | 'transport' | 'command' | 'args' | 'env' | 'url' | 'headers'> &
-  Partial<Pick<McpServerRow, 'security_level' | 'limits' | 'network' | 'template'>>;
+  Partial<Pick<McpServerRow, 'id' | 'security_level' | 'limits' | 'network' | 'template'>>;
 
 /** mcp_servers, always scoped by org. */
 export class McpServerRepository {

@@ -1,0 +1,68 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
+import type { McpServerRow } from '../../core/db/rows.js';
+import { AppError, badRequest } from '../../core/errors.js';
+import { principalOf, requireRole } from '../middleware/auth.js';
+import { parseBody, parseQuery } from '../middleware/validate.js';
+import { CreateMcpServerSchema, McpServerRegistrar, TemplateConfigError, type RegistrarDeps } from '../mcp-server-registrar.js';
+import { serverView } from '../views.js';
+
+// The `{"mcpServers": {...}}` file that Claude Desktop, Cursor, VS Code and most MCP clients read.
+const Entry = z.looseObject({
+  command: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  url: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  type: z.string().optional(),
+});
+export const McpServersFileSchema = z.strictObject({ mcpServers: z.record(z.string(), Entry).refine((m) => Object.keys(m).length <= 100, 'at most 100 servers') });
+const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(60).default(0) });
+
+/** A value that may be shared: `secret:` references are names, not secrets; anything else is withheld. */
+const exportable = (v: string) => (v.startsWith('secret:') ? v : '<redacted>');
+
+function toEntry(s: McpServerRow) {
+  if (s.transport === 'http') return { type: 'http', url: s.url, headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, exportable(v)])) };
+  return { command: s.command, args: s.args, env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, exportable(v)])) };
+}
+
+/** Import and export of the common `{"mcpServers": {...}}` configuration (command/args/env and url forms). */
+export function mcpServerImportRoutes(deps: RegistrarDeps): Router {
+  const router = Router();
+  const registrar = new McpServerRegistrar(deps);
+  const servers = new McpServerRepository(deps.db);
+
+  router.post('/v1/mcp-servers/import', requireRole('admin', 'developer'), async (req, res) => {
+    const file = parseBody(req, McpServersFileSchema);
+    const { wait } = parseQuery(req, WaitQuery);
+    const p = principalOf(req);
+    const created = [];
+    const errors: { name: string; code: string; message: string; details?: unknown }[] = [];
+    for (const [name, entry] of Object.entries(file.mcpServers)) {
+      const candidate = entry.url !== undefined ? { name, transport: 'http', url: entry.url, headers: entry.headers ?? {} } : { name, transport: 'stdio', command: entry.command, args: entry.args ?? [], env: entry.env ?? {} };
+      const parsed = CreateMcpServerSchema.safeParse(candidate);
+      if (!parsed.success) {
+        errors.push({ name, code: 'validation_error', message: 'not a server this API can register', details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+        continue;
+      }
+      try {
+        created.push(serverView(await registrar.register(p, parsed.data, { waitSeconds: wait, requestId: req.id })));
+      } catch (err) {
+        if (err instanceof AppError) errors.push({ name, code: err.code, message: err.message });
+        else if (err instanceof TemplateConfigError) errors.push({ name, code: 'validation_error', message: err.message, details: err.issues });
+        else throw err;
+      }
+    }
+    if (created.length === 0 && errors.length > 0) throw badRequest('import_failed', 'No server could be imported', { errors });
+    res.status(errors.length > 0 ? 207 : 201).json({ created, errors });
+  });
+
+  router.get('/v1/mcp-servers/export', async (req, res) => {
+    const rows = await servers.list(principalOf(req).orgId);
+    res.json({ mcpServers: Object.fromEntries(rows.map((s) => [s.name, toEntry(s)])) });
+  });
+
+  return router;
+}
