@@ -1,0 +1,12 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
+import type { MasterKeyring } from '../crypto/master-key.js';
+import { EncryptionCodec } from '../crypto/payload-codec.js';
+
+const FAILURE_CONVERTER_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'failure-converter.cjs');
+
+/** The data converter every Collexa client and worker uses: encrypted payloads and encoded failures. */
+export function createDataConverter(ring: MasterKeyring): DataConverter {
+  return { payloadCodecs: [new EncryptionCodec(ring)], failureConverterPath: FAILURE_CONVERTER_PATH };
+}
