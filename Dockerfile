@@ -3,6 +3,8 @@
 FROM openpolicyagent/opa:1.22.0-static AS opa
 
 FROM node:20-bookworm-slim
+# bubblewrap runs MCP stdio servers registered with network: false (the container must allow user namespaces).
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
