@@ -21,6 +21,12 @@ export default tseslint.config(
     },
   },
   {
+    // The failure converter is loaded by path with require(), in clients and inside the workflow bundle.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', exports: 'writable', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Workflow code is replayed: it may import only the workflow SDK, pure Temporal types and other
     // workflow files. activities/ and core/ are allowed as `import type` (erased at build time).
     files: ['workflows/**/*.ts'],

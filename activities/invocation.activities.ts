@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { AuditRepository, type NewAuditEvent } from '../core/db/audit.repository.js';
 import { InvocationContextRepository } from '../core/db/invocation-context.repository.js';
@@ -112,8 +113,15 @@ export function createInvocationActivities(deps: ActivityDeps) {
         clearInterval(heartbeat);
         if (!(err instanceof LimitExceeded)) throw err;
         await audit.record({ ...base, action: 'tool.limit_exceeded', data: { tool: cap.tool, ...err.toDetails(), message: err.message, attempt } });
-        // Retried by Temporal once the limit allows it, within the activity's schedule-to-close window.
-        throw ApplicationFailure.create({ type: err.code, message: err.message, details: [err.toDetails()], ...(err.retryAfterMs === undefined ? {} : { nextRetryDelay: err.retryAfterMs }) });
+        // Retried by Temporal once the limit allows it, within the activity's schedule-to-close window;
+        // benign: an expected wait, logged at debug level rather than as a failed attempt.
+        throw ApplicationFailure.create({
+          type: err.code,
+          message: err.message,
+          details: [err.toDetails()],
+          category: ApplicationFailureCategory.BENIGN,
+          ...(err.retryAfterMs === undefined ? {} : { nextRetryDelay: err.retryAfterMs }),
+        });
       }
 
       let outcome: CallOutcome | undefined;

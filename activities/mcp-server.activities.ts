@@ -1,6 +1,6 @@
 import { McpCatalogRepository } from '../core/db/mcp-catalog.repository.js';
 import type { McpServerRow, McpServerStatus } from '../core/db/rows.js';
-import { toServerConfig } from '../core/mcp/server-config.js';
+import { resolvedServerConfig } from '../core/mcp/server-config.js';
 import type { ProbeResult } from '../workflows/mcp-server.messages.js';
 import type { ActivityDeps } from './index.js';
 
@@ -14,7 +14,8 @@ export function createMcpServerActivities(deps: ActivityDeps) {
       const server = await deps.db<McpServerRow>('mcp_servers').where({ id: serverId }).first();
       if (!server) return { ok: false, gone: true };
       try {
-        const config = toServerConfig(server);
+        // Resolved as for tool calls: the same config hash, so probes and calls share one connection.
+        const config = await resolvedServerConfig(server, deps.vault);
         await deps.mcp.ping(config);
         const tools = await deps.mcp.listTools(config);
         const catalogChanged = await catalog.replaceCatalog(server, tools);

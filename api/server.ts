@@ -8,6 +8,7 @@ import { IdentityService } from '../core/identity/identity.service.js';
 import { createLogger } from '../core/log.js';
 import { McpClientPool } from '../core/mcp/client-pool.js';
 import { openVaultOrExit } from '../core/secrets/open-vault.js';
+import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
 import { createApp } from './app.js';
 
 const config = loadConfigOrExit();
@@ -19,13 +20,17 @@ const temporal = Connection.lazy({ address: config.temporal.address });
 const vault = await openVaultOrExit(config, db, logger);
 
 // The API's own MCP connections serve tools/list when agents are created or changed; tool calls run in the worker.
+// Every payload this client sends or reads is encrypted with a key derived from the master key.
+const { dataConverter, codec } = dataConverterFromConfig(config.vault);
+
 const mcp = new McpClientPool({ logger, workRoot: path.join(config.dataDir, 'mcp') });
 
 const app = createApp({
   logger,
   db,
   identity: new IdentityService(db),
-  temporal: new Client({ connection: temporal, namespace: config.temporal.namespace }),
+  temporal: new Client({ connection: temporal, namespace: config.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) }),
+  ...(codec ? { codec: { codec, corsOrigins: config.codec.corsOrigins, trustUiOrigins: config.codec.trustUiOrigins } } : {}),
   mcp,
   bodyLimit: config.http.bodyLimit,
   taskQueue: config.temporal.taskQueue,

@@ -1,5 +1,6 @@
 import type { AgentWithCapabilities } from '../core/db/agent.repository.js';
 import type { ApprovalRow, AuditEventRow, InvocationRow, McpServerRow } from '../core/db/rows.js';
+import { effectiveLimits } from '../core/limits/defaults.js';
 
 /** JSON shapes the API returns: snake_case rows become camelCase resources; secrets never leave. */
 
@@ -17,6 +18,8 @@ export function serverView(s: McpServerRow) {
     toolsCount: s.tools_count,
     securityLevel: s.security_level,
     limits: s.limits,
+    /** The limits calls run under: `limits` over the security level's defaults. */
+    effectiveLimits: effectiveLimits(s),
     template: s.template,
     createdAt: iso(s.created_at),
   };

@@ -46,6 +46,7 @@ const EnvSchema = z.object({
   POLICY_DIR: z.string().min(1).optional(),
   MCP_CALL_TIMEOUT_MS: positiveInt.max(15 * 60_000).default(60_000),
   MCP_ALLOWED_ORIGINS: originList.optional(),
+  CODEC_CORS_ORIGINS: originList.optional(),
   MCP_APPROVAL_WAIT_MS: z.coerce.number().int().min(0).max(10 * 60_000).default(30_000),
   MCP_CATALOG_MAX_AGE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
   MCP_HEALTH_INTERVAL_SECONDS: positiveInt.max(3600).default(30),
@@ -88,6 +89,12 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     approvalTimeoutMs: env.APPROVAL_TIMEOUT_SECONDS * 1000,
     mcpCallTimeoutMs: env.MCP_CALL_TIMEOUT_MS,
     // The /mcp endpoint: browser Origins allowed to call it, and how long a tools/call waits for its invocation.
+    // The remote codec (/codec): browser origins allowed (default: the dev Temporal UI), and whether those
+    // origins may decode without an API key (development only: the dev UI has no way to send one).
+    codec: {
+      corsOrigins: env.CODEC_CORS_ORIGINS ?? (env.NODE_ENV === 'production' ? [] : [`http://localhost:${env.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`]),
+      trustUiOrigins: env.NODE_ENV === 'development',
+    },
     mcpEndpoint: { allowedOrigins: env.MCP_ALLOWED_ORIGINS ?? [], approvalWaitMs: env.MCP_APPROVAL_WAIT_MS },
     mcpCatalogMaxAgeMs: env.MCP_CATALOG_MAX_AGE_MS,
     mcpHealthIntervalMs: env.MCP_HEALTH_INTERVAL_SECONDS * 1000,

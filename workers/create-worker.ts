@@ -1,4 +1,5 @@
-import type { NativeConnection} from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Config } from '../core/config.js';
@@ -10,6 +11,7 @@ export async function createWorker(opts: {
   deps: ActivityDeps;
   workflowBundle: { code: string };
   taskQueue?: string;
+  dataConverter?: DataConverter;
 }): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -17,6 +19,7 @@ export async function createWorker(opts: {
     taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
     workflowBundle: opts.workflowBundle,
     activities: createActivities(opts.deps),
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     // The worker owns no signal handling of its own: main.ts decides when to shut down.
     shutdownGraceTime: '5 seconds',
   });

@@ -8,6 +8,7 @@ import { createLogger } from '../core/log.js';
 import { McpClientPool } from '../core/mcp/client-pool.js';
 import { PolicyEngine } from '../core/policy/engine.js';
 import { openVaultOrExit } from '../core/secrets/open-vault.js';
+import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
 import { createWorker } from './create-worker.js';
 import { loadWorkflowBundle } from './workflow-bundle.js';
 
@@ -30,7 +31,7 @@ try {
   logger.info({ policyVersion: policy.version }, 'policy loaded');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const workflowBundle = await loadWorkflowBundle(config.temporal.workflowBundlePath);
-  const worker = await createWorker({ connection, config, deps: { db, logger, policy, mcp, vault, toolTimeoutMs: config.mcpCallTimeoutMs, catalogMaxAgeMs: config.mcpCatalogMaxAgeMs }, workflowBundle });
+  const worker = await createWorker({ connection, config, deps: { db, logger, policy, mcp, vault, toolTimeoutMs: config.mcpCallTimeoutMs, catalogMaxAgeMs: config.mcpCatalogMaxAgeMs }, workflowBundle, dataConverter: dataConverterFromConfig(config.vault).dataConverter });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker ready');
   // Resolves once a shutdown signal arrived and in-flight tasks drained (Runtime's shutdownSignals).
   await worker.run();

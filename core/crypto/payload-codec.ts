@@ -1,8 +1,10 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// CommonJS package: Node's ESM loader cannot see its named exports, so take the default.
+import proto from '@temporalio/proto';
 import type { MasterKeyring } from './master-key.js';
 
+const { temporal } = proto;
 const ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
 const CIPHER = 'aes-256-gcm';

@@ -64,6 +64,8 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
         uiPort: config.temporal.uiPort,
         namespace: config.temporal.namespace,
         dbFile: path.join(config.dataDir, 'temporal.db'),
+        // The UI decodes encrypted payloads through the API's remote codec.
+        uiCodecEndpoint: `http://localhost:${config.http.port}/codec`,
         logFile: path.join(logDir, 'temporal.log'),
       });
       started.push({ name: 'temporal', process: temporal.process, stop: () => temporal.stop(4000) });

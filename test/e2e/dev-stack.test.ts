@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MasterKeyring } from '../../core/crypto/master-key.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
+import { createDataConverter } from '../../core/temporal/data-converter.js';
 import { freePort } from '../../scripts/dev/processes.js';
 import { call } from '../helpers/stack.js';
 
@@ -22,6 +24,11 @@ beforeAll(async () => {
   delete env.TEMPORAL_ADDRESS;
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** The stack encrypts payloads with the master key it generated in its data dir. */
+function devDataConverter() {
+  return createDataConverter(MasterKeyring.fromBase64(readFileSync(path.join(dataDir, 'master.key'), 'utf8')));
+}
 
 function start(): { child: ChildProcess; output: () => string; ready: Promise<void>; exit: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/start.ts')], { env, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -65,7 +72,7 @@ describe('npm start (scripts/start.ts)', () => {
     // A workflow due to start after the stack stops: it must survive the restart and then run.
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
     pendingWorkflowId = `ping-${creds.orgId}-restart`;
-    await new Client({ connection }).workflow.start('pingWorkflow', {
+    await new Client({ connection, dataConverter: devDataConverter() }).workflow.start('pingWorkflow', {
       taskQueue: 'collexa',
       workflowId: pendingWorkflowId,
       args: [{ orgId: creds.orgId, message: 'after restart' }],
@@ -89,7 +96,7 @@ describe('npm start (scripts/start.ts)', () => {
     const me = await call(`http://127.0.0.1:${ports.api}/v1/me`, { key: before.adminKey });
     expect(me.json.org.id).toBe(before.orgId);
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
-    const result = await new Client({ connection }).workflow.getHandle(pendingWorkflowId).result();
+    const result = await new Client({ connection, dataConverter: devDataConverter() }).workflow.getHandle(pendingWorkflowId).result();
     await connection.close();
     expect(result).toMatchObject({ echo: 'after restart' });
     run.child.kill('SIGTERM');

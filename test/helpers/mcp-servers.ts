@@ -14,10 +14,18 @@ export interface RecordedCall {
   at: string;
 }
 
+/** The x-test-secret header of one request, with the JSON-RPC method it carried. */
+export interface SeenSecretHeader {
+  method: string;
+  value: string;
+}
+
 export interface HttpMcpServer {
   url: string;
   port: number;
   calls(): Promise<RecordedCall[]>;
+  /** Every x-test-secret header the server received, oldest first (cleared with the call log). */
+  secretHeaders(): Promise<SeenSecretHeader[]>;
   clearCalls(): Promise<void>;
   stop(): Promise<void>;
   /** Stops the server (its call log goes with it) and starts it again on the same port. */
@@ -43,6 +51,11 @@ export async function startHttpMcpServer(opts: { port?: number; version?: string
       const res = await fetch(`${base}/calls`);
       if (!res.ok) throw new Error(`GET /calls: ${res.status}`);
       return (await res.json()) as RecordedCall[];
+    },
+    async secretHeaders() {
+      const res = await fetch(`${base}/secret-headers`);
+      if (!res.ok) throw new Error(`GET /secret-headers: ${res.status}`);
+      return (await res.json()) as SeenSecretHeader[];
     },
     async clearCalls() {
       const res = await fetch(`${base}/calls`, { method: 'DELETE' });

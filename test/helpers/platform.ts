@@ -13,7 +13,7 @@ import { McpClientPool } from '../../core/mcp/client-pool.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { PolicyEngine } from '../../core/policy/engine.js';
 import { createWorker } from '../../workers/create-worker.js';
-import { call, stackEnv, startApi, testLogger, testVault } from './stack.js';
+import { call, stackEnv, startApi, testLogger, testVault, testDataConverter } from './stack.js';
 
 /** The API and a worker on a task queue of their own, over the run's real Temporal and PostgreSQL. */
 export async function startPlatform(
@@ -22,7 +22,7 @@ export async function startPlatform(
   const taskQueue = `test-${randomUUID()}`;
   const api = await startApi({ taskQueue, ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}), ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}), ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}) });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: testDataConverter() });
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let native: NativeConnection | undefined;
@@ -30,6 +30,7 @@ export async function startPlatform(
   if (opts.worker !== 'none') {
     native = await NativeConnection.connect({ address: inject('temporalAddress') });
     worker = await createWorker({
+      dataConverter: testDataConverter(),
       connection: native,
       config: { temporal: { namespace: 'default', taskQueue } } as never,
       taskQueue,

@@ -6,6 +6,8 @@ import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { createApp, type AppDeps } from '../../api/app.js';
 import { MasterKeyring } from '../../core/crypto/master-key.js';
+import { EncryptionCodec } from '../../core/crypto/payload-codec.js';
+import { createDataConverter } from '../../core/temporal/data-converter.js';
 import { createDb, type Db } from '../../core/db/knex.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
 import { createLogger } from '../../core/log.js';
@@ -15,6 +17,11 @@ import { SecretVault } from '../../core/secrets/vault.js';
 
 /** The master key of every Collexa process in a test run (the run's database holds secrets wrapped by it). */
 export const TEST_MASTER_KEY = createHash('sha256').update('collexa test master key').digest('base64');
+
+/** The encrypting data converter, as the API and worker of a test run use it (keys from TEST_MASTER_KEY). */
+export function testDataConverter() {
+  return createDataConverter(MasterKeyring.fromBase64(TEST_MASTER_KEY));
+}
 
 /** The vault as the API and worker of a test run open it. */
 export function testVault(db: Db): SecretVault {
@@ -58,7 +65,8 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
     logger: testLogger,
     db,
     identity: new IdentityService(db),
-    temporal: new Client({ connection: temporal }),
+    temporal: new Client({ connection: temporal, dataConverter: testDataConverter() }),
+    codec: { codec: new EncryptionCodec(MasterKeyring.fromBase64(TEST_MASTER_KEY)), corsOrigins: ['http://localhost:8233'], trustUiOrigins: false },
     mcp,
     taskQueue,
     approvalTimeoutMs: 24 * 3600 * 1000,

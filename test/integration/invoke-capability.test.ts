@@ -241,6 +241,8 @@ describe('approval gate', () => {
     const update = (approver: object) =>
       promisify(execFile)(temporalCli, [
         'workflow', 'update', 'execute', '--address', inject('temporalAddress'), '--workflow-id', `approval-${inv.approval.id}`, '--name', 'decide',
+        // Payloads are encrypted: the CLI reads the update's result through Collexa's remote codec.
+        '--codec-endpoint', `${url()}/codec`, '--codec-auth', `Bearer ${org.adminKey}`,
         '--input', JSON.stringify({ decision: 'approve', approver, comment: 'via cli' }),
       ]);
     // A claimed role the user does not have is refused by the workflow's database + policy check.

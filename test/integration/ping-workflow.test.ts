@@ -12,7 +12,7 @@ import { PolicyEngine } from '../../core/policy/engine.js';
 import { createWorker } from '../../workers/create-worker.js';
 import { OrgIdKey, StatusKey } from '../../workflows/search-attributes.js';
 import type { pingWorkflow } from '../../workflows/index.js';
-import { createOrg, stackEnv, testDb, testLogger } from '../helpers/stack.js';
+import { createOrg, stackEnv, testDb, testLogger, testDataConverter } from '../helpers/stack.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const db = testDb();
@@ -20,7 +20,7 @@ let connection: Connection;
 let client: Client;
 beforeAll(async () => {
   connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: testDataConverter() });
 });
 afterAll(async () => {
   await connection.close();
@@ -33,6 +33,7 @@ describe('pingWorkflow through a real worker', () => {
     const taskQueue = `test-${randomUUID()}`;
     const native = await NativeConnection.connect({ address: inject('temporalAddress') });
     const worker = await createWorker({
+      dataConverter: testDataConverter(),
       connection: native,
       config: { temporal: { namespace: 'default', taskQueue } } as never,
       deps: { db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: new McpClientPool({ logger: testLogger }) },

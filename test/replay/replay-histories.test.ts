@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { testDataConverter } from '../helpers/stack.js';
 import { HISTORIES_DIR, readHistories, RECORDED_PATHS } from './history-files.js';
 import { historyFromJson } from './history-json.js';
 
@@ -18,7 +19,7 @@ const saved = readHistories();
 async function replay(code: string, histories: { file: string; history: unknown }[]): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   const items = histories.map(({ file, history }) => ({ workflowId: file, history: historyFromJson(history) }));
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { code }, replayName: 'collexa-replay' }, items)) results.push(result);
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { code }, replayName: 'collexa-replay', dataConverter: testDataConverter() }, items)) results.push(result);
   return results;
 }
 

@@ -6,13 +6,15 @@ base := {
 	"user": {"id": "u1", "role": "developer", "org_id": "o1"},
 	"org": {"id": "o1", "settings": {}},
 	"agent": {"id": "a1", "name": "billing-bot"},
-	"capability": {"name": "refund", "risk": "low", "server": "stripe", "tool": "create_refund"},
+	"capability": {"name": "refund", "risk": "low", "server": "stripe", "server_security_level": "medium", "tool": "create_refund"},
 	"context": {},
 }
 
 with_role(role) := object.union(base, {"user": {"role": role}})
 
 with_risk(risk) := object.union(base, {"capability": {"risk": risk}})
+
+with_level(risk, level) := object.union(with_risk(risk), {"capability": {"server_security_level": level}})
 
 with_setting(risk, setting) := object.union(with_risk(risk), {"org": {"settings": {"approval_required_from": setting}}})
 
@@ -220,4 +222,76 @@ test_approver_roles_other_org_settings_ignored if {
 	d := invoke.decision with input as object.union(with_risk("high"), {"org": {"settings": {"approval": "none", "roles": {"viewer": {"can_invoke": true}}}}})
 	d.require_approval
 	d.approver_roles == ["approver", "admin"]
+}
+
+test_security_level_low_and_medium_add_nothing if {
+	every level in ["low", "medium"] {
+		every risk in ["low", "medium"] {
+			d := invoke.decision with input as with_level(risk, level)
+			d.allow
+			not d.require_approval
+		}
+		d := invoke.decision with input as with_level("high", level)
+		d.approver_roles == ["approver", "admin"]
+		d.reasons == ["high risk capability requires approval by approver or admin"]
+	}
+}
+
+test_security_level_high_leaves_low_risk if {
+	d := invoke.decision with input as with_level("low", "high")
+	d.allow
+	not d.require_approval
+}
+
+test_security_level_high_requires_approver_from_medium if {
+	invoke.decision == {
+		"allow": true,
+		"require_approval": true,
+		"approver_roles": ["approver", "admin"],
+		"reasons": ["medium risk capability on high security level server stripe requires approval by approver or admin"],
+	} with input as with_level("medium", "high")
+}
+
+test_security_level_high_keeps_critical_risk_admin_only if {
+	d := invoke.decision with input as with_level("critical", "high")
+	d.approver_roles == ["admin"]
+}
+
+test_security_level_critical_requires_admin_for_any_risk if {
+	every risk in ["low", "medium", "high", "critical"] {
+		d := invoke.decision with input as with_level(risk, "critical")
+		d.allow
+		d.require_approval
+		d.approver_roles == ["admin"]
+		d.reasons == [sprintf("%s risk capability on critical security level server stripe requires approval by admin", [risk])]
+	}
+}
+
+test_security_level_critical_narrows_org_threshold if {
+	d := invoke.decision with input as object.union(with_level("low", "critical"), {"org": {"settings": {"approval_required_from": "low"}}})
+	d.approver_roles == ["admin"]
+}
+
+test_security_level_org_threshold_still_applies if {
+	d := invoke.decision with input as object.union(with_level("low", "high"), {"org": {"settings": {"approval_required_from": "low"}}})
+	d.approver_roles == ["approver", "admin"]
+	d.reasons == ["low risk capability requires approval by approver or admin (org setting approval_required_from: low)"]
+}
+
+test_deny_unknown_security_level if {
+	d := invoke.decision with input as with_level("low", "extreme")
+	denied(d)
+	d.reasons == ["unknown security level extreme"]
+}
+
+test_deny_security_level_viewer_wins if {
+	d := invoke.decision with input as object.union(with_level("low", "critical"), {"user": {"role": "viewer"}})
+	denied(d)
+}
+
+test_deny_approvals_without_common_role if {
+	d := invoke.decision with input as with_level("high", "critical")
+		with data.collexa.security_levels.critical as {"approval_from_risk": "low", "approver_roles": ["security"]}
+	denied(d)
+	d.reasons == ["the approvals required have no approver role in common"]
 }
