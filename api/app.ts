@@ -49,6 +49,8 @@ export interface AppDeps {
   vault?: SecretVault;
   /** `iss` of signed capability manifests (COLLEXA_ISSUER, default collexa-dev). */
   issuer?: string;
+  /** Org whose admins may rotate and retire the platform-wide signing keys (OPERATOR_ORG_ID). */
+  operatorOrgId?: string;
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
   codec?: { codec: PayloadCodec; corsOrigins: string[]; trustUiOrigins: boolean };
 }
@@ -76,7 +78,7 @@ export function createApp(deps: AppDeps): Express {
   const vault = deps.vault ?? new SecretVault(deps.db);
   app.use(agentRoutes(deps.db, deps.mcp, vault));
   app.use(secretRoutes(deps.db, vault));
-  app.use(manifestRoutes({ db: deps.db, vault, issuer: deps.issuer ?? 'collexa-dev' }));
+  app.use(manifestRoutes({ db: deps.db, vault, issuer: deps.issuer ?? 'collexa-dev', operatorOrgId: deps.operatorOrgId }));
   const invocations = new InvocationService({ db: deps.db, temporal: deps.temporal, startWorkflow: invocationWorkflowStarter(deps.temporal, deps.taskQueue), approvalTimeoutMs: deps.approvalTimeoutMs });
   app.use(mcpRoutes({ db: deps.db, identity: deps.identity, invocations, ...deps.mcpEndpoint }));
   app.use(invocationRoutes({ db: deps.db, temporal: deps.temporal, invocations }));

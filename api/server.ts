@@ -40,6 +40,7 @@ const app = createApp({
   mcpEndpoint: config.mcpEndpoint,
   vault,
   issuer: config.issuer,
+  operatorOrgId: config.operatorOrgId,
   readiness: {
     postgres: async () => {
       await db.raw('select 1');

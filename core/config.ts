@@ -57,6 +57,7 @@ const EnvSchema = z.object({
     .refine((keys) => keys.every(isMasterKeyText), `comma-separated; each ${masterKeyHint}`)
     .optional(),
   COLLEXA_ISSUER: z.string().min(1).max(200).default('collexa-dev'),
+  OPERATOR_ORG_ID: z.uuid().optional(),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -102,6 +103,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     vault: { masterKey: env.COLLEXA_MASTER_KEY, previousMasterKeys: env.COLLEXA_MASTER_KEYS ?? [] },
     /** `iss` of signed capability manifests. */
     issuer: env.COLLEXA_ISSUER,
+    // The org whose admins run the platform itself (e.g. rotate the global manifest signing keys).
+    operatorOrgId: env.OPERATOR_ORG_ID,
     // Unset means dist/policy, written by `npm run build:policies`.
     policyDir: env.POLICY_DIR ? path.resolve(PROJECT_ROOT, env.POLICY_DIR) : path.join(PROJECT_ROOT, 'dist', 'policy'),
   };

@@ -1,7 +1,8 @@
-import { Router, type Request } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AuditRepository } from '../../core/db/audit.repository.js';
 import type { Db } from '../../core/db/knex.js';
+import { AppError } from '../../core/errors.js';
 import { ManifestService, type ManifestRow, type Verification } from '../../core/manifests/manifest.service.js';
 import { SigningKeys, type SigningKeyRow } from '../../core/manifests/signing-keys.js';
 import type { SecretVault } from '../../core/secrets/vault.js';
@@ -47,7 +48,7 @@ function verificationView(v: Verification) {
  * Signed capability manifests (/v1/agents/:agentId/manifests, /v1/manifests), the platform's signing keys
  * (/v1/signing-keys) and their public half for any verifier (GET /.well-known/jwks.json, no auth).
  */
-export function manifestRoutes(deps: { db: Db; vault: SecretVault; issuer: string }): Router {
+export function manifestRoutes(deps: { db: Db; vault: SecretVault; issuer: string; operatorOrgId?: string }): Router {
   const router = Router();
   const keys = new SigningKeys(deps.db, deps.vault);
   const manifests = new ManifestService(deps.db, keys, deps.issuer);
@@ -99,13 +100,21 @@ export function manifestRoutes(deps: { db: Db; vault: SecretVault; issuer: strin
     res.json({ data: (await keys.list()).map(keyView) });
   });
 
-  router.post('/v1/signing-keys/rotate', requireRole('admin'), async (req, res) => {
+  // Rotating or retiring changes every org's manifests: only admins of the operator org may.
+  const operatorOnly = (req: Request, _res: Response, next: NextFunction) => {
+    if (!deps.operatorOrgId || principalOf(req).orgId !== deps.operatorOrgId) {
+      throw new AppError('operator_only', 403, 'Signing keys are platform-wide: only admins of the operator organization (OPERATOR_ORG_ID) may rotate or retire them');
+    }
+    next();
+  };
+
+  router.post('/v1/signing-keys/rotate', requireRole('admin'), operatorOnly, async (req, res) => {
     const key = await keys.rotate();
     await record(req, 'signing_key.rotated', 'signing_key', key.kid, { kid: key.kid });
     res.status(201).json(keyView(key));
   });
 
-  router.post('/v1/signing-keys/:kid/retire', requireRole('admin'), async (req, res) => {
+  router.post('/v1/signing-keys/:kid/retire', requireRole('admin'), operatorOnly, async (req, res) => {
     const kid = parseParam(req, 'kid', z.string().regex(/^[A-Za-z0-9_-]{1,128}$/), 'signing key');
     const key = await keys.retire(kid);
     await record(req, 'signing_key.retired', 'signing_key', kid, { kid });

@@ -104,7 +104,7 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
 
     // Unset COLLEXA_MASTER_KEY: a development key kept in the data dir (0600), made on the first start.
     const masterKey = config.vault.masterKey ?? readOrCreateKeyFile(path.join(config.dataDir, 'master.key'));
-    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, POLICY_DIR: config.policyDir, COLLEXA_MASTER_KEY: masterKey };
+    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, POLICY_DIR: config.policyDir, COLLEXA_MASTER_KEY: masterKey, OPERATOR_ORG_ID: config.operatorOrgId ?? credentials.orgId };
     for (const name of ['worker', 'api'] as const) {
       progress(`starting ${name}`);
       const entry = tsEntry(name === 'api' ? 'api/server.ts' : 'workers/main.ts');

@@ -1,10 +1,10 @@
 // Signed capability manifests: issued as ES256 JWS, verified here and by any JOSE library against the
 // public JWKS, and refused with a reason once tampered, foreign, expired, revoked, outdated or orphaned.
 import { createRemoteJWKSet, decodeJwt, generateKeyPair, jwtVerify, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { startPlatform, userWithRole } from '../helpers/platform.js';
-import { call, createOrg, testVault } from '../helpers/stack.js';
+import { call, createOrg, startApi, testVault } from '../helpers/stack.js';
 
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 let server: HttpMcpServer;
@@ -139,7 +139,13 @@ describe('capability manifests', () => {
     const old = (await issue(adminKey, agent.id)).json;
     const developer = await userWithRole(platform.db, org.id, 'developer');
     expect((await call(`${platform.url}/v1/signing-keys/rotate`, { method: 'POST', key: developer.key })).status).toBe(403);
-    const rotated = await call(`${platform.url}/v1/signing-keys/rotate`, { method: 'POST', key: adminKey });
+    // Only the operator org's admins rotate the platform's keys.
+    const notOperator = await call(`${platform.url}/v1/signing-keys/rotate`, { method: 'POST', key: adminKey });
+    expect(notOperator.status).toBe(403);
+    expect(notOperator.json.error.code).toBe('operator_only');
+    const operatorApi = await startApi({ db: platform.db, taskQueue: platform.taskQueue, operatorOrgId: org.id });
+    onTestFinished(() => operatorApi.close());
+    const rotated = await call(`${operatorApi.url}/v1/signing-keys/rotate`, { method: 'POST', key: adminKey });
     expect(rotated.status, rotated.text).toBe(201);
     expect(rotated.json).toMatchObject({ status: 'active', alg: 'ES256' });
     expect(rotated.json.kid).not.toBe(old.kid);
@@ -150,8 +156,9 @@ describe('capability manifests', () => {
     const keys = await call(`${platform.url}/v1/signing-keys`, { key: adminKey });
     expect(keys.json.data.find((k: { kid: string }) => k.kid === old.kid).status).toBe('rotated');
 
-    expect((await call(`${platform.url}/v1/signing-keys/${rotated.json.kid}/retire`, { method: 'POST', key: adminKey })).status).toBe(409);
-    const retired = await call(`${platform.url}/v1/signing-keys/${old.kid}/retire`, { method: 'POST', key: adminKey });
+    expect((await call(`${operatorApi.url}/v1/signing-keys/${rotated.json.kid}/retire`, { method: 'POST', key: adminKey })).status).toBe(409);
+    expect((await call(`${platform.url}/v1/signing-keys/${old.kid}/retire`, { method: 'POST', key: adminKey })).status).toBe(403);
+    const retired = await call(`${operatorApi.url}/v1/signing-keys/${old.kid}/retire`, { method: 'POST', key: adminKey });
     expect(retired.json).toMatchObject({ kid: old.kid, status: 'retired' });
     expect(await verify(adminKey, old.token)).toMatchObject({ valid: false, reason: 'unknown_kid' });
     expect(await verify(adminKey, fresh.token)).toMatchObject({ valid: true });
