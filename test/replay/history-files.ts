@@ -24,6 +24,8 @@ export const RECORDED_PATHS = [
   'approval-invocation-expired',
   'approval-invocation-cancelled',
   'approval-standalone-approved',
+  'mcp-server-healthy-stopped',
+  'mcp-server-outage-recovered-stopped',
 ] as const;
 
 export type RecordedPath = (typeof RECORDED_PATHS)[number];

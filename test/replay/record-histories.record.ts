@@ -25,12 +25,15 @@ let mcpHttp: HttpMcpServer;
 let orgId: string;
 let agentId: string;
 let keys: Record<'developer' | 'approver' | 'viewer', string>;
+let adminKey: string;
 
 beforeAll(async () => {
   mcpHttp = await startHttpMcpServer();
-  platform = await startPlatform();
+  // Frequent probes, so the MCP server lifecycle reaches its states within the recording.
+  platform = await startPlatform({ mcpHealthIntervalMs: 300 });
   const org = await createOrg(platform.db, 'replay histories');
   orgId = org.org.id;
+  adminKey = org.adminKey;
   const server = await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: org.adminKey, json: { name: 'testhttp', transport: 'http', url: mcpHttp.url } });
   expect(server.status, server.text).toBe(201);
   const agent = await call(`${platform.url}/v1/agents`, {
@@ -144,5 +147,37 @@ describe('recording workflow histories', () => {
     expect(created.status, created.text).toBe(201);
     expect((await decide(created.json.id, 'approve')).json.status).toBe('approved');
     await save<ApprovalResult>('approval-standalone-approved', `approval-${created.json.id}`, { status: 'approved' });
+  });
+
+  const serverStatus = async (id: string) => (await call(`${platform.url}/v1/mcp-servers/${id}`, { key: adminKey })).json.status as string;
+  async function untilStatus(id: string, status: string) {
+    const deadline = Date.now() + 20_000;
+    while ((await serverStatus(id)) !== status) {
+      if (Date.now() > deadline) throw new Error(`server ${id} never became ${status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('mcpServerWorkflow: probed healthy, then stopped', async () => {
+    const s = await call(`${platform.url}/v1/mcp-servers?wait=15`, { method: 'POST', key: adminKey, json: { name: 'lifecycle-a', transport: 'http', url: mcpHttp.url } });
+    expect(s.json.status).toBe('healthy');
+    expect((await call(`${platform.url}/v1/mcp-servers/${s.json.id}`, { method: 'DELETE', key: adminKey })).status).toBe(204);
+    await save('mcp-server-healthy-stopped', `mcp-server-${s.json.id}`, { status: 'stopped' });
+  });
+
+  it('mcpServerWorkflow: outage (degraded, unhealthy), recovered, stopped', async () => {
+    const own = await startHttpMcpServer();
+    try {
+      const s = await call(`${platform.url}/v1/mcp-servers?wait=15`, { method: 'POST', key: adminKey, json: { name: 'lifecycle-b', transport: 'http', url: own.url } });
+      expect(s.json.status).toBe('healthy');
+      await own.stop();
+      await untilStatus(s.json.id, 'unhealthy');
+      await own.restart();
+      await untilStatus(s.json.id, 'healthy');
+      expect((await call(`${platform.url}/v1/mcp-servers/${s.json.id}`, { method: 'DELETE', key: adminKey })).status).toBe(204);
+      await save('mcp-server-outage-recovered-stopped', `mcp-server-${s.json.id}`, { status: 'stopped' });
+    } finally {
+      await own.stop();
+    }
   });
 });
