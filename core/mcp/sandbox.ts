@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdirSync, realpathSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TOOLS_BIN } from '../paths.js';
+import { PROJECT_ROOT, TOOLS_BIN } from '../paths.js';
 import { McpCallError } from './call-error.js';
 
 /** The process a stdio MCP server runs as: what to spawn, and where. */
@@ -38,6 +38,9 @@ export function sandboxed(launch: StdioLaunch, tool: SandboxTool): StdioLaunch {
   }
   const cwd = launch.cwd;
   const args = ['--unshare-net', '--die-with-parent', '--new-session', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
+  // The private /tmp hides the host's: a checkout, or a server's files, living under it must be put back
+  // (read-only), e.g. a CI clone in /tmp whose node_modules hold the server.
+  for (const p of hiddenByPrivateTmp([PROJECT_ROOT, launch.command, ...launch.args])) args.push('--ro-bind', p, p);
   // After --tmpfs /tmp, so a working dir under the OS temp dir stays visible (and writable).
   args.push('--bind', cwd, cwd, '--chdir', cwd, '--', launch.command, ...launch.args);
   return { command: tool.path, args, cwd };
@@ -89,6 +92,15 @@ export function stdioLaunch(
     });
   }
   return sandboxed(launch, tool);
+}
+
+/** Existing absolute paths under /tmp among `candidates`, without ones already covered by another. */
+function hiddenByPrivateTmp(candidates: string[]): string[] {
+  const under = candidates
+    .filter((p) => path.isAbsolute(p) && (p === '/tmp' || p.startsWith('/tmp/')) && existsSync(p))
+    .map((p) => realpathSync(p))
+    .sort((a, b) => a.length - b.length);
+  return under.filter((p, i) => !under.slice(0, i).some((q) => p === q || p.startsWith(`${q}/`)));
 }
 
 function onPath(name: string): string | undefined {
