@@ -84,7 +84,9 @@ export async function startCollexa(opts: { stack: BenchStack; mcpUrl: string; lo
 
     const { org, adminKey } = await identity.createOrganization(`bench ${new Date().toISOString()}`, 'bench');
     const developer = await identity.createKey({ orgId: org.id, role: 'developer', name: 'bench' }, 'bench');
-    await post(url, adminKey.key, '/v1/mcp-servers', { name: 'bench-mcp', transport: 'http', url: opts.mcpUrl }, 201);
+    // Limits far above the load: the benchmark measures the platform, not a server's throttles.
+    const limits = { ratePerSecond: 10_000, orgRatePerSecond: 10_000, maxConcurrency: 1000 };
+    await post(url, adminKey.key, '/v1/mcp-servers', { name: 'bench-mcp', transport: 'http', url: opts.mcpUrl, limits }, 201);
     const agent = (await post(url, adminKey.key, '/v1/agents', {
       name: 'bench-agent',
       capabilities: [{ name: 'sum', server: 'bench-mcp', tool: 'add', risk: 'low' }],

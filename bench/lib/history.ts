@@ -15,7 +15,7 @@ function splitHistory(history: History) {
   const events = history.events ?? [];
   const scheduled = new Map<string, { type: string; at: number }>();
   const activities: Record<string, number> = {};
-  const wft = { count: 0, queuedMs: 0, runMs: 0 };
+  const wft = { count: 0, queuedMs: 0, runMs: 0, queuedEach: [] as number[], runEach: [] as number[] };
   let start = NaN;
   let end = NaN;
   let wftScheduledAt = NaN;
@@ -28,10 +28,12 @@ function splitHistory(history: History) {
     if (e.workflowTaskStartedEventAttributes) {
       wftStartedAt = at;
       wft.queuedMs += at - wftScheduledAt;
+      wft.queuedEach.push(at - wftScheduledAt);
     }
     if (e.workflowTaskCompletedEventAttributes) {
       wft.count += 1;
       wft.runMs += at - wftStartedAt;
+      wft.runEach.push(at - wftStartedAt);
     }
     if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
     const done = e.activityTaskCompletedEventAttributes;
@@ -48,9 +50,9 @@ function splitHistory(history: History) {
  * the workflow's run (for Collexa: the API's own work and the HTTP round trip); `workflowTasks` the
  * workflow's run minus its activities, of which `wftQueued` waits for a poller and `wftRun` is the
  * worker's turn (activation, local activities, commands, completion round trip); `wftCount` workflow
- * tasks per run.
+ * tasks per run. With `perTask`, also `wftQueued#n` and `wftRun#n` for the n-th workflow task of each run.
  */
-export async function latencyBreakdown(client: Client, samples: { ms: number; workflowId?: string }[], max = 30): Promise<Record<string, number>> {
+export async function latencyBreakdown(client: Client, samples: { ms: number; workflowId?: string }[], max = 30, opts: { perTask?: boolean } = {}): Promise<Record<string, number>> {
   const withId = samples.filter((s): s is { ms: number; workflowId: string } => Boolean(s.workflowId));
   const step = Math.max(1, Math.floor(withId.length / max));
   const picked = withId.filter((_, i) => i % step === 0).slice(0, max);
@@ -70,6 +72,10 @@ export async function latencyBreakdown(client: Client, samples: { ms: number; wo
     add('wftQueued', wft.queuedMs);
     add('wftRun', wft.runMs);
     add('wftCount', wft.count);
+    if (opts.perTask) {
+      wft.queuedEach.forEach((ms, i) => add(`wftQueued#${i + 1}`, ms));
+      wft.runEach.forEach((ms, i) => add(`wftRun#${i + 1}`, ms));
+    }
   }
   return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, summarize(v).p50]));
 }

@@ -5,6 +5,8 @@ export interface OpOutcome {
   ok: boolean;
   workflowId?: string;
   error?: string;
+  /** What kind of operation this was, when a phase mixes several (e.g. catalog queries). */
+  label?: string;
 }
 
 /** One timed operation. */
@@ -12,6 +14,7 @@ export interface Sample {
   ms: number;
   ok: boolean;
   workflowId?: string;
+  label?: string;
 }
 
 /** The samples of one phase and how long the phase took end to end. */
@@ -25,9 +28,10 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /**
  * Runs `n` operations, `concurrency` at a time (each of `concurrency` loops starts its next operation as
- * soon as its previous one ends), timing each from call to settled. A thrown error counts as a failure.
+ * soon as its previous one ends, or `thinkMs` after it, untimed), timing each from call to settled. A
+ * thrown error counts as a failure.
  */
-export async function runClosedLoop(n: number, concurrency: number, op: (i: number) => Promise<OpOutcome>): Promise<PhaseRun> {
+export async function runClosedLoop(n: number, concurrency: number, op: (i: number) => Promise<OpOutcome>, opts: { thinkMs?: number } = {}): Promise<PhaseRun> {
   const samples: Sample[] = [];
   const firstErrors: string[] = [];
   let next = 0;
@@ -41,8 +45,9 @@ export async function runClosedLoop(n: number, concurrency: number, op: (i: numb
       } catch (err) {
         outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };
       }
-      samples.push({ ms: nowMs() - t0, ok: outcome.ok, ...(outcome.workflowId ? { workflowId: outcome.workflowId } : {}) });
+      samples.push({ ms: nowMs() - t0, ok: outcome.ok, ...(outcome.workflowId ? { workflowId: outcome.workflowId } : {}), ...(outcome.label ? { label: outcome.label } : {}) });
       if (!outcome.ok && firstErrors.length < 5) firstErrors.push(outcome.error ?? 'failed');
+      if (opts.thinkMs && next < n) await new Promise((resolve) => setTimeout(resolve, opts.thinkMs));
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, loop));
@@ -83,3 +88,39 @@ export function combine(runs: PhaseRun[]) {
 }
 
 export type PathResult = ReturnType<typeof combine>;
+
+/** Latency summary of successful samples per label (unlabelled ones under `-`). */
+export function summarizeByLabel(samples: Sample[]): Record<string, Summary> {
+  const by: Record<string, number[]> = {};
+  for (const s of samples) if (s.ok) (by[s.label ?? '-'] ??= []).push(s.ms);
+  return Object.fromEntries(Object.entries(by).map(([label, ms]) => [label, summarize(ms)]));
+}
+
+/**
+ * Runs n operations per path in `rounds` rounds of one block per path, `concurrency` at a time within a
+ * block, the order rotated by one path each round (A B C, B C A, C A B, ...): over a multiple of the
+ * number of paths each sits in each position equally often, so drift on the machine weighs on all.
+ * `op(i)` gets a per-path running index; `thinkMs` is an untimed pause between one operation and the next
+ * within a block. Returns each path's blocks and the order of every round.
+ */
+export async function runRotating<K extends string>(
+  ops: Record<K, (i: number) => Promise<OpOutcome>>,
+  opts: { n: number; rounds: number; concurrency: number; pauseMs: number; thinkMs?: number; onBlock?: (round: number, path: K, run: PhaseRun) => void },
+): Promise<{ runs: Record<K, PhaseRun[]>; order: string[] }> {
+  const paths = Object.keys(ops) as K[];
+  const runs = Object.fromEntries(paths.map((p) => [p, [] as PhaseRun[]])) as Record<K, PhaseRun[]>;
+  const next = Object.fromEntries(paths.map((p) => [p, 0])) as Record<K, number>;
+  const order: string[] = [];
+  for (let r = 0; r < opts.rounds; r++) {
+    const size = Math.floor(opts.n / opts.rounds) + (r < opts.n % opts.rounds ? 1 : 0);
+    const rotated = paths.map((_, k) => paths[(k + r) % paths.length]!);
+    order.push(rotated.join(' '));
+    for (const path of rotated) {
+      await new Promise((resolve) => setTimeout(resolve, opts.pauseMs)); // the previous block's tail settles
+      const run = await runClosedLoop(size, opts.concurrency, () => ops[path](next[path]++), { thinkMs: opts.thinkMs ?? 0 });
+      runs[path].push(run);
+      opts.onBlock?.(r, path, run);
+    }
+  }
+  return { runs, order };
+}

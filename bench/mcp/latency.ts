@@ -1,0 +1,131 @@
+// The four ways to get the same `add` call done, each as one timed operation: straight to the MCP server,
+// through Collexa's API, through Collexa's /mcp/:agentId, and (the yardstick) a bare Temporal workflow
+// with one no-op activity; measured one at a time, alternating (runRotating), against the same servers.
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@temporalio/client';
+import type { Baseline } from '../invoke/baseline.js';
+import { say } from '../lib/harness.js';
+import { latencyBreakdown } from '../lib/history.js';
+import { combine, runRotating, summarize, type OpOutcome, type PathResult, type PhaseRun } from '../lib/load.js';
+
+export const PATHS = ['direct', 'api', 'mcp', 'bare'] as const;
+export type PathName = (typeof PATHS)[number];
+
+export const PATH_LABELS: Record<PathName, string> = {
+  direct: 'direct: MCP SDK client → test server, tools/call add',
+  api: 'Collexa API: POST /v1/agents/:id/invoke?wait=30',
+  mcp: 'Collexa MCP: SDK client → /mcp/:agentId, tools/call sum',
+  bare: 'bare Temporal: workflow + 1 no-op activity',
+};
+
+/** An MCP SDK client connected (initialize done) to a Streamable HTTP endpoint, as an MCP host would hold one. */
+export async function connectMcp(url: string, bearer?: string): Promise<McpClient> {
+  const client = new McpClient({ name: 'collexa-bench', version: '1.0.0' });
+  const headers = bearer ? { authorization: `Bearer ${bearer}` } : undefined;
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), headers ? { requestInit: { headers } } : {}));
+  return client;
+}
+
+/** What the four operations need: where each path is and who calls it. */
+export interface LatencyTargets {
+  direct: McpClient;
+  collexaMcp: McpClient;
+  apiUrl: string;
+  developerKey: string;
+  orgId: string;
+  agentId: string;
+  baseline: Baseline;
+}
+
+const failed = (what: string, detail: unknown): OpOutcome => ({ ok: false, error: `${what}: ${JSON.stringify(detail).slice(0, 300)}` });
+
+/** One operation per path; each checks that 1 + i came back as the sum, so a wrong answer is an error. */
+export function latencyOps(t: LatencyTargets): Record<PathName, (i: number) => Promise<OpOutcome>> {
+  return {
+    async direct(i) {
+      const r = (await t.direct.callTool({ name: 'add', arguments: { a: i, b: 1 } })) as CallToolResult;
+      return !r.isError && r.structuredContent?.sum === i + 1 ? { ok: true } : failed('direct', r);
+    },
+    async api(i) {
+      const res = await fetch(`${t.apiUrl}/v1/agents/${t.agentId}/invoke?wait=30`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.developerKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ capability: 'sum', input: { a: i, b: 1 } }),
+      });
+      const body = (await res.json()) as { status?: string; workflowId?: string; result?: { structuredContent?: { sum?: number } } };
+      const ok = res.status === 200 && body.status === 'succeeded' && body.result?.structuredContent?.sum === i + 1;
+      return ok ? { ok, ...(body.workflowId ? { workflowId: body.workflowId } : {}) } : failed(`api ${res.status}`, body);
+    },
+    async mcp(i) {
+      const r = (await t.collexaMcp.callTool({ name: 'sum', arguments: { a: i, b: 1 } })) as CallToolResult;
+      const invocationId = r._meta?.['collexa/invocationId'];
+      if (r.isError || r.structuredContent?.sum !== i + 1 || typeof invocationId !== 'string') return failed('mcp', r);
+      // The invocation's workflow id, as InvocationService names it (no Idempotency-Key given).
+      return { ok: true, workflowId: `invoke-${t.orgId}-${invocationId}` };
+    },
+    bare: () => t.baseline.op(),
+  };
+}
+
+/** Collexa may add at most the bare workflow's p50 plus this over the direct call. */
+export const ADDED_SLACK_MS = 5;
+
+/** Added latency of one Collexa path over the direct call, against its budget (all p50). */
+export interface AddedCheck {
+  addedMs: number;
+  budgetMs: number;
+  /** added − bare p50: what Collexa costs beyond one bare workflow's round trips. */
+  beyondBareMs: number;
+  pass: boolean;
+}
+
+/** added = p50(path) − p50(direct) against p50(bare) + ADDED_SLACK_MS. */
+export function addedCheck(path: PathResult, direct: PathResult, bare: PathResult): AddedCheck {
+  const addedMs = path.latencyMs.p50 - direct.latencyMs.p50;
+  const budgetMs = bare.latencyMs.p50 + ADDED_SLACK_MS;
+  return { addedMs, budgetMs, beyondBareMs: addedMs - bare.latencyMs.p50, pass: addedMs <= budgetMs };
+}
+
+/** One measured mode: the four paths with a given pause between operations. */
+export interface LatencyMode {
+  /** Untimed pause between one operation and the next of the same path (0: back to back). */
+  thinkMs: number;
+  order: string[];
+  /** Per path over all rounds, plus each round's p50 (did a path drift, or switch modes, during the run?). */
+  paths: Record<PathName, PathResult & { perRoundP50: number[] }>;
+  checks: { api: AddedCheck; mcp: AddedCheck };
+  /** Median ms per operation from 30 sampled workflow histories per path (bench/lib/history.ts). */
+  breakdownMs: { api: Record<string, number>; mcp: Record<string, number>; bare: Record<string, number> };
+}
+
+/** Measures the four paths at concurrency 1 in rotating rounds, then reads sampled histories. */
+export async function measureMode(
+  ops: Record<PathName, (i: number) => Promise<OpOutcome>>,
+  clients: { collexa: Client; bare: Client },
+  opts: { n: number; rounds: number; thinkMs: number },
+): Promise<LatencyMode> {
+  const { runs, order } = await runRotating(ops, {
+    ...opts,
+    concurrency: 1,
+    pauseMs: 200,
+    onBlock: (r, p, run) => {
+      if (r % 5 === 0) say(`  round ${r + 1}/${opts.rounds} ${p}: ${run.samples.filter((x) => x.ok).length}/${run.samples.length} ok, p50 ${summarize(run.samples.map((x) => x.ms)).p50.toFixed(1)} ms`);
+    },
+  });
+  const okMs = (r: PhaseRun) => r.samples.filter((x) => x.ok).map((x) => x.ms);
+  const paths = Object.fromEntries(PATHS.map((p) => [p, { ...combine(runs[p]), perRoundP50: runs[p].map((r) => summarize(okMs(r)).p50) }])) as LatencyMode['paths'];
+  const okSamples = (p: PathName) => runs[p].flatMap((r) => r.samples.filter((x) => x.ok));
+  return {
+    thinkMs: opts.thinkMs,
+    order,
+    paths,
+    checks: { api: addedCheck(paths.api, paths.direct, paths.bare), mcp: addedCheck(paths.mcp, paths.direct, paths.bare) },
+    breakdownMs: {
+      api: await latencyBreakdown(clients.collexa, okSamples('api'), 30, { perTask: true }),
+      mcp: await latencyBreakdown(clients.collexa, okSamples('mcp'), 30, { perTask: true }),
+      bare: await latencyBreakdown(clients.bare, okSamples('bare'), 30, { perTask: true }),
+    },
+  };
+}
