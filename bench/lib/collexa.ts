@@ -11,7 +11,9 @@ import type { Config } from '../../core/config.js';
 import { createDb, type Db } from '../../core/db/knex.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
 import type { Logger } from '../../core/log.js';
+import { generateMasterKey, MasterKeyring } from '../../core/crypto/master-key.js';
 import { McpClientPool } from '../../core/mcp/client-pool.js';
+import { createDataConverter } from '../../core/temporal/data-converter.js';
 import { PolicyEngine } from '../../core/policy/engine.js';
 import { createWorker } from '../../workers/create-worker.js';
 import type { BenchStack } from './stack.js';
@@ -47,9 +49,11 @@ export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Lo
     const workerMcp = new McpClientPool({ logger });
     cleanups.push(() => apiMcp.closeAll(), () => workerMcp.closeAll());
 
+    // Payload encryption as in production: part of what an invocation costs.
+    const dataConverter = createDataConverter(MasterKeyring.fromBase64(generateMasterKey()));
     const connection = await Connection.connect({ address: stack.temporalAddress });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: 'default' });
+    const client = new Client({ connection, namespace: 'default', dataConverter });
     const identity = new IdentityService(apiDb);
     const app = createApp({
       logger,
@@ -79,6 +83,7 @@ export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Lo
       config,
       deps: { db: workerDb, logger, policy: await PolicyEngine.load(stack.policyDir), mcp: workerMcp },
       workflowBundle: stack.collexaBundle,
+      dataConverter,
     });
     const running = worker.run();
     cleanups.push(async () => {
