@@ -31,7 +31,8 @@ export class ToolCatalogRepository {
     if (f.server) q.andWhere((w) => (/^[0-9a-f-]{36}$/i.test(f.server!) ? w.where('s.id', f.server!) : w.where('s.name', f.server!)));
     if (f.category) q.andWhereRaw('coalesce(t.category, t.inferred_category) = ?', [f.category]);
     if (f.tag) q.andWhere((w) => w.whereRaw('t.tags @> ?::jsonb', [JSON.stringify([f.tag])]).orWhereRaw('t.inferred_tags @> ?::jsonb', [JSON.stringify([f.tag])]));
-    const rows: (McpToolRow & { server_name: string })[] = await q.orderBy([{ column: 't.name' }, { column: 's.name' }]).limit(f.limit).select('t.*', 's.name as server_name');
+    // Ordered as the (org_id, name, server_id) indexes are, so a page is read in index order and stops early.
+    const rows: (McpToolRow & { server_name: string })[] = await q.orderBy([{ column: 't.name' }, { column: 't.server_id' }]).limit(f.limit).select('t.*', 's.name as server_name');
     const stats = await this.statsFor(orgId, rows);
     return rows.map((r) => ({ ...r, stats: stats.get(`${r.server_id}/${r.name}`) ?? { calls: 0, errors: 0, p50LatencyMs: null } }));
   }
