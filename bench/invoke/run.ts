@@ -2,15 +2,11 @@
 // workflows with one no-op activity, on the same Temporal dev server in one run, plus the time of one
 // policy decision. Env: BENCH_N (200), BENCH_CONCURRENCY (8), BENCH_ROUNDS (2), BENCH_WARMUP (20),
 // BENCH_POLICY_CALLS (20000), BENCH_LOG_LEVEL (info). Exits 0 on a MISS; non-zero only on errors.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { pino } from 'pino';
 import { cpuDelta, cpuSnapshot, type CpuMs } from '../lib/cpu.js';
 import { latencyBreakdown } from '../lib/history.js';
+import { benchLogger, checkout, intEnv, machineInfo, RESULTS_DIR, runBenchmark, say, type Stoppable } from '../lib/harness.js';
 import { combine, runClosedLoop, type OpOutcome, type PhaseRun } from '../lib/load.js';
 import { startBenchStack, startMcpFixture, type BenchStack } from '../lib/stack.js';
 import { startBaseline, type Baseline } from './baseline.js';
@@ -18,43 +14,15 @@ import { startCollexa, type Collexa } from './collexa.js';
 import { benchPolicy } from './policy.js';
 import { POLICY_P50_TARGET_US, THROUGHPUT_RATIO_TARGET, formatReport, writeReport, type InvokeReport } from './report.js';
 
-const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return v;
-}
-
-/** Short HEAD commit, `+dirty` if tracked files changed (untracked ones, like a new benchmark, do not count). */
-function checkout(): string {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: path.dirname(fileURLToPath(import.meta.url)), encoding: 'utf8' }).trim();
-  try {
-    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+dirty' : ''}`;
-  } catch {
-    return 'unknown';
-  }
-}
-
 const perOp = (cpu: CpuMs, ops: number): CpuMs => Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v / ops]));
-
-const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
 type Settings = { n: number; concurrency: number; rounds: number; warmup: number; policyCalls: number };
 
-async function main(runDir: string, started: { stop(): Promise<void> }[], { n, concurrency, rounds, warmup, policyCalls }: Settings): Promise<number> {
+async function main({ runDir, started, settings }: { runDir: string; started: Stoppable[]; settings: Settings }): Promise<number> {
+  const { n, concurrency, rounds, warmup, policyCalls } = settings;
   // Other work on the machine skews both paths; the load average in the report shows whether there was any.
   const loadAvg1mAtStart = os.loadavg()[0]!;
-  const logFile = path.join(runDir, 'collexa.log');
-  const logger = pino({ name: 'collexa-bench', level: process.env.BENCH_LOG_LEVEL || 'info' }, pino.destination({ dest: logFile, sync: false }));
-  // The SDK's own lines (worker state changes) go to the same file, as workers/main.ts sends them to pino.
-  Runtime.install({
-    logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[level === 'ERROR' ? 'error' : 'warn']({ sdk: meta }, message)),
-    shutdownSignals: [], // this script stops the workers itself, in order
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
-  });
+  const logger = benchLogger(runDir);
 
   say(`starting Temporal dev server and PostgreSQL, building bundles (temp dir ${runDir})`);
   const stack: BenchStack = await startBenchStack(runDir);
@@ -110,11 +78,10 @@ async function main(runDir: string, started: { stop(): Promise<void> }[], { n, c
   const b = combine(runs.baseline);
   const c = combine(runs.collexa);
   const ratio = c.throughput / b.throughput;
-  const cpus = os.cpus();
   const report: InvokeReport = {
     at: new Date().toISOString(),
     commit: checkout(),
-    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, loadAvg1mAtStart, loadAvg1mAtEnd: os.loadavg()[0]! },
+    machine: machineInfo(loadAvg1mAtStart),
     config: { n, concurrency, rounds, order: order.join(' '), warmup, policyCalls },
     baseline: b,
     collexa: c,
@@ -128,9 +95,8 @@ async function main(runDir: string, started: { stop(): Promise<void> }[], { n, c
   return b.errors + c.errors > 0 ? 1 : 0;
 }
 
-let settings: Settings;
-try {
-  settings = {
+await runBenchmark((): Settings => {
+  const settings = {
     n: intEnv('BENCH_N', 200),
     concurrency: intEnv('BENCH_CONCURRENCY', 8),
     rounds: intEnv('BENCH_ROUNDS', 2),
@@ -138,37 +104,5 @@ try {
     policyCalls: intEnv('BENCH_POLICY_CALLS', 20_000),
   };
   if (settings.rounds > settings.n) throw new Error(`BENCH_ROUNDS (${settings.rounds}) must not exceed BENCH_N (${settings.n})`);
-} catch (err) {
-  console.error(`[bench] ${(err as Error).message}`);
-  process.exit(2);
-}
-const runDir = mkdtempSync(path.join(os.tmpdir(), 'collexa-bench-'));
-const started: { stop(): Promise<void> }[] = [];
-let stopping: Promise<void> | undefined;
-// Last started, first stopped: the API and workers drain before the servers under them go.
-const stopAll = () =>
-  (stopping ??= (async () => {
-    for (const s of started.reverse()) await s.stop().catch((err: unknown) => console.error(`[bench] stop: ${String(err)}`));
-  })());
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    say(`${signal}: stopping`);
-    void stopAll().finally(() => {
-      rmSync(runDir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  });
-}
-
-let code = 1;
-try {
-  code = await main(runDir, started, settings);
-} catch (err) {
-  console.error(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-} finally {
-  await stopAll();
-}
-if (code === 0) rmSync(runDir, { recursive: true, force: true });
-else console.error(`[bench] logs kept in ${runDir}`);
-process.exit(code);
+  return settings;
+}, main);
