@@ -10,6 +10,7 @@ import { McpClientPool } from '../core/mcp/client-pool.js';
 import { openVaultOrExit } from '../core/secrets/open-vault.js';
 import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
 import { createApp } from './app.js';
+import { readinessChecks } from './readiness.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, name: 'collexa-api' });
@@ -41,14 +42,7 @@ const app = createApp({
   vault,
   issuer: config.issuer,
   operatorOrgId: config.operatorOrgId,
-  readiness: {
-    postgres: async () => {
-      await db.raw('select 1');
-    },
-    temporal: async () => {
-      await temporal.withDeadline(Date.now() + 2000, () => temporal.workflowService.getSystemInfo({}));
-    },
-  },
+  readiness: readinessChecks({ db, temporal }),
 });
 
 const server = app.listen(config.http.port, config.http.host);

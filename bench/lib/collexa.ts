@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app.js';
+import { readinessChecks } from '../../api/readiness.js';
 import type { Config } from '../../core/config.js';
 import { createDb, type Db } from '../../core/db/knex.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
@@ -64,7 +65,7 @@ export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Lo
       bodyLimit: '1mb',
       taskQueue,
       approvalTimeoutMs: 24 * 3600 * 1000,
-      readiness: { postgres: async () => apiDb.raw('select 1') },
+      readiness: readinessChecks({ db: apiDb, temporal: connection }),
     });
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));

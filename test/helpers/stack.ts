@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { createApp, type AppDeps } from '../../api/app.js';
+import { readinessChecks } from '../../api/readiness.js';
 import { MasterKeyring } from '../../core/crypto/master-key.js';
 import { EncryptionCodec } from '../../core/crypto/payload-codec.js';
 import { createDataConverter } from '../../core/temporal/data-converter.js';
@@ -72,14 +73,7 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
     approvalTimeoutMs: 24 * 3600 * 1000,
     bodyLimit: '100kb',
     vault: testVault(db),
-    readiness: {
-      postgres: async () => {
-        await db.raw('select 1');
-      },
-      temporal: async () => {
-        await temporal.withDeadline(Date.now() + 2000, () => temporal.workflowService.getSystemInfo({}));
-      },
-    },
+    readiness: readinessChecks({ db, temporal }),
     ...overrides,
   });
   const server = app.listen(0, '127.0.0.1');

@@ -2,7 +2,8 @@ import { Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../core/db/knex.js';
 import { freePort } from '../../scripts/dev/processes.js';
-import { call, startApi } from '../helpers/stack.js';
+import { readinessChecks } from '../../api/readiness.js';
+import { call, startApi, testDb } from '../helpers/stack.js';
 
 describe('health and readiness', () => {
   it('is live and ready when Postgres and Temporal answer', async () => {
@@ -37,19 +38,17 @@ describe('health and readiness', () => {
 
   it('answers 503 naming temporal when Temporal is unreachable', async () => {
     const dead = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
-    const api = await startApi({
-      readiness: {
-        temporal: async () => {
-          await dead.withDeadline(Date.now() + 1000, () => dead.workflowService.getSystemInfo({}));
-        },
-      },
-    });
+    const db = testDb();
+    // The same checks the API server uses, over a connection to a port where no Temporal listens.
+    const api = await startApi({ db, readiness: readinessChecks({ db, temporal: dead }) });
     try {
       const r = await call(`${api.url}/readyz`);
       expect(r.status).toBe(503);
       expect(r.json.error.details.failing).toEqual(['temporal']);
+      expect(r.json.error.details.checks.postgres.status).toBe('ok');
     } finally {
       await api.close();
+      await db.destroy();
       await dead.close().catch(() => undefined);
     }
   });
