@@ -10,7 +10,7 @@ import type { SecretReader } from '../../core/secrets/vault.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam } from '../middleware/validate.js';
 import { agentView } from '../views.js';
-import { ResourceName } from './mcp-servers.routes.js';
+import { ResourceName } from '../mcp-server-registrar.js';
 
 const CapabilitySchema = z.strictObject({
   name: ResourceName,

@@ -12,12 +12,9 @@ import { AuditRepository } from '../../core/db/audit.repository.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
 import { serverView } from '../views.js';
-import { McpServerRegistrar, TemplateConfigError, type CreateMcpServer } from '../mcp-server-registrar.js';
-import { CreateMcpServerSchema } from '../mcp-server-registrar.js';
+import { CreateMcpServerSchema, McpServerRegistrar, TemplateConfigError, type CreateMcpServer } from '../mcp-server-registrar.js';
 import { badRequest } from '../../core/errors.js';
 import type { Principal } from '../../core/identity/identity.service.js';
-
-export { CreateMcpServerSchema, McpServerLimitsSchema, ResourceName, type CreateMcpServer } from '../mcp-server-registrar.js';
 
 export interface McpServerRouteDeps {
   db: Db;

@@ -3,8 +3,6 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { badRequest } from '../errors.js';
 
-export { canonicalHash } from '../canonical-json.js';
-
 // ajv-formats is CommonJS; under ESM its function may arrive as the module or wrapped in `default`.
 type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;

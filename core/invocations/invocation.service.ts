@@ -8,7 +8,8 @@ import { AppError, badRequest, conflict } from '../errors.js';
 import type { Principal } from '../identity/identity.service.js';
 import { InvocationAdmission } from '../limits/admission.js';
 import type { Logger } from '../log.js';
-import { assertValidToolInput, canonicalHash } from './input-validator.js';
+import { canonicalHash } from '../canonical-json.js';
+import { assertValidToolInput } from './input-validator.js';
 
 /** One request to run a capability, from whichever door it came in by (REST or MCP). */
 export interface InvokeRequest {
