@@ -11,6 +11,7 @@ import { expandTemplate, type TemplateConfig, type TemplateName } from '../core/
 import type { mcpServerWorkflow } from '../workflows/index.js';
 import { mcpServerWorkflowId } from '../workflows/mcp-server.messages.js';
 import { OrgIdKey, StatusKey } from '../workflows/search-attributes.js';
+import { pollUntil } from './poll.js';
 
 export const ResourceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'letters, digits, _ and -, at most 63, starting with a letter or digit');
 const StringMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable or header name'), z.string().max(8192));
@@ -134,12 +135,6 @@ export class McpServerRegistrar {
       ],
     });
     await this.servers.setWorkflowId(row.id, workflowId);
-    const deadline = Date.now() + waitSeconds * 1000;
-    let fresh = await this.servers.get(row.org_id, row.id);
-    while (fresh.status === 'starting' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      fresh = await this.servers.get(row.org_id, row.id);
-    }
-    return fresh;
+    return pollUntil(() => this.servers.get(row.org_id, row.id), (s) => s.status !== 'starting', waitSeconds * 1000, 100);
   }
 }

@@ -10,6 +10,7 @@ import { OrgIdKey, StatusKey } from '../../workflows/search-attributes.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
 import { decisionError } from '../temporal-errors.js';
+import { pollUntil } from '../poll.js';
 import { approvalView } from '../views.js';
 
 const DecisionSchema = z.strictObject({ comment: z.string().max(2000).optional() });
@@ -67,13 +68,9 @@ export function approvalRoutes(deps: { db: Db; temporal: Client; taskQueue: stri
       ],
     });
     // The row is written by the workflow's first activity; wait for it so the answer is the real record.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const row = await approvals.get(p.orgId, approvalId).catch(() => undefined);
-      if (row) return void res.status(201).json(approvalView(row));
-      if (Date.now() > deadline) return void res.status(202).json({ id: approvalId, status: 'pending', workflowId: handle.workflowId, links: { self: `/v1/approvals/${approvalId}` } });
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const row = await pollUntil(() => approvals.get(p.orgId, approvalId).catch(() => undefined), (r) => r !== undefined, 10_000);
+    if (row) return void res.status(201).json(approvalView(row));
+    res.status(202).json({ id: approvalId, status: 'pending', workflowId: handle.workflowId, links: { self: `/v1/approvals/${approvalId}` } });
   });
 
   for (const decision of ['approve', 'deny'] as const) {
@@ -94,13 +91,7 @@ export function approvalRoutes(deps: { db: Db; temporal: Client; taskQueue: stri
         }
       }
       // The update returned once the decision was taken; the row follows a moment later.
-      const deadline = Date.now() + 5000;
-      let fresh = await approvals.get(p.orgId, id);
-      while (fresh.status === 'pending' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        fresh = await approvals.get(p.orgId, id);
-      }
-      res.json(approvalView(fresh));
+      res.json(approvalView(await pollUntil(() => approvals.get(p.orgId, id), (r) => r.status !== 'pending', 5000)));
     });
   }
 
