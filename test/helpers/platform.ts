@@ -92,3 +92,27 @@ export async function waitForStatus(url: string, key: string, invocationId: stri
   }
   throw new Error(`invocation ${invocationId} did not reach ${status}; last: ${JSON.stringify(last?.json)}`);
 }
+
+export interface CapabilitySpec {
+  name: string;
+  tool: string;
+  risk?: 'low' | 'medium' | 'high' | 'critical';
+}
+
+/**
+ * Registers one MCP server (`server`: the POST /v1/mcp-servers body) and an agent whose capabilities use
+ * its tools, over the API as a user would. Throws with the response when either is not created.
+ */
+export async function createServerAndAgent(
+  url: string,
+  adminKey: string,
+  server: { name: string } & Record<string, unknown>,
+  agent: { name: string; capabilities: CapabilitySpec[] },
+): Promise<{ serverId: string; agentId: string }> {
+  const created = await call(`${url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: server });
+  if (created.status !== 201) throw new Error(`POST /v1/mcp-servers: ${created.status} ${created.text}`);
+  const capabilities = agent.capabilities.map((c) => ({ ...c, server: server.name }));
+  const made = await call(`${url}/v1/agents`, { method: 'POST', key: adminKey, json: { name: agent.name, capabilities } });
+  if (made.status !== 201) throw new Error(`POST /v1/agents: ${made.status} ${made.text}`);
+  return { serverId: created.json.id as string, agentId: made.json.id as string };
+}

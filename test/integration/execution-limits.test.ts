@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMIT_DEFAULTS } from '../../core/limits/defaults.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
-import { startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
+import { createServerAndAgent, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg, startApi } from '../helpers/stack.js';
 
 type Platform = Awaited<ReturnType<typeof startPlatform>>;
@@ -23,27 +23,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A fresh org with one server (`limits`, `securityLevel`) and an agent whose capabilities use its tools. */
 async function orgWith(opts: { limits?: Record<string, number>; securityLevel?: string; url?: string }, base = platform.url) {
   const org = await createOrg(platform.db, 'limits');
-  const created = await call(`${base}/v1/mcp-servers`, { method: 'POST', key: org.adminKey, json: { name: 'limited', transport: 'http', ...opts, url: opts.url ?? mcpHttp.url } });
-  expect(created.status, created.text).toBe(201);
-  const agent = await call(`${base}/v1/agents`, {
-    method: 'POST',
-    key: org.adminKey,
-    json: {
-      name: 'limited-agent',
-      capabilities: [
-        { name: 'echo', server: 'limited', tool: 'echo', risk: 'low' },
-        { name: 'slow', server: 'limited', tool: 'slow', risk: 'low' },
-        { name: 'note', server: 'limited', tool: 'record', risk: 'high' },
-      ],
-    },
+  const { serverId, agentId } = await createServerAndAgent(base, org.adminKey, { name: 'limited', transport: 'http', ...opts, url: opts.url ?? mcpHttp.url }, {
+    name: 'limited-agent',
+    capabilities: [
+      { name: 'echo', tool: 'echo', risk: 'low' },
+      { name: 'slow', tool: 'slow', risk: 'low' },
+      { name: 'note', tool: 'record', risk: 'high' },
+    ],
   });
-  expect(agent.status, agent.text).toBe(201);
   const developer = await userWithRole(platform.db, org.org.id, 'developer');
   const invoke = (capability: string, input: Record<string, unknown>, opts: { url?: string; wait?: number } = {}) =>
-    call(`${opts.url ?? base}/v1/agents/${agent.json.id}/invoke${opts.wait ? `?wait=${opts.wait}` : ''}`, { method: 'POST', key: developer.key, json: { capability, input } });
+    call(`${opts.url ?? base}/v1/agents/${agentId}/invoke${opts.wait ? `?wait=${opts.wait}` : ''}`, { method: 'POST', key: developer.key, json: { capability, input } });
   const audit = async (invocationId: string) => (await call(`${base}/v1/audit?invocationId=${invocationId}`, { key: org.adminKey })).json.data as { action: string; data: Record<string, unknown> }[];
-  const server = () => call(`${base}/v1/mcp-servers/${created.json.id}`, { key: org.adminKey });
-  return { org, serverId: created.json.id as string, developer, invoke, audit, server };
+  const server = () => call(`${base}/v1/mcp-servers/${serverId}`, { key: org.adminKey });
+  return { org, serverId, developer, invoke, audit, server };
 }
 
 describe('rate limits', () => {

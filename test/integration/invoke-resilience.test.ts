@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/dev/processes.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
-import { spawnWorkerProcess, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
+import { createServerAndAgent, spawnWorkerProcess, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg, startApi } from '../helpers/stack.js';
 
 let mcpHttp: HttpMcpServer;
@@ -15,25 +15,18 @@ afterAll(() => mcpHttp?.stop());
 /** An org with the test HTTP server registered and an agent over its tools. */
 async function orgWithAgent(platform: Awaited<ReturnType<typeof startPlatform>>) {
   const org = await createOrg(platform.db, 'resilience');
-  const admin = org.adminKey;
-  expect((await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: admin, json: { name: 'testhttp', transport: 'http', url: mcpHttp.url } })).status).toBe(201);
-  const agent = await call(`${platform.url}/v1/agents`, {
-    method: 'POST',
-    key: admin,
-    json: {
-      name: 'resilient',
-      capabilities: [
-        { name: 'echo', server: 'testhttp', tool: 'echo', risk: 'low' },
-        { name: 'slow_write', server: 'testhttp', tool: 'slow', risk: 'low' },
-        { name: 'note', server: 'testhttp', tool: 'record', risk: 'high' },
-      ],
-    },
+  const { agentId } = await createServerAndAgent(platform.url, org.adminKey, { name: 'testhttp', transport: 'http', url: mcpHttp.url }, {
+    name: 'resilient',
+    capabilities: [
+      { name: 'echo', tool: 'echo', risk: 'low' },
+      { name: 'slow_write', tool: 'slow', risk: 'low' },
+      { name: 'note', tool: 'record', risk: 'high' },
+    ],
   });
-  expect(agent.status, agent.text).toBe(201);
   const developer = await userWithRole(platform.db, org.org.id, 'developer');
   const approver = await userWithRole(platform.db, org.org.id, 'approver');
   const invoke = (capability: string, input: Record<string, unknown>) =>
-    call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, { method: 'POST', key: developer.key, json: { capability, input } });
+    call(`${platform.url}/v1/agents/${agentId}/invoke`, { method: 'POST', key: developer.key, json: { capability, input } });
   return { org, developer, approver, invoke };
 }
 

@@ -9,7 +9,7 @@ import type { ApprovalResult } from '../../workflows/approval.messages.js';
 import type { InvokeResult } from '../../workflows/invoke-capability.messages.js';
 import type { pingWorkflow } from '../../workflows/index.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
-import { startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
+import { createServerAndAgent, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
 import { historyFile, type RecordedPath } from './history-files.js';
 import { historyToJson } from './history-json.js';
@@ -34,22 +34,14 @@ beforeAll(async () => {
   const org = await createOrg(platform.db, 'replay histories');
   orgId = org.org.id;
   adminKey = org.adminKey;
-  const server = await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: org.adminKey, json: { name: 'testhttp', transport: 'http', url: mcpHttp.url } });
-  expect(server.status, server.text).toBe(201);
-  const agent = await call(`${platform.url}/v1/agents`, {
-    method: 'POST',
-    key: org.adminKey,
-    json: {
-      name: 'recorder',
-      capabilities: [
-        { name: 'sum', server: 'testhttp', tool: 'add', risk: 'low' },
-        { name: 'note', server: 'testhttp', tool: 'record', risk: 'high' },
-        { name: 'broken', server: 'testhttp', tool: 'fail', risk: 'low' },
-      ],
-    },
-  });
-  expect(agent.status, agent.text).toBe(201);
-  agentId = agent.json.id;
+  ({ agentId } = await createServerAndAgent(platform.url, org.adminKey, { name: 'testhttp', transport: 'http', url: mcpHttp.url }, {
+    name: 'recorder',
+    capabilities: [
+      { name: 'sum', tool: 'add', risk: 'low' },
+      { name: 'note', tool: 'record', risk: 'high' },
+      { name: 'broken', tool: 'fail', risk: 'low' },
+    ],
+  }));
   const key = async (role: 'developer' | 'approver' | 'viewer') => (await userWithRole(platform.db, orgId, role)).key;
   keys = { developer: await key('developer'), approver: await key('approver'), viewer: await key('viewer') };
 }, 120_000);
