@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isMasterKeyText } from './crypto/master-key.js';
 import { PROJECT_ROOT } from './paths.js';
+import { DEFAULT_POLICY_DIR } from './policy/bundle.js';
 
 /** Thrown when the environment holds an invalid value; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -106,7 +107,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     // The org whose admins run the platform itself (e.g. rotate the global manifest signing keys).
     operatorOrgId: env.OPERATOR_ORG_ID,
     // Unset means dist/policy, written by `npm run build:policies`.
-    policyDir: env.POLICY_DIR ? path.resolve(PROJECT_ROOT, env.POLICY_DIR) : path.join(PROJECT_ROOT, 'dist', 'policy'),
+    policyDir: env.POLICY_DIR ? path.resolve(PROJECT_ROOT, env.POLICY_DIR) : DEFAULT_POLICY_DIR,
   };
 }
 

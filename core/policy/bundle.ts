@@ -10,10 +10,8 @@ export const POLICY_WASM_FILE = 'policy.wasm';
 export const POLICY_DATA_FILE = 'data.json';
 export const POLICY_MANIFEST_FILE = 'manifest.json';
 
-/** Where the bundle lives unless told otherwise: POLICY_DIR (relative to the checkout), else dist/policy. */
-export function defaultPolicyDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.POLICY_DIR ? path.resolve(PROJECT_ROOT, env.POLICY_DIR) : path.join(PROJECT_ROOT, 'dist', 'policy');
-}
+/** Where `npm run build:policies` writes the bundle when POLICY_DIR (read by core/config.ts) is unset. */
+export const DEFAULT_POLICY_DIR = path.join(PROJECT_ROOT, 'dist', 'policy');
 
 /** `sha256:` + 16 hex chars over the compiled policy and its data: what audit rows record as the policy version. */
 export function policyVersion(wasm: Uint8Array, data: Uint8Array): string {

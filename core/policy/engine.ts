@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
-import { POLICY_DATA_FILE, POLICY_ENTRYPOINTS, POLICY_WASM_FILE, defaultPolicyDir, policyVersion, type PolicyEntrypoint } from './bundle.js';
+import { POLICY_DATA_FILE, POLICY_ENTRYPOINTS, POLICY_WASM_FILE, policyVersion, type PolicyEntrypoint } from './bundle.js';
 
 /** What the invoke policy is asked: who wants to run which capability of which agent, in which org. */
 export interface InvokePolicyInput {
@@ -45,8 +45,8 @@ export class PolicyEngine {
     readonly version: string,
   ) {}
 
-  /** Loads the bundle written by `npm run build:policies` from dir (default: POLICY_DIR, else dist/policy). */
-  static async load(dir: string = defaultPolicyDir()): Promise<PolicyEngine> {
+  /** Loads the bundle written by `npm run build:policies` from dir (config.policyDir in the worker). */
+  static async load(dir: string): Promise<PolicyEngine> {
     let wasm: Buffer, data: Buffer;
     try {
       [wasm, data] = await Promise.all([readFile(path.join(dir, POLICY_WASM_FILE)), readFile(path.join(dir, POLICY_DATA_FILE))]);

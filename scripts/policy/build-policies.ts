@@ -8,7 +8,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../core/paths.js';
-import { POLICY_DATA_FILE, POLICY_ENTRYPOINTS, POLICY_MANIFEST_FILE, POLICY_WASM_FILE, defaultPolicyDir, policyVersion } from '../../core/policy/bundle.js';
+import { POLICY_DATA_FILE, POLICY_ENTRYPOINTS, POLICY_MANIFEST_FILE, POLICY_WASM_FILE, DEFAULT_POLICY_DIR, policyVersion } from '../../core/policy/bundle.js';
+import { loadConfigOrExit } from '../../core/config.js';
 import { toolPath } from '../dev/tool-paths.js';
 
 const run = promisify(execFile);
@@ -18,7 +19,7 @@ const isSource = (name: string) => (name.endsWith('.rego') && !name.endsWith('_t
 
 /** Options of buildPolicies; every one defaults to the checkout's own layout. */
 export interface BuildPoliciesOptions {
-  /** Where the bundle goes (default: POLICY_DIR, else dist/policy). */
+  /** Where the bundle goes (default: dist/policy). */
   outDir?: string;
   /** The Rego sources (default: policies/). */
   policiesDir?: string;
@@ -28,7 +29,7 @@ export interface BuildPoliciesOptions {
 
 /** Builds the policy bundle into outDir, skipping the build when the sources are unchanged since the last one there. */
 export async function buildPolicies(opts: BuildPoliciesOptions = {}): Promise<{ outDir: string; version: string; rebuilt: boolean }> {
-  const outDir = path.resolve(opts.outDir ?? defaultPolicyDir());
+  const outDir = path.resolve(opts.outDir ?? DEFAULT_POLICY_DIR);
   const policiesDir = path.resolve(opts.policiesDir ?? path.join(PROJECT_ROOT, 'policies'));
   const sources = await sourcesHash(policiesDir);
   if (!opts.force && (await isFresh(outDir, sources))) {
@@ -94,7 +95,8 @@ async function writeAtomic(file: string, content: string | Uint8Array): Promise<
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = Date.now();
-  buildPolicies({ force: process.argv.includes('--force') }).then(
+  // As a command it writes where the worker will look: config's policyDir (POLICY_DIR, else dist/policy).
+  buildPolicies({ outDir: loadConfigOrExit().policyDir, force: process.argv.includes('--force') }).then(
     ({ outDir, version, rebuilt }) => {
       const where = path.relative(process.cwd(), outDir) || '.';
       console.log(`[policy] ${rebuilt ? 'built' : 'up to date'} ${version} in ${where} (${Date.now() - started} ms)`);
