@@ -67,9 +67,9 @@ export function mcpServerRoutes(deps: McpServerRouteDeps): Router {
   router.delete('/v1/mcp-servers/:id', requireRole('admin', 'developer'), async (req, res) => {
     const id = parseParam(req, 'id', z.uuid(), 'MCP server');
     const p = principalOf(req);
-    const row = await servers.get(p.orgId, id);
-    await servers.assertUnused(id);
-    // Stop the lifecycle first (it closes the worker's connections), then forget the server.
+    const row = await servers.delete(p.orgId, id);
+    // Stop the lifecycle: it closes the worker's connections and ends (its next probe would also find
+    // the server gone and do the same, should the signal not arrive).
     if (row.workflow_id) {
       await deps.temporal.workflow
         .getHandle(row.workflow_id)
@@ -78,7 +78,6 @@ export function mcpServerRoutes(deps: McpServerRouteDeps): Router {
           if (!(err instanceof WorkflowNotFoundError) && !/already completed/i.test(String((err as Error).message))) throw err;
         });
     }
-    await servers.delete(p.orgId, id);
     await mcp.close(id);
     await audit.record({ org_id: p.orgId, actor: `user:${p.userId}`, action: 'mcp_server.deleted', subject_type: 'mcp_server', subject_id: id, request_id: req.id });
     res.status(204).end();

@@ -46,7 +46,7 @@ export class McpServerRepository {
   }
 
   /** 409 while any agent's capability is bound to the server. */
-  async assertUnused(id: string): Promise<void> {
+  private async assertUnused(id: string): Promise<void> {
     const users = await this.db('agent_capabilities as c')
       .join('agents as a', 'a.id', 'c.agent_id')
       .where('c.server_id', id)
@@ -56,9 +56,11 @@ export class McpServerRepository {
     }
   }
 
-  async delete(orgId: string, id: string): Promise<void> {
-    await this.get(orgId, id);
+  /** Deletes the server (404 if not the org's, 409 while agents use it) and returns the row it was. */
+  async delete(orgId: string, id: string): Promise<McpServerRow> {
+    const row = await this.get(orgId, id);
     await this.assertUnused(id);
     await this.db('mcp_servers').where({ org_id: orgId, id }).delete();
+    return row;
   }
 }
