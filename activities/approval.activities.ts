@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ApprovalRepository } from '../core/db/approval.repository.js';
 import { AuditRepository } from '../core/db/audit.repository.js';
 import type { ApprovalStatus, OrganizationRow, UserRow } from '../core/db/rows.js';
+import { EgressDenied, EgressPolicy } from '../core/net/egress.js';
+import { guardedFetch } from '../core/net/guarded-fetch.js';
 import { deliverWebhook, WebhookRejectedError } from '../core/notify/webhook.js';
 import { approvalWebhookOf } from '../core/org/org-settings.js';
 import { approvalWorkflowId, DecisionRejection, type ApprovalInput, type Approver } from '../workflows/approval.messages.js';
@@ -12,6 +14,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
   const { db } = deps;
   const approvals = new ApprovalRepository(db);
   const audit = new AuditRepository(db);
+  const webhookFetch = guardedFetch(deps.egress ?? new EgressPolicy());
 
   return {
     /** Writes the pending approval row (once: the parent invocation may already have opened it). */
@@ -103,11 +106,12 @@ export function createApprovalActivities(deps: ActivityDeps) {
         },
       };
       try {
-        const status = await deliverWebhook(webhook, payload);
+        const status = await deliverWebhook(webhookFetch, webhook, payload);
         await audit.record({ org_id: approval.org_id, actor: 'system', action: 'approval.notified', subject_type: 'approval', subject_id: approval.id, invocation_id: approval.invocation_id, data: { status } });
         return { delivered: true, status };
       } catch (err) {
         if (err instanceof WebhookRejectedError) throw ApplicationFailure.create({ type: 'webhook_rejected', message: err.message, nonRetryable: true });
+        if (err instanceof EgressDenied) throw ApplicationFailure.create({ type: 'egress_denied', message: err.message, nonRetryable: true });
         throw err;
       }
     },

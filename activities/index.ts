@@ -2,6 +2,7 @@ import type { Db } from '../core/db/knex.js';
 import type { Logger } from '../core/log.js';
 import type { McpClientPool } from '../core/mcp/client-pool.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
+import type { EgressPolicy } from '../core/net/egress.js';
 import type { SecretReader } from '../core/secrets/vault.js';
 import { createApprovalActivities } from './approval.activities.js';
 import { createInvocationActivities } from './invocation.activities.js';
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   mcp: McpClientPool;
   /** Resolves `secret:NAME` in MCP server env and headers when connecting (the vault). */
   vault?: SecretReader;
+  /** Where the worker may connect on a tenant's behalf (approval webhooks); default: public addresses only. */
+  egress?: EgressPolicy;
   /** Per-call timeout of MCP tools/call (MCP_CALL_TIMEOUT_MS). */
   toolTimeoutMs?: number;
   /** How old a server's cached tools/list may be when a call checks its pin (MCP_CATALOG_MAX_AGE_MS). */

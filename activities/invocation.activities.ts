@@ -10,6 +10,7 @@ import { McpCallError, type McpServerConfig } from '../core/mcp/client-pool.js';
 import { resolvedServerConfig } from '../core/mcp/server-config.js';
 import { toolDefinitionHash } from '../core/mcp/tool-pin.js';
 import { toolResultText } from '../core/mcp/tool-result.js';
+import { boundedText, Redactor } from '../core/secrets/redact.js';
 import { effectiveLimits } from '../core/limits/defaults.js';
 import { ExecutionLimits, type CallOutcome, type CallPermit } from '../core/limits/execution-limits.js';
 import { LimitExceeded, resultBytes } from '../core/limits/limit-exceeded.js';
@@ -105,8 +106,11 @@ export function createInvocationActivities(deps: ActivityDeps) {
 
       let permit: CallPermit;
       let config: McpServerConfig;
+      let redactor = new Redactor([]);
       try {
         config = await resolvedServerConfig(server, deps.vault).catch(secretFailure);
+        // Whatever the server sends back is stored, returned to every role and audited: never a bound secret's value.
+        redactor = new Redactor(config.secrets ?? []);
         const rateAdmitted = inv.rate_admitted === true && (await executionLimits.claimAdmission(inv.id));
         permit = await executionLimits.acquire(server, limits, { rateAdmitted, signal: ctx.cancellationSignal });
       } catch (err) {
@@ -158,7 +162,7 @@ export function createInvocationActivities(deps: ActivityDeps) {
           if (!(err instanceof McpCallError)) throw err;
           outcome = err.kind;
           const limit = err.kind === 'timeout' ? LimitExceeded.timeout(server.name, cap.tool, limits.timeoutMs) : undefined;
-          const message = limit?.message ?? err.message;
+          const message = limit?.message ?? boundedText(redactor.text(err.message), 1000);
           await audit.record({ ...base, action: 'tool.call_failed', data: { tool: cap.tool, kind: err.kind, message, attempt, reachedServer: err.reachedServer, ...(limit ? limit.toDetails() : {}) } });
           if (err.kind === 'invalid_params') throw ApplicationFailure.create({ type: 'invalid_params', message, nonRetryable: true });
           if (!err.reachedServer || safeToRetry) throw ApplicationFailure.create({ type: limit?.code ?? err.kind, message, details: [limit?.toDetails() ?? {}] }); // transient: Temporal retries
@@ -175,9 +179,9 @@ export function createInvocationActivities(deps: ActivityDeps) {
           await audit.record({ ...base, action: 'tool.limit_exceeded', data: { tool: cap.tool, ...limit.toDetails(), bytes, message: limit.message, attempt } });
           throw ApplicationFailure.create({ type: limit.code, message: limit.message, nonRetryable: true, details: [{ ...limit.toDetails(), bytes }] });
         }
-        const stored = { content: result.content, structuredContent: result.structuredContent ?? null, isError: result.isError === true };
+        const stored = redactor.json({ content: result.content, structuredContent: result.structuredContent ?? null, isError: result.isError === true });
         if (result.isError) {
-          const message = toolResultText(result) || 'the tool reported an error';
+          const message = redactor.text(toolResultText(result) || 'the tool reported an error');
           await invocations.update(invocationId, { result: stored as never, tool_started_at: inv.tool_started_at ? new Date(inv.tool_started_at) : startedAt });
           await audit.record({ ...base, action: 'tool.failed', data: { tool: cap.tool, message } });
           throw ApplicationFailure.create({ type: 'tool_error', message, nonRetryable: true });

@@ -1,6 +1,7 @@
 import { McpCatalogRepository } from '../core/db/mcp-catalog.repository.js';
 import type { McpServerRow, McpServerStatus } from '../core/db/rows.js';
 import { resolvedServerConfig } from '../core/mcp/server-config.js';
+import { boundedText, Redactor } from '../core/secrets/redact.js';
 import type { ProbeResult } from '../workflows/mcp-server.messages.js';
 import type { ActivityDeps } from './index.js';
 
@@ -13,15 +14,18 @@ export function createMcpServerActivities(deps: ActivityDeps) {
     async probeMcpServer({ serverId }: { serverId: string }): Promise<ProbeResult> {
       const server = await deps.db<McpServerRow>('mcp_servers').where({ id: serverId }).first();
       if (!server) return { ok: false, gone: true };
+      let redactor = new Redactor([]);
       try {
         // Resolved as for tool calls: the same config hash, so probes and calls share one connection.
         const config = await resolvedServerConfig(server, deps.vault);
+        redactor = new Redactor(config.secrets ?? []);
         await deps.mcp.ping(config);
         const tools = await deps.mcp.listTools(config);
         const catalogChanged = await catalog.replaceCatalog(server, tools);
         return { ok: true, toolsCount: tools.length, catalogChanged };
       } catch (err) {
-        return { ok: false, error: err instanceof Error ? err.message : String(err) };
+        // Viewers read it as statusReason: no secret value, and no more of the server's words than a line.
+        return { ok: false, error: boundedText(redactor.text(err instanceof Error ? err.message : String(err))) };
       }
     },
 

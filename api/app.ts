@@ -6,8 +6,10 @@ import type { Db } from '../core/db/knex.js';
 import type { IdentityService } from '../core/identity/identity.service.js';
 import { InvocationService } from '../core/invocations/invocation.service.js';
 import type { Logger } from '../core/log.js';
-import type { McpClientPool } from '../core/mcp/client-pool.js';
+import type { StdioCommandPolicy } from '../core/mcp/stdio-commands.js';
+import type { EgressPolicy } from '../core/net/egress.js';
 import { SecretVault } from '../core/secrets/vault.js';
+import { workflowCatalogRefresher } from './catalog-refresher.js';
 import { invocationWorkflowStarter } from './invocation-workflow.js';
 import { mcpRoutes, type McpEndpointOptions } from './mcp/mcp.routes.js';
 import { requireAuth } from './middleware/auth.js';
@@ -34,7 +36,12 @@ export interface AppDeps {
   db: Db;
   identity: IdentityService;
   temporal: Client;
-  mcp: McpClientPool;
+  /** Where URLs tenants name may point (EGRESS_ALLOW): checked when they are registered. */
+  egress: EgressPolicy;
+  /** What raw stdio servers may run (MCP_STDIO_COMMANDS). */
+  stdioCommands: StdioCommandPolicy;
+  /** WORKSPACE_ROOT: the filesystem template's paths must lie in `<workspaceRoot>/<orgId>`. */
+  workspaceRoot: string;
   readiness: Record<string, ReadinessCheck>;
   bodyLimit: string;
   taskQueue: string;
@@ -70,13 +77,22 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use('/v1', requireAuth(deps.identity));
   app.use(identityRoutes(deps.identity));
-  app.use(orgRoutes(deps.identity));
-  const mcpServerDeps = { db: deps.db, mcp: deps.mcp, temporal: deps.temporal, taskQueue: deps.taskQueue, healthIntervalMs: deps.mcpHealthIntervalMs ?? 30_000, workRoot: deps.mcpWorkRoot ?? path.join(os.tmpdir(), 'collexa', 'mcp') };
+  app.use(orgRoutes(deps.identity, deps.egress));
+  const mcpServerDeps = {
+    db: deps.db,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    healthIntervalMs: deps.mcpHealthIntervalMs ?? 30_000,
+    workRoot: deps.mcpWorkRoot ?? path.join(os.tmpdir(), 'collexa', 'mcp'),
+    workspaceRoot: deps.workspaceRoot,
+    egress: deps.egress,
+    stdioCommands: deps.stdioCommands,
+  };
   // Import/export first: their paths would otherwise match /v1/mcp-servers/:id.
   app.use(mcpServerImportRoutes(mcpServerDeps));
   app.use(mcpServerRoutes(mcpServerDeps));
   const vault = deps.vault ?? new SecretVault(deps.db);
-  app.use(agentRoutes(deps.db, deps.mcp, vault));
+  app.use(agentRoutes(deps.db, workflowCatalogRefresher(deps.temporal)));
   app.use(secretRoutes(deps.db, vault));
   app.use(manifestRoutes({ db: deps.db, vault, issuer: deps.issuer ?? 'collexa-dev', operatorOrgId: deps.operatorOrgId }));
   const invocations = new InvocationService({ db: deps.db, temporal: deps.temporal, startWorkflow: invocationWorkflowStarter(deps.temporal, deps.taskQueue), approvalTimeoutMs: deps.approvalTimeoutMs });

@@ -7,7 +7,13 @@ import type { Db } from '../core/db/knex.js';
 import { McpServerRepository, type NewMcpServer } from '../core/db/mcp-server.repository.js';
 import type { McpServerRow } from '../core/db/rows.js';
 import type { Principal } from '../core/identity/identity.service.js';
+import { badRequest, forbidden } from '../core/errors.js';
+import { StdioCommandRefused, type StdioCommandPolicy } from '../core/mcp/stdio-commands.js';
 import { expandTemplate, type TemplateConfig, type TemplateName } from '../core/mcp/templates.js';
+import { inWorkspace, OutsideWorkspaceError } from '../core/mcp/workspace.js';
+import { EgressDenied, type EgressPolicy } from '../core/net/egress.js';
+import { referencedSecrets, UnknownSecretError } from '../core/secrets/resolve.js';
+import { SecretVault } from '../core/secrets/vault.js';
 import type { mcpServerWorkflow } from '../workflows/index.js';
 import { mcpServerWorkflowId } from '../workflows/mcp-server.messages.js';
 import { OrgIdKey, StatusKey } from '../workflows/search-attributes.js';
@@ -15,7 +21,6 @@ import { pollUntil } from './poll.js';
 
 export const ResourceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'letters, digits, _ and -, at most 63, starting with a letter or digit');
 const StringMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable or header name'), z.string().max(8192));
-const AbsolutePath = z.string().min(1).max(4096).refine((p) => path.isAbsolute(p), 'an absolute path');
 
 export const McpServerLimitsSchema = z.strictObject({
   timeoutMs: z.number().int().min(100).max(15 * 60_000).optional(),
@@ -35,8 +40,8 @@ const StdioServer = z.strictObject({
   command: z.string().min(1).max(1024),
   args: z.array(z.string().max(4096)).max(100).default([]),
   env: StringMap.default({}),
-  /** false: run in an OS sandbox without network access. */
-  network: z.boolean().default(true),
+  /** false: the sandbox gets a network namespace of its own, with no route anywhere. */
+  network: z.boolean().default(false),
 });
 const HttpServer = z.strictObject({ ...Common, transport: z.literal('http'), url: z.url({ protocol: /^https?$/ }), headers: StringMap.default({}) });
 const TemplateServer = z.strictObject({
@@ -45,9 +50,11 @@ const TemplateServer = z.strictObject({
   template: z.enum(['filesystem', 'memory', 'everything', 'openapi']),
   config: z.record(z.string(), z.unknown()).default({}),
 });
+// Paths are taken inside the org's workspace (relative ones from it); the registrar checks they stay there.
+const WorkspacePath = z.string().min(1).max(4096);
 const TemplateConfigSchemas = {
-  filesystem: z.strictObject({ paths: z.array(AbsolutePath).min(1).max(20) }),
-  memory: z.strictObject({ file: AbsolutePath.optional() }),
+  filesystem: z.strictObject({ paths: z.array(WorkspacePath).min(1).max(20).default(['.']) }),
+  memory: z.strictObject({ file: WorkspacePath.optional() }),
   everything: z.strictObject({}),
   openapi: z.strictObject({ spec: z.string().min(1).max(4096), baseUrl: z.url({ protocol: /^https?$/ }), headers: StringMap.optional() }),
 } as const;
@@ -69,6 +76,12 @@ export interface RegistrarDeps {
   healthIntervalMs: number;
   /** Root of per-server working dirs (`<COLLEXA_DATA_DIR>/mcp`): templates keep their files there. */
   workRoot: string;
+  /** WORKSPACE_ROOT: template paths must lie in `<workspaceRoot>/<orgId>`. */
+  workspaceRoot: string;
+  /** Where URLs a tenant names may point (EGRESS_ALLOW). */
+  egress: EgressPolicy;
+  /** What raw stdio servers may run (MCP_STDIO_COMMANDS). */
+  stdioCommands: StdioCommandPolicy;
 }
 
 /** Registers MCP servers: expands templates, stores the row, starts its lifecycle workflow. */
@@ -81,29 +94,42 @@ export class McpServerRegistrar {
     this.audit = new AuditRepository(deps.db);
   }
 
+  /**
+   * Checks who may register what, then stores the row and starts the lifecycle. Raw stdio commands need an
+   * admin and an allowed executable; binding a `secret:` reference needs an admin (audited as
+   * mcp_server.secret_bound); URLs must pass the egress policy; template paths stay in the org's workspace.
+   */
   async register(p: Principal, body: CreateMcpServer, opts: { waitSeconds: number; requestId?: string }): Promise<McpServerRow> {
     const id = randomUUID();
-    const row = await this.servers.create({ id, org_id: p.orgId, ...this.toRow(id, body) });
-    await this.audit.record({
-      org_id: p.orgId,
-      actor: `user:${p.userId}`,
-      action: 'mcp_server.created',
-      subject_type: 'mcp_server',
-      subject_id: row.id,
-      request_id: opts.requestId ?? null,
-      data: { name: row.name, transport: row.transport, template: row.template },
+    const fields = await this.toRow(p, id, body);
+    const bound = referencedSecrets({ ...fields.env, ...fields.headers });
+    if (bound.length > 0 && p.role !== 'admin') throw forbidden('Binding a secret: reference to an MCP server needs the admin role', { secrets: bound, role: p.role });
+    if (bound.length > 0) {
+      const known = new Set((await new SecretVault(this.deps.db).list(p.orgId)).map((r) => r.name));
+      const missing = bound.filter((n) => !known.has(n));
+      if (missing.length > 0) throw new UnknownSecretError(body.name, missing);
+    }
+    const row = await this.deps.db.transaction(async (trx) => {
+      const created = await new McpServerRepository(trx).create({ id, org_id: p.orgId, ...fields });
+      const base = { org_id: p.orgId, actor: `user:${p.userId}`, subject_type: 'mcp_server', subject_id: created.id, request_id: opts.requestId ?? null };
+      await this.audit.record({ ...base, action: 'mcp_server.created', data: { name: created.name, transport: created.transport, template: created.template, network: created.network } }, trx);
+      if (bound.length > 0) await this.audit.record({ ...base, action: 'mcp_server.secret_bound', data: { name: created.name, secrets: bound } }, trx);
+      return created;
     });
     return this.startLifecycle(row, opts.waitSeconds);
   }
 
-  private toRow(id: string, body: CreateMcpServer): Omit<NewMcpServer, 'org_id' | 'id'> {
+  private async toRow(p: Principal, id: string, body: CreateMcpServer): Promise<Omit<NewMcpServer, 'org_id' | 'id'>> {
+    const common = { name: body.name, limits: body.limits, security_level: body.securityLevel ?? 'medium' };
     if ('template' in body) {
       const schema = TemplateConfigSchemas[body.template];
       const parsed = schema.safeParse(body.config);
       if (!parsed.success) throw new TemplateConfigError(parsed.error.issues.map((i) => ({ path: ['config', ...i.path].join('.'), message: i.message })));
-      const t = expandTemplate(body.template as TemplateName, parsed.data as TemplateConfig[TemplateName], path.join(this.deps.workRoot, id));
+      const config = await this.checkTemplateConfig(p, body.template, parsed.data as TemplateConfig[TemplateName]);
+      const t = expandTemplate(body.template as TemplateName, config, path.join(this.deps.workRoot, id));
+      if (body.network === true && !t.network && p.role !== 'admin') throw forbidden(`Giving the ${body.template} template network access needs the admin role`, { template: body.template, role: p.role });
       return {
-        name: body.name,
+        ...common,
         transport: 'stdio',
         command: t.command,
         args: t.args,
@@ -111,15 +137,60 @@ export class McpServerRegistrar {
         url: null,
         headers: {},
         security_level: body.securityLevel ?? t.securityLevel,
-        limits: body.limits,
         network: body.network ?? t.network,
         template: body.template,
+        sandbox: { writablePaths: t.writablePaths, readablePaths: t.readablePaths },
       };
     }
     if (body.transport === 'stdio') {
-      return { name: body.name, transport: 'stdio', command: body.command, args: body.args, env: body.env, url: null, headers: {}, security_level: body.securityLevel ?? 'medium', limits: body.limits, network: body.network };
+      if (p.role !== 'admin') throw forbidden('Registering a stdio command needs the admin role; developers register templates and http servers', { role: p.role });
+      let resolved: { command: string; args: string[] };
+      try {
+        resolved = this.deps.stdioCommands.resolve(body.command, body.args);
+      } catch (err) {
+        if (err instanceof StdioCommandRefused) throw badRequest('stdio_command_not_allowed', err.message, { command: body.command, allowed: err.allowed });
+        throw err;
+      }
+      return { ...common, transport: 'stdio', command: resolved.command, args: resolved.args, env: body.env, url: null, headers: {}, network: body.network };
     }
-    return { name: body.name, transport: 'http', command: null, args: [], env: {}, url: body.url, headers: body.headers, security_level: body.securityLevel ?? 'medium', limits: body.limits, network: true };
+    await this.checkEgress(body.url, 'url');
+    return { ...common, transport: 'http', command: null, args: [], env: {}, url: body.url, headers: body.headers, network: true };
+  }
+
+  /** Template paths inside the org's workspace; URLs the egress policy allows. */
+  private async checkTemplateConfig(p: Principal, template: TemplateName, config: TemplateConfig[TemplateName]): Promise<TemplateConfig[TemplateName]> {
+    const inside = (given: string, field: string) => {
+      try {
+        return inWorkspace(this.deps.workspaceRoot, p.orgId, given);
+      } catch (err) {
+        if (err instanceof OutsideWorkspaceError) throw new TemplateConfigError([{ path: `config.${field}`, message: err.message }]);
+        throw err;
+      }
+    };
+    if (template === 'filesystem') {
+      const c = config as TemplateConfig['filesystem'];
+      return { paths: c.paths.map((given, i) => inside(given, `paths.${i}`)) };
+    }
+    if (template === 'memory') {
+      const c = config as TemplateConfig['memory'];
+      return c.file === undefined ? {} : { file: inside(c.file, 'file') };
+    }
+    if (template === 'openapi') {
+      const c = config as TemplateConfig['openapi'];
+      await this.checkEgress(c.baseUrl, 'config.baseUrl');
+      const spec = /^https?:\/\//i.test(c.spec) ? (await this.checkEgress(c.spec, 'config.spec'), c.spec) : inside(c.spec, 'spec');
+      return { ...c, spec };
+    }
+    return config;
+  }
+
+  private async checkEgress(url: string, field: string): Promise<void> {
+    try {
+      await this.deps.egress.checkUrl(url);
+    } catch (err) {
+      if (err instanceof EgressDenied) throw badRequest('egress_denied', `${field}: ${err.reason}`, { field, ...err.target });
+      throw err;
+    }
   }
 
   /** Starts the server's lifecycle workflow; with `waitSeconds`, holds on until the first probe is done. */

@@ -1,12 +1,12 @@
 // The API process (`npm run api`): listens, and on SIGINT/SIGTERM stops taking requests, drains, and exits.
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../core/config.js';
 import { createDb } from '../core/db/knex.js';
 import { IdentityService } from '../core/identity/identity.service.js';
 import { createLogger } from '../core/log.js';
-import { McpClientPool } from '../core/mcp/client-pool.js';
+import { StdioCommandPolicy } from '../core/mcp/stdio-commands.js';
+import { EgressPolicy } from '../core/net/egress.js';
 import { openVaultOrExit } from '../core/secrets/open-vault.js';
 import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
 import { createApp } from './app.js';
@@ -20,11 +20,8 @@ const temporal = Connection.lazy({ address: config.temporal.address });
 // A master key that does not match the stored secrets stops the process here, before it serves anything.
 const vault = await openVaultOrExit(config, db, logger);
 
-// The API's own MCP connections serve tools/list when agents are created or changed; tool calls run in the worker.
-// Every payload this client sends or reads is encrypted with a key derived from the master key.
+// The API never connects to an MCP server: it reads the catalog the workers keep. Every payload this client sends or reads is encrypted with a key derived from the master key.
 const { dataConverter, codec } = dataConverterFromConfig(config.vault);
-
-const mcp = new McpClientPool({ logger, workRoot: path.join(config.dataDir, 'mcp') });
 
 const app = createApp({
   logger,
@@ -32,12 +29,14 @@ const app = createApp({
   identity: new IdentityService(db),
   temporal: new Client({ connection: temporal, namespace: config.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) }),
   ...(codec ? { codec: { codec, corsOrigins: config.codec.corsOrigins, trustUiOrigins: config.codec.trustUiOrigins } } : {}),
-  mcp,
+  egress: new EgressPolicy(config.egress.allow, config.egress.platform),
+  stdioCommands: new StdioCommandPolicy(config.mcpStdioCommands),
+  workspaceRoot: config.mcpSandbox.workspaceRoot,
   bodyLimit: config.http.bodyLimit,
   taskQueue: config.temporal.taskQueue,
   approvalTimeoutMs: config.approvalTimeoutMs,
   mcpHealthIntervalMs: config.mcpHealthIntervalMs,
-  mcpWorkRoot: path.join(config.dataDir, 'mcp'),
+  mcpWorkRoot: config.mcpSandbox.workRoot,
   mcpEndpoint: config.mcpEndpoint,
   vault,
   issuer: config.issuer,
@@ -68,7 +67,7 @@ async function shutdown(signal: string) {
   force.unref();
   server.closeIdleConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await Promise.allSettled([db.destroy(), temporal.close(), mcp.closeAll()]);
+  await Promise.allSettled([db.destroy(), temporal.close()]);
   logger.info('api stopped');
   process.exit(0);
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isMasterKeyText } from './crypto/master-key.js';
 import { PROJECT_ROOT } from './paths.js';
+import { parseAllowRule } from './net/egress.js';
 import { DEFAULT_POLICY_DIR } from './policy/bundle.js';
 
 /** Thrown when the environment holds an invalid value; the message names every bad variable. */
@@ -20,6 +21,18 @@ const originList = z
   .string()
   .transform((v) => v.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean))
   .refine((list) => list.every(isOrigin), 'expected comma-separated origins such as https://app.example.com');
+
+const commaList = z.string().transform((v) => v.split(',').map((e) => e.trim()).filter(Boolean));
+const egressList = commaList.superRefine((list, ctx) => {
+  for (const e of list) {
+    try {
+      parseAllowRule(e);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  }
+});
+const absolutePaths = commaList.refine((list) => list.every((p) => path.isAbsolute(p)), 'expected comma-separated absolute paths');
 
 const masterKeyHint = 'expected base64 of 32 bytes (openssl rand -base64 32)';
 // Never echoed in a config error: they are keys.
@@ -57,6 +70,13 @@ const EnvSchema = z.object({
     .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
     .refine((keys) => keys.every(isMasterKeyText), `comma-separated; each ${masterKeyHint}`)
     .optional(),
+  EGRESS_ALLOW: egressList.optional(),
+  MCP_STDIO_COMMANDS: commaList
+    .refine((list) => list.every((e) => path.isAbsolute(e) || /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/.test(e)), 'expected comma-separated absolute paths or npm package names')
+    .optional(),
+  WORKSPACE_ROOT: z.string().min(1).optional(),
+  MCP_SANDBOX_READ_PATHS: absolutePaths.optional(),
+  MCP_SANDBOX_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(200_000),
   COLLEXA_ISSUER: z.string().min(1).max(200).default('collexa-dev'),
   OPERATOR_ORG_ID: z.uuid().optional(),
 });
@@ -65,20 +85,22 @@ export type Config = ReturnType<typeof toConfig>;
 
 function toConfig(env: z.infer<typeof EnvSchema>) {
   const dataDir = path.resolve(PROJECT_ROOT, env.COLLEXA_DATA_DIR);
+  const dbUrl = env.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_PG_PORT}/collexa`;
+  const temporalAddress = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`;
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
     http: { host: env.HOST, port: env.PORT, bodyLimit: env.BODY_LIMIT },
     db: {
       // Unset DATABASE_URL means the embedded PostgreSQL that `npm start` runs.
-      url: env.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_PG_PORT}/collexa`,
+      url: dbUrl,
       external: env.DATABASE_URL !== undefined,
       embeddedPort: env.EMBEDDED_PG_PORT,
       poolMax: env.DB_POOL_MAX,
     },
     temporal: {
       // Unset TEMPORAL_ADDRESS means the dev server that `npm start` runs.
-      address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_DEV_PORT}`,
+      address: temporalAddress,
       external: env.TEMPORAL_ADDRESS !== undefined,
       devPort: env.TEMPORAL_DEV_PORT,
       uiPort: env.TEMPORAL_UI_PORT,
@@ -102,6 +124,16 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     mcpHealthIntervalMs: env.MCP_HEALTH_INTERVAL_SECONDS * 1000,
     // The vault's master key (wraps new data keys) and older ones that still unwrap theirs, base64.
     vault: { masterKey: env.COLLEXA_MASTER_KEY, previousMasterKeys: env.COLLEXA_MASTER_KEYS ?? [] },
+    // Where Collexa may connect on a tenant's behalf; the platform's own services are refused even if allowed.
+    egress: { allow: env.EGRESS_ALLOW ?? [], platform: platformServices(dbUrl, temporalAddress, env) },
+    // How stdio MCP servers run: what they may execute, their dirs, what else they may read, their uids.
+    mcpStdioCommands: env.MCP_STDIO_COMMANDS,
+    mcpSandbox: {
+      workRoot: path.join(dataDir, 'mcp'),
+      workspaceRoot: env.WORKSPACE_ROOT ? path.resolve(PROJECT_ROOT, env.WORKSPACE_ROOT) : path.join(dataDir, 'workspaces'),
+      readPaths: env.MCP_SANDBOX_READ_PATHS ?? [],
+      uidBase: env.MCP_SANDBOX_UID_BASE,
+    },
     /** `iss` of signed capability manifests. */
     issuer: env.COLLEXA_ISSUER,
     // The org whose admins run the platform itself (e.g. rotate the global manifest signing keys).
@@ -109,6 +141,19 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     // Unset means dist/policy, written by `npm run build:policies`.
     policyDir: env.POLICY_DIR ? path.resolve(PROJECT_ROOT, env.POLICY_DIR) : DEFAULT_POLICY_DIR,
   };
+}
+
+/** PostgreSQL, Temporal (and its UI) and the API itself: never an egress target, whatever EGRESS_ALLOW says. */
+function platformServices(dbUrl: string, temporalAddress: string, env: z.infer<typeof EnvSchema>): Array<{ host: string; port: number }> {
+  const db = new URL(dbUrl);
+  const [tHost, tPort] = [temporalAddress.slice(0, temporalAddress.lastIndexOf(':')), Number(temporalAddress.slice(temporalAddress.lastIndexOf(':') + 1))];
+  const unbracket = (h: string) => h.replace(/^\[(.*)\]$/, '$1');
+  return [
+    { host: unbracket(db.hostname), port: Number(db.port || 5432) },
+    { host: unbracket(tHost), port: tPort },
+    { host: '127.0.0.1', port: env.TEMPORAL_UI_PORT },
+    { host: env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : unbracket(env.HOST), port: env.PORT },
+  ];
 }
 
 /** Reads and validates the environment once; fails fast with every bad variable named. */

@@ -107,16 +107,17 @@ else
   link temporal-test-server "$VENV/bin/temporal-test-server"
 fi
 
-# bubblewrap: the OS sandbox for `network: false` stdio MCP servers (core/mcp/sandbox.ts). A Debian package,
-# installed here when we are root with apt-get; the tests need it, so under CI a missing bwrap is an error.
-no_bwrap() {
-  [ "${CI:-}" != "true" ] || fail "$1. The tests need it: install bubblewrap (apt-get install bubblewrap) or set BWRAP_PATH."
-  say "WARNING: $1; MCP servers with network: false will refuse to start. Install bubblewrap or set BWRAP_PATH."
+# The sandbox every stdio MCP server runs in (core/mcp/sandbox.ts): bubblewrap, plus util-linux's prlimit
+# (resource limits) and setpriv (an unprivileged uid when the worker is root). Debian packages, installed
+# here when we are root with apt-get; the tests need them, so under CI a missing one is an error.
+no_sandbox() {
+  [ "${CI:-}" != "true" ] || fail "$1. The tests need it: install bubblewrap and util-linux (apt-get install bubblewrap util-linux) or set BWRAP_PATH."
+  say "WARNING: $1; stdio MCP servers will refuse to start. Install bubblewrap and util-linux, or set BWRAP_PATH."
 }
-apt_install_bwrap() {
+apt_install() {
   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
-  say "apt-get install bubblewrap"
-  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap)
+  say "apt-get install $*"
+  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@")
   "${apt[@]}" >/dev/null || { apt-get update -qq >/dev/null && "${apt[@]}" >/dev/null; }
 }
 if [ -n "${BWRAP_PATH:-}" ]; then
@@ -124,19 +125,23 @@ if [ -n "${BWRAP_PATH:-}" ]; then
   [ "$(readlink "$BIN/bwrap" 2>/dev/null)" = "$BWRAP_PATH" ] || link bwrap "$BWRAP_PATH"
 elif works bwrap --version; then
   say "bwrap ok ($(readlink "$BIN/bwrap"))"
-elif found="$(command -v bwrap 2>/dev/null)" && [ "$found" != "$BIN/bwrap" ] || { apt_install_bwrap && found="$(command -v bwrap)"; }; then
+elif found="$(command -v bwrap 2>/dev/null)" && [ "$found" != "$BIN/bwrap" ] || { apt_install bubblewrap && found="$(command -v bwrap)"; }; then
   link bwrap "$found"
 else
   rm -f "$BIN/bwrap"
-  no_bwrap "bwrap is not on PATH and cannot be installed here (needs root and apt-get)"
+  no_sandbox "bwrap is not on PATH and cannot be installed here (needs root and apt-get)"
 fi
-# Installed is not enough: some VMs and containers forbid the namespaces it needs. The pool then falls
-# back to `unshare --net` (util-linux) when running as root.
-if [ -x "$BIN/bwrap" ] && ! out="$("$BIN/bwrap" --unshare-net --dev-bind / / true 2>&1)"; then
-  if [ "$(id -u)" = 0 ] && unshare --net true 2>/dev/null; then
-    say "bwrap cannot create namespaces here ($out); network: false servers will run under unshare --net"
-  else
-    no_bwrap "bwrap cannot create namespaces here ($out)"
+if ! command -v prlimit >/dev/null || ! command -v setpriv >/dev/null; then
+  apt_install util-linux || true
+  command -v prlimit >/dev/null && command -v setpriv >/dev/null || no_sandbox "prlimit or setpriv (util-linux) is missing"
+fi
+# Installed is not enough: some VMs and containers forbid unprivileged user namespaces. Probe the way the
+# worker starts a server: as an unprivileged uid (dropped with setpriv when we are root).
+if [ -x "$BIN/bwrap" ]; then
+  probe=("$BIN/bwrap" --unshare-user --unshare-pid --unshare-net --disable-userns --ro-bind / / true)
+  [ "$(id -u)" != 0 ] || probe=(setpriv --reuid=65533 --regid=65533 --clear-groups -- "${probe[@]}")
+  if ! out="$("${probe[@]}" 2>&1)"; then
+    no_sandbox "bwrap cannot create an unprivileged sandbox here ($out); allow user namespaces (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone)"
   fi
 fi
 

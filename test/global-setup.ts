@@ -1,6 +1,6 @@
 // Brings up one real Temporal dev server and one real PostgreSQL per test run, with the same code
 // `npm start` uses, and builds the workflow bundle once. A missing component fails the run.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -24,6 +24,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const runDir = mkdtempSync(path.join(tmpdir(), 'collexa-test-'));
+  // Sandboxed MCP servers run as an unprivileged uid that must be able to walk into their dirs here.
+  chmodSync(runDir, 0o711);
   const [temporalPort, pgPort] = [await freePort(), await freePort()];
   const [temporal, pg, bundle, policy] = await Promise.all([
     startTemporalDevServer({ port: temporalPort, uiPort: null, namespace: 'default', logFile: path.join(runDir, 'temporal.log') }),

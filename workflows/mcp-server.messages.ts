@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** Input of mcpServerWorkflow: which server to keep, and how often to check it. */
 export interface McpServerInput {
@@ -32,6 +32,11 @@ export interface McpServerState {
 export const stopSignal = defineSignal('stop');
 /** Asks for a probe now (e.g. after the server's config changed) instead of at the next interval. */
 export const probeNowSignal = defineSignal('probeNow');
+/**
+ * Reads the server's tools/list into the catalog now and answers how that went: how the API learns a tool
+ * it has not seen yet (a new capability, a repin) without talking to the server itself.
+ */
+export const refreshCatalogUpdate = defineUpdate<ProbeResult>('refreshCatalog');
 export const serverStateQuery = defineQuery<McpServerState>('serverState');
 
 export const mcpServerWorkflowId = (serverId: string) => `mcp-server-${serverId}`;

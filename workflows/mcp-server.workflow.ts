@@ -1,7 +1,8 @@
-import { condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
   probeNowSignal,
+  refreshCatalogUpdate,
   serverStateQuery,
   stopSignal,
   UNHEALTHY_AFTER,
@@ -31,6 +32,8 @@ export async function mcpServerWorkflow(input: McpServerInput): Promise<McpServe
   setHandler(stopSignal, () => void (stopRequested = true));
   setHandler(probeNowSignal, () => void (probeRequested = true));
   setHandler(serverStateQuery, () => state);
+  // The probe activity (on a worker: only workers talk to MCP servers) syncs the catalog the API reads.
+  setHandler(refreshCatalogUpdate, () => probes.probeMcpServer({ serverId: input.serverId }));
   upsertSearchAttributes({ [OrgIdKey.name]: [input.orgId], [StatusKey.name]: [state.status] });
 
   const setStatus = async (status: McpServerLifecycleStatus, reason: string | null) => {
@@ -58,9 +61,11 @@ export async function mcpServerWorkflow(input: McpServerInput): Promise<McpServe
     await condition(() => stopRequested || probeRequested, wait);
     // Bound the history of a server that lives for months.
     if (!stopRequested && (i >= 200 || workflowInfo().continueAsNewSuggested)) {
+      await condition(allHandlersFinished);
       await continueAsNew<typeof mcpServerWorkflow>({ ...input, consecutiveFailures: state.consecutiveFailures, status: state.status });
     }
   }
+  await condition(allHandlersFinished);
   await probes.stopMcpServer({ serverId: input.serverId });
   state.status = 'stopped';
   upsertSearchAttributes({ [StatusKey.name]: ['stopped'] });

@@ -1,12 +1,10 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { AgentService } from '../../core/agents/agent.service.js';
+import { AgentService, type CatalogRefresher } from '../../core/agents/agent.service.js';
 import type { AgentWithCapabilities } from '../../core/db/agent.repository.js';
 import type { Db } from '../../core/db/knex.js';
 import { AuditRepository } from '../../core/db/audit.repository.js';
 import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
-import type { McpClientPool } from '../../core/mcp/client-pool.js';
-import type { SecretReader } from '../../core/secrets/vault.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam } from '../middleware/validate.js';
 import { agentView } from '../views.js';
@@ -28,9 +26,9 @@ export type CreateAgent = z.infer<typeof CreateAgentSchema>;
 export const UpdateAgentSchema = CreateAgentSchema.partial().refine((v) => Object.keys(v).length > 0, 'at least one field to change');
 
 /** /v1/agents: agents and their capabilities, each bound to a tool its MCP server really serves. */
-export function agentRoutes(db: Db, mcp: McpClientPool, vault?: SecretReader): Router {
+export function agentRoutes(db: Db, refreshCatalog: CatalogRefresher): Router {
   const router = Router();
-  const service = new AgentService(db, mcp, vault);
+  const service = new AgentService(db, refreshCatalog);
   const servers = new McpServerRepository(db);
   const audit = new AuditRepository(db);
 

@@ -1,10 +1,8 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { McpCatalogRepository } from '../../core/db/mcp-catalog.repository.js';
 import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
-import type { Db } from '../../core/db/knex.js';
-import type { McpClientPool } from '../../core/mcp/client-pool.js';
 import { effectiveLimits } from '../../core/limits/defaults.js';
 import { ExecutionLimits } from '../../core/limits/execution-limits.js';
 import { stopSignal } from '../../workflows/mcp-server.messages.js';
@@ -12,24 +10,16 @@ import { AuditRepository } from '../../core/db/audit.repository.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
 import { serverView } from '../views.js';
-import { CreateMcpServerSchema, McpServerRegistrar, TemplateConfigError, type CreateMcpServer } from '../mcp-server-registrar.js';
+import { CreateMcpServerSchema, McpServerRegistrar, TemplateConfigError, type CreateMcpServer, type RegistrarDeps } from '../mcp-server-registrar.js';
 import { badRequest } from '../../core/errors.js';
 import type { Principal } from '../../core/identity/identity.service.js';
 
-export interface McpServerRouteDeps {
-  db: Db;
-  mcp: McpClientPool;
-  temporal: Client;
-  taskQueue: string;
-  healthIntervalMs: number;
-  workRoot: string;
-}
 
 const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(60).default(0) });
 
 /** /v1/mcp-servers: register (starting its lifecycle workflow), list, show and remove MCP servers. */
-export function mcpServerRoutes(deps: McpServerRouteDeps): Router {
-  const { db, mcp } = deps;
+export function mcpServerRoutes(deps: RegistrarDeps): Router {
+  const { db } = deps;
   const router = Router();
   const servers = new McpServerRepository(db);
   const catalog = new McpCatalogRepository(db);
@@ -68,8 +58,8 @@ export function mcpServerRoutes(deps: McpServerRouteDeps): Router {
     const id = parseParam(req, 'id', z.uuid(), 'MCP server');
     const p = principalOf(req);
     const row = await servers.delete(p.orgId, id);
-    // Stop the lifecycle: it closes the worker's connections and ends (its next probe would also find
-    // the server gone and do the same, should the signal not arrive).
+    // Stop the lifecycle: the worker closes its connections (stopping a stdio process) and the workflow
+    // ends (its next probe would also find the server gone and do the same, should the signal not arrive).
     if (row.workflow_id) {
       await deps.temporal.workflow
         .getHandle(row.workflow_id)
@@ -78,7 +68,6 @@ export function mcpServerRoutes(deps: McpServerRouteDeps): Router {
           if (!(err instanceof WorkflowNotFoundError) && !/already completed/i.test(String((err as Error).message))) throw err;
         });
     }
-    await mcp.close(id);
     await audit.record({ org_id: p.orgId, actor: `user:${p.userId}`, action: 'mcp_server.deleted', subject_type: 'mcp_server', subject_id: id, request_id: req.id });
     res.status(204).end();
   });

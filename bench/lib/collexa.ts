@@ -4,6 +4,8 @@
 // the org, keys, MCP server and agent a benchmark needs, created as a user would (over the API).
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app.js';
@@ -14,6 +16,8 @@ import { IdentityService } from '../../core/identity/identity.service.js';
 import type { Logger } from '../../core/log.js';
 import { generateMasterKey, MasterKeyring } from '../../core/crypto/master-key.js';
 import { McpClientPool } from '../../core/mcp/client-pool.js';
+import { StdioCommandPolicy } from '../../core/mcp/stdio-commands.js';
+import { EgressPolicy } from '../../core/net/egress.js';
 import { createDataConverter } from '../../core/temporal/data-converter.js';
 import { PolicyEngine } from '../../core/policy/engine.js';
 import { createWorker } from '../../workers/create-worker.js';
@@ -46,9 +50,11 @@ export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Lo
     const apiDb = createDb(stack.databaseUrl, POOL_MAX);
     const workerDb = createDb(stack.databaseUrl, POOL_MAX);
     cleanups.push(() => apiDb.destroy(), () => workerDb.destroy());
-    const apiMcp = new McpClientPool({ logger });
-    const workerMcp = new McpClientPool({ logger });
-    cleanups.push(() => apiMcp.closeAll(), () => workerMcp.closeAll());
+    // The bench's MCP server listens on loopback: allowed as the dev stack allows it.
+    const egress = new EgressPolicy(['127.0.0.1']);
+    const sandbox = { workRoot: path.join(os.tmpdir(), 'collexa-bench', 'mcp'), workspaceRoot: path.join(os.tmpdir(), 'collexa-bench', 'workspaces'), readPaths: [], uidBase: 200_000 };
+    const workerMcp = new McpClientPool({ logger, sandbox, egress });
+    cleanups.push(() => workerMcp.closeAll());
 
     // Payload encryption as in production: part of what an invocation costs.
     const dataConverter = createDataConverter(MasterKeyring.fromBase64(generateMasterKey()));
@@ -61,7 +67,9 @@ export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Lo
       db: apiDb,
       identity,
       temporal: client,
-      mcp: apiMcp,
+      egress,
+      stdioCommands: new StdioCommandPolicy(),
+      workspaceRoot: sandbox.workspaceRoot,
       bodyLimit: '1mb',
       taskQueue,
       approvalTimeoutMs: 24 * 3600 * 1000,
@@ -82,7 +90,7 @@ export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Lo
     const worker = await createWorker({
       connection: native,
       config,
-      deps: { db: workerDb, logger, policy: await PolicyEngine.load(stack.policyDir), mcp: workerMcp },
+      deps: { db: workerDb, logger, policy: await PolicyEngine.load(stack.policyDir), mcp: workerMcp, egress },
       workflowBundle: stack.collexaBundle,
       dataConverter,
     });

@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import { AgentRepository, type AgentWithCapabilities, type NewCapability } from '../db/agent.repository.js';
+import { McpCatalogRepository } from '../db/mcp-catalog.repository.js';
 import { McpServerRepository } from '../db/mcp-server.repository.js';
 import type { McpServerRow, Risk } from '../db/rows.js';
 import { AppError, badRequest, notFound } from '../errors.js';
-import type { McpClientPool, ToolDefinition } from '../mcp/client-pool.js';
-import { resolvedServerConfig } from '../mcp/server-config.js';
+import type { ToolDefinition } from '../mcp/client-pool.js';
 import { toolDefinitionHash } from '../mcp/tool-pin.js';
-import type { SecretReader } from '../secrets/vault.js';
+
+/** Asks a server's lifecycle workflow (on a worker) to read its tools/list into the catalog now. */
+export type CatalogRefresher = (server: McpServerRow) => Promise<{ ok: boolean; error?: string }>;
 
 export interface CapabilityInput {
   name: string;
@@ -16,19 +18,32 @@ export interface CapabilityInput {
   risk?: Risk;
 }
 
-/** Agents whose capabilities are checked against the tools their MCP servers really serve. */
+/**
+ * Agents whose capabilities are checked against the tools their MCP servers really serve. Tool
+ * definitions come from the catalog the servers' lifecycle workflows keep; a tool not in it yet, and a
+ * repin, ask the workflow for a fresh tools/list first. The API never connects to an MCP server itself.
+ */
 export class AgentService {
   readonly agents: AgentRepository;
   private readonly servers: McpServerRepository;
+  private readonly catalog: McpCatalogRepository;
 
   constructor(
     db: Knex,
-    private readonly mcp: McpClientPool,
-    /** Resolves `secret:NAME` in server configs before tools/list. */
-    private readonly vault?: SecretReader,
+    private readonly refreshCatalog: CatalogRefresher,
   ) {
     this.agents = new AgentRepository(db);
     this.servers = new McpServerRepository(db);
+    this.catalog = new McpCatalogRepository(db);
+  }
+
+  /** The server's tools as the catalog has them; with `fresh`, after the workflow re-read them. */
+  private async toolsOf(server: McpServerRow, fresh: boolean): Promise<ToolDefinition[]> {
+    if (fresh) {
+      const r = await this.refreshCatalog(server);
+      if (!r.ok) throw new AppError('mcp_server_unavailable', 502, `MCP server "${server.name}" did not answer tools/list: ${r.error ?? 'unavailable'}`, { server: server.name });
+    }
+    return (await this.catalog.toolsOf(server.id)).map((t) => t.definition as unknown as ToolDefinition);
   }
 
   async create(orgId: string, input: { name: string; description?: string; capabilities: CapabilityInput[] }): Promise<AgentWithCapabilities> {
@@ -51,13 +66,7 @@ export class AgentService {
     const cap = agent.capabilities.find((c) => c.name === name);
     if (!cap) throw notFound('capability', name);
     const server = await this.servers.get(orgId, cap.server_id);
-    const config = await resolvedServerConfig(server, this.vault);
-    let tools: ToolDefinition[];
-    try {
-      tools = await this.mcp.listTools(config, { maxAgeMs: 0 });
-    } catch (err) {
-      throw new AppError('mcp_server_unavailable', 502, `MCP server "${server.name}" did not answer tools/list: ${(err as Error).message}`, { server: server.name });
-    }
+    const tools = await this.toolsOf(server, true);
     const tool = tools.find((t) => t.name === cap.tool);
     if (!tool) throw new AppError('tool_missing', 409, `MCP server "${server.name}" no longer serves "${cap.tool}"`, { server: server.name, tool: cap.tool });
     const pinned = toolDefinitionHash(tool);
@@ -65,7 +74,7 @@ export class AgentService {
     return { previous: cap.pinned_hash, pinned, definition: tool };
   }
 
-  /** Finds each capability's server (by name or id) and tool (tools/list, once per server) and pins its definition. */
+  /** Finds each capability's server (by name or id) and tool (catalog, refreshed once per server when a tool is missing) and pins its definition. */
   private async resolveCapabilities(orgId: string, inputs: CapabilityInput[]): Promise<NewCapability[]> {
     const names = new Set<string>();
     for (const c of inputs) {
@@ -78,14 +87,9 @@ export class AgentService {
       let entry = catalogs.get(c.server);
       if (!entry) {
         const server = await this.findServer(orgId, c.server);
-        const config = await resolvedServerConfig(server, this.vault);
-        let tools: ToolDefinition[];
-        try {
-          tools = await this.mcp.listTools(config);
-        } catch (err) {
-          throw new AppError('mcp_server_unavailable', 502, `MCP server "${server.name}" did not answer tools/list: ${(err as Error).message}`, { server: server.name });
-        }
-        entry = { server, tools };
+        const tools = await this.toolsOf(server, false);
+        const missing = inputs.some((i) => i.server === c.server && !tools.some((t) => t.name === i.tool));
+        entry = { server, tools: missing ? await this.toolsOf(server, true) : tools };
         catalogs.set(c.server, entry);
       }
       const tool = entry.tools.find((t) => t.name === c.tool);

@@ -3,7 +3,7 @@ import { conflict, notFound } from '../errors.js';
 import type { McpServerRow } from './rows.js';
 
 export type NewMcpServer = Pick<McpServerRow, 'org_id' | 'name' | 'transport' | 'command' | 'args' | 'env' | 'url' | 'headers'> &
-  Partial<Pick<McpServerRow, 'id' | 'security_level' | 'limits' | 'network' | 'template'>>;
+  Partial<Pick<McpServerRow, 'id' | 'security_level' | 'limits' | 'network' | 'template' | 'sandbox'>>;
 
 /** mcp_servers, always scoped by org. */
 export class McpServerRepository {
@@ -18,6 +18,7 @@ export class McpServerRepository {
           env: JSON.stringify(row.env) as never,
           headers: JSON.stringify(row.headers) as never,
           ...(row.limits ? { limits: JSON.stringify(row.limits) as never } : {}),
+          ...(row.sandbox ? { sandbox: JSON.stringify(row.sandbox) as never } : {}),
         })
         .returning('*');
       return created!;

@@ -62,6 +62,8 @@ export interface McpServerRow {
   network: boolean;
   template: string | null;
   workflow_id: string | null;
+  /** Workspace paths a stdio server's sandbox mounts besides its own dir. */
+  sandbox: { writablePaths: string[]; readablePaths: string[] };
 }
 
 export type McpServerStatus = 'starting' | 'healthy' | 'degraded' | 'unhealthy' | 'stopped';
@@ -76,6 +78,11 @@ export interface McpServerLimits {
   breakerThreshold?: number;
   breakerCooldownMs?: number;
   maxResultBytes?: number;
+  /** Sandbox rlimits of a stdio server process (see core/mcp/sandbox.ts ProcessLimits). */
+  memoryMb?: number;
+  cpuSeconds?: number;
+  maxProcesses?: number;
+  maxOpenFiles?: number;
 }
 
 export interface McpServerStatusEventRow {

@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import type { EffectiveLimits } from './defaults.js';
 
 /** Which limit refused or ended a call: a key of the server's limits, or its open circuit breaker. */
-export type LimitName = keyof EffectiveLimits;
+export type LimitName = Exclude<keyof EffectiveLimits, 'memoryMb' | 'cpuSeconds' | 'maxProcesses' | 'maxOpenFiles'>;
 
 /**
  * A call refused (or ended) by one of its MCP server's execution limits. The message names the limit and

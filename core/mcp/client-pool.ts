@@ -7,19 +7,36 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log.js';
 import { McpCallError, classifyFailure, rejectionInResult } from './call-error.js';
-import { DEFAULT_WORK_ROOT, stdioLaunch, type SandboxTool } from './sandbox.js';
+import type { EgressPolicy } from '../net/egress.js';
+import { guardedFetch, type GuardedFetch } from '../net/guarded-fetch.js';
+import { Redactor, type SecretValue } from '../secrets/redact.js';
+import { sandboxedLaunch, type ProcessLimits, type SandboxSettings } from './sandbox.js';
+import { StdioCommandPolicy } from './stdio-commands.js';
 
 export { McpCallError, type McpFailureKind } from './call-error.js';
 export type { CallToolResult };
 
 /**
- * How to reach one MCP server: a process to spawn (stdio) or a Streamable HTTP endpoint. A stdio server
- * runs in `cwd` (default: its own directory under the pool's work root); `network: false` runs it in an
- * OS sandbox without network.
+ * How to reach one MCP server: a process to spawn (stdio, always inside the sandbox: see sandbox.ts) or a
+ * Streamable HTTP endpoint (fetched under the egress policy). `secrets` are the resolved `secret:` values
+ * in env or headers, redacted from the server's stderr before it is logged.
  */
 export type McpServerConfig =
-  | { id: string; name: string; transport: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string; network?: boolean }
-  | { id: string; name: string; transport: 'http'; url: string; headers: Record<string, string> };
+  | {
+      id: string;
+      orgId: string;
+      name: string;
+      transport: 'stdio';
+      command: string;
+      args: string[];
+      env: Record<string, string>;
+      network: boolean;
+      writablePaths: string[];
+      readablePaths: string[];
+      limits: ProcessLimits;
+      secrets?: SecretValue[];
+    }
+  | { id: string; orgId: string; name: string; transport: 'http'; url: string; headers: Record<string, string>; secrets?: SecretValue[] };
 
 /** A tool as the server lists it (JSON Schemas as sent). */
 export interface ToolDefinition {
@@ -68,19 +85,22 @@ export class McpClientPool {
   private readonly logger: Logger;
   private readonly clientName: string;
   private readonly connectTimeoutMs: number;
-  private readonly workRoot: string;
-  private readonly sandbox: SandboxTool | null | undefined;
+  private readonly sandbox: SandboxSettings;
+  private readonly commands: StdioCommandPolicy;
+  private readonly fetch: GuardedFetch;
 
   /**
-   * `workRoot`: where each stdio server gets its working directory `<workRoot>/<serverId>`. `sandbox`: the
-   * tool for `network: false` servers (default: the first that works here; null: none, they fail to connect).
+   * `sandbox`: how stdio servers run (work dirs, workspace root, read paths, uid base). `commands`: what they
+   * may run (MCP_STDIO_COMMANDS, checked again here: the operator may have narrowed it since registration).
+   * `egress`: where http servers may be reached (EGRESS_ALLOW).
    */
-  constructor(opts: { logger: Logger; clientName?: string; connectTimeoutMs?: number; workRoot?: string; sandbox?: SandboxTool | null }) {
+  constructor(opts: { logger: Logger; sandbox: SandboxSettings; egress: EgressPolicy; commands?: StdioCommandPolicy; clientName?: string; connectTimeoutMs?: number }) {
     this.logger = opts.logger;
     this.clientName = opts.clientName ?? 'collexa';
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 30_000;
-    this.workRoot = opts.workRoot ?? DEFAULT_WORK_ROOT;
     this.sandbox = opts.sandbox;
+    this.commands = opts.commands ?? new StdioCommandPolicy();
+    this.fetch = guardedFetch(opts.egress, { dropErrorBodies: true });
   }
 
   /**
@@ -191,9 +211,11 @@ export class McpClientPool {
     const transport =
       server.transport === 'stdio'
         ? this.stdioTransport(server)
-        : new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers } });
+        : new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers }, fetch: this.fetch });
     if (transport instanceof StdioClientTransport && transport.stderr) {
-      createInterface({ input: transport.stderr as Readable, crlfDelay: Infinity }).on('line', (line) => this.logger.info({ mcpServer: server.name }, line));
+      // A server may print its env or its inputs: known secret values never reach our logs.
+      const redactor = new Redactor(server.secrets ?? []);
+      createInterface({ input: transport.stderr as Readable, crlfDelay: Infinity }).on('line', (line) => this.logger.info({ mcpServer: server.name }, redactor.text(line).slice(0, 4096)));
     }
     const client = new Client({ name: this.clientName, version: CLIENT_VERSION });
     const conn: Connection = { serverId: server.id, hash, client, transport, ready: Promise.resolve() };
@@ -219,15 +241,18 @@ export class McpClientPool {
     return conn;
   }
 
-  /** Throws (kind connect) for a network: false server that cannot be sandboxed, before anything spawns. */
+  /** Throws (kind connect) for a command no longer allowed, or a server that cannot be sandboxed, before anything spawns. */
   private stdioTransport(server: Extract<McpServerConfig, { transport: 'stdio' }>): StdioClientTransport {
-    const launch = stdioLaunch(server, { workRoot: this.workRoot, sandbox: this.sandbox });
+    if (!this.commands.allows(server.command)) {
+      throw new McpCallError({ kind: 'connect', reachedServer: false, serverName: server.name, message: `MCP server ${server.name} was not started: ${server.command} is not in MCP_STDIO_COMMANDS` });
+    }
+    const launch = sandboxedLaunch(server, this.sandbox);
     return new StdioClientTransport({
       command: launch.command,
       args: launch.args,
-      // Not process.env: a server sees its configured env and PATH (the SDK adds its few safe
-      // defaults, HOME/LOGNAME/SHELL/TERM/USER, to every spawn).
-      env: { ...(process.env.PATH === undefined ? {} : { PATH: process.env.PATH }), ...server.env },
+      // Not process.env: the server sees its configured env over the sandbox's HOME, PATH and TMPDIR (the
+      // SDK adds TERM and its few other defaults, which these override).
+      env: { ...launch.env, ...server.env },
       stderr: 'pipe',
       cwd: launch.cwd,
     });

@@ -1,120 +1,174 @@
-import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, realpathSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT, TOOLS_BIN } from '../paths.js';
+import { PROJECT_ROOT } from '../paths.js';
 import { McpCallError } from './call-error.js';
+import { orgWorkspace } from './workspace.js';
+import { findSandboxTools, type SandboxTools } from './sandbox-tools.js';
 
-/** The process a stdio MCP server runs as: what to spawn, and where. */
+export { findSandboxTools, type SandboxTools } from './sandbox-tools.js';
+
+/** Operating-system limits of one stdio server process (rlimits, set with prlimit before the sandbox starts). */
+export interface ProcessLimits {
+  /**
+   * Memory in MiB (RLIMIT_DATA: private writable mappings, the heap and buffers). Not RLIMIT_AS: Node and
+   * WebAssembly reserve many GiB of address space they never touch, and would not start under it.
+   */
+  memoryMb: number;
+  /** CPU seconds over the process's life (RLIMIT_CPU); the lifecycle respawns a server killed by it. */
+  cpuSeconds: number;
+  /** Processes and threads of the sandbox's uid (RLIMIT_NPROC). */
+  maxProcesses: number;
+  /** Open files (RLIMIT_NOFILE). */
+  maxOpenFiles: number;
+}
+
+/** What a stdio server runs as: the command, and what the sandbox gives it. */
+export interface SandboxedServer {
+  id: string;
+  orgId: string;
+  name: string;
+  command: string;
+  args: string[];
+  network: boolean;
+  /** Host paths, inside the org's workspace, the server may write besides its working dir (filesystem template). */
+  writablePaths: string[];
+  /** Host paths, inside the org's workspace, the server may read (an OpenAPI spec file). */
+  readablePaths: string[];
+  limits: ProcessLimits;
+}
+
+/** How the worker runs stdio servers; one value per process, from config. */
+export interface SandboxSettings {
+  /** Root of per-server working dirs `<workRoot>/<serverId>`. */
+  workRoot: string;
+  /** WORKSPACE_ROOT: a server's writable and readable paths must lie in `<workspaceRoot>/<orgId>`. */
+  workspaceRoot: string;
+  /** Extra host paths every server may read (MCP_SANDBOX_READ_PATHS), e.g. a dir of server scripts. */
+  readPaths: string[];
+  /** When running as root, each org's servers run as uid/gid `uidBase + n` (n from the org id). */
+  uidBase: number;
+  /** Sandbox tools; default: found on this machine. null: none (every stdio server refuses to start). */
+  tools?: SandboxTools | null;
+}
+
+/** The process the client transport spawns, with the env it must be given. */
 export interface StdioLaunch {
   command: string;
   args: string[];
   cwd: string;
+  /** Not secrets: HOME and friends pointing into the sandbox. The server's own env is added by the caller. */
+  env: Record<string, string>;
 }
 
-/** An OS tool that runs a process in a fresh network namespace (no route out, not even to the host's loopback). */
-export interface SandboxTool {
-  kind: 'bwrap' | 'unshare';
-  path: string;
+// What a runtime needs from /etc to resolve names, verify TLS and find shared libraries.
+const ETC_FILES = ['resolv.conf', 'hosts', 'nsswitch.conf', 'host.conf', 'gai.conf', 'ssl', 'ca-certificates', 'ca-certificates.conf', 'alternatives', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'localtime', 'protocols', 'services', 'mime.types'];
+const TOP_LEVEL = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
+const SANDBOX_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+/**
+ * The launch of a stdio server inside bubblewrap, never as root. The server gets new user, PID, IPC,
+ * UTS and cgroup namespaces (and a network namespace of its own with `network: false`), an unprivileged
+ * uid/gid (when the worker is root: one per org, mapped through setpriv before bwrap starts), and a
+ * filesystem of: /usr and the few /etc files a runtime needs (read-only), the Node runtime and the
+ * project's node_modules (read-only, the packages Collexa ships), the operator's extra read paths, its own
+ * working dir and writable paths (read-write, at their host paths), a private /tmp, /dev and its own /proc.
+ * The data dir, the checkout, PostgreSQL's files, other servers' dirs and the host's /proc are not in it.
+ * No env is inherited: only what the caller passes. rlimits from `limits` bound memory, CPU, processes and files.
+ */
+export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettings): StdioLaunch {
+  const tools = settings.tools === undefined ? findSandboxTools() : settings.tools;
+  if (tools === null || 'failures' in tools) {
+    const why = tools === null ? 'no sandbox tools were given' : tools.failures.join('; ');
+    throw refusal(server, `it cannot be sandboxed here (${why}). Install bubblewrap and util-linux (apt-get install bubblewrap util-linux, or \`npm run tools\` as root) and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0)`);
+  }
+  const uid = process.getuid?.() === 0 ? sandboxUid(server.orgId, settings.uidBase) : undefined;
+  const workDir = serverWorkDir(settings.workRoot, server.id, uid);
+  const workspace = ensureOwnedDir(orgWorkspace(settings.workspaceRoot, server.orgId), uid);
+  const writable = server.writablePaths.map((p) => insideWorkspace(server, ensureOwnedDir(p, uid), workspace));
+  const readable = server.readablePaths.filter((p) => existsSync(p)).map((p) => insideWorkspace(server, realpathSync(p), workspace));
+
+  const bwrap = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--disable-userns'];
+  if (!server.network) bwrap.push('--unshare-net');
+  bwrap.push('--die-with-parent', '--new-session', '--hostname', 'mcp', '--ro-bind', '/usr', '/usr');
+  for (const dir of TOP_LEVEL) {
+    const p = `/${dir}`;
+    if (!existsSync(p)) continue;
+    if (lstatSync(p).isSymbolicLink()) bwrap.push('--symlink', readlinkSync(p), p);
+    else bwrap.push('--ro-bind', p, p);
+  }
+  for (const f of ETC_FILES) bwrap.push('--ro-bind-try', `/etc/${f}`, `/etc/${f}`);
+  const readOnly = [...readOnlyPaths(server, settings), ...readable];
+  if (uid !== undefined) for (const p of [...readOnly, workDir, ...writable]) assertReachable(server, p, uid);
+  for (const p of readOnly) bwrap.push('--ro-bind', p, p);
+  bwrap.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  for (const p of [workDir, ...writable]) bwrap.push('--bind', p, p);
+  // Everything else (the mount points bwrap made) read-only: the writable mounts above stay writable.
+  bwrap.push('--remount-ro', '/', '--chdir', workDir, '--', server.command, ...server.args);
+
+  const l = server.limits;
+  const prlimit = [`--data=${l.memoryMb * 1024 * 1024}`, `--cpu=${l.cpuSeconds}`, `--nproc=${l.maxProcesses}`, `--nofile=${l.maxOpenFiles}`, '--core=0', '--', tools.bwrap, ...bwrap];
+  const env = { PATH: SANDBOX_PATH, HOME: workDir, TMPDIR: '/tmp', USER: 'mcp', LOGNAME: 'mcp', SHELL: '/bin/sh' };
+  if (uid === undefined) return { command: tools.prlimit, args: prlimit, cwd: workDir, env };
+  if (!tools.setpriv) throw refusal(server, 'the worker runs as root and setpriv (util-linux) is missing, so the server cannot be given an unprivileged uid');
+  // setpriv drops to the org's uid before anything else runs; no_new_privs keeps it there.
+  const setpriv = [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--', tools.prlimit, ...prlimit];
+  return { command: tools.setpriv, args: setpriv, cwd: workDir, env };
 }
 
-/** Where per-server working directories go when the pool is given no root. */
-export const DEFAULT_WORK_ROOT = path.join(os.tmpdir(), 'collexa', 'mcp');
+/** The uid (and gid) an org's servers run as when the worker is root: stable, never 0, one range per deployment. */
+export function sandboxUid(orgId: string, base: number): number {
+  let h = 0;
+  for (const ch of orgId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return base + (h % 60_000);
+}
 
-/** The server's own working directory `<root>/<serverId>`, created (mode 0700) if missing; real path. */
-export function serverWorkDir(root: string, serverId: string): string {
+/** The server's own working directory `<root>/<serverId>` (mode 0700, owned by its uid), real path. */
+export function serverWorkDir(root: string, serverId: string, uid?: number): string {
   // Ids are UUIDs in production; anything else still becomes one path segment ('.' too, so never '..').
   const dir = path.resolve(root, serverId.replace(/[^A-Za-z0-9_-]/g, '_') || '_');
+  return ensureOwnedDir(dir, uid);
+}
+
+/** `real` (a real path) when it is inside the org's workspace; a symlink planted to lead out is refused. */
+function insideWorkspace(server: SandboxedServer, real: string, workspace: string): string {
+  if (real === workspace || real.startsWith(`${workspace}/`)) return real;
+  throw refusal(server, `${real} is outside the organization's workspace ${workspace}`);
+}
+
+function ensureOwnedDir(dir: string, uid: number | undefined): string {
+  // bwrap binds it as the sandbox's uid, which must be able to walk down to it (not list its parents).
+  mkdirSync(path.dirname(dir), { recursive: true, mode: 0o711 });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (uid !== undefined) chownSync(dir, uid, uid);
   chmodSync(dir, 0o700);
   return realpathSync(dir);
 }
 
-/** Wraps `launch` so that it runs without network: bwrap (read-only root, writable cwd, private /tmp) or `unshare --net`. */
-export function sandboxed(launch: StdioLaunch, tool: SandboxTool): StdioLaunch {
-  if (tool.kind === 'unshare') {
-    // No fork: unshare execs the server, so the pool's pid and signals reach it directly.
-    return { command: tool.path, args: ['--net', '--', launch.command, ...launch.args], cwd: launch.cwd };
-  }
-  const cwd = launch.cwd;
-  const args = ['--unshare-net', '--die-with-parent', '--new-session', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
-  // The private /tmp hides the host's: a checkout, or a server's files, living under it must be put back
-  // (read-only), e.g. a CI clone in /tmp whose node_modules hold the server.
-  for (const p of hiddenByPrivateTmp([PROJECT_ROOT, launch.command, ...launch.args])) args.push('--ro-bind', p, p);
-  // After --tmpfs /tmp, so a working dir under the OS temp dir stays visible (and writable).
-  args.push('--bind', cwd, cwd, '--chdir', cwd, '--', launch.command, ...launch.args);
-  return { command: tool.path, args, cwd };
-}
-
-let found: SandboxTool | undefined;
-
-/**
- * The first sandbox tool that works on this machine, probed once per process: bwrap (`.tools/bin`, then
- * PATH), else `unshare` when running as root. Returns the reasons the candidates failed when none works.
- */
-export function findSandboxTool(): SandboxTool | { failures: string[] } {
-  if (found) return found;
-  const failures: string[] = [];
-  const candidates: SandboxTool[] = [
-    ...[path.join(TOOLS_BIN, 'bwrap'), onPath('bwrap')].filter((p): p is string => p !== undefined).map((p) => ({ kind: 'bwrap' as const, path: p })),
-    ...(process.getuid?.() === 0 ? [onPath('unshare')].filter((p): p is string => p !== undefined).map((p) => ({ kind: 'unshare' as const, path: p })) : []),
-  ];
-  for (const tool of candidates) {
-    if (!isExecutable(tool.path)) continue;
-    const probe = tool.kind === 'bwrap' ? ['--unshare-net', '--dev-bind', '/', '/', 'true'] : ['--net', 'true'];
-    const r = spawnSync(tool.path, probe, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000, encoding: 'utf8' });
-    if (r.status === 0) return (found = tool);
-    failures.push(`${tool.path}: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
-  }
-  return { failures };
+/** The runtime, the shipped packages, the command's own dir (when outside /usr) and the operator's read paths. */
+function readOnlyPaths(server: SandboxedServer, settings: SandboxSettings): string[] {
+  const runtime = realpathSync(process.execPath);
+  const candidates = [path.dirname(path.dirname(runtime)), path.join(PROJECT_ROOT, 'node_modules'), ...settings.readPaths];
+  if (path.isAbsolute(server.command)) candidates.push(path.dirname(realpathSync(server.command)));
+  const paths = candidates.filter((p) => existsSync(p) && !p.startsWith('/usr/')).map((p) => realpathSync(p));
+  // Parents first, then drop children a parent already covers.
+  const sorted = [...new Set(paths)].sort((a, b) => a.length - b.length);
+  return sorted.filter((p, i) => !sorted.slice(0, i).some((q) => p === q || p.startsWith(`${q}/`)));
 }
 
 /**
- * The launch of a stdio server: its own working directory, and for `network: false` the sandbox. Throws a
- * `connect` McpCallError when no sandbox tool works: such a server never runs unsandboxed.
+ * bwrap mounts as the sandbox's uid, so it must be able to walk down to every path it binds. A checkout in
+ * a 0700 directory (mktemp -d, /root) blocks that: refuse, naming the directory, rather than fail obscurely.
  */
-export function stdioLaunch(
-  server: { id: string; name: string; command: string; args: string[]; cwd?: string; network?: boolean },
-  opts: { workRoot: string; sandbox?: SandboxTool | null },
-): StdioLaunch {
-  const launch = { command: server.command, args: server.args, cwd: server.cwd ?? serverWorkDir(opts.workRoot, server.id) };
-  if (server.network !== false) return launch;
-  const tool = opts.sandbox === undefined ? findSandboxTool() : (opts.sandbox ?? { failures: ['no sandbox tool given'] });
-  if ('failures' in tool) {
-    const why = tool.failures.length > 0 ? ` (${tool.failures.join('; ')})` : ' (neither bwrap nor, as root, unshare was found)';
-    throw new McpCallError({
-      kind: 'connect',
-      reachedServer: false,
-      serverName: server.name,
-      message:
-        `MCP server ${server.name} has network: false but no sandbox tool works here${why}. ` +
-        'Install bubblewrap (apt-get install bubblewrap, or `npm run tools` as root) or set BWRAP_PATH and run `npm run tools`; as root, util-linux `unshare` also works.',
-    });
+function assertReachable(server: SandboxedServer, target: string, uid: number): void {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    const st = statSync(dir);
+    if ((st.mode & (st.uid === uid ? 0o100 : 0o001)) === 0) {
+      throw refusal(server, `its sandbox user cannot reach ${target}: ${dir} is not traversable by other users (chmod o+x ${dir}, or move the checkout or data dir)`);
+    }
+    if (dir === '/') return;
   }
-  return sandboxed(launch, tool);
 }
 
-/** Existing absolute paths under /tmp among `candidates`, without ones already covered by another. */
-function hiddenByPrivateTmp(candidates: string[]): string[] {
-  const under = candidates
-    .filter((p) => path.isAbsolute(p) && (p === '/tmp' || p.startsWith('/tmp/')) && existsSync(p))
-    .map((p) => realpathSync(p))
-    .sort((a, b) => a.length - b.length);
-  return under.filter((p, i) => !under.slice(0, i).some((q) => p === q || p.startsWith(`${q}/`)));
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return undefined;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+function refusal(server: { name: string }, why: string): McpCallError {
+  return new McpCallError({ kind: 'connect', reachedServer: false, serverName: server.name, message: `MCP server ${server.name} was not started: ${why}` });
 }

@@ -1,14 +1,27 @@
 import type { McpServerRow } from '../db/rows.js';
+import { effectiveLimits } from '../limits/defaults.js';
 import { resolveServerSecrets } from '../secrets/resolve.js';
 import type { SecretReader } from '../secrets/vault.js';
 import type { McpServerConfig } from './client-pool.js';
 
 /** The connection settings of a stored MCP server, as the client pool takes them. */
 export function toServerConfig(row: McpServerRow): McpServerConfig {
+  const base = { id: row.id, orgId: row.org_id, name: row.name };
   if (row.transport === 'stdio') {
-    return { id: row.id, name: row.name, transport: 'stdio', command: row.command!, args: row.args, env: row.env, network: row.network };
+    const { memoryMb, cpuSeconds, maxProcesses, maxOpenFiles } = effectiveLimits(row);
+    return {
+      ...base,
+      transport: 'stdio',
+      command: row.command!,
+      args: row.args,
+      env: row.env,
+      network: row.network,
+      writablePaths: row.sandbox?.writablePaths ?? [],
+      readablePaths: row.sandbox?.readablePaths ?? [],
+      limits: { memoryMb, cpuSeconds, maxProcesses, maxOpenFiles },
+    };
   }
-  return { id: row.id, name: row.name, transport: 'http', url: row.url!, headers: row.headers };
+  return { ...base, transport: 'http', url: row.url!, headers: row.headers };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { GuardedFetch } from '../net/guarded-fetch.js';
 
 /** The receiver answered with a client error other than 408/429: retrying will not help. */
 export class WebhookRejectedError extends Error {}
@@ -11,8 +12,11 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-/** POSTs a signed JSON event; returns the HTTP status, throws on anything but 2xx. */
-export async function deliverWebhook(target: { url: string; secret: string }, payload: unknown, timeoutMs = 10_000): Promise<number> {
+/**
+ * POSTs a signed JSON event with `fetch` (the egress-guarded one: the org named the URL); returns the HTTP
+ * status, throws on anything but 2xx. Redirects are not followed.
+ */
+export async function deliverWebhook(fetch: GuardedFetch, target: { url: string; secret: string }, payload: unknown, timeoutMs = 10_000): Promise<number> {
   const body = JSON.stringify(payload);
   const timestamp = String(Math.floor(Date.now() / 1000));
   const res = await fetch(target.url, {
@@ -24,7 +28,7 @@ export async function deliverWebhook(target: { url: string; secret: string }, pa
   });
   await res.body?.cancel();
   if (res.ok) return res.status;
-  const message = `webhook ${target.url} answered ${res.status}`;
+  const message = `webhook ${new URL(target.url).host} answered ${res.status}`;
   if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new WebhookRejectedError(message);
   throw new Error(message);
 }

@@ -27,8 +27,9 @@ export function secretRefs(config: McpServerConfig): string[] {
 
 /**
  * The one place `secret:NAME` references become values: a copy of `config` with each reference replaced
- * by the latest version of the org's secret. Only code that opens MCP connections calls this (worker
- * activities, and the API for tools/list); the result is never stored or logged. A config without
+ * by the latest version of the org's secret, and the values listed in `secrets` so whatever the server
+ * sends back can be redacted. Only the worker's activities call this (they alone open MCP connections);
+ * the result is never stored or logged. A config without
  * references is returned as is, without touching the vault.
  */
 export async function resolveServerSecrets(config: McpServerConfig, vault: SecretReader | undefined, orgId: string): Promise<McpServerConfig> {
@@ -39,6 +40,7 @@ export async function resolveServerSecrets(config: McpServerConfig, vault: Secre
   const missing = names.filter((n) => !values.has(n));
   if (missing.length > 0) throw new UnknownSecretError(config.name, missing);
   const bad = config.transport === 'stdio' ? BAD_IN_ENV : BAD_IN_HEADER;
+  const secrets = names.map((name) => ({ name, value: values.get(name)! }));
   const swap = (map: Record<string, string>) =>
     Object.fromEntries(
       Object.entries(map).map(([key, v]) => {
@@ -52,5 +54,5 @@ export async function resolveServerSecrets(config: McpServerConfig, vault: Secre
         return [key, value];
       }),
     );
-  return config.transport === 'stdio' ? { ...config, env: swap(config.env) } : { ...config, headers: swap(config.headers) };
+  return config.transport === 'stdio' ? { ...config, env: swap(config.env), secrets } : { ...config, headers: swap(config.headers), secrets };
 }

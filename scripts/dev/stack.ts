@@ -104,7 +104,17 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
 
     // Unset COLLEXA_MASTER_KEY: a development key kept in the data dir (0600), made on the first start.
     const masterKey = config.vault.masterKey ?? readOrCreateKeyFile(path.join(config.dataDir, 'master.key'));
-    const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, POLICY_DIR: config.policyDir, COLLEXA_MASTER_KEY: masterKey, OPERATOR_ORG_ID: config.operatorOrgId ?? credentials.orgId };
+    // The dev stack lets the worker reach MCP servers and webhooks on 127.0.0.1 (a production default refuses
+    // loopback); the platform's own ports stay refused whatever EGRESS_ALLOW says.
+    const childEnv = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      POLICY_DIR: config.policyDir,
+      COLLEXA_MASTER_KEY: masterKey,
+      OPERATOR_ORG_ID: config.operatorOrgId ?? credentials.orgId,
+      EGRESS_ALLOW: process.env.EGRESS_ALLOW ?? '127.0.0.1',
+    };
     for (const name of ['worker', 'api'] as const) {
       progress(`starting ${name}`);
       const entry = tsEntry(name === 'api' ? 'api/server.ts' : 'workers/main.ts');

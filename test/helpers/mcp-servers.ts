@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { inject } from 'vitest';
+import { LIMIT_DEFAULTS } from '../../core/limits/defaults.js';
 import type { McpServerConfig } from '../../core/mcp/client-pool.js';
+import { orgWorkspace } from '../../core/mcp/workspace.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { freePort, type ManagedProcess } from '../../scripts/dev/processes.js';
 import { launchMcpHttpFixture } from '../fixtures/launch-mcp-http-server.js';
+import { testSandbox } from './stack.js';
 
 /** One tools/call as the test HTTP server saw it. */
 export interface RecordedCall {
@@ -73,27 +76,38 @@ function launchHttpFixture(port: number, args: string[]): Promise<ManagedProcess
   return launchMcpHttpFixture({ port, args, logFile: path.join(inject('runDir'), `mcp-http-server-${port}.log`) });
 }
 
+/** The org id of pool-level test servers (those not registered through the API). */
+export const TEST_ORG = '00000000-0000-4000-8000-00000000c0de';
+
+/** A stdio server config as toServerConfig would make it, with a low server's sandbox limits. */
+export function stdioConfig(c: { id: string; command: string; args: string[]; env?: Record<string, string>; network?: boolean; writablePaths?: string[] }): Extract<McpServerConfig, { transport: 'stdio' }> {
+  const { memoryMb, cpuSeconds, maxProcesses, maxOpenFiles } = LIMIT_DEFAULTS.low;
+  return { orgId: TEST_ORG, name: c.id, transport: 'stdio', env: {}, network: false, writablePaths: [], readablePaths: [], limits: { memoryMb, cpuSeconds, maxProcesses, maxOpenFiles }, ...c };
+}
+
+/** A path in the test org's workspace (where pool-level test servers may be given files). */
+export function testWorkspacePath(...parts: string[]): string {
+  return path.join(orgWorkspace(testSandbox().workspaceRoot, TEST_ORG), ...parts);
+}
+
 /** The reference "everything" server over stdio (node_modules/@modelcontextprotocol/server-everything). */
 export function everythingServer(opts: { id?: string; env?: Record<string, string> } = {}): McpServerConfig {
-  const id = opts.id ?? 'everything';
-  return { id, name: id, transport: 'stdio', command: process.execPath, args: [serverBin('server-everything'), 'stdio'], env: opts.env ?? {} };
+  return stdioConfig({ id: opts.id ?? 'everything', command: process.execPath, args: [serverBin('server-everything'), 'stdio'], env: opts.env ?? {} });
 }
 
-/** The reference knowledge-graph memory server over stdio, keeping its graph in this run's temp dir. */
-export function memoryServer(opts: { id?: string; memoryFile?: string } = {}): McpServerConfig {
-  const id = opts.id ?? 'memory';
-  const memoryFile = opts.memoryFile ?? path.join(inject('runDir'), `memory-${randomUUID()}.jsonl`);
-  return { id, name: id, transport: 'stdio', command: process.execPath, args: [serverBin('server-memory')], env: { MEMORY_FILE_PATH: memoryFile } };
+/** The reference knowledge-graph memory server over stdio, keeping its graph in the test org's workspace. */
+export function memoryServer(opts: { id?: string } = {}): McpServerConfig {
+  const dir = testWorkspacePath(`memory-${randomUUID()}`);
+  return stdioConfig({ id: opts.id ?? 'memory', command: process.execPath, args: [serverBin('server-memory')], env: { MEMORY_FILE_PATH: path.join(dir, 'graph.jsonl') }, writablePaths: [dir] });
 }
 
-/** The reference filesystem server over stdio, allowed to read and write only `dir`. */
+/** The reference filesystem server over stdio, allowed to read and write only `dir` (in the test org's workspace). */
 export function filesystemServer(dir: string, opts: { id?: string } = {}): McpServerConfig {
-  const id = opts.id ?? 'filesystem';
-  return { id, name: id, transport: 'stdio', command: process.execPath, args: [serverBin('server-filesystem'), dir], env: {} };
+  return stdioConfig({ id: opts.id ?? 'filesystem', command: process.execPath, args: [serverBin('server-filesystem'), dir], writablePaths: [dir] });
 }
 
 /** Our HTTP test server as a pool config. */
 export function httpServerConfig(server: HttpMcpServer, opts: { id?: string; headers?: Record<string, string> } = {}): McpServerConfig {
   const id = opts.id ?? `http-${server.port}`;
-  return { id, name: id, transport: 'http', url: server.url, headers: opts.headers ?? {} };
+  return { id, orgId: TEST_ORG, name: id, transport: 'http', url: server.url, headers: opts.headers ?? {} };
 }

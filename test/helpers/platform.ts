@@ -7,26 +7,27 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { AppDeps } from '../../api/app.js';
 import type { Db } from '../../core/db/knex.js';
+import type { Logger } from '../../core/log.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
 import type { Role } from '../../core/identity/roles.js';
-import { McpClientPool } from '../../core/mcp/client-pool.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { PolicyEngine } from '../../core/policy/engine.js';
 import { createWorker } from '../../workers/create-worker.js';
-import { call, stackEnv, startApi, testLogger, testVault, testDataConverter } from './stack.js';
+import { call, stackEnv, startApi, testEgress, testLogger, testPool, testVault, testDataConverter } from './stack.js';
 
 /** The API and a worker on a task queue of their own, over the run's real Temporal and PostgreSQL. */
 export async function startPlatform(
-  opts: { approvalTimeoutMs?: number; toolTimeoutMs?: number; mcpHealthIntervalMs?: number; worker?: 'in-process' | 'none'; mcpEndpoint?: AppDeps['mcpEndpoint'] } = {},
+  opts: { approvalTimeoutMs?: number; toolTimeoutMs?: number; mcpHealthIntervalMs?: number; worker?: 'in-process' | 'none'; mcpEndpoint?: AppDeps['mcpEndpoint']; logger?: Logger } = {},
 ) {
   const taskQueue = `test-${randomUUID()}`;
-  const api = await startApi({ taskQueue, ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}), ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}), ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}) });
+  const logger = opts.logger ?? testLogger;
+  const api = await startApi({ taskQueue, logger, ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}), ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}), ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}) });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, dataConverter: testDataConverter() });
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let native: NativeConnection | undefined;
-  const pool = new McpClientPool({ logger: testLogger });
+  const pool = testPool({ logger });
   if (opts.worker !== 'none') {
     native = await NativeConnection.connect({ address: inject('temporalAddress') });
     worker = await createWorker({
@@ -34,7 +35,7 @@ export async function startPlatform(
       connection: native,
       config: { temporal: { namespace: 'default', taskQueue } } as never,
       taskQueue,
-      deps: { db: api.db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: pool, vault: testVault(api.db), toolTimeoutMs: opts.toolTimeoutMs, catalogMaxAgeMs: 0 },
+      deps: { db: api.db, logger, policy: await PolicyEngine.load(inject('policyDir')), mcp: pool, egress: testEgress(), vault: testVault(api.db), toolTimeoutMs: opts.toolTimeoutMs, catalogMaxAgeMs: 0 },
       workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
     });
     running = worker.run();

@@ -11,8 +11,11 @@ import { EncryptionCodec } from '../../core/crypto/payload-codec.js';
 import { createDataConverter } from '../../core/temporal/data-converter.js';
 import { createDb, type Db } from '../../core/db/knex.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
-import { createLogger } from '../../core/log.js';
+import { createLogger, type Logger } from '../../core/log.js';
 import { McpClientPool } from '../../core/mcp/client-pool.js';
+import type { SandboxSettings } from '../../core/mcp/sandbox.js';
+import { StdioCommandPolicy } from '../../core/mcp/stdio-commands.js';
+import { EgressPolicy } from '../../core/net/egress.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { SecretVault } from '../../core/secrets/vault.js';
 
@@ -39,11 +42,29 @@ export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     POLICY_DIR: inject('policyDir'),
     COLLEXA_MASTER_KEY: TEST_MASTER_KEY,
+    EGRESS_ALLOW: TEST_EGRESS_ALLOW.join(','),
+    WORKSPACE_ROOT: testSandbox().workspaceRoot,
+    MCP_SANDBOX_READ_PATHS: testSandbox().readPaths.join(','),
     ...extra,
   };
 }
 
 export const testLogger = createLogger({ level: 'silent', name: 'test' });
+
+/** The egress policy of a test run: like the dev stack, it allows 127.0.0.1, where the fixture servers listen. */
+export const TEST_EGRESS_ALLOW = ['127.0.0.1'];
+export const testEgress = () => new EgressPolicy(TEST_EGRESS_ALLOW);
+
+/** How a test run's stdio servers are sandboxed: dirs in the run's temp dir; the fixtures dir is readable. */
+export function testSandbox(): SandboxSettings {
+  const runDir = inject('runDir');
+  return { workRoot: path.join(runDir, 'mcp-work'), workspaceRoot: path.join(runDir, 'workspaces'), readPaths: [path.join(PROJECT_ROOT, 'test', 'fixtures')], uidBase: 200_000 };
+}
+
+/** A worker-side MCP pool as the tests use it. */
+export function testPool(opts: { logger?: Logger; connectTimeoutMs?: number; sandbox?: Partial<SandboxSettings> } = {}): McpClientPool {
+  return new McpClientPool({ logger: opts.logger ?? testLogger, sandbox: { ...testSandbox(), ...opts.sandbox }, egress: testEgress(), ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
+}
 
 export function testDb(): Db {
   return createDb(inject('databaseUrl'), 4);
@@ -60,7 +81,6 @@ export async function createOrg(db: Db, name = 'test org') {
 export async function startApi(overrides: Partial<AppDeps> = {}) {
   const db = overrides.db ?? testDb();
   const temporal = Connection.lazy({ address: inject('temporalAddress') });
-  const mcp = new McpClientPool({ logger: testLogger });
   const taskQueue = overrides.taskQueue ?? 'collexa';
   const app = createApp({
     logger: testLogger,
@@ -68,7 +88,10 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
     identity: new IdentityService(db),
     temporal: new Client({ connection: temporal, dataConverter: testDataConverter() }),
     codec: { codec: new EncryptionCodec(MasterKeyring.fromBase64(TEST_MASTER_KEY)), corsOrigins: ['http://localhost:8233'], trustUiOrigins: false },
-    mcp,
+    egress: testEgress(),
+    stdioCommands: new StdioCommandPolicy(),
+    workspaceRoot: testSandbox().workspaceRoot,
+    mcpWorkRoot: testSandbox().workRoot,
     taskQueue,
     approvalTimeoutMs: 24 * 3600 * 1000,
     bodyLimit: '100kb',
@@ -86,7 +109,6 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      await mcp.closeAll();
       await temporal.close();
       if (!overrides.db) await db.destroy();
     },

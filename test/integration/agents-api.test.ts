@@ -12,7 +12,7 @@ let platform: Awaited<ReturnType<typeof startPlatform>>;
 let mcpHttp: HttpMcpServer;
 beforeAll(async () => {
   mcpHttp = await startHttpMcpServer();
-  platform = await startPlatform({ worker: 'none' });
+  platform = await startPlatform();
 });
 afterAll(async () => {
   await platform?.stop();

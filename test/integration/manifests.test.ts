@@ -10,7 +10,7 @@ let platform: Awaited<ReturnType<typeof startPlatform>>;
 let server: HttpMcpServer;
 beforeAll(async () => {
   server = await startHttpMcpServer({ version: 'v1' });
-  platform = await startPlatform({ worker: 'none' });
+  platform = await startPlatform();
 });
 afterAll(async () => {
   await platform?.stop();

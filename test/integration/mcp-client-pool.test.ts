@@ -1,10 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { McpCallError, McpClientPool, type McpServerConfig } from '../../core/mcp/client-pool.js';
-import { everythingServer, filesystemServer, httpServerConfig, memoryServer, startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { McpClientPool} from '../../core/mcp/client-pool.js';
+import { McpCallError, type McpServerConfig } from '../../core/mcp/client-pool.js';
+import { everythingServer, filesystemServer, httpServerConfig, memoryServer, startHttpMcpServer, stdioConfig, testWorkspacePath, type HttpMcpServer } from '../helpers/mcp-servers.js';
+import { testPool, testSandbox } from '../helpers/stack.js';
 
 const pools: McpClientPool[] = [];
 const httpServers: HttpMcpServer[] = [];
@@ -13,7 +15,7 @@ const httpServers: HttpMcpServer[] = [];
 function newPool() {
   const lines: Array<{ level: number; msg: string; mcpServer?: string }> = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  const pool = new McpClientPool({ logger, connectTimeoutMs: 15_000 });
+  const pool = testPool({ logger, connectTimeoutMs: 15_000 });
   pools.push(pool);
   return { pool, lines };
 }
@@ -65,16 +67,18 @@ describe('McpClientPool over stdio (server-everything)', () => {
     expect(starts()[0]!.level).toBe(30); // info
   });
 
-  it('gives the server its configured env and PATH but not the parent process env', async () => {
+  it('gives the server its configured env and the sandbox PATH and HOME, but not the parent process env', async () => {
     process.env.SECRET_PARENT_VAR = 'must-not-leak';
     const { pool } = newPool();
     const server = everythingServer({ id: 'everything-env', env: { CONFIGURED_VAR: 'visible' } });
     const env = JSON.parse(textOf(await pool.callTool(server, { name: 'get-env', arguments: {} }))) as Record<string, string>;
     expect(env.CONFIGURED_VAR).toBe('visible');
-    expect(env.PATH).toBe(process.env.PATH);
+    expect(env.PATH).toBe('/usr/local/bin:/usr/bin:/bin');
+    expect(env.HOME).toBe(path.join(testSandbox().workRoot, 'everything-env'));
     expect(env).not.toHaveProperty('SECRET_PARENT_VAR');
-    // The SDK adds its own short list of safe variables (HOME, USER, ...) to every stdio spawn.
-    expect(Object.keys(env).filter((k) => k !== 'CONFIGURED_VAR' && !DEFAULT_INHERITED_ENV_VARS.includes(k))).toEqual([]);
+    // The SDK's short list of safe variables (HOME, USER, ...) and the sandbox's own (TMPDIR; PWD from bwrap).
+    const allowed = new Set(['CONFIGURED_VAR', 'TMPDIR', 'PWD', ...DEFAULT_INHERITED_ENV_VARS]);
+    expect(Object.keys(env).filter((k) => !allowed.has(k))).toEqual([]);
   });
 
   it('respawns a killed server on the next call', async () => {
@@ -115,7 +119,8 @@ describe('McpClientPool over stdio (server-everything)', () => {
 
   it('runs the memory and filesystem reference servers from their configs', async () => {
     const { pool } = newPool();
-    const dir = mkdtempSync(path.join(inject('runDir'), 'fs-'));
+    mkdirSync(testWorkspacePath(), { recursive: true });
+    const dir = mkdtempSync(testWorkspacePath('fs-'));
     writeFileSync(path.join(dir, 'note.txt'), 'from the test');
     const read = await pool.callTool(filesystemServer(dir), { name: 'read_text_file', arguments: { path: path.join(dir, 'note.txt') } });
     expect(textOf(read)).toBe('from the test');
@@ -125,7 +130,7 @@ describe('McpClientPool over stdio (server-everything)', () => {
 
   it('fails a server that cannot start as connect, never reaching it', async () => {
     const { pool } = newPool();
-    const server: McpServerConfig = { id: 'missing', name: 'missing', transport: 'stdio', command: '/nonexistent/mcp-server', args: [], env: {} };
+    const server = stdioConfig({ id: 'missing', command: '/nonexistent/mcp-server', args: [] });
     const err = await failureOf(pool.callTool(server, { name: 'echo', arguments: {} }));
     expect(err).toMatchObject({ kind: 'connect', reachedServer: false, serverName: 'missing' });
   });

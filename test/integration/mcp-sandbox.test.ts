@@ -1,44 +1,54 @@
-import { statSync } from 'node:fs';
+// The stdio sandbox as a hostile server meets it: what it can reach, read, write, see and use.
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { McpCallError, McpClientPool, type McpServerConfig } from '../../core/mcp/client-pool.js';
-import { findSandboxTool, type SandboxTool } from '../../core/mcp/sandbox.js';
+import { findSandboxTools, sandboxUid } from '../../core/mcp/sandbox.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
+import { stdioConfig, TEST_ORG } from '../helpers/mcp-servers.js';
+import { testEgress, testSandbox } from '../helpers/stack.js';
 
-const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcp-stdio-net-server.ts');
+const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcp-stdio-net-server.mts');
 // By URL: the server's cwd is its own work dir, where a bare `--import tsx` would not resolve.
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const isRoot = process.getuid?.() === 0;
 
 const pools: McpClientPool[] = [];
 let listener: Server;
 let port: number;
 let accepted = 0;
+// A stand-in for the platform's data dir: servers' work dirs live in it, next to a master key.
+let dataDir: string;
 
-function newPool(opts: { sandbox?: SandboxTool | null } = {}) {
+function newPool(opts: { tools?: null } = {}) {
   const lines: Array<{ msg: string; mcpServer?: string }> = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  const pool = new McpClientPool({ logger, connectTimeoutMs: 15_000, workRoot: path.join(inject('runDir'), 'mcp-work'), ...opts });
+  const sandbox = { ...testSandbox(), workRoot: path.join(dataDir, 'mcp'), ...(opts.tools === null ? { tools: null } : {}) };
+  const pool = new McpClientPool({ logger, connectTimeoutMs: 15_000, sandbox, egress: testEgress() });
   pools.push(pool);
   return { pool, lines };
 }
 
-/** Our fixture server over stdio. */
-function netServer(id: string, opts: { network?: boolean; env?: Record<string, string>; cwd?: string } = {}): McpServerConfig {
-  return { id, name: id, transport: 'stdio', command: process.execPath, args: ['--import', TSX, FIXTURE], env: opts.env ?? {}, ...opts };
+/** Our hostile fixture server over stdio. */
+function netServer(id: string, opts: { network?: boolean; env?: Record<string, string>; orgId?: string; limits?: Partial<Extract<McpServerConfig, { transport: 'stdio' }>['limits']>; secrets?: { name: string; value: string }[] } = {}) {
+  const base = stdioConfig({ id, command: process.execPath, args: ['--import', TSX, FIXTURE], env: opts.env ?? {}, network: opts.network ?? false });
+  return { ...base, orgId: opts.orgId ?? TEST_ORG, limits: { ...base.limits, ...opts.limits }, ...(opts.secrets ? { secrets: opts.secrets } : {}) };
 }
 
 async function call<T>(pool: McpClientPool, server: McpServerConfig, name: string, args: Record<string, unknown> = {}): Promise<T> {
-  return (await pool.callTool(server, { name, arguments: args })).structuredContent as T;
+  return (await pool.callTool(server, { name, arguments: args, timeoutMs: 30_000 })).structuredContent as T;
 }
-
-const tryConnect = (pool: McpClientPool, server: McpServerConfig) => call<{ connected: boolean; error?: string }>(pool, server, 'connect', { host: '127.0.0.1', port });
+type Attempt = { ok: boolean; value?: string; error?: string };
 
 beforeAll(async () => {
+  dataDir = path.join(inject('runDir'), 'data');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(path.join(dataDir, 'master.key'), 'the platform master key');
+  chmodSync(path.join(dataDir, 'master.key'), 0o600);
   listener = createServer((socket) => {
     accepted++;
     socket.destroy();
@@ -52,68 +62,129 @@ afterAll(async () => {
   await new Promise((resolve) => listener.close(resolve));
 });
 
-describe('stdio MCP server isolation', () => {
-  it('lets a network: true server open a TCP connection to the host', async () => {
+describe('stdio MCP server sandbox', () => {
+  it('finds bubblewrap, prlimit and (as root) setpriv, and an unprivileged sandbox works here', () => {
+    // scripts/provision-tools.sh provides them; under CI a missing one is an error there.
+    expect(findSandboxTools()).toMatchObject({ bwrap: expect.any(String), prlimit: expect.any(String) });
+  });
+
+  it('lets a network: true server open a TCP connection, and gives a network: false one no route, not even to loopback', async () => {
     const { pool } = newPool();
     const before = accepted;
-    expect(await tryConnect(pool, netServer('net-open', { network: true }))).toEqual({ connected: true });
+    expect(await call(pool, netServer('net-open', { network: true }), 'connect', { host: '127.0.0.1', port })).toEqual({ connected: true });
+    expect(accepted).toBe(before + 1);
+    const closed = await call<{ connected: boolean; error?: string }>(pool, netServer('net-closed'), 'connect', { host: '127.0.0.1', port });
+    expect(closed.connected).toBe(false);
+    expect(closed.error).toMatch(/^(ECONNREFUSED|ENETUNREACH|EHOSTUNREACH)$/);
     expect(accepted).toBe(before + 1);
   });
 
-  it('gives a network: false server no network: it cannot open a TCP connection, not even to the host loopback', async () => {
-    // scripts/provision-tools.sh provides bubblewrap (an error under CI); unshare where bwrap cannot run but root can.
-    expect(findSandboxTool()).toMatchObject({ kind: expect.stringMatching(/^(bwrap|unshare)$/) });
+  it('runs as an unprivileged uid of its org, never root; another org gets another uid', async () => {
     const { pool } = newPool();
-    const server = netServer('net-closed', { network: false });
-    const before = accepted;
-    const result = await tryConnect(pool, server);
-    expect(result.connected).toBe(false);
-    expect(result.error).toMatch(/^(ECONNREFUSED|ENETUNREACH|EHOSTUNREACH)$/);
-    expect(accepted).toBe(before);
-    // Still a working server, in its own (writable) dir.
-    expect(await call(pool, server, 'cwd')).toEqual({ cwd: path.join(inject('runDir'), 'mcp-work', 'net-closed') });
-  });
-
-  it.skipIf(process.getuid?.() !== 0)('cuts the network with the unshare --net fallback too (root only)', async () => {
-    const { pool } = newPool({ sandbox: { kind: 'unshare', path: 'unshare' } });
-    const before = accepted;
-    const result = await tryConnect(pool, netServer('net-unshare', { network: false }));
-    expect(result).toMatchObject({ connected: false, error: expect.stringMatching(/^(ECONNREFUSED|ENETUNREACH|EHOSTUNREACH)$/) });
-    expect(accepted).toBe(before);
-  });
-
-  it('runs every stdio server in its own 0700 working dir unless the config names one', async () => {
-    const { pool } = newPool();
-    const workRoot = path.join(inject('runDir'), 'mcp-work');
-    for (const network of [true, false]) {
-      const id = `cwd-${network}`;
-      expect(await call(pool, netServer(id, { network }), 'cwd')).toEqual({ cwd: path.join(workRoot, id) });
-      expect(statSync(path.join(workRoot, id)).mode & 0o777).toBe(0o700);
+    const mine = await call<{ uid: number; gid: number }>(pool, netServer('ids-a'), 'ids');
+    const other = await call<{ uid: number }>(pool, netServer('ids-b', { orgId: '11111111-1111-4111-8111-111111111111' }), 'ids');
+    expect(mine.uid).not.toBe(0);
+    expect(mine.gid).not.toBe(0);
+    if (isRoot) {
+      expect(mine.uid).toBe(sandboxUid(TEST_ORG, testSandbox().uidBase));
+      expect(other.uid).not.toBe(mine.uid);
     }
-    expect(await call(pool, netServer('cwd-given', { cwd: PROJECT_ROOT }), 'cwd')).toEqual({ cwd: PROJECT_ROOT });
   });
 
-  it('gives a sandboxed server only its configured env, PATH and the SDK defaults, nothing of ours', async () => {
+  it('cannot read the master key, the data dir, the checkout, PostgreSQL files or the worker environment', async () => {
+    process.env.WORKER_ONLY_MARKER = 'worker-env-must-not-leak';
+    try {
+      const { pool } = newPool();
+      const s = netServer('reader');
+      const read = (p: string) => call<Attempt>(pool, s, 'read', { path: p });
+      const list = (p: string) => call<Attempt>(pool, s, 'list', { path: p });
+      expect(await read(path.join(dataDir, 'master.key'))).toMatchObject({ ok: false, error: 'ENOENT' });
+      // The data dir holds only the path down to the server's own dir.
+      expect(await list(dataDir)).toEqual({ ok: true, value: 'mcp' });
+      expect(await list(path.join(dataDir, 'mcp'))).toEqual({ ok: true, value: 'reader' });
+      expect(await read(path.join(PROJECT_ROOT, 'package.json'))).toMatchObject({ ok: false, error: 'ENOENT' });
+      expect(await read(path.join(inject('runDir'), 'pg', 'PG_VERSION'))).toMatchObject({ ok: false, error: 'ENOENT' });
+      expect(await read('/etc/shadow')).toMatchObject({ ok: false });
+      expect(await read(`/proc/${process.pid}/environ`)).toMatchObject({ ok: false, error: 'ENOENT' });
+      // Its own PID namespace: /proc/1 is the sandbox's init, whose env is the server's own, not the worker's.
+      const init = await read('/proc/1/environ');
+      expect(init.value ?? '').not.toContain('worker-env-must-not-leak');
+      const procs = await list('/proc');
+      expect(procs.value!.split(',').filter((p) => /^\d+$/.test(p)).length).toBeLessThanOrEqual(3);
+    } finally {
+      delete process.env.WORKER_ONLY_MARKER;
+    }
+  });
+
+  it('writes only its own dir and a private /tmp', async () => {
+    const { pool } = newPool();
+    const s = netServer('writer');
+    const write = (p: string) => call<Attempt>(pool, s, 'write', { path: p });
+    expect(await write(path.join(dataDir, 'mcp', 'writer', 'mine.txt'))).toEqual({ ok: true, value: 'written' });
+    expect(existsSync(path.join(dataDir, 'mcp', 'writer', 'mine.txt'))).toBe(true);
+    expect(await write(path.join(PROJECT_ROOT, 'node_modules', 'planted.js'))).toMatchObject({ ok: false, error: 'EROFS' });
+    expect(await write('/usr/planted')).toMatchObject({ ok: false, error: 'EROFS' });
+    // The run's data dir is under /tmp, which the sandbox has a private copy of: whatever lands there is not the host's.
+    await write(path.join(dataDir, 'planted'));
+    expect(existsSync(path.join(dataDir, 'planted'))).toBe(false);
+    expect(await write('/planted')).toMatchObject({ ok: false, error: 'EROFS' });
+    const marker = `/tmp/collexa-sandbox-${process.pid}`;
+    expect(await write(marker)).toEqual({ ok: true, value: 'written' });
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('gives it only its configured env and the sandbox basics, nothing of ours', async () => {
     process.env.SECRET_PARENT_VAR = 'must-not-leak';
     try {
       const { pool } = newPool();
-      const { keys } = await call<{ keys: string[] }>(pool, netServer('env-closed', { network: false, env: { CONFIGURED_VAR: 'x' } }), 'env');
-      expect(keys).toEqual(expect.arrayContaining(['CONFIGURED_VAR', 'PATH']));
-      // bwrap itself sets PWD (to the --chdir dir): no secret, and nothing from our process.
-      const allowed = new Set(['CONFIGURED_VAR', 'PATH', 'PWD', ...DEFAULT_INHERITED_ENV_VARS]);
-      expect(keys.filter((k) => !allowed.has(k))).toEqual([]);
+      const { keys } = await call<{ keys: string[] }>(pool, netServer('env-closed', { env: { CONFIGURED_VAR: 'x' } }), 'env');
+      expect(keys).toEqual(expect.arrayContaining(['CONFIGURED_VAR', 'PATH', 'HOME']));
+      expect(keys).not.toContain('SECRET_PARENT_VAR');
+      expect(keys.filter((k) => !['CONFIGURED_VAR', 'PATH', 'HOME', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'PWD'].includes(k))).toEqual([]);
     } finally {
       delete process.env.SECRET_PARENT_VAR;
     }
   });
 
-  it('refuses to start a network: false server without a sandbox tool, naming bwrap', async () => {
-    const { pool, lines } = newPool({ sandbox: null });
-    const err = await pool.callTool(netServer('no-sandbox', { network: false }), { name: 'cwd', arguments: {} }).catch((e: unknown) => e);
+  it('stops at its memory limit and at its process limit', async () => {
+    const { pool } = newPool();
+    const small = netServer('memory-capped', { limits: { memoryMb: 512 } });
+    const big = await pool.callTool(small, { name: 'allocate', arguments: { mb: 1024 }, timeoutMs: 30_000 }).then(
+      (r) => r.structuredContent as Attempt,
+      (err: unknown) => ({ ok: false, error: (err as McpCallError).kind }),
+    );
+    expect(big.ok).toBe(false);
+    // Processes and threads of the org's uid: an org of its own, so no other test server counts.
+    const capped = netServer('procs-capped', { orgId: '22222222-2222-4222-8222-222222222222', limits: { maxProcesses: 64 } });
+    const { started } = await call<{ started: number }>(pool, capped, 'spawn', { n: 100 });
+    expect(started).toBeLessThan(64);
+  });
+
+  it('redacts known secret values from its stderr before they are logged', async () => {
+    const { pool, lines } = newPool();
+    const value = 'sk-live-stderr-9c1f';
+    const s = netServer('stderr-secret', { env: { TOKEN: value }, secrets: [{ name: 'apitoken', value }] });
+    await call(pool, s, 'stderr', { text: `my token is ${value}` });
+    await new Promise((r) => setTimeout(r, 200));
+    const mine = lines.filter((l) => l.mcpServer === 'stderr-secret').map((l) => l.msg);
+    expect(mine).toContain('my token is [secret:apitoken]');
+    expect(JSON.stringify(lines)).not.toContain(value);
+  });
+
+  it('refuses to start any stdio server without the sandbox tools, naming bubblewrap', async () => {
+    const { pool, lines } = newPool({ tools: null });
+    const err = await pool.callTool(netServer('no-sandbox', { network: true }), { name: 'ids', arguments: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McpCallError);
     expect(err).toMatchObject({ kind: 'connect', reachedServer: false, serverName: 'no-sandbox' });
     expect((err as Error).message).toMatch(/bubblewrap/);
     expect(pool.pidOf('no-sandbox')).toBeUndefined();
     expect(lines.filter((l) => l.mcpServer === 'no-sandbox')).toEqual([]);
+  });
+
+  it('refuses a command the operator did not allow, even when it is stored', async () => {
+    const { pool } = newPool();
+    const err = await pool.callTool(stdioConfig({ id: 'bash', command: '/bin/bash', args: ['-c', 'id'] }), { name: 'x', arguments: {} }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'connect', reachedServer: false });
+    expect((err as Error).message).toMatch(/not in MCP_STDIO_COMMANDS/);
   });
 });

@@ -1,13 +1,12 @@
 // Templates and the common {"mcpServers": {...}} import/export, on the real reference servers.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { startPlatform, userWithRole } from '../helpers/platform.js';
-import { call, createOrg } from '../helpers/stack.js';
+import { call, createOrg, testSandbox } from '../helpers/stack.js';
 
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 let fixture: HttpMcpServer;
@@ -28,15 +27,17 @@ async function orgWithDeveloper() {
 
 describe('MCP server templates', () => {
   it('runs the memory, filesystem and everything templates as working servers', async () => {
-    const { adminKey, developer } = await orgWithDeveloper();
-    const dir = mkdtempSync(path.join(inject('runDir'), 'fs-template-'));
+    const { org, adminKey, developer } = await orgWithDeveloper();
+    // The filesystem template reaches only the org's workspace (WORKSPACE_ROOT/<orgId>); paths are relative to it.
+    const dir = path.join(testSandbox().workspaceRoot, org.id, 'docs');
+    mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'hello.txt'), 'hi');
     const create = (json: unknown) => call(`${platform.url}/v1/mcp-servers?wait=30`, { method: 'POST', key: adminKey, json });
 
     const memory = await create({ name: 'memory', template: 'memory' });
     expect(memory.status, memory.text).toBe(201);
     expect(memory.json).toMatchObject({ status: 'healthy', template: 'memory', securityLevel: 'medium', network: false });
-    const fsServer = await create({ name: 'files', template: 'filesystem', config: { paths: [dir] } });
+    const fsServer = await create({ name: 'files', template: 'filesystem', config: { paths: ['docs'] } });
     expect(fsServer.json).toMatchObject({ status: 'healthy', template: 'filesystem', securityLevel: 'high' });
     const everything = await create({ name: 'everything', template: 'everything' });
     expect(everything.json.status).toBe('healthy');
@@ -114,7 +115,7 @@ describe('MCP server templates', () => {
 
   it('rejects a template with a bad config, naming the field', async () => {
     const { adminKey } = await orgWithDeveloper();
-    const r = await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'bad', template: 'filesystem', config: { paths: ['relative/path'] } } });
+    const r = await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'bad', template: 'filesystem', config: { paths: [42] } } });
     expect(r.status).toBe(400);
     expect(r.json.error.details.issues[0].path).toBe('config.paths.0');
     expect((await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'bad', template: 'nope' } })).status).toBe(400);
@@ -124,6 +125,7 @@ describe('MCP server templates', () => {
 describe('mcpServers import and export', () => {
   it('imports the common client config, reports entries it cannot take, and exports without secret values', async () => {
     const { adminKey } = await orgWithDeveloper();
+    await call(`${platform.url}/v1/secrets`, { method: 'POST', key: adminKey, json: { name: 'github_token', value: 'ghp-not-a-real-token' } });
     const everythingBin = path.join(PROJECT_ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
     const file = {
       mcpServers: {

@@ -6,13 +6,12 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { McpClientPool } from '../../core/mcp/client-pool.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { PolicyEngine } from '../../core/policy/engine.js';
 import { createWorker } from '../../workers/create-worker.js';
 import { OrgIdKey, StatusKey } from '../../workflows/search-attributes.js';
 import type { pingWorkflow } from '../../workflows/index.js';
-import { createOrg, stackEnv, testDb, testLogger, testDataConverter } from '../helpers/stack.js';
+import { createOrg, stackEnv, testDb, testLogger, testDataConverter, testPool } from '../helpers/stack.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const db = testDb();
@@ -36,7 +35,7 @@ describe('pingWorkflow through a real worker', () => {
       dataConverter: testDataConverter(),
       connection: native,
       config: { temporal: { namespace: 'default', taskQueue } } as never,
-      deps: { db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: new McpClientPool({ logger: testLogger }) },
+      deps: { db, logger: testLogger, policy: await PolicyEngine.load(inject('policyDir')), mcp: testPool() },
       workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
     });
     const workflowId = `ping-${org.id}-${randomUUID()}`;

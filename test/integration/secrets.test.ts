@@ -8,25 +8,23 @@ import { inject } from 'vitest';
 import { generateMasterKey, MasterKeyring } from '../../core/crypto/master-key.js';
 import { createDb, ensureDatabase, migrateLatest, type Db } from '../../core/db/knex.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
-import { McpClientPool } from '../../core/mcp/client-pool.js';
 import { SecretVault } from '../../core/secrets/vault.js';
 import { freePort } from '../../scripts/dev/processes.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
-import { call, createOrg, runTs, stackEnv, startApi, TEST_MASTER_KEY } from '../helpers/stack.js';
+import { call, createOrg, runTs, stackEnv, TEST_MASTER_KEY } from '../helpers/stack.js';
 
 let logs = '';
 const logger = pino({ level: 'trace' }, new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) }));
-const pool = new McpClientPool({ logger });
-let api: Awaited<ReturnType<typeof startApi>>;
+let api: Awaited<ReturnType<typeof startPlatform>>;
 let mcpHttp: HttpMcpServer;
 beforeAll(async () => {
   mcpHttp = await startHttpMcpServer();
-  api = await startApi({ logger, mcp: pool });
+  // The API and the worker (the only one that opens MCP connections) log into `logs`.
+  api = await startPlatform({ logger });
 });
 afterAll(async () => {
-  await api?.close();
-  await pool.closeAll();
+  await api?.stop();
   await mcpHttp?.stop();
 });
 
@@ -86,7 +84,7 @@ describe('secrets API', () => {
     expect(logs).toContain('"msg":"request"');
   });
 
-  it('sends the latest value of secret:NAME as the header when listing tools, reconnecting after rotation', async () => {
+  it('sends the latest value of secret:NAME as the header when the worker lists tools, reconnecting after rotation', async () => {
     const { adminKey } = await createOrg(api.db, 'secret refs');
     const [v1, v2] = [value('header-one'), value('header-two')];
     await call(`${api.url}/v1/secrets`, { method: 'POST', key: adminKey, json: { name: 'MCP_TOKEN', value: v1 } });
@@ -101,7 +99,8 @@ describe('secrets API', () => {
 
     await call(`${api.url}/v1/secrets/MCP_TOKEN/rotate`, { method: 'POST', key: adminKey, json: { value: v2 } });
     await mcpHttp.clearCalls();
-    const patched = await call(`${api.url}/v1/agents/${agent.json.id}`, { method: 'PATCH', key: adminKey, json: { capabilities: [{ name: 'sum', server: 'h', tool: 'add' }] } });
+    // A repin asks the worker for a fresh tools/list: its connection opens anew with the rotated value.
+    const patched = await call(`${api.url}/v1/agents/${agent.json.id}/capabilities/say/repin`, { method: 'POST', key: adminKey });
     expect(patched.status, patched.text).toBe(200);
     const second = await mcpHttp.secretHeaders();
     // A new connection (initialize), made with the rotated value only.
@@ -121,10 +120,9 @@ describe('secrets API', () => {
     expect((await call(`${api.url}/v1/secrets/MCP_TOKEN`, { key: adminKey })).status).toBe(404);
   });
 
-  it('names a secret that does not exist, and nothing else', async () => {
+  it('names a secret that does not exist when the server is registered, and nothing else', async () => {
     const { adminKey } = await createOrg(api.db, 'missing secret');
-    await call(`${api.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'h', transport: 'http', url: mcpHttp.url, headers: { 'x-test-secret': 'secret:NOT_THERE' } } });
-    const res = await call(`${api.url}/v1/agents`, { method: 'POST', key: adminKey, json: { name: 'a', capabilities: [{ name: 'say', server: 'h', tool: 'echo' }] } });
+    const res = await call(`${api.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'h', transport: 'http', url: mcpHttp.url, headers: { 'x-test-secret': 'secret:NOT_THERE' } } });
     expect(res.status).toBe(400);
     expect(res.json.error).toMatchObject({ code: 'unknown_secret', details: { server: 'h', secrets: ['NOT_THERE'] } });
     expect(res.json.error.message).toBe('MCP server "h" references secret "NOT_THERE", which does not exist in this organization');
