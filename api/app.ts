@@ -11,8 +11,8 @@ import { SecretVault } from '../core/secrets/vault.js';
 import { invocationWorkflowStarter } from './invocation-workflow.js';
 import { mcpRoutes, type McpEndpointOptions } from './mcp/mcp.routes.js';
 import { requireAuth } from './middleware/auth.js';
+import type { EncryptionCodec } from '../core/crypto/payload-codec.js';
 import { codecRoutes } from './routes/codec.routes.js';
-import type { PayloadCodec } from '@temporalio/common';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
 import { agentRoutes } from './routes/agents.routes.js';
@@ -52,7 +52,7 @@ export interface AppDeps {
   /** Org whose admins may rotate and retire the platform-wide signing keys (OPERATOR_ORG_ID). */
   operatorOrgId?: string;
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
-  codec?: { codec: PayloadCodec; corsOrigins: string[]; trustUiOrigins: boolean };
+  codec?: { codec: EncryptionCodec; corsOrigins: string[] };
 }
 
 /** Builds the Express app (no listen): middleware order is id → health → body → auth → routes → errors. */
@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): Express {
   // Before the JSON body limit: a page of payloads can be larger than an API request.
   if (deps.codec) {
     app.use('/codec', express.json({ limit: '32mb' }));
-    app.use(codecRoutes({ codec: deps.codec.codec, identity: deps.identity, allowedOrigins: deps.codec.corsOrigins, trustUiOrigins: deps.codec.trustUiOrigins }));
+    app.use(codecRoutes({ codec: deps.codec.codec, identity: deps.identity, allowedOrigins: deps.codec.corsOrigins, operatorOrgId: deps.operatorOrgId }));
   }
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use('/v1', requireAuth(deps.identity));

@@ -31,7 +31,7 @@ const app = createApp({
   db,
   identity: new IdentityService(db),
   temporal: new Client({ connection: temporal, namespace: config.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) }),
-  ...(codec ? { codec: { codec, corsOrigins: config.codec.corsOrigins, trustUiOrigins: config.codec.trustUiOrigins } } : {}),
+  ...(codec ? { codec: { codec, corsOrigins: config.codec.corsOrigins } } : {}),
   mcp,
   bodyLimit: config.http.bodyLimit,
   taskQueue: config.temporal.taskQueue,

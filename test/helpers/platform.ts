@@ -17,10 +17,10 @@ import { call, stackEnv, startApi, testLogger, testVault, testDataConverter } fr
 
 /** The API and a worker on a task queue of their own, over the run's real Temporal and PostgreSQL. */
 export async function startPlatform(
-  opts: { approvalTimeoutMs?: number; toolTimeoutMs?: number; mcpHealthIntervalMs?: number; worker?: 'in-process' | 'none'; mcpEndpoint?: AppDeps['mcpEndpoint'] } = {},
+  opts: { approvalTimeoutMs?: number; toolTimeoutMs?: number; mcpHealthIntervalMs?: number; worker?: 'in-process' | 'none'; mcpEndpoint?: AppDeps['mcpEndpoint']; operatorOrgId?: string } = {},
 ) {
   const taskQueue = `test-${randomUUID()}`;
-  const api = await startApi({ taskQueue, ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}), ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}), ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}) });
+  const api = await startApi({ taskQueue, ...(opts.operatorOrgId ? { operatorOrgId: opts.operatorOrgId } : {}), ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}), ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}), ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}) });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, dataConverter: testDataConverter() });
   let worker: Worker | undefined;

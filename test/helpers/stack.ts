@@ -67,7 +67,7 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
     db,
     identity: new IdentityService(db),
     temporal: new Client({ connection: temporal, dataConverter: testDataConverter() }),
-    codec: { codec: new EncryptionCodec(MasterKeyring.fromBase64(TEST_MASTER_KEY)), corsOrigins: ['http://localhost:8233'], trustUiOrigins: false },
+    codec: { codec: new EncryptionCodec(MasterKeyring.fromBase64(TEST_MASTER_KEY)), corsOrigins: ['http://localhost:8233'] },
     mcp,
     taskQueue,
     approvalTimeoutMs: 24 * 3600 * 1000,

@@ -102,7 +102,8 @@ describe('encrypted workflow payloads', () => {
     // The remote codec decodes them for an authenticated operator (what the Temporal UI calls).
     expect((await call(`${platform.url}/codec/decode`, { method: 'POST', json: { payloads } })).status).toBe(401);
     expect((await call(`${platform.url}/codec/decode`, { method: 'POST', key: developer.key, json: { payloads: [] } })).status).toBe(200);
-    expect((await call(`${platform.url}/codec/decode`, { method: 'POST', key: approver.key, json: { payloads } })).status).toBe(403);
+    const viewer = await userWithRole(platform.db, org.id, 'viewer');
+    expect((await call(`${platform.url}/codec/decode`, { method: 'POST', key: viewer.key, json: { payloads } })).status).toBe(403);
     const decoded = await call(`${platform.url}/codec/decode`, { method: 'POST', key: adminKey, json: { payloads } });
     expect(decoded.status).toBe(200);
     const plain = decoded.json.payloads.map((p: { data: string }) => Buffer.from(p.data, 'base64').toString()).join('\n');
