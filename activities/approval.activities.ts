@@ -1,12 +1,16 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Knex } from 'knex';
 import { ApprovalRepository } from '../core/db/approval.repository.js';
 import { AuditRepository } from '../core/db/audit.repository.js';
-import type { ApprovalStatus, OrganizationRow, UserRow } from '../core/db/rows.js';
+import { InvocationRepository } from '../core/db/invocation.repository.js';
+import type { ApprovalStatus, OrganizationRow } from '../core/db/rows.js';
 import { EgressDenied, EgressPolicy } from '../core/net/egress.js';
 import { guardedFetch } from '../core/net/guarded-fetch.js';
 import { deliverWebhook, WebhookRejectedError } from '../core/notify/webhook.js';
 import { approvalWebhookOf } from '../core/org/org-settings.js';
-import { approvalWorkflowId, DecisionRejection, type ApprovalInput, type Approver } from '../workflows/approval.messages.js';
+import { approvalWorkflowId, type ApprovalInput, type Approver } from '../workflows/approval.messages.js';
+import type { DecisionKey } from '../workflows/decision-token.js';
+import { assertApprover, decisionKeys } from './approval-decision.activities.js';
 import type { ActivityDeps } from './index.js';
 
 /** Activities of approvalWorkflow: the approvals row, approver authorization, and webhook notification. */
@@ -17,31 +21,43 @@ export function createApprovalActivities(deps: ActivityDeps) {
   const webhookFetch = guardedFetch(deps.egress ?? new EgressPolicy());
 
   return {
-    /** Writes the pending approval row (once: the parent invocation may already have opened it). */
-    async openApproval(input: ApprovalInput): Promise<{ expiresAt: string }> {
-      const { row, created } = await approvals.open({
-        id: input.approvalId,
-        org_id: input.orgId,
-        subject_type: input.subjectType,
-        subject_id: input.subjectId,
-        invocation_id: input.invocationId ?? null,
-        requested_by: input.requestedBy,
-        approver_roles: input.approverRoles,
-        context: input.context,
-        workflow_id: approvalWorkflowId(input.approvalId),
-        expires_at: new Date(Date.now() + input.expiresInMs),
+    /**
+     * Writes the pending approval row (once: the parent invocation may already have opened it) and, for an
+     * invocation's approval, marks the invocation pending_approval in the same transaction, so whoever sees
+     * that status finds the approval. Answers the public signing keys the workflow verifies tokens with.
+     */
+    async openApproval(input: ApprovalInput): Promise<{ expiresAt: string; keys: DecisionKey[] }> {
+      const keys = await decisionKeys(db);
+      return db.transaction(async (trx: Knex) => {
+        const { row, created } = await new ApprovalRepository(trx).open({
+          id: input.approvalId,
+          org_id: input.orgId,
+          subject_type: input.subjectType,
+          subject_id: input.subjectId,
+          invocation_id: input.invocationId ?? null,
+          requested_by: input.requestedBy,
+          approver_roles: input.approverRoles,
+          context: input.context,
+          workflow_id: approvalWorkflowId(input.approvalId),
+          expires_at: new Date(Date.now() + input.expiresInMs),
+        });
+        const expiresAt = new Date(row.expires_at).toISOString();
+        if (!created) return { expiresAt, keys };
+        if (input.invocationId) await new InvocationRepository(trx).markPendingApproval(input.invocationId, input.approvalId);
+        await audit.record(
+          {
+            org_id: input.orgId,
+            actor: `user:${input.requestedBy}`,
+            action: 'approval.requested',
+            subject_type: 'approval',
+            subject_id: input.approvalId,
+            invocation_id: input.invocationId ?? null,
+            data: { subjectType: input.subjectType, subjectId: input.subjectId, approverRoles: input.approverRoles, expiresAt: row.expires_at },
+          },
+          trx,
+        );
+        return { expiresAt, keys };
       });
-      if (!created) return { expiresAt: new Date(row.expires_at).toISOString() };
-      await audit.record({
-        org_id: input.orgId,
-        actor: `user:${input.requestedBy}`,
-        action: 'approval.requested',
-        subject_type: 'approval',
-        subject_id: input.approvalId,
-        invocation_id: input.invocationId ?? null,
-        data: { subjectType: input.subjectType, subjectId: input.subjectId, approverRoles: input.approverRoles, expiresAt: row.expires_at },
-      });
-      return { expiresAt: new Date(row.expires_at).toISOString() };
     },
 
     async closeApproval(input: { approvalId: string; status: Exclude<ApprovalStatus, 'pending'>; decidedBy: string | null; comment: string | null }): Promise<void> {
@@ -59,30 +75,9 @@ export function createApprovalActivities(deps: ActivityDeps) {
       });
     },
 
-    /** The authoritative check behind a decision: the approver exists, in this org, and policy lets them decide. */
+    /** The check behind a decision from before decision tokens (kept for histories that still replay it). */
     async authorizeApprover(input: { approvalId: string; approver: Approver; approverRoles: string[]; requestedBy: string; orgId: string }): Promise<void> {
-      const user = await db<UserRow>('users').where({ id: input.approver.userId }).first();
-      const approval = await approvals.getById(input.approvalId);
-      const decision = deps.policy.decideApprove({
-        approver: { id: user?.id ?? input.approver.userId, role: user?.role ?? '', org_id: user?.org_id ?? '' },
-        approval: { org_id: input.orgId, requested_by: input.requestedBy, approver_roles: input.approverRoles, status: approval.status },
-      });
-      if (!user || !decision.allow) {
-        await audit.record({
-          org_id: input.orgId,
-          actor: `user:${input.approver.userId}`,
-          action: 'approval.decision_rejected',
-          subject_type: 'approval',
-          subject_id: input.approvalId,
-          invocation_id: approval.invocation_id,
-          data: { reasons: user ? decision.reasons : ['unknown user'], policyVersion: decision.policyVersion },
-        });
-        throw ApplicationFailure.create({
-          type: DecisionRejection.policyDenied,
-          message: user ? decision.reasons.join('; ') || 'policy does not allow this approver' : 'the approver is not a known user',
-          nonRetryable: true,
-        });
-      }
+      await assertApprover(deps, input);
     },
 
     /** POSTs the HMAC-signed approval request to the org's webhook, if one is configured. */

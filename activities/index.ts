@@ -4,6 +4,8 @@ import type { McpClientPool } from '../core/mcp/client-pool.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
 import type { EgressPolicy } from '../core/net/egress.js';
 import type { SecretReader } from '../core/secrets/vault.js';
+import { withFailureMapping } from './application-failure.js';
+import { createApprovalDecisionActivities } from './approval-decision.activities.js';
 import { createApprovalActivities } from './approval.activities.js';
 import { createInvocationActivities } from './invocation.activities.js';
 import { createMcpServerActivities } from './mcp-server.activities.js';
@@ -25,12 +27,13 @@ export interface ActivityDeps {
   catalogMaxAgeMs?: number;
 }
 
-/** Every activity the worker registers, built over injected dependencies. */
+/** Every activity the worker registers, built over injected dependencies; errors mapped in one place. */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return withFailureMapping({
     ...createSystemActivities(deps),
     ...createInvocationActivities(deps),
     ...createApprovalActivities(deps),
+    ...createApprovalDecisionActivities(deps),
     ...createMcpServerActivities(deps),
-  };
+  });
 }

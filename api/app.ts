@@ -13,8 +13,8 @@ import { workflowCatalogRefresher } from './catalog-refresher.js';
 import { invocationWorkflowStarter } from './invocation-workflow.js';
 import { mcpRoutes, type McpEndpointOptions } from './mcp/mcp.routes.js';
 import { requireAuth } from './middleware/auth.js';
+import type { EncryptionCodec } from '../core/crypto/payload-codec.js';
 import { codecRoutes } from './routes/codec.routes.js';
-import type { PayloadCodec } from '@temporalio/common';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
 import { agentRoutes } from './routes/agents.routes.js';
@@ -59,7 +59,7 @@ export interface AppDeps {
   /** Org whose admins may rotate and retire the platform-wide signing keys (OPERATOR_ORG_ID). */
   operatorOrgId?: string;
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
-  codec?: { codec: PayloadCodec; corsOrigins: string[]; trustUiOrigins: boolean };
+  codec?: { codec: EncryptionCodec; corsOrigins: string[] };
 }
 
 /** Builds the Express app (no listen): middleware order is id → health → body → auth → routes → errors. */
@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps): Express {
   // Before the JSON body limit: a page of payloads can be larger than an API request.
   if (deps.codec) {
     app.use('/codec', express.json({ limit: '32mb' }));
-    app.use(codecRoutes({ codec: deps.codec.codec, identity: deps.identity, allowedOrigins: deps.codec.corsOrigins, trustUiOrigins: deps.codec.trustUiOrigins }));
+    app.use(codecRoutes({ codec: deps.codec.codec, identity: deps.identity, allowedOrigins: deps.codec.corsOrigins, operatorOrgId: deps.operatorOrgId }));
   }
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use('/v1', requireAuth(deps.identity));
@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): Express {
   const invocations = new InvocationService({ db: deps.db, temporal: deps.temporal, startWorkflow: invocationWorkflowStarter(deps.temporal, deps.taskQueue), approvalTimeoutMs: deps.approvalTimeoutMs });
   app.use(mcpRoutes({ db: deps.db, identity: deps.identity, invocations, ...deps.mcpEndpoint }));
   app.use(invocationRoutes({ db: deps.db, temporal: deps.temporal, invocations }));
-  app.use(approvalRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }));
+  app.use(approvalRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, vault, issuer: deps.issuer ?? 'collexa-dev' }));
   app.use(auditRoutes(deps.db));
   app.use(toolRoutes(deps.db));
   app.use(notFoundHandler);

@@ -28,7 +28,7 @@ const app = createApp({
   db,
   identity: new IdentityService(db),
   temporal: new Client({ connection: temporal, namespace: config.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) }),
-  ...(codec ? { codec: { codec, corsOrigins: config.codec.corsOrigins, trustUiOrigins: config.codec.trustUiOrigins } } : {}),
+  ...(codec ? { codec: { codec, corsOrigins: config.codec.corsOrigins } } : {}),
   egress: new EgressPolicy(config.egress.allow, config.egress.platform),
   stdioCommands: new StdioCommandPolicy(config.mcpStdioCommands),
   workspaceRoot: config.mcpSandbox.workspaceRoot,

@@ -10,6 +10,15 @@ const STATUS_BY_TYPE: Record<string, number> = {
   [DecisionRejection.forbiddenRole]: 403,
   [DecisionRejection.policyDenied]: 403,
   [DecisionRejection.invalid]: 400,
+  [DecisionRejection.tokenRequired]: 400,
+  [DecisionRejection.tokenInvalid]: 403,
+  [DecisionRejection.tokenExpired]: 403,
+  [DecisionRejection.tokenMismatch]: 403,
+  [DecisionRejection.tokenUnknownKid]: 409,
+  [DecisionRejection.tokenReused]: 409,
+  // PostgreSQL refused the decision's data (activities/application-failure.ts).
+  invalid_data: 400,
+  constraint_violation: 409,
 };
 
 /** Turns a rejected or failed approval decision into the 4xx the caller should see. */

@@ -113,11 +113,9 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     approvalTimeoutMs: env.APPROVAL_TIMEOUT_SECONDS * 1000,
     mcpCallTimeoutMs: env.MCP_CALL_TIMEOUT_MS,
     // The /mcp endpoint: browser Origins allowed to call it, and how long a tools/call waits for its invocation.
-    // The remote codec (/codec): browser origins allowed (default: the dev Temporal UI), and whether those
-    // origins may decode without an API key (development only: the dev UI has no way to send one).
+    // The remote codec (/codec): browser origins allowed (default: the dev Temporal UI). Always needs a key.
     codec: {
       corsOrigins: env.CODEC_CORS_ORIGINS ?? (env.NODE_ENV === 'production' ? [] : [`http://localhost:${env.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`]),
-      trustUiOrigins: env.NODE_ENV === 'development',
     },
     mcpEndpoint: { allowedOrigins: env.MCP_ALLOWED_ORIGINS ?? [], approvalWaitMs: env.MCP_APPROVAL_WAIT_MS },
     mcpCatalogMaxAgeMs: env.MCP_CATALOG_MAX_AGE_MS,

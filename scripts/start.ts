@@ -39,6 +39,7 @@ const { credentials } = stack;
 say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s
   API          ${stack.apiUrl}   (try: curl -H "Authorization: Bearer $ADMIN_KEY" ${stack.apiUrl}/v1/me)
   Temporal UI  ${stack.temporalUiUrl ?? '(external Temporal at ' + stack.temporalAddress + ')'}
+  UI codec     ${stack.apiUrl}/codec/login   (paste ADMIN_KEY once; then turn on "Include cross-origin credentials" in the UI's codec settings)
   Temporal     ${stack.temporalAddress}   namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}
   PostgreSQL   ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
   Demo org     ${credentials.orgName} ${credentials.orgId}

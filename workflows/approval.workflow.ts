@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -15,11 +16,13 @@ import {
   approvalStateQuery,
   decideUpdate,
   DecisionRejection,
+  refreshDecisionKeysUpdate,
   type ApprovalInput,
   type ApprovalResult,
   type ApprovalState,
   type DecideInput,
 } from './approval.messages.js';
+import { verifyDecisionToken, type DecisionKey } from './decision-token.js';
 import { OrgIdKey, StatusKey } from './search-attributes.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -32,6 +35,25 @@ const notify = proxyActivities<Activities>({
 });
 
 const reject = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+const unwrap = (err: unknown) => (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err);
+
+/** Decisions carry a signed token, verified in the validator and consumed by recordDecision (see below). */
+export const DECISION_TOKEN_PATCH = 'approval-decision-token';
+
+/*
+ * Decisions carry proof. Temporal's frontend is a door of its own (anyone who reaches it can send an update),
+ * so the workflow trusts no claim in the update's input. A decision needs a decision token: an ES256 JWS the
+ * API signs with the platform signing keys for one approver, one approval of one org, one decision and a
+ * channel, valid 5 minutes, with a jti. The validator checks it synchronously, before anything enters
+ * history: signature (pure-JS P-256 over the public keys the workflow holds), typ/aud, expiry against
+ * workflow time, approval/org/decision, four eyes and the approver roles. Validators may not run
+ * activities, so the keys come in as data: openApproval answers them, and refreshDecisionKeys (whose
+ * handler runs an activity) reloads them when a token names a kid the workflow lacks (a rotated key). The
+ * handler then runs recordDecision, which verifies the token again against PostgreSQL, re-checks the
+ * approver against the database and policy, and in one transaction consumes the jti (primary key: second
+ * use fails), closes the row and audits the decision with its channel. A rejected or failed decision leaves
+ * the approval pending. Runs from before tokens replay their old handler (DECISION_TOKEN_PATCH).
+ */
 
 /**
  * A human decision with a deadline: pending → approved | denied | expired (or cancelled with its parent).
@@ -39,57 +61,108 @@ const reject = (type: string, message: string) => ApplicationFailure.create({ ty
  */
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalResult> {
   const state: ApprovalState = { approvalId: input.approvalId, status: 'pending', decidedBy: null, comment: null };
+  let keys: Record<string, DecisionKey> = {};
+  let opened = false;
+  // A decision whose recordDecision is in flight; expiry and cancellation wait for it (it may have committed).
+  let deciding = false;
+  // The main body stopped waiting (timer fired or cancel requested): no new decision is accepted.
+  let closing = false;
+  // recordDecision closed the row and audited the decision itself.
+  let recorded = false;
   upsertSearchAttributes({ [OrgIdKey.name]: [input.orgId], [StatusKey.name]: ['pending'] });
-  setHandler(approvalStateQuery, () => state);
+  setHandler(approvalStateQuery, () => ({ ...state, signingKids: Object.keys(keys) }));
+  const setKeys = (list: DecisionKey[] | undefined) => void (keys = Object.fromEntries((list ?? []).map((k) => [k.kid, k])));
+  const verdictOf = ({ decision, token }: DecideInput) => verifyDecisionToken(token, keys, { approvalId: input.approvalId, orgId: input.orgId, decision, nowMs: Date.now() });
+
   setHandler(
     decideUpdate,
-    async ({ decision, approver, comment }: DecideInput) => {
-      // The caller's claim about the approver is checked against the database and policy: an operator
-      // approving from the Temporal CLI cannot grant a user powers they do not have.
+    async (decide: DecideInput) => {
+      if (!patched(DECISION_TOKEN_PATCH)) return legacyDecide(decide);
+      const verdict = verdictOf(decide);
+      if (!verdict.ok) throw reject(verdict.type, verdict.message);
+      deciding = true;
       try {
-        await db.authorizeApprover({ approvalId: input.approvalId, approver, approverRoles: input.approverRoles, requestedBy: input.requestedBy, orgId: input.orgId });
+        await condition(() => opened);
+        const recordedDecision = await CancellationScope.nonCancellable(() =>
+          db.recordDecision({ approvalId: input.approvalId, orgId: input.orgId, requestedBy: input.requestedBy, approverRoles: input.approverRoles, token: decide.token!, comment: decide.comment ?? null }),
+        );
+        Object.assign(state, { status: recordedDecision.status, decidedBy: recordedDecision.decidedBy, comment: decide.comment ?? null, channel: recordedDecision.channel, decidedAt: recordedDecision.decidedAt });
+        recorded = true;
+        return { ...state, signingKids: Object.keys(keys) };
       } catch (err) {
-        // Surface the policy's rejection itself (its type maps to a 403), not the activity wrapper.
-        if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) throw err.cause;
-        throw err;
+        throw unwrap(err);
+      } finally {
+        deciding = false;
       }
-      if (state.status !== 'pending') throw reject(DecisionRejection.notPending, `The approval is already ${state.status}`);
-      state.status = decision === 'approve' ? 'approved' : 'denied';
-      state.decidedBy = approver.userId;
-      state.comment = comment ?? null;
-      return state;
     },
     {
       // Cheap checks first: a rejected decision never enters history.
-      validator: ({ decision, approver, comment }: DecideInput) => {
+      validator: (decide: DecideInput) => {
+        const { decision, approver, comment } = decide;
         if (decision !== 'approve' && decision !== 'deny') throw reject(DecisionRejection.invalid, 'decision must be "approve" or "deny"');
-        if (!approver || typeof approver.userId !== 'string' || typeof approver.orgId !== 'string' || typeof approver.role !== 'string') {
-          throw reject(DecisionRejection.invalid, 'approver {userId, orgId, role} is required');
-        }
         if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw reject(DecisionRejection.invalid, 'comment must be a string of at most 2000 characters');
-        if (state.status !== 'pending') throw reject(DecisionRejection.notPending, `The approval is already ${state.status}`);
-        if (approver.orgId !== input.orgId) throw reject(DecisionRejection.wrongOrg, 'The approver belongs to another organization');
-        if (approver.userId === input.requestedBy) throw reject(DecisionRejection.selfApproval, 'The requester cannot decide their own request (four eyes)');
-        if (!input.approverRoles.includes(approver.role)) {
-          throw reject(DecisionRejection.forbiddenRole, `Deciding needs the role ${input.approverRoles.join(' or ')}; the approver has ${approver.role}`);
+        if (state.status !== 'pending' || closing) throw reject(DecisionRejection.notPending, `The approval is already ${state.status === 'pending' ? 'closing' : state.status}`);
+        if (deciding) throw reject(DecisionRejection.notPending, 'Another decision is being recorded');
+        const verdict = verdictOf(decide);
+        if (!verdict.ok) throw reject(verdict.type, verdict.message);
+        const claims = verdict.claims;
+        if (approver !== undefined && (approver?.userId !== claims.userId || approver?.orgId !== claims.orgId)) throw reject(DecisionRejection.tokenMismatch, 'The approver named is not the one the decision token was signed for');
+        if (claims.userId === input.requestedBy) throw reject(DecisionRejection.selfApproval, 'The requester cannot decide their own request (four eyes)');
+        if (!input.approverRoles.includes(claims.role)) {
+          throw reject(DecisionRejection.forbiddenRole, `Deciding needs the role ${input.approverRoles.join(' or ')}; the approver has ${claims.role}`);
         }
       },
     },
   );
 
-  await db.openApproval(input);
+  setHandler(
+    refreshDecisionKeysUpdate,
+    async () => {
+      setKeys(await db.loadDecisionKeys());
+      return Object.keys(keys);
+    },
+    {
+      // A kid the workflow already holds needs no reload (and no history event).
+      validator: ({ kid }) => {
+        if (typeof kid !== 'string' || kid.length === 0 || kid.length > 200) throw reject(DecisionRejection.invalid, 'kid must be a key id');
+        if (keys[kid]) throw reject(DecisionRejection.keysCurrent, `Key ${kid} is already held`);
+        if (state.status !== 'pending' || closing) throw reject(DecisionRejection.notPending, `The approval is already ${state.status}`);
+      },
+    },
+  );
+
+  /** Decisions from before decision tokens, as their histories recorded them: the approver claim, checked by an activity. */
+  async function legacyDecide({ decision, approver, comment }: DecideInput): Promise<ApprovalState> {
+    try {
+      await db.authorizeApprover({ approvalId: input.approvalId, approver: approver!, approverRoles: input.approverRoles, requestedBy: input.requestedBy, orgId: input.orgId });
+    } catch (err) {
+      throw unwrap(err);
+    }
+    if (state.status !== 'pending') throw reject(DecisionRejection.notPending, `The approval is already ${state.status}`);
+    state.status = decision === 'approve' ? 'approved' : 'denied';
+    state.decidedBy = approver!.userId;
+    state.comment = comment ?? null;
+    return state;
+  }
+
+  setKeys((await db.openApproval(input)).keys);
+  opened = true;
   // Notification runs beside the wait: a slow or failing webhook never delays a decision.
   const notified = notify.notifyApprovers({ approvalId: input.approvalId }).catch(() => undefined);
 
+  let ending: 'expired' | 'cancelled' = 'expired';
   try {
-    const decided = await condition(() => state.status !== 'pending', input.expiresInMs);
-    if (!decided) state.status = 'expired';
+    await condition(() => state.status !== 'pending', input.expiresInMs);
   } catch (err) {
     if (!isCancellation(err)) throw err;
-    state.status = 'cancelled';
+    ending = 'cancelled';
   }
   await CancellationScope.nonCancellable(async () => {
-    await db.closeApproval({ approvalId: input.approvalId, status: state.status as ApprovalResult['status'], decidedBy: state.decidedBy, comment: state.comment });
+    closing = true;
+    // A decision already being recorded wins over the timer or the cancel: its transaction may have committed.
+    await condition(() => !deciding);
+    if (state.status === 'pending') state.status = ending;
+    if (!recorded) await db.closeApproval({ approvalId: input.approvalId, status: state.status as ApprovalResult['status'], decidedBy: state.decidedBy, comment: state.comment });
     upsertSearchAttributes({ [StatusKey.name]: [state.status] });
     await condition(allHandlersFinished);
   });

@@ -2,9 +2,11 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
+  patched,
   proxyLocalActivities,
   setHandler,
   startChild,
@@ -42,6 +44,9 @@ const mcp = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
 });
 
+/** The approval's workflow starts before its row is written (the child writes it); see the approval step. */
+export const APPROVAL_WORKFLOW_FIRST_PATCH = 'approval-workflow-first';
+
 /** Governed capability invocation: policy → optional human approval → MCP tool call → recorded outcome. */
 export async function invokeCapabilityWorkflow(input: InvokeInput): Promise<InvokeResult> {
   const state: InvocationState = { invocationId: input.invocationId, status: 'running', approvalId: null };
@@ -77,8 +82,11 @@ export async function invokeCapabilityWorkflow(input: InvokeInput): Promise<Invo
         context: { agentId: input.agentId, capability: input.capability, reasons: decision.reasons },
         expiresInMs: input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
       };
-      // Row first, then the child workflow, then the status: whoever sees pending_approval can decide at once.
-      await db.openApproval(approvalInput);
+      // The approval's workflow first: its openApproval writes the row and marks this invocation
+      // pending_approval in one transaction, so whoever sees that status can decide at once. Runs from
+      // before APPROVAL_WORKFLOW_FIRST_PATCH wrote the row here first and marked the status themselves.
+      const workflowFirst = patched(APPROVAL_WORKFLOW_FIRST_PATCH);
+      if (!workflowFirst) await db.openApproval(approvalInput);
       const child = await startChild(approvalWorkflow, {
         workflowId: approvalWorkflowId(approvalId),
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -86,7 +94,7 @@ export async function invokeCapabilityWorkflow(input: InvokeInput): Promise<Invo
       });
       state.status = 'pending_approval';
       state.approvalId = approvalId;
-      await db.markInvocation({ invocationId: input.invocationId, status: 'pending_approval', approvalId });
+      if (!workflowFirst) await db.markInvocation({ invocationId: input.invocationId, status: 'pending_approval', approvalId });
       upsertSearchAttributes({ [StatusKey.name]: ['pending_approval'] });
       const approval = await child.result();
       if (approval.status === 'denied') return await finish('denied', { code: 'approval_denied', message: approval.comment ?? 'denied by approver', details: { decidedBy: approval.decidedBy } });
@@ -108,6 +116,11 @@ export async function invokeCapabilityWorkflow(input: InvokeInput): Promise<Invo
       return await finish('failed', { code: err.cause.type ?? 'tool_failed', message: err.cause.message, details: (err.cause.details?.[0] as Record<string, unknown>) ?? {} });
     }
     if (err instanceof ActivityFailure) return await finish('failed', { code: 'tool_unavailable', message: err.cause?.message ?? err.message });
+    // The approval's workflow failed (e.g. PostgreSQL refused its row): end here rather than hang.
+    if (err instanceof ChildWorkflowFailure) {
+      const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
+      return await finish('failed', { code: 'approval_failed', message: cause?.message ?? err.message, details: cause instanceof ApplicationFailure && cause.type ? { type: cause.type } : {} });
+    }
     throw err;
   }
 }

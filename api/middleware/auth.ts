@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { forbidden, unauthorized } from '../../core/errors.js';
 import type { IdentityService, Principal } from '../../core/identity/identity.service.js';
 import type { Role } from '../../core/identity/roles.js';
+import { withOrg } from '../../core/temporal/payload-org.js';
 
 const REASONS = {
   malformed: 'The API key is malformed',
@@ -9,7 +10,10 @@ const REASONS = {
   revoked: 'The API key has been revoked',
 } as const;
 
-/** Bearer API-key auth: sets req.principal (scoped to the key's org) or answers 401. */
+/**
+ * Bearer API-key auth: sets req.principal (scoped to the key's org) or answers 401. The rest of the request
+ * runs with the key's org as the org of every Temporal payload it writes (core/temporal/payload-org.ts).
+ */
 export function requireAuth(identity: IdentityService) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.header('authorization');
@@ -19,7 +23,7 @@ export function requireAuth(identity: IdentityService) {
     const result = await identity.authenticate(match[1]!);
     if (!result.ok) throw unauthorized(REASONS[result.reason], { reason: result.reason });
     req.principal = result.principal;
-    next();
+    withOrg(result.principal.orgId, next);
   };
 }
 

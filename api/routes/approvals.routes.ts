@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
+import { DecisionTokenSigner } from '../../core/approvals/decision-token.js';
 import { ApprovalRepository } from '../../core/db/approval.repository.js';
 import type { Db } from '../../core/db/knex.js';
-import { approvalWorkflowId, decideUpdate, type DecideInput } from '../../workflows/approval.messages.js';
+import { SigningKeys } from '../../core/manifests/signing-keys.js';
+import type { SecretVault } from '../../core/secrets/vault.js';
+import { approvalWorkflowId } from '../../workflows/approval.messages.js';
 import type { approvalWorkflow } from '../../workflows/index.js';
 import { OrgIdKey, StatusKey } from '../../workflows/search-attributes.js';
+import { ApprovalDecisions } from '../approval-decisions.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
-import { decisionError } from '../temporal-errors.js';
 import { pollUntil } from '../poll.js';
 import { approvalView } from '../views.js';
 
 const DecisionSchema = z.strictObject({ comment: z.string().max(2000).optional() });
+const TokenRequestSchema = z.strictObject({ decision: z.enum(['approve', 'deny']) });
 export const CreateApprovalSchema = z.strictObject({
   subjectType: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'lower_snake_case, e.g. budget_override'),
   subjectId: z.string().min(1).max(200),
@@ -28,10 +32,11 @@ const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
-/** /v1/approvals: pending decisions, approve/deny (Temporal updates), and standalone approvals. */
-export function approvalRoutes(deps: { db: Db; temporal: Client; taskQueue: string }): Router {
+/** /v1/approvals: pending decisions, approve/deny (Temporal updates with a signed decision token), decision tokens, standalone approvals. */
+export function approvalRoutes(deps: { db: Db; temporal: Client; taskQueue: string; vault: SecretVault; issuer: string }): Router {
   const router = Router();
   const approvals = new ApprovalRepository(deps.db);
+  const decisions = new ApprovalDecisions(deps.temporal, new DecisionTokenSigner(new SigningKeys(deps.db, deps.vault), deps.issuer));
 
   router.get('/v1/approvals', async (req, res) => {
     const q = parseQuery(req, ListQuery);
@@ -79,21 +84,31 @@ export function approvalRoutes(deps: { db: Db; temporal: Client; taskQueue: stri
       const { comment } = parseBody(req, DecisionSchema);
       const p = principalOf(req);
       const row = await approvals.get(p.orgId, id);
-      const input: DecideInput = { decision, approver: { userId: p.userId, orgId: p.orgId, role: p.role }, ...(comment !== undefined ? { comment } : {}) };
-      // The row can be visible a moment before its workflow has started; give that window a few tries.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await deps.temporal.workflow.getHandle(row.workflow_id).executeUpdate(decideUpdate, { args: [input] });
-          break;
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError) || attempt >= 30 || (await approvals.get(p.orgId, id)).status !== 'pending') throw decisionError(err);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-      // The update returned once the decision was taken; the row follows a moment later.
-      res.json(approvalView(await pollUntil(() => approvals.get(p.orgId, id), (r) => r.status !== 'pending', 5000)));
+      // The update returns once recordDecision committed the row, so its result is the answer.
+      const state = await decisions.decide(row, p, decision, comment, 'api');
+      res.json(approvalView({ ...row, status: state.status, decided_by: state.decidedBy, comment: state.comment, decided_at: state.decidedAt ? new Date(state.decidedAt) : row.decided_at }));
     });
   }
+
+  // A token for deciding through Temporal itself (CLI, UI): the caller's own, for one decision, 5 minutes.
+  router.post('/v1/approvals/:id/decision-token', async (req, res) => {
+    const id = parseParam(req, 'id', z.uuid(), 'approval');
+    const { decision } = parseBody(req, TokenRequestSchema);
+    const p = principalOf(req);
+    const row = await approvals.get(p.orgId, id);
+    const signed = await decisions.token(row, p, decision, 'temporal');
+    await decisions.ensureKey(row, signed.kid);
+    res.status(201).json({
+      approvalId: row.id,
+      workflowId: row.workflow_id,
+      decision,
+      token: signed.token,
+      kid: signed.kid,
+      jti: signed.jti,
+      expiresAt: signed.expiresAt.toISOString(),
+      update: { name: 'decide', input: { decision, token: signed.token } },
+    });
+  });
 
   return router;
 }

@@ -23,6 +23,23 @@ export class ApprovalRepository {
     await this.db('approvals').where({ id, status: 'pending' }).update({ ...patch, decided_at: this.db.fn.now() });
   }
 
+  /**
+   * Records a token-carrying decision: consumes the token's jti (its primary key fails a second use) and
+   * closes the pending row, in the caller's transaction. Undefined when the row is no longer pending.
+   */
+  async decide(
+    id: string,
+    decision: { status: 'approved' | 'denied'; decided_by: string; comment: string | null },
+    token: { jti: string; decision: string; channel: string; kid: string; expires_at: Date },
+  ): Promise<ApprovalRow | undefined> {
+    await this.db('approval_decision_tokens').insert({ ...token, approval_id: id, user_id: decision.decided_by });
+    const [row] = await this.db<ApprovalRow>('approvals')
+      .where({ id, status: 'pending' })
+      .update({ ...decision, decided_at: this.db.fn.now() as unknown as Date })
+      .returning('*');
+    return row;
+  }
+
   async get(orgId: string, id: string): Promise<ApprovalRow> {
     const row = await this.db<ApprovalRow>('approvals').where({ org_id: orgId, id }).first();
     if (!row) throw notFound('approval', id);

@@ -54,6 +54,11 @@ export class InvocationRepository {
       });
   }
 
+  /** running → pending_approval with its approval; a no-op once the invocation moved on (e.g. cancelled). */
+  async markPendingApproval(id: string, approvalId: string): Promise<void> {
+    await this.db('invocations').where({ id, status: 'running' }).update({ status: 'pending_approval', approval_id: approvalId, updated_at: this.db.fn.now() });
+  }
+
   /** Newest first; the cursor is opaque (the insertion sequence of the last row). */
   async list(orgId: string, filter: { agentId?: string; status?: InvocationStatus; limit: number; cursor?: string }): Promise<InvocationPage> {
     const q = this.db<InvocationRow>('invocations').where({ org_id: orgId });

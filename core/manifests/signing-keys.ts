@@ -76,9 +76,8 @@ export class SigningKeys {
   }
 
   /** The public keys that verify (active and rotated), as a JWK Set. */
-  async jwks(): Promise<{ keys: JWK[] }> {
-    const rows = await this.db<SigningKeyRow>('signing_keys').whereNot({ status: 'retired' }).orderBy('created_at', 'desc');
-    return { keys: rows.map((r) => ({ ...r.public_jwk, kid: r.kid, alg: r.alg, use: 'sig' })) };
+  jwks(): Promise<{ keys: JWK[] }> {
+    return publicJwks(this.db);
   }
 
   /** The verification key of `kid`, unless unknown or retired. */
@@ -114,4 +113,10 @@ export class SigningKeys {
     }
     return key;
   }
+}
+
+/** The public signing keys that verify (active and rotated), as a JWK Set: needs no vault. */
+export async function publicJwks(db: Knex): Promise<{ keys: JWK[] }> {
+  const rows = await db<SigningKeyRow>('signing_keys').whereNot({ status: 'retired' }).orderBy('created_at', 'desc');
+  return { keys: rows.map((r) => ({ ...r.public_jwk, kid: r.kid, alg: r.alg, use: 'sig' })) };
 }

@@ -5,6 +5,8 @@ import { MasterKeyring } from '../crypto/master-key.js';
 import { EncryptionCodec } from '../crypto/payload-codec.js';
 
 const FAILURE_CONVERTER_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'failure-converter.cjs');
+/** Bundled into the workflow code only: stamps each payload a workflow writes with its org (see payload-org.ts). */
+export const PAYLOAD_CONVERTER_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'payload-converter.cjs');
 
 /** The data converter every Collexa client and worker uses: encrypted payloads and encoded failures. */
 export function createDataConverter(ring: MasterKeyring): DataConverter {

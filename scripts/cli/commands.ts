@@ -5,7 +5,7 @@ import { ROLES, type Role } from '../../core/identity/roles.js';
 /** A usage mistake: printed with the help text, exit code 2. */
 export class UsageError extends Error {}
 
-export const HELP = `collexa — operator CLI for Collexa (uses DATABASE_URL, default: the npm start database)
+export const HELP = `collexa — operator CLI for Collexa (uses DATABASE_URL, default: the npm start database; approvals use the API)
 
 Usage:
   collexa org create NAME [--json]                         create an org; prints its id and an admin key
@@ -15,6 +15,10 @@ Usage:
   collexa key create --org ID --user USER_ID [--name NAME] issue another key for an existing user
   collexa key list --org ID [--json]                       list an org's keys (never the keys themselves)
   collexa key revoke ID [--json]                           revoke a key (idempotent)
+  collexa approvals token ID --decision approve|deny [--api-url URL] [--json]
+                                                           a single-use decision token (5 min) for deciding through
+                                                           Temporal; uses the API with the approver's key in
+                                                           COLLEXA_API_KEY (COLLEXA_API_URL, default localhost:3000)
 
 Keys are shown once, when created; only their hash is stored.`;
 

@@ -4,6 +4,7 @@ import { loadConfigOrExit } from '../../core/config.js';
 import { createDb } from '../../core/db/knex.js';
 import { AppError } from '../../core/errors.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
+import { ApiError, runApprovalsCommand } from './approvals.commands.js';
 import { HELP, runCommand, UsageError } from './commands.js';
 
 let parsed;
@@ -18,6 +19,8 @@ try {
       role: { type: 'string' },
       name: { type: 'string' },
       user: { type: 'string' },
+      decision: { type: 'string' },
+      'api-url': { type: 'string' },
     },
   });
 } catch (err) {
@@ -34,6 +37,23 @@ function fail(code: string, message: string, exitCode: number): never {
   if (json) process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
   else process.stderr.write(`error: ${message}\n`);
   process.exit(exitCode);
+}
+
+// Approvals go through the API (the approver's key), not the database.
+if (parsed.positionals[0] === 'approvals') {
+  try {
+    const out = await runApprovalsCommand({ positionals: parsed.positionals, flags: parsed.values });
+    if (!json && out.hint) process.stderr.write(`${out.hint}\n`);
+    process.stdout.write(json ? `${JSON.stringify(out.json, null, 2)}\n` : `${out.text}\n`);
+    process.exit(0);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      if (!json) process.stderr.write(`${HELP}\n\n`);
+      fail('usage', err.message, 2);
+    }
+    if (err instanceof ApiError) fail(err.code, err.message, 1);
+    fail('internal', (err as Error).message, 1);
+  }
 }
 
 const config = loadConfigOrExit();

@@ -87,7 +87,7 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
     db,
     identity: new IdentityService(db),
     temporal: new Client({ connection: temporal, dataConverter: testDataConverter() }),
-    codec: { codec: new EncryptionCodec(MasterKeyring.fromBase64(TEST_MASTER_KEY)), corsOrigins: ['http://localhost:8233'], trustUiOrigins: false },
+    codec: { codec: new EncryptionCodec(MasterKeyring.fromBase64(TEST_MASTER_KEY)), corsOrigins: ['http://localhost:8233'] },
     egress: testEgress(),
     stdioCommands: new StdioCommandPolicy(),
     workspaceRoot: testSandbox().workspaceRoot,

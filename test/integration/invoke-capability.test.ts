@@ -1,11 +1,8 @@
 // Governed invocation on the real path: HTTP API → Temporal workflow → OPA (WASM) → approval → real MCP servers.
 import { createHmac } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
@@ -212,14 +209,14 @@ describe('approval gate', () => {
     await waitForStatus(url(), keys.approver.key, inv.invocationId, 'succeeded');
   });
 
-  it('re-checks a claimed approver against the database and policy, failing the update with a typed rejection', async () => {
+  it('re-checks the token’s approver against the database and policy, failing the update with a typed rejection', async () => {
     const inv = await pendingHighRisk('demoted-note');
     const demoted = await userWithRole(platform.db, org.org.id, 'approver');
+    const token = await call(`${url()}/v1/approvals/${inv.approval.id}/decision-token`, { method: 'POST', key: demoted.key, json: { decision: 'approve' } });
+    expect(token.status, token.text).toBe(201);
     await platform.db('users').where({ id: demoted.userId }).update({ role: 'viewer' });
-    // A caller (Temporal client, CLI, UI) that still claims the old role passes the validator...
-    const stale = platform.client.workflow
-      .getHandle(`approval-${inv.approval.id}`)
-      .executeUpdate('decide', { args: [{ decision: 'approve', approver: { userId: demoted.userId, orgId: org.org.id, role: 'approver' } }] });
+    // The token still says approver, so it passes the validator...
+    const stale = platform.client.workflow.getHandle(`approval-${inv.approval.id}`).executeUpdate('decide', { args: [{ decision: 'approve', token: token.json.token }] });
     // ...and is refused by the database + policy check, with the policy's type (the API maps it to 403).
     await expect(stale).rejects.toMatchObject({ cause: { type: 'approver_policy_denied' } });
     expect((await call(`${url()}/v1/approvals/${inv.approval.id}`, { key: keys.approver.key })).json.status).toBe('pending');
@@ -233,23 +230,6 @@ describe('approval gate', () => {
     expect((await approve(keys.approver.key, pending.approval.id)).status).toBe(403);
     expect((await approve(keys.admin2.key, pending.approval.id)).json.status).toBe('approved');
     await waitForStatus(url(), keys.developer.key, r.json.invocationId, 'succeeded');
-  });
-
-  it('lets an operator approve through the Temporal CLI, with the approver checked against the database', async () => {
-    const inv = await pendingHighRisk('cli-note');
-    const temporalCli = path.join(PROJECT_ROOT, '.tools/bin/temporal');
-    const update = (approver: object) =>
-      promisify(execFile)(temporalCli, [
-        'workflow', 'update', 'execute', '--address', inject('temporalAddress'), '--workflow-id', `approval-${inv.approval.id}`, '--name', 'decide',
-        // Payloads are encrypted: the CLI reads the update's result through Collexa's remote codec.
-        '--codec-endpoint', `${url()}/codec`, '--codec-auth', `Bearer ${org.adminKey}`,
-        '--input', JSON.stringify({ decision: 'approve', approver, comment: 'via cli' }),
-      ]);
-    // A claimed role the user does not have is refused by the workflow's database + policy check.
-    await expect(update({ userId: keys.viewer.userId, orgId: org.org.id, role: 'approver' })).rejects.toThrow();
-    await update({ userId: keys.approver.userId, orgId: org.org.id, role: 'approver' });
-    const done = await waitForStatus(url(), keys.developer.key, inv.invocationId, 'succeeded');
-    expect(done.approval).toMatchObject({ status: 'approved', decidedBy: keys.approver.userId, comment: 'via cli' });
   });
 
   it('makes pending invocations findable by search attributes (as in the Temporal UI)', async () => {
