@@ -10,6 +10,7 @@ import { McpClientPool } from '../core/mcp/client-pool.js';
 import { openVaultOrExit } from '../core/secrets/open-vault.js';
 import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
 import { createApp } from './app.js';
+import { answerClientErrors } from './client-errors.js';
 import { readinessChecks } from './readiness.js';
 
 const config = loadConfigOrExit();
@@ -34,6 +35,7 @@ const app = createApp({
   ...(codec ? { codec: { codec, corsOrigins: config.codec.corsOrigins, trustUiOrigins: config.codec.trustUiOrigins } } : {}),
   mcp,
   bodyLimit: config.http.bodyLimit,
+  jsonMaxDepth: config.http.jsonMaxDepth,
   taskQueue: config.temporal.taskQueue,
   approvalTimeoutMs: config.approvalTimeoutMs,
   mcpHealthIntervalMs: config.mcpHealthIntervalMs,
@@ -46,6 +48,7 @@ const app = createApp({
 });
 
 const server = app.listen(config.http.port, config.http.host);
+answerClientErrors(server);
 server.on('listening', () => {
   const { port } = server.address() as AddressInfo;
   logger.info({ port, host: config.http.host }, 'api listening');
