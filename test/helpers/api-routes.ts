@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 /** One route of the API, as a test addresses it (`:name` marks a path parameter). */
 export interface ApiRoute {
@@ -14,6 +14,8 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/readyz' },
   { method: 'POST', path: '/codec/encode' },
   { method: 'POST', path: '/codec/decode' },
+  { method: 'OPTIONS', path: '/codec/encode' },
+  { method: 'OPTIONS', path: '/codec/decode' },
   { method: 'GET', path: '/v1/me' },
   { method: 'GET', path: '/v1/org' },
   { method: 'PATCH', path: '/v1/org' },

@@ -83,6 +83,8 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    /** The Express app itself, to read its routes. */
+    app,
     db,
     taskQueue,
     async close() {
