@@ -25,6 +25,8 @@ let org: Awaited<ReturnType<typeof createOrg>>;
 let keys: Record<string, string | undefined>;
 let targets: Targets;
 const stats = { requests: 0, fiveXx: 0, byStatus: new Map<number, number>() };
+// [started, ended, what] of each request, to name what ran while /healthz was slow.
+const timeline: [number, number, string][] = [];
 
 beforeAll(async () => {
   fixture = await startHttpMcpServer();
@@ -61,8 +63,10 @@ async function send(route: (typeof API_ROUTES)[number], r: FuzzRequest) {
   if (key) headers.set('authorization', `Bearer ${key}`);
   const url = `${api.url}${r.path}${r.query ? `?${r.query}` : ''}`;
   stats.requests++;
+  const started = Date.now();
   const res = await fetch(url, { method: route.method, headers, body: r.body, signal: AbortSignal.timeout(20_000) });
   const text = await res.text();
+  timeline.push([started, Date.now(), `${route.method} ${r.path} → ${res.status}`]);
   stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
   if (res.status >= 500) stats.fiveXx++;
   return { status: res.status, type: res.headers.get('content-type') ?? '', text };
@@ -92,7 +96,7 @@ describe('fuzzing the API', () => {
   });
 
   it(`never answers 5xx, always the envelope, and keeps /healthz under ${HEALTH_BUDGET_MS} ms (seed ${SEED}, ${RUNS} runs a route)`, async () => {
-    const stopWatching = watchHealth(`${api.url}/healthz`);
+    const stopWatching = watchHealth(`${api.url}/healthz`, { reportOverMs: HEALTH_BUDGET_MS / 2 });
     try {
       for (const [i, route] of API_ROUTES.entries()) {
         await fc.assert(
@@ -111,6 +115,10 @@ describe('fuzzing the API', () => {
     } finally {
       const health = await stopWatching();
       console.log(`[fuzz] /healthz: ${health.polls} polls, slowest ${health.slowest.toFixed(1)} ms, ${health.failures} failed`);
+      for (const [at, took] of health.slow) {
+        const during = timeline.filter(([from, to]) => to >= at && from <= at + took).map(([, , what]) => what);
+        console.log(`[fuzz] /healthz took ${took.toFixed(1)} ms while: ${during.join(' | ') || '(no request)'}`);
+      }
       expect(health.failures).toBe(0);
       expect(health.slowest).toBeLessThan(HEALTH_BUDGET_MS);
     }
