@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Db } from '../core/db/knex.js';
+import { DEFAULT_JSON_MAX_DEPTH } from '../core/input/clean-input.js';
 import type { IdentityService } from '../core/identity/identity.service.js';
 import { InvocationService } from '../core/invocations/invocation.service.js';
 import type { Logger } from '../core/log.js';
@@ -16,6 +17,8 @@ import { requireAuth } from './middleware/auth.js';
 import type { EncryptionCodec } from '../core/crypto/payload-codec.js';
 import { codecRoutes } from './routes/codec.routes.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
+import { jsonBody, urlAndHeaderGuard } from './middleware/input-guard.js';
+import { mcpInputErrors } from './mcp/mcp-errors.js';
 import { requestContext } from './middleware/request-context.js';
 import { agentRoutes } from './routes/agents.routes.js';
 import { approvalRoutes } from './routes/approvals.routes.js';
@@ -44,6 +47,8 @@ export interface AppDeps {
   workspaceRoot: string;
   readiness: Record<string, ReadinessCheck>;
   bodyLimit: string;
+  /** Deepest nesting of objects and arrays a JSON body may have (JSON_MAX_DEPTH, default 64). */
+  jsonMaxDepth?: number;
   taskQueue: string;
   approvalTimeoutMs: number;
   /** Interval of MCP server health probes (MCP_HEALTH_INTERVAL_SECONDS). */
@@ -62,19 +67,21 @@ export interface AppDeps {
   codec?: { codec: EncryptionCodec; corsOrigins: string[] };
 }
 
-/** Builds the Express app (no listen): middleware order is id → health → body → auth → routes → errors. */
+/** Builds the Express app (no listen): middleware order is id → URL check → health → body → auth → routes → errors. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
+  const maxDepth = deps.jsonMaxDepth ?? DEFAULT_JSON_MAX_DEPTH;
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestContext(deps.logger));
+  app.use(urlAndHeaderGuard(maxDepth));
   app.use(healthRoutes(deps.readiness));
   // Before the JSON body limit: a page of payloads can be larger than an API request.
   if (deps.codec) {
-    app.use('/codec', express.json({ limit: '32mb' }));
+    app.use('/codec', jsonBody({ limit: '32mb', maxDepth }));
     app.use(codecRoutes({ codec: deps.codec.codec, identity: deps.identity, allowedOrigins: deps.codec.corsOrigins, operatorOrgId: deps.operatorOrgId }));
   }
-  app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonBody({ limit: deps.bodyLimit, maxDepth }));
   app.use('/v1', requireAuth(deps.identity));
   app.use(identityRoutes(deps.identity));
   app.use(orgRoutes(deps.identity, deps.egress));
@@ -102,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(auditRoutes(deps.db));
   app.use(toolRoutes(deps.db));
   app.use(notFoundHandler);
+  app.use('/mcp', mcpInputErrors);
   app.use(errorHandler);
   return app;
 }

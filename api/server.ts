@@ -10,6 +10,7 @@ import { EgressPolicy } from '../core/net/egress.js';
 import { openVaultOrExit } from '../core/secrets/open-vault.js';
 import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
 import { createApp } from './app.js';
+import { answerClientErrors } from './client-errors.js';
 import { readinessChecks } from './readiness.js';
 
 const config = loadConfigOrExit();
@@ -33,6 +34,7 @@ const app = createApp({
   stdioCommands: new StdioCommandPolicy(config.mcpStdioCommands),
   workspaceRoot: config.mcpSandbox.workspaceRoot,
   bodyLimit: config.http.bodyLimit,
+  jsonMaxDepth: config.http.jsonMaxDepth,
   taskQueue: config.temporal.taskQueue,
   approvalTimeoutMs: config.approvalTimeoutMs,
   mcpHealthIntervalMs: config.mcpHealthIntervalMs,
@@ -45,6 +47,7 @@ const app = createApp({
 });
 
 const server = app.listen(config.http.port, config.http.host);
+answerClientErrors(server);
 server.on('listening', () => {
   const { port } = server.address() as AddressInfo;
   logger.info({ port, host: config.http.host }, 'api listening');

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { isMasterKeyText } from './crypto/master-key.js';
+import { DEFAULT_JSON_MAX_DEPTH } from './input/clean-input.js';
 import { PROJECT_ROOT } from './paths.js';
 import { parseAllowRule } from './net/egress.js';
 import { DEFAULT_POLICY_DIR } from './policy/bundle.js';
@@ -45,6 +46,7 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb').default('1mb'),
+  JSON_MAX_DEPTH: positiveInt.max(1000).default(DEFAULT_JSON_MAX_DEPTH),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).optional(),
   DB_POOL_MAX: positiveInt.default(10),
   EMBEDDED_PG_PORT: port.default(5433),
@@ -90,7 +92,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
-    http: { host: env.HOST, port: env.PORT, bodyLimit: env.BODY_LIMIT },
+    http: { host: env.HOST, port: env.PORT, bodyLimit: env.BODY_LIMIT, jsonMaxDepth: env.JSON_MAX_DEPTH },
     db: {
       // Unset DATABASE_URL means the embedded PostgreSQL that `npm start` runs.
       url: dbUrl,

@@ -23,3 +23,14 @@ export const notFound = (what: string, id?: string) =>
   new AppError('not_found', 404, id ? `${what} ${id} not found` : `${what} not found`, id ? { id } : {});
 export const conflict = (message: string, details?: Record<string, unknown>) =>
   new AppError('conflict', 409, message, details);
+
+/**
+ * Input the API takes from no one: a NUL or lone surrogate, JSON nested too deep, a malformed escape,
+ * MCP params that break the protocol's schema. 400 on REST; JSON-RPC -32602 on /mcp.
+ */
+export class InvalidInputError extends AppError {
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
+    super(code, 400, message, details);
+    this.name = 'InvalidInputError';
+  }
+}

@@ -8,6 +8,7 @@ import type { InvocationService } from '../../core/invocations/invocation.servic
 import { principalOf, requireAuth } from '../middleware/auth.js';
 import { sendError } from '../middleware/errors.js';
 import { parseParam } from '../middleware/validate.js';
+import { assertMcpParams } from './mcp-params.js';
 import { createCollexaMcpServer } from './mcp-server.js';
 import { originCheck } from './origin.js';
 
@@ -37,6 +38,7 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
   const guard = [originCheck(deps.allowedOrigins ?? []), requireAuth(deps.identity)];
 
   async function serve(req: Request, res: Response, agent?: AgentWithCapabilities) {
+    assertMcpParams(req.body);
     const server = createCollexaMcpServer(serverDeps, { principal: principalOf(req), log: req.log, agent });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     // Closing aborts the request's handlers, which stops any wait for an invocation.

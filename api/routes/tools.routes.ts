@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../core/db/knex.js';
 import { ToolCatalogRepository, type CatalogEntry } from '../../core/db/tool-catalog.repository.js';
+import { notFound } from '../../core/errors.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
 
@@ -52,8 +53,10 @@ export function toolRoutes(db: Db): Router {
     const body = parseBody(req, ConfigureToolSchema);
     const orgId = principalOf(req).orgId;
     await catalog.configure(orgId, serverId, name, body);
-    const [entry] = (await catalog.search(orgId, { server: serverId, limit: 200 })).filter((t) => t.name === name);
-    res.json(entryView(entry!));
+    // The one tool by name: a page of the server's tools would miss any past its end.
+    const [entry] = await catalog.search(orgId, { server: serverId, name, limit: 1 });
+    if (!entry) throw notFound('tool', name);
+    res.json(entryView(entry));
   });
 
   return router;

@@ -5,6 +5,7 @@ import { McpServerRepository } from '../db/mcp-server.repository.js';
 import type { McpServerRow, Risk } from '../db/rows.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import type { ToolDefinition } from '../mcp/client-pool.js';
+import { assertUsableToolSchema } from '../invocations/input-validator.js';
 import { toolDefinitionHash } from '../mcp/tool-pin.js';
 
 /** Asks a server's lifecycle workflow (on a worker) to read its tools/list into the catalog now. */
@@ -69,6 +70,7 @@ export class AgentService {
     const tools = await this.toolsOf(server, true);
     const tool = tools.find((t) => t.name === cap.tool);
     if (!tool) throw new AppError('tool_missing', 409, `MCP server "${server.name}" no longer serves "${cap.tool}"`, { server: server.name, tool: cap.tool });
+    assertUsableToolSchema(tool.inputSchema, { tool: tool.name, server: server.name });
     const pinned = toolDefinitionHash(tool);
     await this.agents.repin(orgId, agentId, name, { ...tool }, pinned);
     return { previous: cap.pinned_hash, pinned, definition: tool };
@@ -96,6 +98,7 @@ export class AgentService {
       if (!tool) {
         throw badRequest('unknown_tool', `MCP server "${entry.server.name}" has no tool "${c.tool}"`, { server: entry.server.name, tool: c.tool, available: entry.tools.map((t) => t.name) });
       }
+      assertUsableToolSchema(tool.inputSchema, { tool: tool.name, server: entry.server.name });
       out.push({
         name: c.name,
         server_id: entry.server.id,

@@ -5,6 +5,8 @@ import type { McpToolRow } from './rows.js';
 export interface ToolSearch {
   query?: string;
   server?: string;
+  /** Exactly this tool name. */
+  name?: string;
   category?: string;
   tag?: string;
   limit: number;
@@ -29,6 +31,7 @@ export class ToolCatalogRepository {
     // search_text is lower-cased and trigram-indexed, so a substring match stays an index scan.
     if (f.query) q.andWhere('t.search_text', 'like', `%${escapeLike(f.query.toLowerCase())}%`);
     if (f.server) q.andWhere((w) => (/^[0-9a-f-]{36}$/i.test(f.server!) ? w.where('s.id', f.server!) : w.where('s.name', f.server!)));
+    if (f.name !== undefined) q.andWhere('t.name', f.name);
     if (f.category) q.andWhereRaw('coalesce(t.category, t.inferred_category) = ?', [f.category]);
     if (f.tag) q.andWhere((w) => w.whereRaw('t.tags @> ?::jsonb', [JSON.stringify([f.tag])]).orWhereRaw('t.inferred_tags @> ?::jsonb', [JSON.stringify([f.tag])]));
     // Ordered as the (org_id, name, server_id) indexes are, so a page is read in index order and stops early.

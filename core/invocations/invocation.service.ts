@@ -60,7 +60,7 @@ export class InvocationService {
     const agent = await this.agents.get(p.orgId, req.agentId);
     const cap = agent.capabilities.find((c) => c.name === req.capability);
     if (!cap) throw badRequest('unknown_capability', `Agent "${agent.name}" has no capability "${req.capability}"`, { available: agent.capabilities.map((c) => c.name) });
-    assertValidToolInput(cap.tool_definition.inputSchema as Record<string, unknown> | undefined, req.input);
+    assertValidToolInput(cap.tool_definition.inputSchema as Record<string, unknown> | undefined, req.input, { tool: cap.tool });
     // The server's breaker and rate limits (429/503 with Retry-After) before anything is recorded.
     const rateAdmitted = await this.admission.admit(p.orgId, cap.server_id, idempotencyKey);
 

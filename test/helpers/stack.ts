@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { createApp, type AppDeps } from '../../api/app.js';
+import { answerClientErrors } from '../../api/client-errors.js';
 import { readinessChecks } from '../../api/readiness.js';
 import { MasterKeyring } from '../../core/crypto/master-key.js';
 import { EncryptionCodec } from '../../core/crypto/payload-codec.js';
@@ -100,10 +101,13 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
     ...overrides,
   });
   const server = app.listen(0, '127.0.0.1');
+  answerClientErrors(server);
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    /** The Express app itself, to read its routes. */
+    app,
     db,
     taskQueue,
     async close() {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectEnvelope } from '../helpers/envelope.js';
 import { call, createOrg, startApi } from '../helpers/stack.js';
 
 let api: Awaited<ReturnType<typeof startApi>>;
@@ -8,16 +9,6 @@ beforeAll(async () => {
   key = (await createOrg(api.db)).adminKey;
 });
 afterAll(() => api.close());
-
-function expectEnvelope(r: Awaited<ReturnType<typeof call>>, status: number, code: string) {
-  expect(r.status).toBe(status);
-  expect(r.headers.get('content-type')).toMatch(/application\/json/);
-  expect(r.text).not.toMatch(/<html|<pre>|at .*\.ts:\d+/i);
-  expect(r.json.error.code).toBe(code);
-  expect(typeof r.json.error.message).toBe('string');
-  expect(r.json.error.details).toBeTypeOf('object');
-  expect(r.headers.get('x-request-id')).toBeTruthy();
-}
 
 describe('error envelope', () => {
   it('answers malformed JSON with 400 invalid_json', async () => {
