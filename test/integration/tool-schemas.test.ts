@@ -1,4 +1,4 @@
-// Tool schemas and the catalog on the real path: a stdio MCP server (test/fixtures/mcp-stdio-schemas-server.ts)
+// Tool schemas and the catalog on the real path: a stdio MCP server (test/fixtures/mcp-stdio-schemas-server.mts)
 // serving raw JSON Schemas, registered and bound over the API, its catalog stored by the lifecycle workflow.
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { expectEnvelope } from '../helpers/envelope.js';
 import { startPlatform, userWithRole } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
 
-const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcp-stdio-schemas-server.ts');
+const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcp-stdio-schemas-server.mts');
 // By URL: the server's cwd is its own work dir, where a bare `--import tsx` would not resolve.
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const FILLERS = 210;
