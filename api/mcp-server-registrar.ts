@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AuditRepository } from '../core/db/audit.repository.js';
 import type { Db } from '../core/db/knex.js';
 import { McpServerRepository, type NewMcpServer } from '../core/db/mcp-server.repository.js';
-import type { McpServerRow } from '../core/db/rows.js';
+import type { McpServerRow, SecurityLevel } from '../core/db/rows.js';
 import type { Principal } from '../core/identity/identity.service.js';
 import { badRequest, forbidden } from '../core/errors.js';
 import { StdioCommandRefused, type StdioCommandPolicy } from '../core/mcp/stdio-commands.js';
@@ -30,6 +30,11 @@ export const McpServerLimitsSchema = z.strictObject({
   breakerThreshold: z.number().int().min(1).max(1000).optional(),
   breakerCooldownMs: z.number().int().min(100).max(3_600_000).optional(),
   maxResultBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+  // A stdio server's process (core/mcp/sandbox.ts ProcessLimits).
+  memoryMb: z.number().int().min(256).max(65_536).optional(),
+  cpuSeconds: z.number().int().min(10).max(7 * 86_400).optional(),
+  maxProcesses: z.number().int().min(16).max(4096).optional(),
+  maxOpenFiles: z.number().int().min(64).max(65_536).optional(),
 });
 const SecurityLevel = z.enum(['low', 'medium', 'high', 'critical']);
 const Common = { name: ResourceName, securityLevel: SecurityLevel.optional(), limits: McpServerLimitsSchema.default({}) };
@@ -84,6 +89,8 @@ export interface RegistrarDeps {
   stdioCommands: StdioCommandPolicy;
 }
 
+const LEVELS: readonly SecurityLevel[] = ['low', 'medium', 'high', 'critical'];
+
 /** Registers MCP servers: expands templates, stores the row, starts its lifecycle workflow. */
 export class McpServerRegistrar {
   private readonly servers: McpServerRepository;
@@ -101,7 +108,11 @@ export class McpServerRegistrar {
    */
   async register(p: Principal, body: CreateMcpServer, opts: { waitSeconds: number; requestId?: string }): Promise<McpServerRow> {
     const id = randomUUID();
-    const fields = await this.toRow(p, id, body);
+    const { fields, defaultLevel } = await this.toRow(p, id, body);
+    // Limits and a security level below the default loosen how the server is governed: an admin's call.
+    if (p.role !== 'admin' && (Object.keys(body.limits ?? {}).length > 0 || LEVELS.indexOf(fields.security_level!) < LEVELS.indexOf(defaultLevel))) {
+      throw forbidden('Setting limits or lowering the security level of an MCP server needs the admin role', { role: p.role, securityLevel: fields.security_level, defaultSecurityLevel: defaultLevel });
+    }
     const bound = referencedSecrets({ ...fields.env, ...fields.headers });
     if (bound.length > 0 && p.role !== 'admin') throw forbidden('Binding a secret: reference to an MCP server needs the admin role', { secrets: bound, role: p.role });
     if (bound.length > 0) {
@@ -119,7 +130,8 @@ export class McpServerRegistrar {
     return this.startLifecycle(row, opts.waitSeconds);
   }
 
-  private async toRow(p: Principal, id: string, body: CreateMcpServer): Promise<Omit<NewMcpServer, 'org_id' | 'id'>> {
+  /** The row to store, and the security level the server would have without an explicit one. */
+  private async toRow(p: Principal, id: string, body: CreateMcpServer): Promise<{ fields: Omit<NewMcpServer, 'org_id' | 'id'>; defaultLevel: SecurityLevel }> {
     const common = { name: body.name, limits: body.limits, security_level: body.securityLevel ?? 'medium' };
     if ('template' in body) {
       const schema = TemplateConfigSchemas[body.template];
@@ -128,9 +140,9 @@ export class McpServerRegistrar {
       const config = await this.checkTemplateConfig(p, body.template, parsed.data as TemplateConfig[TemplateName]);
       const t = expandTemplate(body.template as TemplateName, config, path.join(this.deps.workRoot, id));
       if (body.network === true && !t.network && p.role !== 'admin') throw forbidden(`Giving the ${body.template} template network access needs the admin role`, { template: body.template, role: p.role });
-      return {
+      const fields = {
         ...common,
-        transport: 'stdio',
+        transport: 'stdio' as const,
         command: t.command,
         args: t.args,
         env: t.env,
@@ -141,6 +153,7 @@ export class McpServerRegistrar {
         template: body.template,
         sandbox: { writablePaths: t.writablePaths, readablePaths: t.readablePaths },
       };
+      return { fields, defaultLevel: t.securityLevel };
     }
     if (body.transport === 'stdio') {
       if (p.role !== 'admin') throw forbidden('Registering a stdio command needs the admin role; developers register templates and http servers', { role: p.role });
@@ -151,10 +164,10 @@ export class McpServerRegistrar {
         if (err instanceof StdioCommandRefused) throw badRequest('stdio_command_not_allowed', err.message, { command: body.command, allowed: err.allowed });
         throw err;
       }
-      return { ...common, transport: 'stdio', command: resolved.command, args: resolved.args, env: body.env, url: null, headers: {}, network: body.network };
+      return { fields: { ...common, transport: 'stdio', command: resolved.command, args: resolved.args, env: body.env, url: null, headers: {}, network: body.network }, defaultLevel: 'medium' };
     }
     await this.checkEgress(body.url, 'url');
-    return { ...common, transport: 'http', command: null, args: [], env: {}, url: body.url, headers: body.headers, network: true };
+    return { fields: { ...common, transport: 'http', command: null, args: [], env: {}, url: body.url, headers: body.headers, network: true }, defaultLevel: 'medium' };
   }
 
   /** Template paths inside the org's workspace; URLs the egress policy allows. */

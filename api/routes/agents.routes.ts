@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { AgentService, type CatalogRefresher } from '../../core/agents/agent.service.js';
 import type { AgentWithCapabilities } from '../../core/db/agent.repository.js';
 import type { Db } from '../../core/db/knex.js';
-import { AuditRepository } from '../../core/db/audit.repository.js';
 import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam } from '../middleware/validate.js';
@@ -30,7 +29,8 @@ export function agentRoutes(db: Db, refreshCatalog: CatalogRefresher): Router {
   const router = Router();
   const service = new AgentService(db, refreshCatalog);
   const servers = new McpServerRepository(db);
-  const audit = new AuditRepository(db);
+
+  const actorOf = (req: Request) => ({ ...principalOf(req), requestId: req.id });
 
   async function view(req: Request, agents: AgentWithCapabilities[]) {
     const names = new Map((await servers.list(principalOf(req).orgId)).map((s) => [s.id, s.name]));
@@ -39,7 +39,7 @@ export function agentRoutes(db: Db, refreshCatalog: CatalogRefresher): Router {
 
   router.post('/v1/agents', requireRole('admin', 'developer'), async (req, res) => {
     const body = parseBody(req, CreateAgentSchema);
-    const agent = await service.create(principalOf(req).orgId, body);
+    const agent = await service.create(actorOf(req), body);
     res.status(201).json((await view(req, [agent]))[0]);
   });
 
@@ -55,30 +55,20 @@ export function agentRoutes(db: Db, refreshCatalog: CatalogRefresher): Router {
   router.patch('/v1/agents/:agentId', requireRole('admin', 'developer'), async (req, res) => {
     const id = parseParam(req, 'agentId', z.uuid(), 'agent');
     const body = parseBody(req, UpdateAgentSchema);
-    res.json((await view(req, [await service.update(principalOf(req).orgId, id, body)]))[0]);
+    res.json((await view(req, [await service.update(actorOf(req), id, body)]))[0]);
   });
 
   // An admin accepts the definition the server now serves for a capability whose pin broke.
   router.post('/v1/agents/:agentId/capabilities/:name/repin', requireRole('admin'), async (req, res) => {
     const id = parseParam(req, 'agentId', z.uuid(), 'agent');
     const name = parseParam(req, 'name', ResourceName, 'capability');
-    const p = principalOf(req);
-    const { previous, pinned, definition } = await service.repin(p.orgId, id, name);
-    await audit.record({
-      org_id: p.orgId,
-      actor: `user:${p.userId}`,
-      action: 'capability.repinned',
-      subject_type: 'agent',
-      subject_id: id,
-      request_id: req.id,
-      data: { capability: name, previous, pinned },
-    });
+    const { previous, pinned, definition } = await service.repin(actorOf(req), id, name);
     res.json({ capability: name, previousHash: previous, pinnedHash: pinned, definition });
   });
 
   router.delete('/v1/agents/:agentId', requireRole('admin', 'developer'), async (req, res) => {
     const id = parseParam(req, 'agentId', z.uuid(), 'agent');
-    await service.agents.delete(principalOf(req).orgId, id);
+    await service.delete(actorOf(req), id);
     res.status(204).end();
   });
 

@@ -16,6 +16,12 @@ const Entry = z.looseObject({
   url: z.string().optional(),
   headers: z.record(z.string(), z.string()).optional(),
   type: z.string().optional(),
+  cwd: z.string().optional(),
+  disabled: z.boolean().optional(),
+  // Collexa's own fields, kept when a file exported here (or written by hand) carries them.
+  network: z.unknown().optional(),
+  securityLevel: z.unknown().optional(),
+  limits: z.unknown().optional(),
 });
 export const McpServersFileSchema = z.strictObject({ mcpServers: z.record(z.string(), Entry).refine((m) => Object.keys(m).length <= 100, 'at most 100 servers') });
 const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(60).default(0) });
@@ -24,8 +30,9 @@ const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(60).defaul
 const exportable = (v: string) => (v.startsWith('secret:') ? v : '<redacted>');
 
 function toEntry(s: McpServerRow) {
-  if (s.transport === 'http') return { type: 'http', url: s.url, headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, exportable(v)])) };
-  return { command: s.command, args: s.args, env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, exportable(v)])) };
+  const own = { securityLevel: s.security_level, ...(Object.keys(s.limits ?? {}).length > 0 ? { limits: s.limits } : {}) };
+  if (s.transport === 'http') return { type: 'http', url: s.url, headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, exportable(v)])), ...own };
+  return { command: s.command, args: s.args, env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, exportable(v)])), network: s.network, ...own };
 }
 
 /** Import and export of the common `{"mcpServers": {...}}` configuration (command/args/env and url forms). */
@@ -39,9 +46,23 @@ export function mcpServerImportRoutes(deps: RegistrarDeps): Router {
     const { wait } = parseQuery(req, WaitQuery);
     const p = principalOf(req);
     const created = [];
+    const skipped: { name: string; reason: string }[] = [];
     const errors: { name: string; code: string; message: string; details?: unknown }[] = [];
     for (const [name, entry] of Object.entries(file.mcpServers)) {
-      const candidate = entry.url !== undefined ? { name, transport: 'http', url: entry.url, headers: entry.headers ?? {} } : { name, transport: 'stdio', command: entry.command, args: entry.args ?? [], env: entry.env ?? {} };
+      // Nothing of an entry is dropped silently: what cannot be honoured is reported.
+      if (entry.disabled === true) {
+        skipped.push({ name, reason: 'disabled in the file' });
+        continue;
+      }
+      const unsupported = entry.type === 'sse' ? 'the SSE transport is not supported: use the server\'s Streamable HTTP endpoint' : entry.cwd !== undefined ? 'cwd is not supported: every stdio server runs in its own sandboxed directory' : undefined;
+      if (unsupported) {
+        errors.push({ name, code: 'unsupported', message: unsupported });
+        continue;
+      }
+      const keys = entry.url !== undefined ? (['securityLevel', 'limits'] as const) : (['network', 'securityLevel', 'limits'] as const);
+      const own = Object.fromEntries(keys.filter((k) => entry[k] !== undefined).map((k) => [k, entry[k]]));
+      const base = entry.url !== undefined ? { name, transport: 'http', url: entry.url, headers: entry.headers ?? {} } : { name, transport: 'stdio', command: entry.command, args: entry.args ?? [], env: entry.env ?? {} };
+      const candidate = { ...base, ...own };
       const parsed = CreateMcpServerSchema.safeParse(candidate);
       if (!parsed.success) {
         errors.push({ name, code: 'validation_error', message: 'not a server this API can register', details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
@@ -56,7 +77,7 @@ export function mcpServerImportRoutes(deps: RegistrarDeps): Router {
       }
     }
     if (created.length === 0 && errors.length > 0) throw badRequest('import_failed', 'No server could be imported', { errors });
-    res.status(errors.length > 0 ? 207 : 201).json({ created, errors });
+    res.status(errors.length > 0 ? 207 : 201).json({ created, skipped, errors });
   });
 
   router.get('/v1/mcp-servers/export', async (req, res) => {

@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
 import { AgentRepository, type AgentWithCapabilities, type NewCapability } from '../db/agent.repository.js';
+import { AuditRepository } from '../db/audit.repository.js';
+import type { Role } from '../identity/roles.js';
+import { capabilitySummary, governedCapabilities } from './capability-governance.js';
 import { McpCatalogRepository } from '../db/mcp-catalog.repository.js';
 import { McpServerRepository } from '../db/mcp-server.repository.js';
 import type { McpServerRow, Risk } from '../db/rows.js';
@@ -7,6 +10,14 @@ import { AppError, badRequest, notFound } from '../errors.js';
 import type { ToolDefinition } from '../mcp/client-pool.js';
 import { assertUsableToolSchema } from '../invocations/input-validator.js';
 import { toolDefinitionHash } from '../mcp/tool-pin.js';
+
+/** Who changes an agent: their org, user and role, and the request (for the audit event). */
+export interface Actor {
+  orgId: string;
+  userId: string;
+  role: Role;
+  requestId?: string;
+}
 
 /** Asks a server's lifecycle workflow (on a worker) to read its tools/list into the catalog now. */
 export type CatalogRefresher = (server: McpServerRow) => Promise<{ ok: boolean; error?: string }>;
@@ -30,7 +41,7 @@ export class AgentService {
   private readonly catalog: McpCatalogRepository;
 
   constructor(
-    db: Knex,
+    private readonly db: Knex,
     private readonly refreshCatalog: CatalogRefresher,
   ) {
     this.agents = new AgentRepository(db);
@@ -47,22 +58,48 @@ export class AgentService {
     return (await this.catalog.toolsOf(server.id)).map((t) => t.definition as unknown as ToolDefinition);
   }
 
-  async create(orgId: string, input: { name: string; description?: string; capabilities: CapabilityInput[] }): Promise<AgentWithCapabilities> {
-    const capabilities = await this.resolveCapabilities(orgId, input.capabilities);
-    return this.agents.create(orgId, { name: input.name, description: input.description ?? '' }, capabilities);
+  async create(p: Actor, input: { name: string; description?: string; capabilities: CapabilityInput[] }): Promise<AgentWithCapabilities> {
+    const capabilities = await this.resolveCapabilities(p.orgId, input.capabilities);
+    return this.db.transaction(async (trx) => {
+      const agent = await new AgentRepository(trx).create(p.orgId, { name: input.name, description: input.description ?? '' }, capabilities);
+      await this.record(trx, p, 'agent.created', agent.id, { name: agent.name, capabilities: agent.capabilities.map(capabilitySummary) });
+      return agent;
+    });
   }
 
-  async update(orgId: string, id: string, input: { name?: string; description?: string; capabilities?: CapabilityInput[] }): Promise<AgentWithCapabilities> {
-    await this.agents.get(orgId, id);
-    const capabilities = input.capabilities ? await this.resolveCapabilities(orgId, input.capabilities) : undefined;
-    return this.agents.update(orgId, id, { name: input.name, description: input.description }, capabilities);
+  /** Changes an agent; see governedCapabilities for what needs an admin. Audited with before and after. */
+  async update(p: Actor, id: string, input: { name?: string; description?: string; capabilities?: CapabilityInput[] }): Promise<AgentWithCapabilities> {
+    const before = await this.agents.get(p.orgId, id);
+    const resolved = input.capabilities ? await this.resolveCapabilities(p.orgId, input.capabilities) : undefined;
+    const capabilities = resolved ? governedCapabilities(before.capabilities, resolved, p.role === 'admin') : undefined;
+    return this.db.transaction(async (trx) => {
+      const after = await new AgentRepository(trx).update(p.orgId, id, { name: input.name, description: input.description }, capabilities);
+      await this.record(trx, p, 'agent.updated', id, {
+        before: { name: before.name, description: before.description, capabilities: before.capabilities.map(capabilitySummary) },
+        after: { name: after.name, description: after.description, capabilities: after.capabilities.map(capabilitySummary) },
+      });
+      return after;
+    });
+  }
+
+  async delete(p: Actor, id: string): Promise<void> {
+    const before = await this.agents.get(p.orgId, id);
+    await this.db.transaction(async (trx) => {
+      await new AgentRepository(trx).delete(p.orgId, id);
+      await this.record(trx, p, 'agent.deleted', id, { name: before.name, capabilities: before.capabilities.map(capabilitySummary) });
+    });
+  }
+
+  private record(trx: Knex, p: Actor, action: string, agentId: string, data: Record<string, unknown>) {
+    return new AuditRepository(trx).record({ org_id: p.orgId, actor: `user:${p.userId}`, action, subject_type: 'agent', subject_id: agentId, request_id: p.requestId ?? null, data }, trx);
   }
 
   /**
    * Re-reads the capability's tool from its server and pins that definition: how an admin accepts a
    * changed tool. Returns the previous and the new pin.
    */
-  async repin(orgId: string, agentId: string, name: string): Promise<{ previous: string; pinned: string; definition: ToolDefinition }> {
+  async repin(p: Actor, agentId: string, name: string): Promise<{ previous: string; pinned: string; definition: ToolDefinition }> {
+    const { orgId } = p;
     const agent = await this.agents.get(orgId, agentId);
     const cap = agent.capabilities.find((c) => c.name === name);
     if (!cap) throw notFound('capability', name);
@@ -72,7 +109,10 @@ export class AgentService {
     if (!tool) throw new AppError('tool_missing', 409, `MCP server "${server.name}" no longer serves "${cap.tool}"`, { server: server.name, tool: cap.tool });
     assertUsableToolSchema(tool.inputSchema, { tool: tool.name, server: server.name });
     const pinned = toolDefinitionHash(tool);
-    await this.agents.repin(orgId, agentId, name, { ...tool }, pinned);
+    await this.db.transaction(async (trx) => {
+      await new AgentRepository(trx).repin(orgId, agentId, name, { ...tool }, pinned);
+      await this.record(trx, p, 'capability.repinned', agentId, { capability: name, previous: cap.pinned_hash, pinned });
+    });
     return { previous: cap.pinned_hash, pinned, definition: tool };
   }
 

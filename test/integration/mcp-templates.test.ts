@@ -133,17 +133,26 @@ describe('mcpServers import and export', () => {
         web: { type: 'http', url: fixture.url, headers: { Authorization: 'Bearer sk-live-456' } },
         'bad name!': { command: 'x' },
         nothing: {},
+        legacy: { type: 'sse', url: 'https://example.com/sse' },
+        elsewhere: { command: process.execPath, args: [everythingBin, 'stdio'], cwd: '/srv' },
+        off: { command: process.execPath, args: [everythingBin, 'stdio'], disabled: true },
+        tight: { command: process.execPath, args: [everythingBin, 'stdio'], network: false, securityLevel: 'high', limits: { timeoutMs: 5000 } },
       },
     };
     const imported = await call(`${platform.url}/v1/mcp-servers/import?wait=20`, { method: 'POST', key: adminKey, json: file });
     expect(imported.status, imported.text).toBe(207);
-    expect(imported.json.created.map((s: { name: string }) => s.name).sort()).toEqual(['everything', 'web']);
-    expect(imported.json.errors.map((e: { name: string }) => e.name).sort()).toEqual(['bad name!', 'nothing']);
+    expect(imported.json.created.map((s: { name: string }) => s.name).sort()).toEqual(['everything', 'tight', 'web']);
+    expect(imported.json.errors.map((e: { name: string }) => e.name).sort()).toEqual(['bad name!', 'elsewhere', 'legacy', 'nothing']);
+    expect(imported.json.errors.find((e: { name: string }) => e.name === 'legacy').message).toMatch(/SSE transport is not supported/);
+    expect(imported.json.skipped).toEqual([{ name: 'off', reason: 'disabled in the file' }]);
+    // Collexa's own fields survive the import.
+    expect(imported.json.created.find((s: { name: string }) => s.name === 'tight')).toMatchObject({ network: false, securityLevel: 'high', limits: { timeoutMs: 5000 } });
     expect(imported.text).not.toContain('sk-live');
 
     const exported = await call(`${platform.url}/v1/mcp-servers/export`, { key: adminKey });
-    expect(exported.json.mcpServers.everything).toEqual({ command: process.execPath, args: [everythingBin, 'stdio'], env: { API_TOKEN: '<redacted>', REF: 'secret:github_token' } });
-    expect(exported.json.mcpServers.web).toEqual({ type: 'http', url: fixture.url, headers: { Authorization: '<redacted>' } });
+    expect(exported.json.mcpServers.everything).toEqual({ command: process.execPath, args: [everythingBin, 'stdio'], env: { API_TOKEN: '<redacted>', REF: 'secret:github_token' }, network: false, securityLevel: 'medium' });
+    expect(exported.json.mcpServers.web).toEqual({ type: 'http', url: fixture.url, headers: { Authorization: '<redacted>' }, securityLevel: 'medium' });
+    expect(exported.json.mcpServers.tight).toMatchObject({ network: false, securityLevel: 'high', limits: { timeoutMs: 5000 } });
     expect(exported.text).not.toContain('sk-live');
 
     const none = await call(`${platform.url}/v1/mcp-servers/import`, { method: 'POST', key: adminKey, json: { mcpServers: { 'x y': {} } } });
