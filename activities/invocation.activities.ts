@@ -32,7 +32,7 @@ export function createInvocationActivities(deps: ActivityDeps) {
   const executionLimits = new ExecutionLimits(db, deps.logger);
 
   /** The terminal write: status, error or result, and its audit events, in one transaction. */
-  async function finish(invocationId: string, orgId: string, status: InvocationStatus, extra: { error?: InvocationError; result?: unknown; events?: NewAuditEvent[]; toolStartedAt?: Date } = {}) {
+  async function finish(invocationId: string, orgId: string, status: InvocationStatus, extra: { error?: InvocationError; result?: unknown; events?: NewAuditEvent[]; toolStartedAt?: Date; actor?: string } = {}) {
     await db.transaction(async (trx: Knex) => {
       await new InvocationRepository(trx).update(invocationId, {
         status,
@@ -43,7 +43,7 @@ export function createInvocationActivities(deps: ActivityDeps) {
       });
       for (const e of extra.events ?? []) await audit.record(e, trx);
       await audit.record(
-        { org_id: orgId, actor: 'system', action: `invocation.${status}`, subject_type: 'invocation', subject_id: invocationId, invocation_id: invocationId, data: extra.error ? { error: extra.error } : {} },
+        { org_id: orgId, actor: extra.actor ?? 'system', action: `invocation.${status}`, subject_type: 'invocation', subject_id: invocationId, invocation_id: invocationId, data: extra.error ? { error: extra.error } : {} },
         trx,
       );
     });
@@ -80,7 +80,9 @@ export function createInvocationActivities(deps: ActivityDeps) {
     /** Records a terminal state other than success (success is recorded by callCapabilityTool). */
     async finishInvocation(input: { invocationId: string; status: InvocationStatus; error?: InvocationError }): Promise<void> {
       const inv = await invocations.getById(input.invocationId);
-      await finish(inv.id, inv.org_id, input.status, { error: input.error });
+      // A cancel through the API names its user (core/invocations/invocation.service.ts cancel).
+      const actor = input.status === 'cancelled' && inv.cancel_requested_by ? `user:${inv.cancel_requested_by}` : undefined;
+      await finish(inv.id, inv.org_id, input.status, { error: input.error, actor });
     },
 
     /**

@@ -4,11 +4,13 @@ import { AgentRepository } from '../db/agent.repository.js';
 import { InvocationRepository, TERMINAL_STATUSES } from '../db/invocation.repository.js';
 import type { Db } from '../db/knex.js';
 import type { ApprovalRow, InvocationRow } from '../db/rows.js';
+import { AuditRepository } from '../db/audit.repository.js';
 import { AppError, badRequest, conflict } from '../errors.js';
 import type { Principal } from '../identity/identity.service.js';
 import { InvocationAdmission } from '../limits/admission.js';
 import type { Logger } from '../log.js';
 import { canonicalHash } from '../canonical-json.js';
+import { cancelRight } from './cancel-right.js';
 import { assertValidToolInput } from './input-validator.js';
 
 /** One request to run a capability, from whichever door it came in by (REST or MCP). */
@@ -116,6 +118,35 @@ export class InvocationService {
       stop.abort();
     }
     return this.invocations.get(row.org_id, row.id);
+  }
+
+  /**
+   * Cancels a running or pending invocation (and so its approval) for its requester, an admin or an
+   * approver of its approval; 403 for anyone else, 409 once it ended. The request is recorded with its
+   * user before the workflow is cancelled, so the end's audit names them rather than `system`.
+   */
+  async cancel(p: Principal, id: string): Promise<InvocationRow> {
+    const row = await this.invocations.get(p.orgId, id);
+    const right = cancelRight(p, row, await this.invocations.approvalFor(row));
+    if (!right) throw new AppError('cancel_forbidden', 403, 'Only the requester, an admin or an approver of its approval may cancel this invocation', { role: p.role });
+    if (TERMINAL_STATUSES.includes(row.status)) throw conflict(`The invocation already ended (${row.status})`, { status: row.status });
+    await this.deps.db.transaction(async (trx) => {
+      await new InvocationRepository(trx).update(row.id, { cancel_requested_by: p.userId });
+      await new AuditRepository(trx).record({
+        org_id: row.org_id,
+        actor: `user:${p.userId}`,
+        action: 'invocation.cancel_requested',
+        subject_type: 'invocation',
+        subject_id: row.id,
+        invocation_id: row.id,
+        data: { as: right, role: p.role },
+      });
+    });
+    const handle = this.deps.temporal.workflow.getHandle(row.workflow_id);
+    await handle.cancel();
+    // Give the workflow a moment to record the cancellation so the answer usually shows it.
+    await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+    return this.invocations.get(row.org_id, id);
   }
 
   get(orgId: string, id: string): Promise<InvocationRow> {
