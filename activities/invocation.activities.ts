@@ -12,6 +12,7 @@ import { toolDefinitionHash } from '../core/mcp/tool-pin.js';
 import { toolResultText } from '../core/mcp/tool-result.js';
 import { boundedText, Redactor } from '../core/secrets/redact.js';
 import { effectiveLimits } from '../core/limits/defaults.js';
+import { decideInvoke } from '../core/policy/invoke-input.js';
 import { ExecutionLimits, type CallOutcome, type CallPermit } from '../core/limits/execution-limits.js';
 import { LimitExceeded, resultBytes } from '../core/limits/limit-exceeded.js';
 import type { PolicyDecision } from '../workflows/invoke-capability.messages.js';
@@ -50,25 +51,19 @@ export function createInvocationActivities(deps: ActivityDeps) {
   }
 
   return {
-    /** Evaluates collexa.authz.invoke for the invocation and records the decision with the policy version. */
+    /** Evaluates collexa.authz.invoke for the invocation and records the decision with the policy version (a denial returns the API's rate tokens). */
     async decideInvocation({ invocationId }: { invocationId: string }): Promise<PolicyDecision> {
-      const { invocation: inv, user, org, agent, capability: cap, server } = await contexts.load(invocationId);
-      const decision: PolicyDecision =
-        !user || !org || !agent || !cap || !server
-          ? { allow: false, requireApproval: false, approverRoles: [], reasons: ['the requester, agent or capability no longer exists'], policyVersion: deps.policy.version }
-          : deps.policy.decideInvoke({
-              user: { id: user.id, role: user.role, org_id: user.org_id },
-              org: { id: org.id, settings: org.settings },
-              agent: { id: agent.id, name: agent.name },
-              capability: { name: cap.name, risk: cap.risk, server: server.name, server_security_level: server.security_level, tool: cap.tool },
-              context: { invocation_id: inv.id },
-            });
+      const ctx = await contexts.load(invocationId);
+      const { invocation: inv, server } = ctx;
+      const decision: PolicyDecision = decideInvoke(deps.policy, ctx, inv.id);
       await db.transaction(async (trx: Knex) => {
         await new InvocationRepository(trx).update(invocationId, { decision: decision as never, decided_at: new Date() });
         await audit.record(
           { org_id: inv.org_id, actor: 'policy', action: 'policy.decided', subject_type: 'invocation', subject_id: inv.id, invocation_id: inv.id, data: { ...decision } },
           trx,
         );
+        // Tokens the API took for a call policy denies go back: a denied call never reaches the server.
+        if (!decision.allow && server) await new ExecutionLimits(trx).refundAdmission(inv.id, server, effectiveLimits(server));
       });
       return decision;
     },

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { AgentRepository } from '../db/agent.repository.js';
+import { InvocationContextRepository } from '../db/invocation-context.repository.js';
+import { McpServerRepository } from '../db/mcp-server.repository.js';
 import { InvocationRepository, TERMINAL_STATUSES } from '../db/invocation.repository.js';
 import type { Db } from '../db/knex.js';
 import type { ApprovalRow, InvocationRow } from '../db/rows.js';
@@ -9,6 +11,8 @@ import { AppError, badRequest, conflict } from '../errors.js';
 import type { Principal } from '../identity/identity.service.js';
 import { InvocationAdmission } from '../limits/admission.js';
 import type { Logger } from '../log.js';
+import type { PolicyEngine } from '../policy/engine.js';
+import { decideInvoke } from '../policy/invoke-input.js';
 import { canonicalHash } from '../canonical-json.js';
 import { cancelRight } from './cancel-right.js';
 import { assertValidToolInput } from './input-validator.js';
@@ -34,6 +38,12 @@ export interface InvocationServiceDeps {
   temporal: Client;
   startWorkflow: StartInvocationWorkflow;
   approvalTimeoutMs: number;
+  /**
+   * The policy bundle the workers run, for a forecast before admission: a call it denies spends no server
+   * or org rate tokens, only its key's denied bucket. Without it every call takes the tokens and the
+   * workflow's decision gives a denied call's back.
+   */
+  policy?: PolicyEngine;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -43,10 +53,14 @@ export class InvocationService {
   readonly invocations: InvocationRepository;
   private readonly agents: AgentRepository;
   private readonly admission: InvocationAdmission;
+  private readonly servers: McpServerRepository;
+  private readonly contexts: InvocationContextRepository;
 
   constructor(private readonly deps: InvocationServiceDeps) {
     this.invocations = new InvocationRepository(deps.db);
     this.agents = new AgentRepository(deps.db);
+    this.servers = new McpServerRepository(deps.db);
+    this.contexts = new InvocationContextRepository(deps.db);
     this.admission = new InvocationAdmission(deps.db);
   }
 
@@ -63,10 +77,13 @@ export class InvocationService {
     const cap = agent.capabilities.find((c) => c.name === req.capability);
     if (!cap) throw badRequest('unknown_capability', `Agent "${agent.name}" has no capability "${req.capability}"`, { available: agent.capabilities.map((c) => c.name) });
     assertValidToolInput(cap.tool_definition.inputSchema as Record<string, unknown> | undefined, req.input, { tool: cap.tool });
-    // The server's breaker and rate limits (429/503 with Retry-After) before anything is recorded.
-    const rateAdmitted = await this.admission.admit(p.orgId, cap.server_id, idempotencyKey);
-
     const invocationId = randomUUID();
+    const server = await this.servers.get(p.orgId, cap.server_id);
+    // The same policy the workflow will ask, asked now: a call it will deny must not spend the tokens others need.
+    const denied = this.deps.policy ? !decideInvoke(this.deps.policy, { ...(await this.contexts.requester(p.orgId, p.userId)), agent, capability: cap, server }, invocationId).allow : false;
+    // The server's breaker and rate limits, or the key's denied bucket (429/503 with Retry-After), before anything is recorded.
+    const rateAdmitted = await this.admission.admit(server, idempotencyKey, denied ? p.keyId : undefined);
+
     const requestHash = canonicalHash({ agentId: req.agentId, capability: req.capability, input: req.input, approvalExpiresIn: req.approvalExpiresIn ?? null });
     const { row, created } = await this.invocations.createOrGet({
       id: invocationId,

@@ -1,4 +1,5 @@
-// Roles on the real path (HTTP API → Temporal → PostgreSQL): who may cancel an invocation.
+// Roles on the real path (HTTP API → Temporal → PostgreSQL): who may cancel an invocation, and denied calls
+// that must not spend the rate tokens of the server and org everyone else shares.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../helpers/envelope.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
@@ -9,6 +10,7 @@ let platform: Awaited<ReturnType<typeof startPlatform>>;
 let mcpHttp: HttpMcpServer;
 let org: Awaited<ReturnType<typeof createOrg>>;
 let agentId: string;
+let ratedAgentId: string;
 type Key = { key: string; userId: string };
 let keys: Record<'developer' | 'developer2' | 'approver' | 'viewer' | 'admin', Key>;
 
@@ -22,6 +24,13 @@ beforeAll(async () => {
   platform = await startPlatform();
   org = await createOrg(platform.db, 'roles');
   ({ agentId } = await createServerAndAgent(url(), org.adminKey, { name: 'open', transport: 'http', url: mcpHttp.url }, { name: 'roles-agent', capabilities: [{ name: 'note', tool: 'record', risk: 'high' }] }));
+  // Tight limits on purpose: two calls a second for the server, four for the org.
+  ({ agentId: ratedAgentId } = await createServerAndAgent(
+    url(),
+    org.adminKey,
+    { name: 'rated', transport: 'http', url: mcpHttp.url, limits: { ratePerSecond: 2, orgRatePerSecond: 4 } },
+    { name: 'rated-agent', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] },
+  ));
   const k = async (role: 'developer' | 'approver' | 'viewer' | 'admin') => {
     const issued = await userWithRole(platform.db, org.org.id, role);
     return { key: issued.key, userId: issued.userId };
@@ -71,5 +80,67 @@ describe('cancelling an invocation', () => {
     expect(events.find((e) => e.action === 'invocation.cancelled')).toMatchObject({ actor });
     expect(events.find((e) => e.action === 'approval.cancelled')).toMatchObject({ actor });
     expect(events.filter((e) => e.actor === 'system' && e.action.endsWith('cancelled'))).toEqual([]);
+  });
+});
+
+describe('calls policy denies', () => {
+  const invokeSum = (key: string, n: number) => call(`${url()}/v1/agents/${ratedAgentId}/invoke`, { method: 'POST', key, json: { capability: 'sum', input: { a: n, b: 1 } } });
+
+  it("spend none of the server's rate tokens: a viewer's flood leaves an admin's calls alone and ends in 429 for the viewer", async () => {
+    // The flood: far more than the server's two calls a second, all from a viewer (who may invoke nothing).
+    const flood = await Promise.all(Array.from({ length: 12 }, (_, i) => invokeSum(keys.viewer.key, i)));
+    const admitted = flood.filter((r) => r.status === 202);
+    const limited = flood.filter((r) => r.status === 429);
+    expect(admitted.length + limited.length, JSON.stringify(flood.map((r) => r.status))).toBe(12);
+    expect(admitted.length).toBeGreaterThan(0);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const r of limited) {
+      expectEnvelope(r, 429, 'rate_limited');
+      expect(r.json.error.details).toMatchObject({ limit: 'deniedRatePerSecond', value: 2 });
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    // Right after the flood, the server's own two tokens are still there for the admin.
+    const admin = await Promise.all([invokeSum(keys.admin.key, 100), invokeSum(keys.admin.key, 200)]);
+    expect(admin.map((r) => r.status), admin.map((r) => r.text).join('\n')).toEqual([202, 202]);
+    for (const r of admin) await waitForStatus(url(), keys.admin.key, r.json.invocationId, 'succeeded');
+    // The admitted denials ran to their recorded denial, as before.
+    for (const r of admitted) {
+      const done = await waitForStatus(url(), keys.viewer.key, r.json.invocationId, 'denied');
+      expect(done.error).toMatchObject({ code: 'policy_denied' });
+    }
+  });
+
+  it("keep one key's denials to its own bucket: another viewer key is not limited by the first one's flood", async () => {
+    await Promise.all(Array.from({ length: 6 }, (_, i) => invokeSum(keys.viewer.key, i)));
+    const other = await userWithRole(platform.db, org.org.id, 'viewer', 'second viewer');
+    const r = await invokeSum(other.key, 1);
+    expect(r.status, r.text).toBe(202);
+    expect((await waitForStatus(url(), other.key, r.json.invocationId, 'denied')).error).toMatchObject({ code: 'policy_denied' });
+  });
+});
+
+describe('an API without the policy bundle', () => {
+  let bare: Awaited<ReturnType<typeof startPlatform>>;
+  beforeAll(async () => {
+    bare = await startPlatform({ apiPolicy: false });
+  }, 120_000);
+  afterAll(async () => {
+    await bare?.stop();
+  });
+
+  it('gets a denied call\'s rate tokens back once the workflow denies it', async () => {
+    const o = await createOrg(bare.db, 'roles-refund');
+    // One call a second: the viewer's call takes the only token, the denial must give it back.
+    const { agentId: id } = await createServerAndAgent(bare.url, o.adminKey, { name: 'single', transport: 'http', url: mcpHttp.url, limits: { ratePerSecond: 1 } }, { name: 'single-agent', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] });
+    const viewer = await userWithRole(bare.db, o.org.id, 'viewer');
+    const sum = (key: string) => call(`${bare.url}/v1/agents/${id}/invoke`, { method: 'POST', key, json: { capability: 'sum', input: { a: 1, b: 2 } } });
+    const started = Date.now();
+    const denied = await sum(viewer.key);
+    expect(denied.status, denied.text).toBe(202);
+    await waitForStatus(bare.url, viewer.key, denied.json.invocationId, 'denied', 5_000);
+    const admin = await sum(o.adminKey);
+    // Meaningful only inside the second the viewer's token would otherwise have held the bucket.
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(admin.status, admin.text).toBe(202);
   });
 });
