@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(manifestRoutes({ db: deps.db, vault, issuer: deps.issuer ?? 'collexa-dev', operatorOrgId: deps.operatorOrgId }));
   const invocations = new InvocationService({ db: deps.db, temporal: deps.temporal, startWorkflow: invocationWorkflowStarter(deps.temporal, deps.taskQueue), approvalTimeoutMs: deps.approvalTimeoutMs, policy: deps.policy });
   app.use(mcpRoutes({ db: deps.db, identity: deps.identity, invocations, ...deps.mcpEndpoint }));
-  app.use(invocationRoutes({ db: deps.db, temporal: deps.temporal, invocations }));
+  app.use(invocationRoutes({ db: deps.db, invocations }));
   app.use(approvalRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, vault, issuer: deps.issuer ?? 'collexa-dev' }));
   app.use(auditRoutes(deps.db));
   app.use(toolRoutes(deps.db));

@@ -1,4 +1,3 @@
-import type { Client } from '@temporalio/client';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { InvalidCursorError, InvocationRepository, TERMINAL_STATUSES } from '../../core/db/invocation.repository.js';
@@ -28,7 +27,6 @@ const ListQuery = z.strictObject({
 
 export interface InvocationRouteDeps {
   db: Db;
-  temporal: Client;
   invocations: InvocationService;
 }
 
