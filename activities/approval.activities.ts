@@ -18,6 +18,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
   const { db } = deps;
   const approvals = new ApprovalRepository(db);
   const audit = new AuditRepository(db);
+  const invocations = new InvocationRepository(db);
   const webhookFetch = guardedFetch(deps.egress ?? new EgressPolicy());
 
   return {
@@ -64,9 +65,11 @@ export function createApprovalActivities(deps: ActivityDeps) {
       const row = await approvals.getById(input.approvalId);
       await approvals.close(input.approvalId, { status: input.status, decided_by: input.decidedBy, comment: input.comment });
       if (row.status !== 'pending') return; // a retry: already closed and audited
+      const canceller = input.status === 'cancelled' && row.invocation_id ? (await invocations.getById(row.invocation_id)).cancel_requested_by : null;
+      const actor = input.decidedBy ?? canceller;
       await audit.record({
         org_id: row.org_id,
-        actor: input.decidedBy ? `user:${input.decidedBy}` : 'system',
+        actor: actor ? `user:${actor}` : 'system',
         action: `approval.${input.status}`,
         subject_type: 'approval',
         subject_id: row.id,

@@ -12,6 +12,7 @@ import { toolDefinitionHash } from '../core/mcp/tool-pin.js';
 import { toolResultText } from '../core/mcp/tool-result.js';
 import { boundedText, Redactor } from '../core/secrets/redact.js';
 import { effectiveLimits } from '../core/limits/defaults.js';
+import { decideInvoke } from '../core/policy/invoke-input.js';
 import { ExecutionLimits, type CallOutcome, type CallPermit } from '../core/limits/execution-limits.js';
 import { LimitExceeded, resultBytes } from '../core/limits/limit-exceeded.js';
 import type { PolicyDecision } from '../workflows/invoke-capability.messages.js';
@@ -32,7 +33,7 @@ export function createInvocationActivities(deps: ActivityDeps) {
   const executionLimits = new ExecutionLimits(db, deps.logger);
 
   /** The terminal write: status, error or result, and its audit events, in one transaction. */
-  async function finish(invocationId: string, orgId: string, status: InvocationStatus, extra: { error?: InvocationError; result?: unknown; events?: NewAuditEvent[]; toolStartedAt?: Date } = {}) {
+  async function finish(invocationId: string, orgId: string, status: InvocationStatus, extra: { error?: InvocationError; result?: unknown; events?: NewAuditEvent[]; toolStartedAt?: Date; actor?: string } = {}) {
     await db.transaction(async (trx: Knex) => {
       await new InvocationRepository(trx).update(invocationId, {
         status,
@@ -43,32 +44,26 @@ export function createInvocationActivities(deps: ActivityDeps) {
       });
       for (const e of extra.events ?? []) await audit.record(e, trx);
       await audit.record(
-        { org_id: orgId, actor: 'system', action: `invocation.${status}`, subject_type: 'invocation', subject_id: invocationId, invocation_id: invocationId, data: extra.error ? { error: extra.error } : {} },
+        { org_id: orgId, actor: extra.actor ?? 'system', action: `invocation.${status}`, subject_type: 'invocation', subject_id: invocationId, invocation_id: invocationId, data: extra.error ? { error: extra.error } : {} },
         trx,
       );
     });
   }
 
   return {
-    /** Evaluates collexa.authz.invoke for the invocation and records the decision with the policy version. */
+    /** Evaluates collexa.authz.invoke for the invocation and records the decision with the policy version (a denial returns the API's rate tokens). */
     async decideInvocation({ invocationId }: { invocationId: string }): Promise<PolicyDecision> {
-      const { invocation: inv, user, org, agent, capability: cap, server } = await contexts.load(invocationId);
-      const decision: PolicyDecision =
-        !user || !org || !agent || !cap || !server
-          ? { allow: false, requireApproval: false, approverRoles: [], reasons: ['the requester, agent or capability no longer exists'], policyVersion: deps.policy.version }
-          : deps.policy.decideInvoke({
-              user: { id: user.id, role: user.role, org_id: user.org_id },
-              org: { id: org.id, settings: org.settings },
-              agent: { id: agent.id, name: agent.name },
-              capability: { name: cap.name, risk: cap.risk, server: server.name, server_security_level: server.security_level, tool: cap.tool },
-              context: { invocation_id: inv.id },
-            });
+      const ctx = await contexts.load(invocationId);
+      const { invocation: inv, server } = ctx;
+      const decision: PolicyDecision = decideInvoke(deps.policy, ctx, inv.id);
       await db.transaction(async (trx: Knex) => {
         await new InvocationRepository(trx).update(invocationId, { decision: decision as never, decided_at: new Date() });
         await audit.record(
           { org_id: inv.org_id, actor: 'policy', action: 'policy.decided', subject_type: 'invocation', subject_id: inv.id, invocation_id: inv.id, data: { ...decision } },
           trx,
         );
+        // Tokens the API took for a call policy denies go back: a denied call never reaches the server.
+        if (!decision.allow && server) await new ExecutionLimits(trx).refundAdmission(inv.id, server, effectiveLimits(server));
       });
       return decision;
     },
@@ -80,7 +75,9 @@ export function createInvocationActivities(deps: ActivityDeps) {
     /** Records a terminal state other than success (success is recorded by callCapabilityTool). */
     async finishInvocation(input: { invocationId: string; status: InvocationStatus; error?: InvocationError }): Promise<void> {
       const inv = await invocations.getById(input.invocationId);
-      await finish(inv.id, inv.org_id, input.status, { error: input.error });
+      // A cancel through the API names its user (core/invocations/invocation.service.ts cancel).
+      const actor = input.status === 'cancelled' && inv.cancel_requested_by ? `user:${inv.cancel_requested_by}` : undefined;
+      await finish(inv.id, inv.org_id, input.status, { error: input.error, actor });
     },
 
     /**

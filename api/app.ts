@@ -9,6 +9,7 @@ import { InvocationService } from '../core/invocations/invocation.service.js';
 import type { Logger } from '../core/log.js';
 import type { StdioCommandPolicy } from '../core/mcp/stdio-commands.js';
 import type { EgressPolicy } from '../core/net/egress.js';
+import type { PolicyEngine } from '../core/policy/engine.js';
 import { SecretVault } from '../core/secrets/vault.js';
 import { workflowCatalogRefresher } from './catalog-refresher.js';
 import { invocationWorkflowStarter } from './invocation-workflow.js';
@@ -63,6 +64,8 @@ export interface AppDeps {
   issuer?: string;
   /** Org whose admins may rotate and retire the platform-wide signing keys (OPERATOR_ORG_ID). */
   operatorOrgId?: string;
+  /** The policy bundle the workers run (POLICY_DIR): the invoke door's forecast, so denied calls spend no server or org rate tokens. */
+  policy?: PolicyEngine;
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
   codec?: { codec: EncryptionCodec; corsOrigins: string[] };
 }
@@ -102,9 +105,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(agentRoutes(deps.db, workflowCatalogRefresher(deps.temporal)));
   app.use(secretRoutes(deps.db, vault));
   app.use(manifestRoutes({ db: deps.db, vault, issuer: deps.issuer ?? 'collexa-dev', operatorOrgId: deps.operatorOrgId }));
-  const invocations = new InvocationService({ db: deps.db, temporal: deps.temporal, startWorkflow: invocationWorkflowStarter(deps.temporal, deps.taskQueue), approvalTimeoutMs: deps.approvalTimeoutMs });
+  const invocations = new InvocationService({ db: deps.db, temporal: deps.temporal, startWorkflow: invocationWorkflowStarter(deps.temporal, deps.taskQueue), approvalTimeoutMs: deps.approvalTimeoutMs, policy: deps.policy });
   app.use(mcpRoutes({ db: deps.db, identity: deps.identity, invocations, ...deps.mcpEndpoint }));
-  app.use(invocationRoutes({ db: deps.db, temporal: deps.temporal, invocations }));
+  app.use(invocationRoutes({ db: deps.db, invocations }));
   app.use(approvalRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, vault, issuer: deps.issuer ?? 'collexa-dev' }));
   app.use(auditRoutes(deps.db));
   app.use(toolRoutes(deps.db));

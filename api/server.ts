@@ -7,6 +7,7 @@ import { IdentityService } from '../core/identity/identity.service.js';
 import { createLogger } from '../core/log.js';
 import { StdioCommandPolicy } from '../core/mcp/stdio-commands.js';
 import { EgressPolicy } from '../core/net/egress.js';
+import { PolicyEngine } from '../core/policy/engine.js';
 import { openVaultOrExit } from '../core/secrets/open-vault.js';
 import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
 import { createApp } from './app.js';
@@ -23,6 +24,12 @@ const vault = await openVaultOrExit(config, db, logger);
 
 // The API never connects to an MCP server: it reads the catalog the workers keep. Every payload this client sends or reads is encrypted with a key derived from the master key.
 const { dataConverter, codec } = dataConverterFromConfig(config.vault);
+
+// The invoke door asks the workers' policy bundle first (denied calls spend no server or org rate tokens).
+const policy = await PolicyEngine.load(config.policyDir).catch((err: unknown) => {
+  logger.fatal({ err }, 'could not load the policy bundle');
+  process.exit(1);
+});
 
 const app = createApp({
   logger,
@@ -43,6 +50,7 @@ const app = createApp({
   vault,
   issuer: config.issuer,
   operatorOrgId: config.operatorOrgId,
+  policy,
   readiness: readinessChecks({ db, temporal }),
 });
 

@@ -1,10 +1,9 @@
-import type { Client } from '@temporalio/client';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { InvalidCursorError, InvocationRepository, TERMINAL_STATUSES } from '../../core/db/invocation.repository.js';
 import type { Db } from '../../core/db/knex.js';
 import type { InvocationRow } from '../../core/db/rows.js';
-import { badRequest, conflict } from '../../core/errors.js';
+import { badRequest } from '../../core/errors.js';
 import type { InvocationService } from '../../core/invocations/invocation.service.js';
 import { principalOf } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
@@ -28,7 +27,6 @@ const ListQuery = z.strictObject({
 
 export interface InvocationRouteDeps {
   db: Db;
-  temporal: Client;
   invocations: InvocationService;
 }
 
@@ -77,13 +75,7 @@ export function invocationRoutes(deps: InvocationRouteDeps): Router {
 
   router.post('/v1/invocations/:id/cancel', async (req, res) => {
     const id = parseParam(req, 'id', z.uuid(), 'invocation');
-    const row = await invocations.get(principalOf(req).orgId, id);
-    if (TERMINAL_STATUSES.includes(row.status)) throw conflict(`The invocation already ended (${row.status})`, { status: row.status });
-    const handle = deps.temporal.workflow.getHandle(row.workflow_id);
-    await handle.cancel();
-    // Give the workflow a moment to record the cancellation so the answer usually shows it.
-    await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
-    await respond(res, await invocations.get(row.org_id, id), 0);
+    await respond(res, await deps.invocations.cancel(principalOf(req), id), 0);
   });
 
   return router;

@@ -45,4 +45,14 @@ export class InvocationContextRepository {
       server: row.server ?? undefined,
     };
   }
+
+  /** The requester and org of a call not recorded yet (the API's policy forecast before admission). */
+  async requester(orgId: string, userId: string): Promise<Pick<InvocationContext, 'user' | 'org'>> {
+    const row = await this.db('organizations as o')
+      .leftJoin('users as u', (j) => j.on('u.org_id', '=', 'o.id').andOn('u.id', '=', this.db.raw('?', [userId])))
+      .where('o.id', orgId)
+      .first('o.id as org_id', 'o.settings', 'u.id as user_id', 'u.role');
+    if (!row) return {};
+    return { org: { id: row.org_id, settings: row.settings }, user: row.user_id ? { id: row.user_id, role: row.role, org_id: row.org_id } : undefined };
+  }
 }

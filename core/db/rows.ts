@@ -158,6 +158,8 @@ export interface InvocationRow {
   completed_at: Date | null;
   /** The API took this call's rate tokens; its first call attempt claims them (core/limits/execution-limits.ts). */
   rate_admitted: boolean;
+  /** The user who asked to cancel it (the end's audit names them); null unless a cancel was requested. */
+  cancel_requested_by: string | null;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';

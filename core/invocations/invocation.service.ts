@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { AgentRepository } from '../db/agent.repository.js';
+import { InvocationContextRepository } from '../db/invocation-context.repository.js';
+import { McpServerRepository } from '../db/mcp-server.repository.js';
 import { InvocationRepository, TERMINAL_STATUSES } from '../db/invocation.repository.js';
 import type { Db } from '../db/knex.js';
 import type { ApprovalRow, InvocationRow } from '../db/rows.js';
+import { AuditRepository } from '../db/audit.repository.js';
 import { AppError, badRequest, conflict } from '../errors.js';
 import type { Principal } from '../identity/identity.service.js';
 import { InvocationAdmission } from '../limits/admission.js';
 import type { Logger } from '../log.js';
+import type { PolicyEngine } from '../policy/engine.js';
+import { decideInvoke } from '../policy/invoke-input.js';
 import { canonicalHash } from '../canonical-json.js';
+import { cancelRight } from './cancel-right.js';
 import { assertValidToolInput } from './input-validator.js';
 
 /** One request to run a capability, from whichever door it came in by (REST or MCP). */
@@ -32,6 +38,12 @@ export interface InvocationServiceDeps {
   temporal: Client;
   startWorkflow: StartInvocationWorkflow;
   approvalTimeoutMs: number;
+  /**
+   * The policy bundle the workers run, for a forecast before admission: a call it denies spends no server
+   * or org rate tokens, only its key's denied bucket. Without it every call takes the tokens and the
+   * workflow's decision gives a denied call's back.
+   */
+  policy?: PolicyEngine;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -41,10 +53,14 @@ export class InvocationService {
   readonly invocations: InvocationRepository;
   private readonly agents: AgentRepository;
   private readonly admission: InvocationAdmission;
+  private readonly servers: McpServerRepository;
+  private readonly contexts: InvocationContextRepository;
 
   constructor(private readonly deps: InvocationServiceDeps) {
     this.invocations = new InvocationRepository(deps.db);
     this.agents = new AgentRepository(deps.db);
+    this.servers = new McpServerRepository(deps.db);
+    this.contexts = new InvocationContextRepository(deps.db);
     this.admission = new InvocationAdmission(deps.db);
   }
 
@@ -61,10 +77,13 @@ export class InvocationService {
     const cap = agent.capabilities.find((c) => c.name === req.capability);
     if (!cap) throw badRequest('unknown_capability', `Agent "${agent.name}" has no capability "${req.capability}"`, { available: agent.capabilities.map((c) => c.name) });
     assertValidToolInput(cap.tool_definition.inputSchema as Record<string, unknown> | undefined, req.input, { tool: cap.tool });
-    // The server's breaker and rate limits (429/503 with Retry-After) before anything is recorded.
-    const rateAdmitted = await this.admission.admit(p.orgId, cap.server_id, idempotencyKey);
-
     const invocationId = randomUUID();
+    const server = await this.servers.get(p.orgId, cap.server_id);
+    // The same policy the workflow will ask, asked now: a call it will deny must not spend the tokens others need.
+    const denied = this.deps.policy ? !decideInvoke(this.deps.policy, { ...(await this.contexts.requester(p.orgId, p.userId)), agent, capability: cap, server }, invocationId).allow : false;
+    // The server's breaker and rate limits, or the key's denied bucket (429/503 with Retry-After), before anything is recorded.
+    const rateAdmitted = await this.admission.admit(server, idempotencyKey, denied ? p.keyId : undefined);
+
     const requestHash = canonicalHash({ agentId: req.agentId, capability: req.capability, input: req.input, approvalExpiresIn: req.approvalExpiresIn ?? null });
     const { row, created } = await this.invocations.createOrGet({
       id: invocationId,
@@ -116,6 +135,35 @@ export class InvocationService {
       stop.abort();
     }
     return this.invocations.get(row.org_id, row.id);
+  }
+
+  /**
+   * Cancels a running or pending invocation (and so its approval) for its requester, an admin or an
+   * approver of its approval; 403 for anyone else, 409 once it ended. The request is recorded with its
+   * user before the workflow is cancelled, so the end's audit names them rather than `system`.
+   */
+  async cancel(p: Principal, id: string): Promise<InvocationRow> {
+    const row = await this.invocations.get(p.orgId, id);
+    const right = cancelRight(p, row, await this.invocations.approvalFor(row));
+    if (!right) throw new AppError('cancel_forbidden', 403, 'Only the requester, an admin or an approver of its approval may cancel this invocation', { role: p.role });
+    if (TERMINAL_STATUSES.includes(row.status)) throw conflict(`The invocation already ended (${row.status})`, { status: row.status });
+    await this.deps.db.transaction(async (trx) => {
+      await new InvocationRepository(trx).update(row.id, { cancel_requested_by: p.userId });
+      await new AuditRepository(trx).record({
+        org_id: row.org_id,
+        actor: `user:${p.userId}`,
+        action: 'invocation.cancel_requested',
+        subject_type: 'invocation',
+        subject_id: row.id,
+        invocation_id: row.id,
+        data: { as: right, role: p.role },
+      });
+    });
+    const handle = this.deps.temporal.workflow.getHandle(row.workflow_id);
+    await handle.cancel();
+    // Give the workflow a moment to record the cancellation so the answer usually shows it.
+    await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+    return this.invocations.get(row.org_id, id);
   }
 
   get(orgId: string, id: string): Promise<InvocationRow> {

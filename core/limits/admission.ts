@@ -1,28 +1,34 @@
 import type { Knex } from 'knex';
-import { McpServerRepository } from '../db/mcp-server.repository.js';
-import { effectiveLimits } from './defaults.js';
+import type { McpServerRow } from '../db/rows.js';
+import { DENIED_RATE_PER_SECOND, effectiveLimits } from './defaults.js';
 import { ExecutionLimits } from './execution-limits.js';
 import { LimitExceeded } from './limit-exceeded.js';
 
 /**
  * The door's check before an invocation is recorded and started: an open breaker answers 503
  * circuit_open, a spent rate bucket 429 rate_limited, both with Retry-After. A replay of an idempotency
- * key already recorded is not a new call and takes nothing.
+ * key already recorded is not a new call and takes nothing. A call policy will deny takes nothing from the
+ * server or org (so denials cannot starve anyone else) but a token of its API key's denied bucket.
  */
 export class InvocationAdmission {
-  private readonly servers: McpServerRepository;
   private readonly limits: ExecutionLimits;
 
   constructor(private readonly db: Knex) {
-    this.servers = new McpServerRepository(db);
     this.limits = new ExecutionLimits(db);
   }
 
-  /** True when this call's rate tokens were taken (the invocation records it); throws an AppError when refused. */
-  async admit(orgId: string, serverId: string, idempotencyKey: string | null): Promise<boolean> {
-    if (idempotencyKey !== null && (await this.db('invocations').where({ org_id: orgId, idempotency_key: idempotencyKey }).first('id'))) return false;
-    const server = await this.servers.get(orgId, serverId);
+  /**
+   * True when the server's rate tokens were taken (the invocation records it); throws an AppError when
+   * refused. `deniedFor`: the API key of a call policy denies.
+   */
+  async admit(server: McpServerRow, idempotencyKey: string | null, deniedFor?: string): Promise<boolean> {
+    if (idempotencyKey !== null && (await this.db('invocations').where({ org_id: server.org_id, idempotency_key: idempotencyKey }).first('id'))) return false;
     try {
+      if (deniedFor !== undefined) {
+        const own = await this.limits.rates.take('denied_key', deniedFor, DENIED_RATE_PER_SECOND);
+        if (!own.granted) throw LimitExceeded.deniedRate(server.name, DENIED_RATE_PER_SECOND, own.retryAfterMs);
+        return false;
+      }
       await this.limits.admitRequest(server, effectiveLimits(server));
       return true;
     } catch (err) {

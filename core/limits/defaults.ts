@@ -18,6 +18,12 @@ export const LIMIT_DEFAULTS: Readonly<Record<SecurityLevel, EffectiveLimits>> = 
 };
 
 /**
+ * Invocations policy denies, per API key: they spend none of a server's or org's rate tokens (a denied call
+ * never reaches the server), so they have a bucket of their own per key (README "Limits").
+ */
+export const DENIED_RATE_PER_SECOND = 2;
+
+/**
  * The limits a call to `server` runs under: its own `limits` over its level's defaults. `timeoutCapMs`
  * (MCP_CALL_TIMEOUT_MS) lowers the level's default timeout, never a timeout set on the server itself.
  */

@@ -73,6 +73,15 @@ export class ExecutionLimits {
     return rows.length > 0;
   }
 
+  /**
+   * Worker: gives back the rate tokens the API took for an invocation that will make no call (policy denied
+   * it). Once only: the flag is cleared by the same statement that finds it, so a retried step refunds nothing.
+   */
+  async refundAdmission(invocationId: string, server: Server, limits: EffectiveLimits): Promise<void> {
+    const rows = await this.db('invocations').where({ id: invocationId, rate_admitted: true }).update({ rate_admitted: false }).returning('id');
+    if (rows.length > 0) await this.refundRates(server, limits);
+  }
+
   /** Worker: admits one call or throws LimitExceeded; waits up to `slotWaitMs` for a concurrency slot. */
   async acquire(server: Server, limits: EffectiveLimits, opts: { rateAdmitted: boolean; signal?: AbortSignal; slotWaitMs?: number }): Promise<CallPermit> {
     const settings = breakerSettings(limits);

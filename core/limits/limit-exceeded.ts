@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import type { EffectiveLimits } from './defaults.js';
 
 /** Which limit refused or ended a call: a key of the server's limits, or its open circuit breaker. */
-export type LimitName = Exclude<keyof EffectiveLimits, 'memoryMb' | 'cpuSeconds' | 'maxProcesses' | 'maxOpenFiles'>;
+export type LimitName = Exclude<keyof EffectiveLimits, 'memoryMb' | 'cpuSeconds' | 'maxProcesses' | 'maxOpenFiles'> | 'deniedRatePerSecond';
 
 /**
  * A call refused (or ended) by one of its MCP server's execution limits. The message names the limit and
@@ -28,6 +28,7 @@ export class LimitExceeded extends Error {
     switch (this.limit) {
       case 'ratePerSecond':
       case 'orgRatePerSecond':
+      case 'deniedRatePerSecond':
         return 'rate_limited';
       case 'maxConcurrency':
         return 'concurrency_limited';
@@ -69,6 +70,16 @@ export class LimitExceeded extends Error {
       serverName,
       retryAfterMs,
       message: `org rate limit of ${orgRatePerSecond} calls/s exceeded (orgRatePerSecond of MCP server ${serverName}: the org's calls to all its servers)`,
+    });
+  }
+
+  static deniedRate(serverName: string, ratePerSecond: number, retryAfterMs: number): LimitExceeded {
+    return new LimitExceeded({
+      limit: 'deniedRatePerSecond',
+      value: ratePerSecond,
+      serverName,
+      retryAfterMs,
+      message: `rate limit of ${ratePerSecond} denied invocations/s for this API key exceeded (deniedRatePerSecond): policy does not allow this key this capability`,
     });
   }
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 
-export type RateScope = 'server' | 'org';
+/** `denied_key`: invocations policy denies, per API key (its id). */
+export type RateScope = 'server' | 'org' | 'denied_key';
 
 /** A granted call, or how long to wait before one would be. */
 export type RateVerdict = { granted: true } | { granted: false; retryAfterMs: number };

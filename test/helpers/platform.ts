@@ -17,11 +17,11 @@ import { call, stackEnv, startApi, testEgress, testLogger, testPool, testVault, 
 
 /** The API and a worker on a task queue of their own, over the run's real Temporal and PostgreSQL. */
 export async function startPlatform(
-  opts: { approvalTimeoutMs?: number; toolTimeoutMs?: number; mcpHealthIntervalMs?: number; worker?: 'in-process' | 'none'; mcpEndpoint?: AppDeps['mcpEndpoint']; logger?: Logger; operatorOrgId?: string } = {},
+  opts: { approvalTimeoutMs?: number; toolTimeoutMs?: number; mcpHealthIntervalMs?: number; worker?: 'in-process' | 'none'; mcpEndpoint?: AppDeps['mcpEndpoint']; logger?: Logger; operatorOrgId?: string; apiPolicy?: false } = {},
 ) {
   const taskQueue = `test-${randomUUID()}`;
   const logger = opts.logger ?? testLogger;
-  const api = await startApi({ taskQueue, logger, ...(opts.operatorOrgId ? { operatorOrgId: opts.operatorOrgId } : {}), ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}), ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}), ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}) });
+  const api = await startApi({ taskQueue, logger, ...(opts.apiPolicy === false ? { policy: undefined } : {}), ...(opts.operatorOrgId ? { operatorOrgId: opts.operatorOrgId } : {}), ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}), ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}), ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}) });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, dataConverter: testDataConverter() });
   let worker: Worker | undefined;

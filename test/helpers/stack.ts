@@ -18,6 +18,7 @@ import type { SandboxSettings } from '../../core/mcp/sandbox.js';
 import { StdioCommandPolicy } from '../../core/mcp/stdio-commands.js';
 import { EgressPolicy } from '../../core/net/egress.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
+import { PolicyEngine } from '../../core/policy/engine.js';
 import { SecretVault } from '../../core/secrets/vault.js';
 
 /** The master key of every Collexa process in a test run (the run's database holds secrets wrapped by it). */
@@ -79,6 +80,10 @@ export async function createOrg(db: Db, name = 'test org') {
 }
 
 /** The real app on a real port, over the run's real database and Temporal. */
+let policyEngine: Promise<PolicyEngine> | undefined;
+/** The run's policy bundle (built by global setup), loaded once per test file. */
+export const testPolicy = () => (policyEngine ??= PolicyEngine.load(inject('policyDir')));
+
 export async function startApi(overrides: Partial<AppDeps> = {}) {
   const db = overrides.db ?? testDb();
   const temporal = Connection.lazy({ address: inject('temporalAddress') });
@@ -98,6 +103,7 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
     bodyLimit: '100kb',
     vault: testVault(db),
     readiness: readinessChecks({ db, temporal }),
+    policy: await testPolicy(),
     ...overrides,
   });
   const server = app.listen(0, '127.0.0.1');

@@ -1,0 +1,27 @@
+import type { InvocationContext } from '../db/invocation-context.repository.js';
+import type { InvokeDecision, PolicyEngine } from './engine.js';
+
+/** What an invoke decision is made from: the requester, org, agent, capability and its MCP server. */
+export type InvokeSubject = Pick<InvocationContext, 'user' | 'org' | 'agent'> & {
+  capability?: Pick<NonNullable<InvocationContext['capability']>, 'name' | 'risk' | 'tool'>;
+  server?: Pick<NonNullable<InvocationContext['server']>, 'name' | 'security_level'>;
+};
+
+/**
+ * collexa.authz.invoke for one call, asked the same way by the workflow's decideInvocation activity (the
+ * decision that counts) and by the API before it spends rate tokens (a forecast): one input, one engine.
+ * A part that no longer exists denies.
+ */
+export function decideInvoke(policy: PolicyEngine, s: InvokeSubject, invocationId: string): InvokeDecision {
+  const { user, org, agent, capability: cap, server } = s;
+  if (!user || !org || !agent || !cap || !server) {
+    return { allow: false, requireApproval: false, approverRoles: [], reasons: ['the requester, agent or capability no longer exists'], policyVersion: policy.version };
+  }
+  return policy.decideInvoke({
+    user: { id: user.id, role: user.role, org_id: user.org_id },
+    org: { id: org.id, settings: org.settings },
+    agent: { id: agent.id, name: agent.name },
+    capability: { name: cap.name, risk: cap.risk, server: server.name, server_security_level: server.security_level, tool: cap.tool },
+    context: { invocation_id: invocationId },
+  });
+}
