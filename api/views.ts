@@ -11,7 +11,7 @@ export function serverView(s: McpServerRow) {
     id: s.id,
     name: s.name,
     transport: s.transport,
-    ...(s.transport === 'stdio' ? { command: s.command, args: s.args, envKeys: Object.keys(s.env), network: s.network } : { url: s.url, headerNames: Object.keys(s.headers) }),
+    ...(s.transport === 'stdio' ? { command: s.command, args: s.args, envKeys: Object.keys(s.env), network: s.network } : { url: withoutCredentials(s.url), headerNames: Object.keys(s.headers) }),
     status: s.status,
     statusReason: s.status_reason,
     lastCheckAt: iso(s.last_check_at),
@@ -110,4 +110,14 @@ export function auditView(e: AuditEventRow) {
     data: e.data,
     at: iso(e.created_at),
   };
+}
+
+/** A stored URL as anyone may see it: credentials (refused since, but possibly in older rows) are cut out. */
+function withoutCredentials(url: string | null): string | null {
+  if (!url || !URL.canParse(url)) return url;
+  const u = new URL(url);
+  if (!u.username && !u.password) return url;
+  u.username = '';
+  u.password = '';
+  return u.toString();
 }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { AuditRepository } from '../../core/db/audit.repository.js';
 import { z } from 'zod';
 import type { Db } from '../../core/db/knex.js';
 import { ToolCatalogRepository, type CatalogEntry } from '../../core/db/tool-catalog.repository.js';
@@ -51,8 +52,12 @@ export function toolRoutes(db: Db): Router {
     const serverId = parseParam(req, 'id', z.uuid(), 'MCP server');
     const name = parseParam(req, 'name', z.string().min(1).max(200), 'tool');
     const body = parseBody(req, ConfigureToolSchema);
-    const orgId = principalOf(req).orgId;
-    await catalog.configure(orgId, serverId, name, body);
+    const p = principalOf(req);
+    const orgId = p.orgId;
+    await db.transaction(async (trx) => {
+      await new ToolCatalogRepository(trx).configure(orgId, serverId, name, body);
+      await new AuditRepository(trx).record({ org_id: orgId, actor: `user:${p.userId}`, action: 'mcp_server.tool_labeled', subject_type: 'mcp_server', subject_id: serverId, request_id: req.id, data: { tool: name, ...body } }, trx);
+    });
     // The one tool by name: a page of the server's tools would miss any past its end.
     const [entry] = await catalog.search(orgId, { server: serverId, name, limit: 1 });
     if (!entry) throw notFound('tool', name);

@@ -136,6 +136,14 @@ describe('egress: nothing fetched from internal addresses', () => {
     expect(trapped).toBe(before);
   });
 
+  it('never shows a viewer credentials in a stored server URL (rows from before they were refused)', async () => {
+    const { org, viewer } = await orgWithRoles();
+    const [row] = await platform.db('mcp_servers').insert({ org_id: org.id, name: 'old', transport: 'http', url: 'https://svc:hunter2@mcp.example.com/mcp', args: '[]', env: '{}', headers: '{}' }).returning('id');
+    const shown = await call(`${platform.url}/v1/mcp-servers/${row.id}`, { key: viewer.key });
+    expect(shown.json.url).toBe('https://mcp.example.com/mcp');
+    expect((await call(`${platform.url}/v1/mcp-servers`, { key: viewer.key })).text).not.toContain('hunter2');
+  });
+
   it('refuses the platform own services even where loopback is allowed', async () => {
     const { adminKey } = await createOrg(platform.db, 'ssrf platform');
     const pg = inject('pgPort');
