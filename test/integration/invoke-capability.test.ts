@@ -80,7 +80,7 @@ describe('invoking a capability', () => {
     expect(JSON.stringify(r.json.result.content)).toContain('hello from collexa');
     expect(r.json.timings.completedAt).toBeTruthy();
     const audit = await call(`${url()}/v1/audit?invocationId=${r.json.invocationId}`, { key: org.adminKey });
-    expect(audit.json.data.map((e: { action: string }) => e.action)).toEqual(['policy.decided', 'tool.called', 'invocation.succeeded']);
+    expect(audit.json.data.map((e: { action: string }) => e.action).reverse()).toEqual(['policy.decided', 'tool.called', 'invocation.succeeded']); // newest first
   });
 
   it('returns structuredContent and passes the invocation id to the server as idempotency key (HTTP transport)', async () => {
@@ -175,7 +175,7 @@ describe('approval gate', () => {
     const done = await waitForStatus(url(), keys.developer.key, inv.invocationId, 'succeeded');
     expect(done.approval.status).toBe('approved');
     expect(await notesCalled('approved-note')).toHaveLength(1);
-    const actions = (await call(`${url()}/v1/audit?invocationId=${inv.invocationId}`, { key: org.adminKey })).json.data.map((e: { action: string }) => e.action);
+    const actions = (await call(`${url()}/v1/audit?invocationId=${inv.invocationId}`, { key: org.adminKey })).json.data.map((e: { action: string }) => e.action).reverse(); // newest first
     expect(actions).toEqual(['policy.decided', 'approval.requested', 'approval.approved', 'tool.called', 'invocation.succeeded']);
     // Decided is decided: a second decision is a conflict.
     expect((await approve(keys.approver2.key, inv.approval.id, 'deny')).status).toBe(409);
