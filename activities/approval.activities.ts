@@ -6,6 +6,7 @@ import { InvocationRepository } from '../core/db/invocation.repository.js';
 import type { ApprovalStatus, OrganizationRow } from '../core/db/rows.js';
 import { EgressDenied, EgressPolicy } from '../core/net/egress.js';
 import { guardedFetch } from '../core/net/guarded-fetch.js';
+import { approvalRequestedEvent } from '../core/notify/approval-event.js';
 import { deliverWebhook, WebhookRejectedError } from '../core/notify/webhook.js';
 import { approvalWebhookOf } from '../core/org/org-settings.js';
 import { approvalWorkflowId, type ApprovalInput, type Approver } from '../workflows/approval.messages.js';
@@ -83,28 +84,14 @@ export function createApprovalActivities(deps: ActivityDeps) {
       await assertApprover(deps, input);
     },
 
-    /** POSTs the HMAC-signed approval request to the org's webhook, if one is configured. */
+    /** POSTs the approval request to the org's webhook, if one is configured, signed in the Standard Webhooks format (one webhook-id per approval). */
     async notifyApprovers({ approvalId }: { approvalId: string }): Promise<{ delivered: boolean; status?: number }> {
       const approval = await approvals.getById(approvalId);
       const org = await db<OrganizationRow>('organizations').where({ id: approval.org_id }).first();
       const webhook = org ? approvalWebhookOf(org.settings) : null;
       if (!webhook) return { delivered: false };
-      const payload = {
-        type: 'approval.requested',
-        approval: {
-          id: approval.id,
-          orgId: approval.org_id,
-          subjectType: approval.subject_type,
-          subjectId: approval.subject_id,
-          invocationId: approval.invocation_id,
-          requestedBy: approval.requested_by,
-          approverRoles: approval.approver_roles,
-          context: approval.context,
-          expiresAt: approval.expires_at,
-        },
-      };
       try {
-        const status = await deliverWebhook(webhookFetch, webhook, payload);
+        const status = await deliverWebhook(webhookFetch, webhook, approvalRequestedEvent(approval));
         await audit.record({ org_id: approval.org_id, actor: 'system', action: 'approval.notified', subject_type: 'approval', subject_id: approval.id, invocation_id: approval.invocation_id, data: { status } });
         return { delivered: true, status };
       } catch (err) {

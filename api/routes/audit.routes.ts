@@ -9,15 +9,17 @@ import { auditView } from '../views.js';
 const AuditQuery = z.strictObject({
   invocationId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(200).optional(),
 });
 
-/** GET /v1/audit: the org's audit trail, oldest first, optionally for one invocation. */
+/** GET /v1/audit: the org's audit trail, newest first in pages (`nextCursor`), optionally for one invocation. */
 export function auditRoutes(db: Db): Router {
   const router = Router();
   const audit = new AuditRepository(db);
   router.get('/v1/audit', requireRole('admin', 'developer', 'approver'), async (req, res) => {
     const q = parseQuery(req, AuditQuery);
-    res.json({ data: (await audit.list(principalOf(req).orgId, q)).map(auditView) });
+    const page = await audit.list(principalOf(req).orgId, q);
+    res.json({ data: page.data.map(auditView), nextCursor: page.nextCursor });
   });
   return router;
 }

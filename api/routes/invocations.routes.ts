@@ -1,9 +1,8 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { InvalidCursorError, InvocationRepository, TERMINAL_STATUSES } from '../../core/db/invocation.repository.js';
+import { InvocationRepository, TERMINAL_STATUSES } from '../../core/db/invocation.repository.js';
 import type { Db } from '../../core/db/knex.js';
 import type { InvocationRow } from '../../core/db/rows.js';
-import { badRequest } from '../../core/errors.js';
 import type { InvocationService } from '../../core/invocations/invocation.service.js';
 import { principalOf } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
@@ -58,13 +57,8 @@ export function invocationRoutes(deps: InvocationRouteDeps): Router {
 
   router.get('/v1/invocations', async (req, res) => {
     const q = parseQuery(req, ListQuery);
-    try {
-      const page = await invocations.list(principalOf(req).orgId, q);
-      res.json({ data: page.data.map((r) => invocationView(r)), nextCursor: page.nextCursor });
-    } catch (err) {
-      if (err instanceof InvalidCursorError) throw badRequest('invalid_cursor', err.message);
-      throw err;
-    }
+    const page = await invocations.list(principalOf(req).orgId, q);
+    res.json({ data: page.data.map((r) => invocationView(r)), nextCursor: page.nextCursor });
   });
 
   router.get('/v1/invocations/:id', async (req, res) => {

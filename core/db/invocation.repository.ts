@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { notFound } from '../errors.js';
+import { newestFirst, type Page } from './page.js';
 import type { ApprovalRow, InvocationRow, InvocationStatus } from './rows.js';
 
 export const TERMINAL_STATUSES: readonly InvocationStatus[] = ['succeeded', 'failed', 'denied', 'expired', 'cancelled'];
@@ -7,10 +8,7 @@ export const TERMINAL_STATUSES: readonly InvocationStatus[] = ['succeeded', 'fai
 export type NewInvocation = Pick<InvocationRow, 'id' | 'org_id' | 'agent_id' | 'capability' | 'requested_by' | 'input' | 'idempotency_key' | 'request_hash' | 'workflow_id'> &
   Partial<Pick<InvocationRow, 'rate_admitted'>>;
 
-export interface InvocationPage {
-  data: InvocationRow[];
-  nextCursor: string | null;
-}
+export type InvocationPage = Page<InvocationRow>;
 
 /** invocations: the read model the workflow keeps current at every transition. */
 export class InvocationRepository {
@@ -64,24 +62,11 @@ export class InvocationRepository {
     const q = this.db<InvocationRow>('invocations').where({ org_id: orgId });
     if (filter.agentId) q.andWhere({ agent_id: filter.agentId });
     if (filter.status) q.andWhere({ status: filter.status });
-    if (filter.cursor) q.andWhere('seq', '<', decodeCursor(filter.cursor));
-    const rows = await q.orderBy('seq', 'desc').limit(filter.limit + 1);
-    const page = rows.slice(0, filter.limit);
-    const last = page[page.length - 1] as (InvocationRow & { seq: string }) | undefined;
-    return { data: page, nextCursor: rows.length > filter.limit && last ? Buffer.from(`s:${last.seq}`).toString('base64url') : null };
+    return newestFirst<InvocationRow>(q, 'seq', filter.limit, filter.cursor);
   }
 
   async approvalFor(invocation: InvocationRow): Promise<ApprovalRow | undefined> {
     if (!invocation.approval_id) return undefined;
     return this.db<ApprovalRow>('approvals').where({ id: invocation.approval_id }).first();
   }
-}
-
-/** A cursor this API did not issue. */
-export class InvalidCursorError extends Error {}
-
-function decodeCursor(cursor: string): string {
-  const m = /^s:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new InvalidCursorError('cursor is not one this API issued');
-  return m[1]!;
 }

@@ -48,6 +48,16 @@ export interface InvocationServiceDeps {
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
 
+/**
+ * The invocation's workflow id: `invoke-<orgId>-key=<Idempotency-Key>` or `invoke-<orgId>-<invocationId>`.
+ * `=` is in neither a key nor a uuid, so a key can never name another invocation's workflow (a key equal to
+ * an invocation id once did: its row never started and its cancel reached the other). Rows keep the id their
+ * workflow was started with, so workflows started under the old `invoke-<orgId>-<key>` are still found.
+ */
+export function invocationWorkflowId(orgId: string, idempotencyKey: string | null, invocationId: string): string {
+  return idempotencyKey === null ? `invoke-${orgId}-${invocationId}` : `invoke-${orgId}-key=${idempotencyKey}`;
+}
+
 /** Creates invocations (validation, idempotency, workflow start) and waits for them to end: shared by REST and MCP. */
 export class InvocationService {
   readonly invocations: InvocationRepository;
@@ -94,7 +104,7 @@ export class InvocationService {
       input: req.input,
       idempotency_key: idempotencyKey,
       request_hash: requestHash,
-      workflow_id: `invoke-${p.orgId}-${idempotencyKey ?? invocationId}`,
+      workflow_id: invocationWorkflowId(p.orgId, idempotencyKey, invocationId),
       rate_admitted: rateAdmitted,
     });
     if (!created && row.request_hash !== requestHash) {

@@ -1,27 +1,54 @@
-import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import type { GuardedFetch } from '../net/guarded-fetch.js';
 
 /** The receiver answered with a client error other than 408/429: retrying will not help. */
 export class WebhookRejectedError extends Error {}
 
-export const SIGNATURE_HEADER = 'x-collexa-signature';
-export const TIMESTAMP_HEADER = 'x-collexa-timestamp';
+const STANDARD_SECRET = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
 
-/** `sha256=<hex>` over `<timestamp>.<body>`: receivers recompute it and reject stale timestamps. */
-export function signWebhook(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+/**
+ * The Standard Webhooks form (`whsec_<base64 key>`) of an org's webhook secret. A secret already in that
+ * form (its key 24-64 bytes) is used as it is; any other string (the plain secrets orgs have set so far)
+ * keys the HMAC with its UTF-8 bytes, so its Standard Webhooks form is `whsec_` + base64(secret).
+ */
+export function standardWebhookSecret(secret: string): string {
+  const m = STANDARD_SECRET.exec(secret);
+  if (m) {
+    const key = Buffer.from(m[1]!, 'base64');
+    if (key.length >= 24 && key.length <= 64 && key.toString('base64') === m[1]) return secret;
+  }
+  return `whsec_${Buffer.from(secret, 'utf8').toString('base64')}`;
+}
+
+/** True for a secret that claims the Standard Webhooks form (`whsec_`) without being a valid one. */
+export function isMalformedStandardSecret(secret: string): boolean {
+  return secret.startsWith('whsec_') && standardWebhookSecret(secret) !== secret;
+}
+
+/** The Standard Webhooks headers for one delivery attempt: the same `msgId` on every retry, a fresh timestamp. */
+export function signWebhook(secret: string, msgId: string, body: string, now = new Date()): Record<string, string> {
+  return {
+    'webhook-id': msgId,
+    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    'webhook-signature': new Webhook(standardWebhookSecret(secret)).sign(msgId, now, body),
+  };
 }
 
 /**
- * POSTs a signed JSON event with `fetch` (the egress-guarded one: the org named the URL); returns the HTTP
- * status, throws on anything but 2xx. Redirects are not followed.
+ * POSTs a JSON event signed in the Standard Webhooks format with `fetch` (the egress-guarded one: the org
+ * named the URL); `msgId` is the event's stable id (receivers dedupe on it). Returns the HTTP status,
+ * throws on anything but 2xx. Redirects are not followed.
  */
-export async function deliverWebhook(fetch: GuardedFetch, target: { url: string; secret: string }, payload: unknown, timeoutMs = 10_000): Promise<number> {
-  const body = JSON.stringify(payload);
-  const timestamp = String(Math.floor(Date.now() / 1000));
+export async function deliverWebhook(
+  fetch: GuardedFetch,
+  target: { url: string; secret: string },
+  event: { msgId: string; payload: unknown },
+  timeoutMs = 10_000,
+): Promise<number> {
+  const body = JSON.stringify(event.payload);
   const res = await fetch(target.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body) },
+    headers: { 'content-type': 'application/json', ...signWebhook(target.secret, event.msgId, body) },
     body,
     signal: AbortSignal.timeout(timeoutMs),
     redirect: 'manual',

@@ -1,14 +1,25 @@
 import { z } from 'zod';
+import { isMalformedStandardSecret } from '../notify/webhook.js';
+
+/**
+ * A webhook secret: a plain string (its UTF-8 bytes key the signature; Standard Webhooks form
+ * `whsec_` + base64(secret)) or a Standard Webhooks secret `whsec_<base64 of 24-64 bytes>`, used as it is.
+ */
+const StoredWebhookSchema = z.strictObject({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16).max(256) });
+const WebhookSchema = StoredWebhookSchema.refine((w) => !isMalformedStandardSecret(w.secret), {
+  path: ['secret'],
+  message: 'a secret starting with whsec_ must be whsec_ + the base64 of 24-64 bytes',
+});
 
 /** Org settings an admin may set (PATCH /v1/org); policy reads them as input.org.settings. */
 export const OrgSettingsSchema = z.strictObject({
-  approvalWebhook: z.strictObject({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16).max(256) }).nullable().optional(),
+  approvalWebhook: WebhookSchema.nullable().optional(),
   approval_required_from: z.enum(['low', 'medium', 'high', 'critical']).nullable().optional(),
 });
 export type OrgSettings = z.infer<typeof OrgSettingsSchema>;
 
 export function approvalWebhookOf(settings: Record<string, unknown>): { url: string; secret: string } | null {
-  const parsed = OrgSettingsSchema.shape.approvalWebhook.safeParse(settings.approvalWebhook);
+  const parsed = StoredWebhookSchema.nullable().optional().safeParse(settings.approvalWebhook);
   return parsed.success && parsed.data ? parsed.data : null;
 }
 

@@ -1,6 +1,4 @@
 // Governed invocation on the real path: HTTP API → Temporal workflow → OPA (WASM) → approval → real MCP servers.
-import { createHmac } from 'node:crypto';
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../core/paths.js';
@@ -82,7 +80,7 @@ describe('invoking a capability', () => {
     expect(JSON.stringify(r.json.result.content)).toContain('hello from collexa');
     expect(r.json.timings.completedAt).toBeTruthy();
     const audit = await call(`${url()}/v1/audit?invocationId=${r.json.invocationId}`, { key: org.adminKey });
-    expect(audit.json.data.map((e: { action: string }) => e.action)).toEqual(['policy.decided', 'tool.called', 'invocation.succeeded']);
+    expect(audit.json.data.map((e: { action: string }) => e.action).reverse()).toEqual(['policy.decided', 'tool.called', 'invocation.succeeded']); // newest first
   });
 
   it('returns structuredContent and passes the invocation id to the server as idempotency key (HTTP transport)', async () => {
@@ -177,7 +175,7 @@ describe('approval gate', () => {
     const done = await waitForStatus(url(), keys.developer.key, inv.invocationId, 'succeeded');
     expect(done.approval.status).toBe('approved');
     expect(await notesCalled('approved-note')).toHaveLength(1);
-    const actions = (await call(`${url()}/v1/audit?invocationId=${inv.invocationId}`, { key: org.adminKey })).json.data.map((e: { action: string }) => e.action);
+    const actions = (await call(`${url()}/v1/audit?invocationId=${inv.invocationId}`, { key: org.adminKey })).json.data.map((e: { action: string }) => e.action).reverse(); // newest first
     expect(actions).toEqual(['policy.decided', 'approval.requested', 'approval.approved', 'tool.called', 'invocation.succeeded']);
     // Decided is decided: a second decision is a conflict.
     expect((await approve(keys.approver2.key, inv.approval.id, 'deny')).status).toBe(409);
@@ -267,35 +265,5 @@ describe('approval gate', () => {
     expect((await approve(keys.developer.key, created.json.id)).status).toBe(403);
     expect((await approve(keys.approver.key, created.json.id)).json.status).toBe('approved');
     expect((await call(`${url()}/v1/approvals`, { method: 'POST', key: keys.developer.key, json: { subjectType: 'Bad Type', subjectId: 'x' } })).status).toBe(400);
-  });
-
-  it('notifies approvers through the org’s webhook with an HMAC-signed body', async () => {
-    const secret = 'whsec_test_0123456789abcdef';
-    const received: { body: string; signature: string; timestamp: string }[] = [];
-    const hook = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        received.push({ body, signature: String(req.headers['x-collexa-signature']), timestamp: String(req.headers['x-collexa-timestamp']) });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    const port = (hook.address() as { port: number }).port;
-    try {
-      const o = await createOrg(platform.db, 'hooked');
-      const patched = await call(`${url()}/v1/org`, { method: 'PATCH', key: o.adminKey, json: { settings: { approvalWebhook: { url: `http://127.0.0.1:${port}/hook`, secret } } } });
-      expect(patched.status, patched.text).toBe(200);
-      expect(patched.text).not.toContain(secret);
-      const approval = await call(`${url()}/v1/approvals`, { method: 'POST', key: o.adminKey, json: { subjectType: 'budget_override', subjectId: 'b1' } });
-      const deadline = Date.now() + 15_000;
-      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(received).toHaveLength(1);
-      const { body, signature, timestamp } = received[0]!;
-      expect(signature).toBe(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`);
-      expect(JSON.parse(body)).toMatchObject({ type: 'approval.requested', approval: { id: approval.json.id, subjectType: 'budget_override' } });
-    } finally {
-      hook.close();
-    }
   });
 });

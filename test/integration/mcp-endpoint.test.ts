@@ -98,7 +98,7 @@ describe('an agent over MCP (/mcp/:agentId)', () => {
     const inv = await call(`${url()}/v1/invocations/${invocationId}`, { key: keys.developer.key });
     expect(inv.json).toMatchObject({ status: 'succeeded', capability: 'sum', agentId, requestedBy: keys.developer.userId, decision: { allow: true } });
     const audit = await call(`${url()}/v1/audit?invocationId=${invocationId}`, { key: org.adminKey });
-    expect(audit.json.data.map((e: { action: string }) => e.action)).toEqual(['policy.decided', 'tool.called', 'invocation.succeeded']);
+    expect(audit.json.data.map((e: { action: string }) => e.action).reverse()).toEqual(['policy.decided', 'tool.called', 'invocation.succeeded']); // newest first
     expect((await mcpHttp.calls()).filter((c) => c.tool === 'add' && c.meta?.idempotencyKey === invocationId)).toHaveLength(1);
   });
 
@@ -147,7 +147,7 @@ describe('an agent over MCP (/mcp/:agentId)', () => {
     expect(done._meta).toMatchObject({ 'collexa/invocationId': invocationId, 'collexa/status': 'succeeded' });
     expect(await recorded('mcp-approved-note')).toHaveLength(1);
     const audit = await call(`${url()}/v1/audit?invocationId=${invocationId}`, { key: org.adminKey });
-    expect(audit.json.data.map((e: { action: string }) => e.action)).toEqual(['policy.decided', 'approval.requested', 'approval.approved', 'tool.called', 'invocation.succeeded']);
+    expect(audit.json.data.map((e: { action: string }) => e.action).reverse()).toEqual(['policy.decided', 'approval.requested', 'approval.approved', 'tool.called', 'invocation.succeeded']); // newest first
   });
 
   it('denies a viewer by policy with a tool error naming the invocation, and never calls the tool', async () => {
