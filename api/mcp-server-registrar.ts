@@ -151,7 +151,7 @@ export class McpServerRegistrar {
         security_level: body.securityLevel ?? t.securityLevel,
         network: body.network ?? t.network,
         template: body.template,
-        sandbox: { writablePaths: t.writablePaths, readablePaths: t.readablePaths },
+        sandbox: { writablePaths: t.writablePaths, readablePaths: t.readablePaths, files: t.files },
       };
       return { fields, defaultLevel: t.securityLevel };
     }

@@ -63,7 +63,7 @@ export interface McpServerRow {
   template: string | null;
   workflow_id: string | null;
   /** Workspace paths a stdio server's sandbox mounts besides its own dir. */
-  sandbox: { writablePaths: string[]; readablePaths: string[] };
+  sandbox: { writablePaths: string[]; readablePaths: string[]; files?: Array<{ url: string; path: string }> };
 }
 
 export type McpServerStatus = 'starting' | 'healthy' | 'degraded' | 'unhealthy' | 'stopped';

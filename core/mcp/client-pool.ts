@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -10,7 +12,8 @@ import { McpCallError, classifyFailure, rejectionInResult } from './call-error.j
 import type { EgressPolicy } from '../net/egress.js';
 import { guardedFetch, type GuardedFetch } from '../net/guarded-fetch.js';
 import { Redactor, type SecretValue } from '../secrets/redact.js';
-import { sandboxedLaunch, type ProcessLimits, type SandboxSettings } from './sandbox.js';
+import { EgressProxy } from '../net/egress-proxy.js';
+import { egressSocketPath, sandboxedLaunch, serverWorkDir, type ProcessLimits, type SandboxSettings } from './sandbox.js';
 import { StdioCommandPolicy } from './stdio-commands.js';
 
 export { McpCallError, type McpFailureKind } from './call-error.js';
@@ -33,6 +36,8 @@ export type McpServerConfig =
       network: boolean;
       writablePaths: string[];
       readablePaths: string[];
+      /** Fetched by the worker (egress-checked, at most 8 MiB each) into the server's dir before it starts. */
+      files?: Array<{ url: string; path: string }>;
       limits: ProcessLimits;
       secrets?: SecretValue[];
     }
@@ -60,6 +65,7 @@ export interface ToolCall {
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+const MAX_FETCHED_FILE_BYTES = 8 * 1024 * 1024;
 const CLIENT_VERSION = '0.1.0';
 
 interface Connection {
@@ -88,6 +94,7 @@ export class McpClientPool {
   private readonly sandbox: SandboxSettings;
   private readonly commands: StdioCommandPolicy;
   private readonly fetch: GuardedFetch;
+  private readonly egressProxy: EgressProxy;
 
   /**
    * `sandbox`: how stdio servers run (work dirs, workspace root, read paths, uid base). `commands`: what they
@@ -101,6 +108,7 @@ export class McpClientPool {
     this.sandbox = opts.sandbox;
     this.commands = opts.commands ?? new StdioCommandPolicy();
     this.fetch = guardedFetch(opts.egress, { dropErrorBodies: true });
+    this.egressProxy = new EgressProxy(opts.egress, opts.logger);
   }
 
   /**
@@ -161,12 +169,14 @@ export class McpClientPool {
   async close(serverId: string): Promise<void> {
     const conn = this.connections.get(serverId);
     if (conn) await this.retire(conn);
+    await this.egressProxy.close(egressSocketPath(this.sandbox.workRoot, serverId));
   }
 
   /** Closes every connection and waits until every stdio process the pool started has been stopped. */
   async closeAll(): Promise<void> {
     await Promise.all([...this.connections.values()].map((conn) => this.retire(conn)));
     await Promise.all([...this.closing]);
+    await this.egressProxy.close();
   }
 
   /** Test hook: the pid of the server's stdio process, while connected. */
@@ -232,7 +242,9 @@ export class McpClientPool {
     client.onerror = (err) => {
       if (!conn.closed) this.logger.warn({ mcpServer: server.name, err: err.message }, 'MCP transport error');
     };
-    conn.ready = client.connect(transport, { timeout: this.connectTimeoutMs }).catch(async (err: unknown) => {
+    // A network: true stdio server's only way out is the egress proxy: it listens before the server starts.
+    const prepared = server.transport === 'stdio' ? this.prepare(server) : Promise.resolve();
+    conn.ready = prepared.then(() => client.connect(transport, { timeout: this.connectTimeoutMs })).catch(async (err: unknown) => {
       await this.retire(conn);
       const cause = err instanceof Error ? err.message : String(err);
       throw new McpCallError({ kind: 'connect', reachedServer: false, serverName: server.name, message: `could not connect to MCP server ${server.name}: ${cause}`, cause: err });
@@ -246,7 +258,7 @@ export class McpClientPool {
     if (!this.commands.allows(server.command)) {
       throw new McpCallError({ kind: 'connect', reachedServer: false, serverName: server.name, message: `MCP server ${server.name} was not started: ${server.command} is not in MCP_STDIO_COMMANDS` });
     }
-    const launch = sandboxedLaunch(server, this.sandbox);
+    const launch = sandboxedLaunch({ ...server, ...(server.network ? { egressSocket: egressSocketPath(this.sandbox.workRoot, server.id) } : {}) }, this.sandbox);
     return new StdioClientTransport({
       command: launch.command,
       args: launch.args,
@@ -256,6 +268,19 @@ export class McpClientPool {
       stderr: 'pipe',
       cwd: launch.cwd,
     });
+  }
+
+  /** Before a stdio server starts: its egress proxy listens (network: true) and its files are in its dir. */
+  private async prepare(server: Extract<McpServerConfig, { transport: 'stdio' }>): Promise<void> {
+    if (server.network) await this.egressProxy.listen(egressSocketPath(this.sandbox.workRoot, server.id), server.name);
+    for (const file of server.files ?? []) {
+      const res = await this.fetch(file.url, { signal: AbortSignal.timeout(30_000) });
+      if (!res.ok) throw new Error(`fetching ${new URL(file.url).host}${new URL(file.url).pathname} for ${server.name}: HTTP ${res.status}`);
+      const body = Buffer.from(await res.arrayBuffer());
+      if (body.length > MAX_FETCHED_FILE_BYTES) throw new Error(`${file.url} is larger than ${MAX_FETCHED_FILE_BYTES} bytes`);
+      // The dir exists: the launch made it. The file name came from a template, never from a tenant.
+      writeFileSync(path.join(serverWorkDir(this.sandbox.workRoot, server.id), path.basename(file.path)), body, { mode: 0o644 });
+    }
   }
 
   private forget(conn: Connection): boolean {

@@ -34,6 +34,11 @@ export interface SandboxedServer {
   writablePaths: string[];
   /** Host paths, inside the org's workspace, the server may read (an OpenAPI spec file). */
   readablePaths: string[];
+  /**
+   * With `network: true`: the unix socket of the worker's egress proxy, the sandbox's only way out. The
+   * server runs behind egress-forwarder.mjs, with HTTP(S)_PROXY pointing at it.
+   */
+  egressSocket?: string;
   limits: ProcessLimits;
 }
 
@@ -64,6 +69,14 @@ export interface StdioLaunch {
 const ETC_FILES = ['resolv.conf', 'hosts', 'nsswitch.conf', 'host.conf', 'gai.conf', 'ssl', 'ca-certificates', 'ca-certificates.conf', 'alternatives', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'localtime', 'protocols', 'services', 'mime.types'];
 const TOP_LEVEL = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 const SANDBOX_PATH = '/usr/local/bin:/usr/bin:/bin';
+const EGRESS_FORWARDER = path.join(PROJECT_ROOT, 'core', 'mcp', 'egress-forwarder.mjs');
+// Inside the sandbox's own network namespace: no other process can be on it.
+const FORWARDER_PORT = 3128;
+
+/** Where the egress proxy listens for one server: beside the work dirs, not in the server's own dir. */
+export function egressSocketPath(workRoot: string, serverId: string): string {
+  return path.join(workRoot, '.egress', `${serverId.replace(/[^A-Za-z0-9_-]/g, '_') || '_'}.sock`);
+}
 
 /**
  * The launch of a stdio server inside bubblewrap, never as root. The server gets new user, PID, IPC,
@@ -87,8 +100,9 @@ export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettin
   const writable = server.writablePaths.map((p) => insideWorkspace(server, ensureOwnedDir(p, uid), workspace));
   const readable = server.readablePaths.filter((p) => existsSync(p)).map((p) => insideWorkspace(server, realpathSync(p), workspace));
 
-  const bwrap = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--disable-userns'];
-  if (!server.network) bwrap.push('--unshare-net');
+  // Always a network namespace of its own: `network: true` reaches out only through the egress proxy.
+  const bwrap = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--disable-userns', '--unshare-net'];
+  if (server.network && !server.egressSocket) throw refusal(server, 'it has network: true but no egress proxy was set up for it');
   bwrap.push('--die-with-parent', '--new-session', '--hostname', 'mcp', '--ro-bind', '/usr', '/usr');
   for (const dir of TOP_LEVEL) {
     const p = `/${dir}`;
@@ -102,8 +116,10 @@ export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettin
   for (const p of readOnly) bwrap.push('--ro-bind', p, p);
   bwrap.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   for (const p of [workDir, ...writable]) bwrap.push('--bind', p, p);
+  const command = server.network ? [realpathSync(process.execPath), EGRESS_FORWARDER, server.egressSocket!, String(FORWARDER_PORT), '--', server.command, ...server.args] : [server.command, ...server.args];
+  if (server.network) bwrap.push('--ro-bind', EGRESS_FORWARDER, EGRESS_FORWARDER, '--bind', server.egressSocket!, server.egressSocket!);
   // Everything else (the mount points bwrap made) read-only: the writable mounts above stay writable.
-  bwrap.push('--remount-ro', '/', '--chdir', workDir, '--', server.command, ...server.args);
+  bwrap.push('--remount-ro', '/', '--chdir', workDir, '--', ...command);
 
   const l = server.limits;
   const prlimit = [`--data=${l.memoryMb * 1024 * 1024}`, `--cpu=${l.cpuSeconds}`, `--nproc=${l.maxProcesses}`, `--nofile=${l.maxOpenFiles}`, '--core=0', '--', tools.bwrap, ...bwrap];

@@ -18,6 +18,7 @@ export function toServerConfig(row: McpServerRow): McpServerConfig {
       network: row.network,
       writablePaths: row.sandbox?.writablePaths ?? [],
       readablePaths: row.sandbox?.readablePaths ?? [],
+      files: row.sandbox?.files ?? [],
       limits: { memoryMb, cpuSeconds, maxProcesses, maxOpenFiles },
     };
   }

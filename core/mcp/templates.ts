@@ -22,6 +22,8 @@ export interface ExpandedTemplate {
   securityLevel: 'low' | 'medium' | 'high' | 'critical';
   writablePaths: string[];
   readablePaths: string[];
+  /** Files the worker fetches (egress-checked) into the server's dir before it starts. */
+  files: Array<{ url: string; path: string }>;
 }
 
 const PACKAGES: Record<TemplateName, string> = {
@@ -41,7 +43,7 @@ export function expandTemplate<T extends TemplateName>(template: T, config: Temp
   const command = process.execPath;
   const bin = packageBin(PACKAGES[template]);
   if (!bin) throw new Error(`the ${template} template's package ${PACKAGES[template]} is not installed`);
-  const base = { command, env: {}, network: false, writablePaths: [], readablePaths: [] };
+  const base = { command, env: {}, network: false, writablePaths: [], readablePaths: [], files: [] };
   switch (template) {
     case 'filesystem': {
       const { paths } = config as TemplateConfig['filesystem'];
@@ -55,9 +57,13 @@ export function expandTemplate<T extends TemplateName>(template: T, config: Temp
       return { ...base, args: [bin, 'stdio'], securityLevel: 'low' };
     case 'openapi': {
       const { spec, baseUrl, headers } = config as TemplateConfig['openapi'];
-      const env: Record<string, string> = { API_BASE_URL: baseUrl, OPENAPI_SPEC_PATH: spec };
+      // A spec URL is fetched by the worker, under the egress policy, into the server's dir: the server
+      // itself reaches only the API it fronts (through the egress proxy).
+      const remote = /^https?:\/\//i.test(spec);
+      const local = remote ? path.join(workDir, 'openapi-spec.json') : spec;
+      const env: Record<string, string> = { API_BASE_URL: baseUrl, OPENAPI_SPEC_PATH: local };
       if (headers && Object.keys(headers).length > 0) env.API_HEADERS = Object.entries(headers).map(([k, v]) => `${k}:${v}`).join(',');
-      return { ...base, args: [bin], env, network: true, securityLevel: 'high', readablePaths: path.isAbsolute(spec) ? [spec] : [] };
+      return { ...base, args: [bin], env, network: true, securityLevel: 'high', readablePaths: remote ? [] : [spec], files: remote ? [{ url: spec, path: 'openapi-spec.json' }] : [] };
     }
     default:
       throw new Error(`unknown template ${String(template)}`);

@@ -1,5 +1,6 @@
 // The stdio sandbox as a hostile server meets it: what it can reach, read, write, see and use.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -68,16 +69,37 @@ describe('stdio MCP server sandbox', () => {
     expect(findSandboxTools()).toMatchObject({ bwrap: expect.any(String), prlimit: expect.any(String) });
   });
 
-  it('lets a network: true server open a TCP connection, and gives a network: false one no route, not even to loopback', async () => {
+  it('gives every server a network namespace of its own: no TCP connection anywhere, not even to loopback', async () => {
     const { pool } = newPool();
     const before = accepted;
-    expect(await call(pool, netServer('net-open', { network: true }), 'connect', { host: '127.0.0.1', port })).toEqual({ connected: true });
-    // The listener's 'connection' event can come after the tool's answer on a busy machine.
-    await expect.poll(() => accepted).toBe(before + 1);
-    const closed = await call<{ connected: boolean; error?: string }>(pool, netServer('net-closed'), 'connect', { host: '127.0.0.1', port });
-    expect(closed.connected).toBe(false);
-    expect(closed.error).toMatch(/^(ECONNREFUSED|ENETUNREACH|EHOSTUNREACH)$/);
-    expect(accepted).toBe(before + 1);
+    for (const network of [false, true]) {
+      const r = await call<{ connected: boolean; error?: string }>(pool, netServer(`net-${network}`, { network }), 'connect', { host: '127.0.0.1', port });
+      expect(r.connected, `network: ${network}`).toBe(false);
+      expect(r.error).toMatch(/^(ECONNREFUSED|ENETUNREACH|EHOSTUNREACH)$/);
+    }
+    expect(accepted).toBe(before);
+  });
+
+  it('lets a network: true server reach allowed HTTP through the egress proxy, and nothing the policy refuses', async () => {
+    const hits: string[] = [];
+    const web = http.createServer((req, res) => (hits.push(`${req.socket.localAddress} ${req.url}`), res.end('hello from outside')));
+    await new Promise<void>((r) => web.listen(0, '0.0.0.0', r));
+    const webPort = (web.address() as AddressInfo).port;
+    try {
+      const { pool } = newPool();
+      const s = netServer('net-proxied', { network: true });
+      const ok = await call<{ status?: number; body?: string }>(pool, s, 'fetch', { url: `http://127.0.0.1:${webPort}/allowed` });
+      expect(ok).toEqual({ status: 200, body: 'hello from outside' });
+      // 127.0.0.2 is loopback too, but not what the test run's EGRESS_ALLOW (127.0.0.1) lets through.
+      const refused = await call<{ status?: number; body?: string }>(pool, s, 'fetch', { url: `http://127.0.0.2:${webPort}/refused` });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatch(/egress denied: 127\.0\.0\.2 is a loopback address/);
+      const closed = await call<{ status?: number }>(pool, netServer('net-closed-fetch'), 'fetch', { url: `http://127.0.0.1:${webPort}/closed` });
+      expect(closed.status).toBeUndefined();
+      expect(hits).toEqual([`127.0.0.1 /allowed`]);
+    } finally {
+      web.close();
+    }
   });
 
   it('runs as an unprivileged uid of its org, never root; another org gets another uid', async () => {
