@@ -111,10 +111,12 @@ export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettin
     else bwrap.push('--ro-bind', p, p);
   }
   for (const f of ETC_FILES) bwrap.push('--ro-bind-try', `/etc/${f}`, `/etc/${f}`);
+  // The private /tmp first: binds below come after it, so a checkout or data dir under /tmp (a CI clone,
+  // a test run's dir) is mounted over it, not hidden by it.
+  bwrap.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   const readOnly = [...readOnlyPaths(server, settings), ...readable];
   if (uid !== undefined) for (const p of [...readOnly, workDir, ...writable]) assertReachable(server, p, uid);
   for (const p of readOnly) bwrap.push('--ro-bind', p, p);
-  bwrap.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   for (const p of [workDir, ...writable]) bwrap.push('--bind', p, p);
   const command = server.network ? [realpathSync(process.execPath), EGRESS_FORWARDER, server.egressSocket!, String(FORWARDER_PORT), '--', server.command, ...server.args] : [server.command, ...server.args];
   if (server.network) bwrap.push('--ro-bind', EGRESS_FORWARDER, EGRESS_FORWARDER, '--bind', server.egressSocket!, server.egressSocket!);
