@@ -10,11 +10,13 @@ const MIB = 1024 * KIB;
  * Default limits per security level: the more a server can do, the tighter it runs. A server's own
  * `limits` override these key by key (README "Limits" mirrors this table: change both together).
  */
+// maxProcesses is RLIMIT_NPROC, which the kernel counts per uid: all of an org's servers (each Node
+// server is a dozen threads) share the uid, so it is an org-wide budget against fork bombs, not a per-server one.
 export const LIMIT_DEFAULTS: Readonly<Record<SecurityLevel, EffectiveLimits>> = {
-  low: { timeoutMs: 60_000, maxConcurrency: 32, ratePerSecond: 50, orgRatePerSecond: 100, breakerThreshold: 5, breakerCooldownMs: 30_000, maxResultBytes: 4 * MIB, memoryMb: 2048, cpuSeconds: 3600, maxProcesses: 256, maxOpenFiles: 1024 },
-  medium: { timeoutMs: 60_000, maxConcurrency: 16, ratePerSecond: 20, orgRatePerSecond: 50, breakerThreshold: 5, breakerCooldownMs: 30_000, maxResultBytes: 2 * MIB, memoryMb: 1024, cpuSeconds: 1800, maxProcesses: 128, maxOpenFiles: 512 },
-  high: { timeoutMs: 30_000, maxConcurrency: 8, ratePerSecond: 10, orgRatePerSecond: 25, breakerThreshold: 3, breakerCooldownMs: 60_000, maxResultBytes: 1 * MIB, memoryMb: 1024, cpuSeconds: 900, maxProcesses: 64, maxOpenFiles: 256 },
-  critical: { timeoutMs: 15_000, maxConcurrency: 2, ratePerSecond: 2, orgRatePerSecond: 10, breakerThreshold: 2, breakerCooldownMs: 120_000, maxResultBytes: 256 * KIB, memoryMb: 512, cpuSeconds: 300, maxProcesses: 32, maxOpenFiles: 128 },
+  low: { timeoutMs: 60_000, maxConcurrency: 32, ratePerSecond: 50, orgRatePerSecond: 100, breakerThreshold: 5, breakerCooldownMs: 30_000, maxResultBytes: 4 * MIB, memoryMb: 2048, cpuSeconds: 3600, maxProcesses: 1024, maxOpenFiles: 1024 },
+  medium: { timeoutMs: 60_000, maxConcurrency: 16, ratePerSecond: 20, orgRatePerSecond: 50, breakerThreshold: 5, breakerCooldownMs: 30_000, maxResultBytes: 2 * MIB, memoryMb: 1024, cpuSeconds: 1800, maxProcesses: 512, maxOpenFiles: 512 },
+  high: { timeoutMs: 30_000, maxConcurrency: 8, ratePerSecond: 10, orgRatePerSecond: 25, breakerThreshold: 3, breakerCooldownMs: 60_000, maxResultBytes: 1 * MIB, memoryMb: 1024, cpuSeconds: 900, maxProcesses: 256, maxOpenFiles: 256 },
+  critical: { timeoutMs: 15_000, maxConcurrency: 2, ratePerSecond: 2, orgRatePerSecond: 10, breakerThreshold: 2, breakerCooldownMs: 120_000, maxResultBytes: 256 * KIB, memoryMb: 512, cpuSeconds: 300, maxProcesses: 128, maxOpenFiles: 128 },
 };
 
 /**

@@ -6,17 +6,19 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { McpCallError, McpClientPool, type McpServerConfig } from '../../core/mcp/client-pool.js';
 import { findSandboxTools, sandboxUid } from '../../core/mcp/sandbox.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
-import { stdioConfig, TEST_ORG } from '../helpers/mcp-servers.js';
+import { stdioConfig } from '../helpers/mcp-servers.js';
 import { testEgress, testSandbox } from '../helpers/stack.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcp-stdio-net-server.mts');
 // By URL: the server's cwd is its own work dir, where a bare `--import tsx` would not resolve.
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const isRoot = process.getuid?.() === 0;
+// An org of this file's own: the process budget (RLIMIT_NPROC) is per org uid, shared with nothing else here.
+const SANDBOX_ORG = '33333333-3333-4333-8333-333333333333';
 
 const pools: McpClientPool[] = [];
 let listener: Server;
@@ -37,7 +39,7 @@ function newPool(opts: { tools?: null } = {}) {
 /** Our hostile fixture server over stdio. */
 function netServer(id: string, opts: { network?: boolean; env?: Record<string, string>; orgId?: string; limits?: Partial<Extract<McpServerConfig, { transport: 'stdio' }>['limits']>; secrets?: { name: string; value: string }[] } = {}) {
   const base = stdioConfig({ id, command: process.execPath, args: ['--import', TSX, FIXTURE], env: opts.env ?? {}, network: opts.network ?? false });
-  return { ...base, orgId: opts.orgId ?? TEST_ORG, limits: { ...base.limits, ...opts.limits }, ...(opts.secrets ? { secrets: opts.secrets } : {}) };
+  return { ...base, orgId: opts.orgId ?? SANDBOX_ORG, limits: { ...base.limits, ...opts.limits }, ...(opts.secrets ? { secrets: opts.secrets } : {}) };
 }
 
 async function call<T>(pool: McpClientPool, server: McpServerConfig, name: string, args: Record<string, unknown> = {}): Promise<T> {
@@ -58,8 +60,12 @@ beforeAll(async () => {
   port = (listener.address() as AddressInfo).port;
 });
 
+// Each test's servers stop with it.
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.closeAll()));
+});
+
 afterAll(async () => {
-  await Promise.all(pools.map((p) => p.closeAll()));
   await new Promise((resolve) => listener.close(resolve));
 });
 
@@ -109,7 +115,7 @@ describe('stdio MCP server sandbox', () => {
     expect(mine.uid).not.toBe(0);
     expect(mine.gid).not.toBe(0);
     if (isRoot) {
-      expect(mine.uid).toBe(sandboxUid(TEST_ORG, testSandbox().uidBase));
+      expect(mine.uid).toBe(sandboxUid(SANDBOX_ORG, testSandbox().uidBase));
       expect(other.uid).not.toBe(mine.uid);
     }
   });
