@@ -8,6 +8,7 @@ import { McpServerRepository, type NewMcpServer } from '../core/db/mcp-server.re
 import type { McpServerRow, SecurityLevel } from '../core/db/rows.js';
 import type { Principal } from '../core/identity/identity.service.js';
 import { badRequest, forbidden } from '../core/errors.js';
+import { isBelow, SEVERITIES } from '../core/severity.js';
 import { StdioCommandRefused, type StdioCommandPolicy } from '../core/mcp/stdio-commands.js';
 import { expandTemplate, type TemplateConfig, type TemplateName } from '../core/mcp/templates.js';
 import { inWorkspace, OutsideWorkspaceError } from '../core/mcp/workspace.js';
@@ -36,7 +37,7 @@ export const McpServerLimitsSchema = z.strictObject({
   maxProcesses: z.number().int().min(16).max(4096).optional(),
   maxOpenFiles: z.number().int().min(64).max(65_536).optional(),
 });
-const SecurityLevel = z.enum(['low', 'medium', 'high', 'critical']);
+const SecurityLevel = z.enum(SEVERITIES);
 const Common = { name: ResourceName, securityLevel: SecurityLevel.optional(), limits: McpServerLimitsSchema.default({}) };
 
 const StdioServer = z.strictObject({
@@ -89,7 +90,6 @@ export interface RegistrarDeps {
   stdioCommands: StdioCommandPolicy;
 }
 
-const LEVELS: readonly SecurityLevel[] = ['low', 'medium', 'high', 'critical'];
 
 /** Registers MCP servers: expands templates, stores the row, starts its lifecycle workflow. */
 export class McpServerRegistrar {
@@ -110,7 +110,7 @@ export class McpServerRegistrar {
     const id = randomUUID();
     const { fields, defaultLevel } = await this.toRow(p, id, body);
     // Limits and a security level below the default loosen how the server is governed: an admin's call.
-    if (p.role !== 'admin' && (Object.keys(body.limits ?? {}).length > 0 || LEVELS.indexOf(fields.security_level!) < LEVELS.indexOf(defaultLevel))) {
+    if (p.role !== 'admin' && (Object.keys(body.limits ?? {}).length > 0 || isBelow(fields.security_level!, defaultLevel))) {
       throw forbidden('Setting limits or lowering the security level of an MCP server needs the admin role', { role: p.role, securityLevel: fields.security_level, defaultSecurityLevel: defaultLevel });
     }
     const bound = referencedSecrets({ ...fields.env, ...fields.headers });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isMasterKeyText } from './crypto/master-key.js';
 import { DEFAULT_JSON_MAX_DEPTH } from './input/clean-input.js';
 import { PROJECT_ROOT } from './paths.js';
-import { parseAllowRule } from './net/egress.js';
+import { bareHost, parseAllowRule } from './net/egress.js';
 import { DEFAULT_POLICY_DIR } from './policy/bundle.js';
 
 /** Thrown when the environment holds an invalid value; the message names every bad variable. */
@@ -147,12 +147,11 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
 function platformServices(dbUrl: string, temporalAddress: string, env: z.infer<typeof EnvSchema>): Array<{ host: string; port: number }> {
   const db = new URL(dbUrl);
   const [tHost, tPort] = [temporalAddress.slice(0, temporalAddress.lastIndexOf(':')), Number(temporalAddress.slice(temporalAddress.lastIndexOf(':') + 1))];
-  const unbracket = (h: string) => h.replace(/^\[(.*)\]$/, '$1');
   return [
-    { host: unbracket(db.hostname), port: Number(db.port || 5432) },
-    { host: unbracket(tHost), port: tPort },
+    { host: bareHost(db.hostname), port: Number(db.port || 5432) },
+    { host: bareHost(tHost), port: tPort },
     { host: '127.0.0.1', port: env.TEMPORAL_UI_PORT },
-    { host: env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : unbracket(env.HOST), port: env.PORT },
+    { host: env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : bareHost(env.HOST), port: env.PORT },
   ];
 }
 

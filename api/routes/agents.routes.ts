@@ -4,6 +4,7 @@ import { AgentService, type CatalogRefresher } from '../../core/agents/agent.ser
 import type { AgentWithCapabilities } from '../../core/db/agent.repository.js';
 import type { Db } from '../../core/db/knex.js';
 import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
+import { SEVERITIES } from '../../core/severity.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam } from '../middleware/validate.js';
 import { agentView } from '../views.js';
@@ -14,7 +15,7 @@ const CapabilitySchema = z.strictObject({
   server: z.string().min(1).max(100),
   tool: z.string().min(1).max(200),
   description: z.string().max(2000).optional(),
-  risk: z.enum(['low', 'medium', 'high', 'critical']).optional(),
+  risk: z.enum(SEVERITIES).optional(),
 });
 export const CreateAgentSchema = z.strictObject({
   name: ResourceName,

@@ -1,8 +1,7 @@
 import type { NewCapability } from '../db/agent.repository.js';
-import type { CapabilityRow, Risk } from '../db/rows.js';
+import type { CapabilityRow } from '../db/rows.js';
 import { forbidden } from '../errors.js';
-
-const RISK_ORDER: Risk[] = ['low', 'medium', 'high', 'critical'];
+import { isBelow } from '../severity.js';
 
 /** What an audit event shows of a capability: enough to see a weakened governance at a glance. */
 export function capabilitySummary(c: Pick<CapabilityRow, 'name' | 'server_id' | 'tool' | 'risk' | 'pinned_hash'>) {
@@ -21,7 +20,7 @@ export function governedCapabilities(before: CapabilityRow[], after: NewCapabili
     const prev = old.get(c.name);
     if (!prev) return c;
     const rebound = prev.server_id !== c.server_id || prev.tool !== c.tool;
-    const lowered = RISK_ORDER.indexOf(c.risk) < RISK_ORDER.indexOf(prev.risk);
+    const lowered = isBelow(c.risk, prev.risk);
     if (!isAdmin && (rebound || lowered)) {
       const what = rebound ? `binding capability "${c.name}" to another tool` : `lowering the risk of capability "${c.name}" from ${prev.risk} to ${c.risk}`;
       throw forbidden(`Changing governance (${what}) needs the admin role`, { capability: c.name, from: { tool: prev.tool, risk: prev.risk }, to: { tool: c.tool, risk: c.risk } });

@@ -13,7 +13,7 @@ import type { EgressPolicy } from '../net/egress.js';
 import { guardedFetch, type GuardedFetch } from '../net/guarded-fetch.js';
 import { Redactor, type SecretValue } from '../secrets/redact.js';
 import { EgressProxy } from '../net/egress-proxy.js';
-import { egressSocketPath, sandboxedLaunch, serverWorkDir, type ProcessLimits, type SandboxSettings } from './sandbox.js';
+import { egressSocketPath, sandboxedLaunch, type ProcessLimits, type SandboxSettings } from './sandbox.js';
 import { StdioCommandPolicy } from './stdio-commands.js';
 
 export { McpCallError, type McpFailureKind } from './call-error.js';
@@ -218,10 +218,8 @@ export class McpClientPool {
   }
 
   private open(server: McpServerConfig, hash: string): Connection {
-    const transport =
-      server.transport === 'stdio'
-        ? this.stdioTransport(server)
-        : new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers }, fetch: this.fetch });
+    const stdio = server.transport === 'stdio' ? this.stdioTransport(server) : undefined;
+    const transport = server.transport === 'stdio' ? stdio!.transport : new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers }, fetch: this.fetch });
     if (transport instanceof StdioClientTransport && transport.stderr) {
       // A server may print its env or its inputs: known secret values never reach our logs.
       const redactor = new Redactor(server.secrets ?? []);
@@ -242,8 +240,7 @@ export class McpClientPool {
     client.onerror = (err) => {
       if (!conn.closed) this.logger.warn({ mcpServer: server.name, err: err.message }, 'MCP transport error');
     };
-    // A network: true stdio server's only way out is the egress proxy: it listens before the server starts.
-    const prepared = server.transport === 'stdio' ? this.prepare(server) : Promise.resolve();
+    const prepared = server.transport === 'stdio' && stdio ? this.prepare(server, stdio) : Promise.resolve();
     conn.ready = prepared.then(() => client.connect(transport, { timeout: this.connectTimeoutMs })).catch(async (err: unknown) => {
       await this.retire(conn);
       const cause = err instanceof Error ? err.message : String(err);
@@ -254,12 +251,13 @@ export class McpClientPool {
   }
 
   /** Throws (kind connect) for a command no longer allowed, or a server that cannot be sandboxed, before anything spawns. */
-  private stdioTransport(server: Extract<McpServerConfig, { transport: 'stdio' }>): StdioClientTransport {
+  private stdioTransport(server: Extract<McpServerConfig, { transport: 'stdio' }>): { transport: StdioClientTransport; workDir: string; egressSocket?: string } {
     if (!this.commands.allows(server.command)) {
       throw new McpCallError({ kind: 'connect', reachedServer: false, serverName: server.name, message: `MCP server ${server.name} was not started: ${server.command} is not in MCP_STDIO_COMMANDS` });
     }
-    const launch = sandboxedLaunch({ ...server, ...(server.network ? { egressSocket: egressSocketPath(this.sandbox.workRoot, server.id) } : {}) }, this.sandbox);
-    return new StdioClientTransport({
+    const egressSocket = server.network ? egressSocketPath(this.sandbox.workRoot, server.id) : undefined;
+    const launch = sandboxedLaunch({ ...server, ...(egressSocket ? { egressSocket } : {}) }, this.sandbox);
+    const transport = new StdioClientTransport({
       command: launch.command,
       args: launch.args,
       // Not process.env: the server sees its configured env over the sandbox's HOME, PATH and TMPDIR (the
@@ -268,18 +266,23 @@ export class McpClientPool {
       stderr: 'pipe',
       cwd: launch.cwd,
     });
+    return { transport, workDir: launch.cwd, ...(egressSocket ? { egressSocket } : {}) };
   }
 
-  /** Before a stdio server starts: its egress proxy listens (network: true) and its files are in its dir. */
-  private async prepare(server: Extract<McpServerConfig, { transport: 'stdio' }>): Promise<void> {
-    if (server.network) await this.egressProxy.listen(egressSocketPath(this.sandbox.workRoot, server.id), server.name);
+  /**
+   * Before a stdio server starts: a network: true server's only way out, the egress proxy, listens; the
+   * files its template needs are fetched (under the egress policy) into its dir.
+   */
+  private async prepare(server: Extract<McpServerConfig, { transport: 'stdio' }>, at: { workDir: string; egressSocket?: string }): Promise<void> {
+    if (at.egressSocket) await this.egressProxy.listen(at.egressSocket, server.name);
     for (const file of server.files ?? []) {
       const res = await this.fetch(file.url, { signal: AbortSignal.timeout(30_000) });
       if (!res.ok) throw new Error(`fetching ${new URL(file.url).host}${new URL(file.url).pathname} for ${server.name}: HTTP ${res.status}`);
+      if (Number(res.headers.get('content-length') ?? 0) > MAX_FETCHED_FILE_BYTES) throw new Error(`${file.url} is larger than ${MAX_FETCHED_FILE_BYTES} bytes`);
       const body = Buffer.from(await res.arrayBuffer());
       if (body.length > MAX_FETCHED_FILE_BYTES) throw new Error(`${file.url} is larger than ${MAX_FETCHED_FILE_BYTES} bytes`);
-      // The dir exists: the launch made it. The file name came from a template, never from a tenant.
-      writeFileSync(path.join(serverWorkDir(this.sandbox.workRoot, server.id), path.basename(file.path)), body, { mode: 0o644 });
+      // The file name came from a template, never from a tenant.
+      writeFileSync(path.join(at.workDir, path.basename(file.path)), body, { mode: 0o644 });
     }
   }
 

@@ -40,7 +40,9 @@ export function findSandboxTools(): SandboxTools | { failures: string[] } {
   return found;
 }
 
-function onPath(name: string): string | undefined {
+/** The first executable `name` on PATH (a bare name; anything with a slash is not looked up). */
+export function onPath(name: string): string | undefined {
+  if (name.includes('/')) return undefined;
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
   }

@@ -1,6 +1,7 @@
-import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
+import { onPath } from './sandbox-tools.js';
 
 /** The MCP server packages Collexa ships templates for: allowed as stdio commands by default. */
 export const SHIPPED_PACKAGES = ['@modelcontextprotocol/server-everything', '@modelcontextprotocol/server-filesystem', '@modelcontextprotocol/server-memory', '@ivotoby/openapi-mcp-server'] as const;
@@ -85,19 +86,4 @@ export function packageBin(name: string): string | undefined {
   const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { bin?: string | Record<string, string> };
   const rel = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin ? Object.values(pkg.bin)[0] : undefined;
   return rel ? path.join(dir, rel) : undefined;
-}
-
-function onPath(name: string): string | undefined {
-  if (name.includes('/')) return undefined;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const p = dir && path.join(dir, name);
-    if (!p) continue;
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }

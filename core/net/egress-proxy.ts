@@ -1,9 +1,8 @@
-import { lookup } from 'node:dns/promises';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { createConnection, createServer, isIP, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import type { EgressPolicy } from './egress.js';
+import { bareHost, type EgressPolicy } from './egress.js';
 
 const MAX_HEAD = 16 * 1024;
 
@@ -78,7 +77,7 @@ export class EgressProxy {
     } else {
       if (!target || !URL.canParse(target) || !/^http:$/.test(new URL(target).protocol)) return refuse(client, 400, 'only CONNECT and absolute http:// requests go through the egress proxy');
       const url = new URL(target);
-      [host, port] = [url.hostname.replace(/^\[(.*)\]$/, '$1'), Number(url.port || 80)];
+      [host, port] = [bareHost(url.hostname), Number(url.port || 80)];
       // Origin-form towards the server, and one request per connection: a kept-alive connection would carry
       // the client's next request (to any host) to this one. The body passes through untouched.
       const headers = head
@@ -90,7 +89,7 @@ export class EgressProxy {
     }
     let address: string;
     try {
-      address = await this.checked(host, port);
+      [address] = (await this.policy.allowedAddresses(host, port)) as [string];
     } catch (err) {
       this.logger.warn({ mcpServer: serverName, host, port, reason: (err as Error).message }, 'egress refused');
       return refuse(client, 403, (err as Error).message);
@@ -106,18 +105,11 @@ export class EgressProxy {
     client.once('close', () => upstream.destroy());
   }
 
-  /** The address to connect to: every address the host resolves to must be allowed. */
-  private async checked(host: string, port: number): Promise<string> {
-    const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
-    for (const a of addresses) {
-      const why = this.policy.refusal(a, port, host);
-      if (why) throw new Error(`egress denied: ${why}`);
-    }
-    return addresses[0]!;
-  }
 }
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway' };
 
 function refuse(client: Socket, status: number, reason: string): void {
   const body = `${reason}\n`;
-  client.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Bad Request'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  client.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }

@@ -48,8 +48,15 @@ export class EgressPolicy {
    */
   async checkUrl(raw: string): Promise<URL> {
     const url = this.checkUrlShape(raw);
-    const host = bareHost(url.hostname);
-    const port = portOf(url);
+    await this.allowedAddresses(bareHost(url.hostname), portOf(url));
+    return url;
+  }
+
+  /**
+   * Every address `host` resolves to (itself, for an IP), when each is allowed on `port`; throws
+   * EgressDenied otherwise. Connect to one of these, not to the name again: that is what beats rebinding.
+   */
+  async allowedAddresses(host: string, port: number): Promise<string[]> {
     const addresses = isIP(host) ? [host] : await resolveAll(host).catch((err: NodeJS.ErrnoException) => {
       throw new EgressDenied(`${host} does not resolve (${err.code ?? err.message})`, { host });
     });
@@ -57,7 +64,7 @@ export class EgressPolicy {
       const why = this.refusal(a, port, host);
       if (why) throw new EgressDenied(why, { host, port });
     }
-    return url;
+    return addresses;
   }
 
   /** The checks on a URL that need no DNS: scheme, credentials, and an IP-literal host. */
@@ -158,7 +165,8 @@ function unmapped(address: string): string {
 
 const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.');
 const isLoopbackHost = (host: string) => host === 'localhost' || isLoopback(unmapped(host));
-const bareHost = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1');
+/** A URL's hostname without the brackets of an IPv6 literal. */
+export const bareHost = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1');
 const portOf = (url: URL) => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
 
 function resolveAll(host: string): Promise<string[]> {

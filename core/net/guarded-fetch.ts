@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
-import { EgressDenied, type EgressPolicy } from './egress.js';
+import { bareHost, EgressDenied, type EgressPolicy } from './egress.js';
 
 /** A fetch with the shape the MCP SDK and our webhook sender take. */
 export type GuardedFetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
@@ -25,7 +25,7 @@ export function guardedFetch(policy: EgressPolicy, opts: { dropErrorBodies?: boo
   const dispatcher = new Agent({
     connect: (options, callback) => {
       const port = Number(options.port) || (options.protocol === 'https:' ? 443 : 80);
-      const host = options.hostname.replace(/^\[(.*)\]$/, '$1');
+      const host = bareHost(options.hostname);
       const why = isIP(host) ? policy.refusal(host, port, host) : null;
       if (why) return callback(new EgressDenied(why, { host, port }), null);
       return connectorFor(port)(options, callback);

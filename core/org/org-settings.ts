@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEVERITIES } from '../severity.js';
 import { isMalformedStandardSecret } from '../notify/webhook.js';
 
 /**
@@ -14,7 +15,7 @@ const WebhookSchema = StoredWebhookSchema.refine((w) => !isMalformedStandardSecr
 /** Org settings an admin may set (PATCH /v1/org); policy reads them as input.org.settings. */
 export const OrgSettingsSchema = z.strictObject({
   approvalWebhook: WebhookSchema.nullable().optional(),
-  approval_required_from: z.enum(['low', 'medium', 'high', 'critical']).nullable().optional(),
+  approval_required_from: z.enum(SEVERITIES).nullable().optional(),
 });
 export type OrgSettings = z.infer<typeof OrgSettingsSchema>;
 

@@ -183,10 +183,15 @@ describe('stdio MCP server sandbox', () => {
       (err: unknown) => ({ ok: false, error: (err as McpCallError).kind }),
     );
     expect(big.ok).toBe(false);
+    // The same allocation under a limit that allows it succeeds: the limit, not the tool, refused it.
+    const roomy = await call<Attempt>(pool, netServer('memory-roomy', { limits: { memoryMb: 2048 } }), 'allocate', { mb: 1024 });
+    expect(roomy).toEqual({ ok: true, value: '1024' });
     // Processes and threads of the org's uid: an org of its own, so no other test server counts.
     const capped = netServer('procs-capped', { orgId: '22222222-2222-4222-8222-222222222222', limits: { maxProcesses: 64 } });
     const { started } = await call<{ started: number }>(pool, capped, 'spawn', { n: 100 });
     expect(started).toBeLessThan(64);
+    const roomyProcs = netServer('procs-roomy', { orgId: '44444444-4444-4444-8444-444444444444', limits: { maxProcesses: 1024 } });
+    expect(await call(pool, roomyProcs, 'spawn', { n: 100 })).toEqual({ started: 100 });
   });
 
   it('redacts known secret values from its stderr before they are logged', async () => {
