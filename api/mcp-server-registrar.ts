@@ -108,13 +108,14 @@ export class McpServerRegistrar {
    */
   async register(p: Principal, body: CreateMcpServer, opts: { waitSeconds: number; requestId?: string }): Promise<McpServerRow> {
     const id = randomUUID();
+    // Who may: before anything is resolved or looked up for the body.
+    const bound = referencedSecrets({ ...('env' in body ? body.env : {}), ...('headers' in body ? body.headers : {}) });
+    if (bound.length > 0 && p.role !== 'admin') throw forbidden('Binding a secret: reference to an MCP server needs the admin role', { secrets: bound, role: p.role });
     const { fields, defaultLevel } = await this.toRow(p, id, body);
     // Limits and a security level below the default loosen how the server is governed: an admin's call.
     if (p.role !== 'admin' && (Object.keys(body.limits ?? {}).length > 0 || isBelow(fields.security_level!, defaultLevel))) {
       throw forbidden('Setting limits or lowering the security level of an MCP server needs the admin role', { role: p.role, securityLevel: fields.security_level, defaultSecurityLevel: defaultLevel });
     }
-    const bound = referencedSecrets({ ...fields.env, ...fields.headers });
-    if (bound.length > 0 && p.role !== 'admin') throw forbidden('Binding a secret: reference to an MCP server needs the admin role', { secrets: bound, role: p.role });
     if (bound.length > 0) {
       const known = new Set((await new SecretVault(this.deps.db).list(p.orgId)).map((r) => r.name));
       const missing = bound.filter((n) => !known.has(n));

@@ -91,7 +91,8 @@ describe('secrets are bound, not borrowed', () => {
     expect((await post(`${platform.url}/v1/secrets`, adminKey, { name: 'apitoken', value })).status).toBe(201);
     const server = { name: 'ev', transport: 'stdio', command: process.execPath, args: [EVERYTHING, 'stdio'], env: { X: 'secret:apitoken' } };
     expect((await post(`${platform.url}/v1/mcp-servers`, developer.key, { ...server, command: '@modelcontextprotocol/server-everything', args: ['stdio'] })).status).toBe(403);
-    const headers = await post(`${platform.url}/v1/mcp-servers`, developer.key, { name: 'h', transport: 'http', url: mcpHttp.url, headers: { Authorization: 'secret:apitoken' } });
+    // The role is checked first: a developer hears "admin only", not what is wrong with the URL.
+    const headers = await post(`${platform.url}/v1/mcp-servers`, developer.key, { name: 'h', transport: 'http', url: 'http://10.0.0.1/mcp', headers: { Authorization: 'secret:apitoken' } });
     expect(headers.status).toBe(403);
     const created = await post(`${platform.url}/v1/mcp-servers?wait=30`, adminKey, server);
     expect(created.status, created.text).toBe(201);
