@@ -6,8 +6,7 @@ import { AuditRepository } from '../core/db/audit.repository.js';
 import { permanentDbError } from '../core/db/pg-errors.js';
 import type { UserRow } from '../core/db/rows.js';
 import { publicJwks } from '../core/manifests/signing-keys.js';
-import { DecisionRejection, type Approver, type DecisionChannel } from '../workflows/approval.messages.js';
-import type { DecisionKey } from '../workflows/decision-token.js';
+import { DecisionRejection, type Approver, type DecisionChannel, type DecisionKey } from '../contracts/approval.contract.js';
 import type { ActivityDeps } from './index.js';
 
 const reject = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });

@@ -3,14 +3,13 @@ import type { Knex } from 'knex';
 import { ApprovalRepository } from '../core/db/approval.repository.js';
 import { AuditRepository } from '../core/db/audit.repository.js';
 import { InvocationRepository } from '../core/db/invocation.repository.js';
-import type { ApprovalStatus, OrganizationRow } from '../core/db/rows.js';
+import type { OrganizationRow } from '../core/db/rows.js';
 import { EgressDenied, EgressPolicy } from '../core/net/egress.js';
 import { guardedFetch } from '../core/net/guarded-fetch.js';
 import { approvalRequestedEvent } from '../core/notify/approval-event.js';
 import { deliverWebhook, WebhookRejectedError } from '../core/notify/webhook.js';
 import { approvalWebhookOf } from '../core/org/org-settings.js';
-import { approvalWorkflowId, type ApprovalInput, type Approver } from '../workflows/approval.messages.js';
-import type { DecisionKey } from '../workflows/decision-token.js';
+import { approvalWorkflowId, type ApprovalInput, type ApprovalOutcome, type Approver, type DecisionKey } from '../contracts/approval.contract.js';
 import { assertApprover, decisionKeys } from './approval-decision.activities.js';
 import type { ActivityDeps } from './index.js';
 
@@ -62,7 +61,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
       });
     },
 
-    async closeApproval(input: { approvalId: string; status: Exclude<ApprovalStatus, 'pending'>; decidedBy: string | null; comment: string | null }): Promise<void> {
+    async closeApproval(input: { approvalId: string; status: ApprovalOutcome; decidedBy: string | null; comment: string | null }): Promise<void> {
       const row = await approvals.getById(input.approvalId);
       await approvals.close(input.approvalId, { status: input.status, decided_by: input.decidedBy, comment: input.comment });
       if (row.status !== 'pending') return; // a retry: already closed and audited

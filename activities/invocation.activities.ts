@@ -4,7 +4,6 @@ import type { Knex } from 'knex';
 import { AuditRepository, type NewAuditEvent } from '../core/db/audit.repository.js';
 import { InvocationContextRepository } from '../core/db/invocation-context.repository.js';
 import { InvocationRepository } from '../core/db/invocation.repository.js';
-import type { InvocationStatus } from '../core/db/rows.js';
 import { AppError } from '../core/errors.js';
 import { McpCallError, type McpServerConfig } from '../core/mcp/client-pool.js';
 import { resolvedServerConfig } from '../core/mcp/server-config.js';
@@ -15,14 +14,12 @@ import { effectiveLimits } from '../core/limits/defaults.js';
 import { decideInvoke } from '../core/policy/invoke-input.js';
 import { ExecutionLimits, type CallOutcome, type CallPermit } from '../core/limits/execution-limits.js';
 import { LimitExceeded, resultBytes } from '../core/limits/limit-exceeded.js';
-import type { PolicyDecision } from '../workflows/invoke-capability.messages.js';
+import type { InvocationError, InvocationStatus, PolicyDecision } from '../contracts/invocation.contract.js';
 import type { ActivityDeps } from './index.js';
 
 const DEFAULT_CATALOG_MAX_AGE_MS = 5_000;
 // Well inside the MCP call activity's heartbeatTimeout (workflows/invoke-capability.workflow.ts).
 const HEARTBEAT_MS = 5_000;
-
-type InvocationError = { code: string; message: string; details?: Record<string, unknown> };
 
 /** Activities of invokeCapabilityWorkflow: policy decision, status transitions and the MCP tool call. */
 export function createInvocationActivities(deps: ActivityDeps) {

@@ -1,8 +1,9 @@
 import { McpCatalogRepository } from '../core/db/mcp-catalog.repository.js';
-import type { McpServerRow, McpServerStatus } from '../core/db/rows.js';
+import type { McpServerStatus } from '../contracts/mcp-server.contract.js';
+import type { McpServerRow } from '../core/db/rows.js';
 import { resolvedServerConfig } from '../core/mcp/server-config.js';
 import { boundedText, Redactor } from '../core/secrets/redact.js';
-import type { ProbeResult } from '../workflows/mcp-server.messages.js';
+import type { ProbeResult } from '../contracts/mcp-server.contract.js';
 import type { ActivityDeps } from './index.js';
 
 /** Activities of mcpServerWorkflow: probe (ping + catalog), status records, and stop. */

@@ -1,10 +1,10 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { DecisionChannel, DecisionTokenSigner, SignedDecisionToken } from '../core/approvals/decision-token.js';
+import type { DecisionTokenSigner, SignedDecisionToken } from '../core/approvals/decision-token.js';
 import type { ApprovalRow } from '../core/db/rows.js';
 import { AppError } from '../core/errors.js';
 import type { Principal } from '../core/identity/identity.service.js';
-import { decideUpdate, DecisionRejection, refreshDecisionKeysUpdate, type ApprovalState } from '../workflows/approval.messages.js';
+import { decideUpdate, DecisionRejection, refreshDecisionKeysUpdate, type ApprovalState, type Decision, type DecisionChannel } from '../contracts/approval.contract.js';
 import { decisionError } from './temporal-errors.js';
 
 const rejectionType = (err: unknown) => (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause.type : undefined);
@@ -20,7 +20,7 @@ export class ApprovalDecisions {
   ) {}
 
   /** A token for `p` to decide `row` (the workflow re-checks everything; these checks only fail early). */
-  async token(row: ApprovalRow, p: Principal, decision: 'approve' | 'deny', channel: DecisionChannel): Promise<SignedDecisionToken> {
+  async token(row: ApprovalRow, p: Principal, decision: Decision, channel: DecisionChannel): Promise<SignedDecisionToken> {
     if (row.status !== 'pending') throw new AppError(DecisionRejection.notPending, 409, `The approval is already ${row.status}`);
     if (row.requested_by === p.userId) throw new AppError(DecisionRejection.selfApproval, 403, 'The requester cannot decide their own request (four eyes)');
     if (!row.approver_roles.includes(p.role)) {
@@ -40,7 +40,7 @@ export class ApprovalDecisions {
   }
 
   /** Signs a token for the caller and executes the decide update with it; answers the update's result. */
-  async decide(row: ApprovalRow, p: Principal, decision: 'approve' | 'deny', comment: string | undefined, channel: DecisionChannel): Promise<ApprovalState> {
+  async decide(row: ApprovalRow, p: Principal, decision: Decision, comment: string | undefined, channel: DecisionChannel): Promise<ApprovalState> {
     const signed = await this.token(row, p, decision, channel);
     const handle = this.temporal.workflow.getHandle(row.workflow_id);
     const input = { decision, token: signed.token, ...(comment !== undefined ? { comment } : {}) };

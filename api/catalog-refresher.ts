@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { CatalogRefresher } from '../core/agents/agent.service.js';
 import { AppError } from '../core/errors.js';
-import { refreshCatalogUpdate } from '../workflows/mcp-server.messages.js';
+import { refreshCatalogUpdate } from '../contracts/mcp-server.contract.js';
 
 /**
  * Refreshes a server's catalog through its lifecycle workflow's Update, which a worker executes. Bounded:

@@ -1,13 +1,13 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { StartInvocationWorkflow } from '../core/invocations/invocation.service.js';
-import type { invokeCapabilityWorkflow } from '../workflows/index.js';
-import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from '../workflows/search-attributes.js';
+import { INVOKE_CAPABILITY_WORKFLOW, type InvokeCapabilityWorkflow } from '../contracts/invocation.contract.js';
+import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 
 /** Starts invokeCapabilityWorkflow for a recorded invocation: the one place the API names that workflow. */
 export function invocationWorkflowStarter(temporal: Client, taskQueue: string): StartInvocationWorkflow {
   return (row, approvalTimeoutMs) =>
-    temporal.workflow.start<typeof invokeCapabilityWorkflow>('invokeCapabilityWorkflow', {
+    temporal.workflow.start<InvokeCapabilityWorkflow>(INVOKE_CAPABILITY_WORKFLOW, {
       taskQueue,
       workflowId: row.workflow_id,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

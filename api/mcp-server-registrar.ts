@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { AuditRepository } from '../core/db/audit.repository.js';
 import type { Db } from '../core/db/knex.js';
 import { McpServerRepository, type NewMcpServer } from '../core/db/mcp-server.repository.js';
-import type { McpServerRow, SecurityLevel } from '../core/db/rows.js';
+import type { McpServerRow } from '../core/db/rows.js';
+import type { Severity } from '../core/severity.js';
 import type { Principal } from '../core/identity/identity.service.js';
 import { badRequest, forbidden } from '../core/errors.js';
 import { isBelow, SEVERITIES } from '../core/severity.js';
@@ -15,9 +16,8 @@ import { inWorkspace, OutsideWorkspaceError } from '../core/mcp/workspace.js';
 import { EgressDenied, type EgressPolicy } from '../core/net/egress.js';
 import { referencedSecrets, UnknownSecretError } from '../core/secrets/resolve.js';
 import { SecretVault } from '../core/secrets/vault.js';
-import type { mcpServerWorkflow } from '../workflows/index.js';
-import { mcpServerWorkflowId } from '../workflows/mcp-server.messages.js';
-import { OrgIdKey, StatusKey } from '../workflows/search-attributes.js';
+import { MCP_SERVER_WORKFLOW, mcpServerWorkflowId, type McpServerWorkflow } from '../contracts/mcp-server.contract.js';
+import { OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 import { pollUntil } from './poll.js';
 
 export const ResourceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'letters, digits, _ and -, at most 63, starting with a letter or digit');
@@ -37,8 +37,8 @@ export const McpServerLimitsSchema = z.strictObject({
   maxProcesses: z.number().int().min(16).max(4096).optional(),
   maxOpenFiles: z.number().int().min(64).max(65_536).optional(),
 });
-const SecurityLevel = z.enum(SEVERITIES);
-const Common = { name: ResourceName, securityLevel: SecurityLevel.optional(), limits: McpServerLimitsSchema.default({}) };
+const Severity = z.enum(SEVERITIES);
+const Common = { name: ResourceName, securityLevel: Severity.optional(), limits: McpServerLimitsSchema.default({}) };
 
 const StdioServer = z.strictObject({
   ...Common,
@@ -132,7 +132,7 @@ export class McpServerRegistrar {
   }
 
   /** The row to store, and the security level the server would have without an explicit one. */
-  private async toRow(p: Principal, id: string, body: CreateMcpServer): Promise<{ fields: Omit<NewMcpServer, 'org_id' | 'id'>; defaultLevel: SecurityLevel }> {
+  private async toRow(p: Principal, id: string, body: CreateMcpServer): Promise<{ fields: Omit<NewMcpServer, 'org_id' | 'id'>; defaultLevel: Severity }> {
     const common = { name: body.name, limits: body.limits, security_level: body.securityLevel ?? 'medium' };
     if ('template' in body) {
       const schema = TemplateConfigSchemas[body.template];
@@ -210,7 +210,7 @@ export class McpServerRegistrar {
   /** Starts the server's lifecycle workflow; with `waitSeconds`, holds on until the first probe is done. */
   private async startLifecycle(row: McpServerRow, waitSeconds: number): Promise<McpServerRow> {
     const workflowId = mcpServerWorkflowId(row.id);
-    await this.deps.temporal.workflow.start<typeof mcpServerWorkflow>('mcpServerWorkflow', {
+    await this.deps.temporal.workflow.start<McpServerWorkflow>(MCP_SERVER_WORKFLOW, {
       taskQueue: this.deps.taskQueue,
       workflowId,
       args: [{ serverId: row.id, orgId: row.org_id, healthIntervalMs: this.deps.healthIntervalMs }],

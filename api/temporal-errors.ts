@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { AppError } from '../core/errors.js';
-import { DecisionRejection } from '../workflows/approval.messages.js';
+import { DecisionRejection } from '../contracts/approval.contract.js';
 
 const STATUS_BY_TYPE: Record<string, number> = {
   [DecisionRejection.notPending]: 409,

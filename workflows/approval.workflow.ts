@@ -17,13 +17,14 @@ import {
   decideUpdate,
   DecisionRejection,
   refreshDecisionKeysUpdate,
-  type ApprovalInput,
   type ApprovalResult,
   type ApprovalState,
   type DecideInput,
-} from './approval.messages.js';
-import { verifyDecisionToken, type DecisionKey } from './decision-token.js';
-import { OrgIdKey, StatusKey } from './search-attributes.js';
+  type DecisionKey,
+  type ApprovalWorkflow
+} from '../contracts/approval.contract.js';
+import { verifyDecisionToken } from './decision-token.js';
+import { OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 
 type Activities = ReturnType<typeof createActivities>;
 // Database steps are local activities (no server round trip each); the webhook is a regular activity
@@ -59,7 +60,7 @@ export const DECISION_TOKEN_PATCH = 'approval-decision-token';
  * A human decision with a deadline: pending → approved | denied | expired (or cancelled with its parent).
  * Runs as a child of an invocation, or alone for a standalone approval (e.g. budget_override).
  */
-export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalResult> {
+export const approvalWorkflow: ApprovalWorkflow = async (input) => {
   const state: ApprovalState = { approvalId: input.approvalId, status: 'pending', decidedBy: null, comment: null };
   let keys: Record<string, DecisionKey> = {};
   let opened = false;
@@ -168,4 +169,4 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalRe
   });
   if (state.status !== 'cancelled') await notified;
   return { approvalId: input.approvalId, status: state.status as ApprovalResult['status'], decidedBy: state.decidedBy, comment: state.comment };
-}
+};

@@ -2,14 +2,7 @@
 // synchronous JavaScript (no WebCrypto, no I/O, no randomness when verifying), so it is deterministic and
 // can run in an update validator, which must be synchronous and may not call activities.
 import { p256 } from '@noble/curves/nist.js';
-import { DecisionRejection, type DecisionChannel } from './approval.messages.js';
-
-/** A public P-256 signing key as the workflow holds it (JWK coordinates, base64url). */
-export interface DecisionKey {
-  kid: string;
-  x: string;
-  y: string;
-}
+import { DECISION_TOKEN_AUDIENCE, DECISION_TOKEN_TYP, DecisionRejection, type Decision, type DecisionChannel, type DecisionKey } from '../contracts/approval.contract.js';
 
 /** What a verified token says. */
 export interface VerifiedDecision {
@@ -19,13 +12,10 @@ export interface VerifiedDecision {
   orgId: string;
   role: string;
   approvalId: string;
-  decision: 'approve' | 'deny';
+  decision: Decision;
   channel: DecisionChannel;
   expiresAtMs: number;
 }
-
-export const DECISION_TOKEN_TYP = 'collexa-decision+jwt';
-export const DECISION_TOKEN_AUDIENCE = 'collexa:approval-decision';
 
 export type Verdict = { ok: true; claims: VerifiedDecision } | { ok: false; type: string; message: string };
 
@@ -101,6 +91,6 @@ export function verifyDecisionToken(token: unknown, keys: Record<string, Decisio
   if (c.channel !== 'api' && c.channel !== 'mcp' && c.channel !== 'temporal') return fail(DecisionRejection.tokenInvalid, 'The decision token names no channel');
   return {
     ok: true,
-    claims: { jti: c.jti, kid: header.kid, userId: c.sub, orgId: c.org, role: c.role, approvalId: c.approval, decision: c.decision as 'approve' | 'deny', channel: c.channel, expiresAtMs: c.exp * 1000 },
+    claims: { jti: c.jti, kid: header.kid, userId: c.sub, orgId: c.org, role: c.role, approvalId: c.approval, decision: c.decision as Decision, channel: c.channel, expiresAtMs: c.exp * 1000 },
   };
 }

@@ -14,17 +14,17 @@ import {
   uuid4,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { approvalWorkflowId } from './approval.messages.js';
+import { approvalWorkflowId } from '../contracts/approval.contract.js';
 import { approvalWorkflow } from './approval.workflow.js';
 import {
   DEFAULT_APPROVAL_TIMEOUT_MS,
   invocationStateQuery,
   type InvocationState,
   type InvocationStatus,
-  type InvokeInput,
   type InvokeResult,
-} from './invoke-capability.messages.js';
-import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from './search-attributes.js';
+  type InvokeCapabilityWorkflow
+} from '../contracts/invocation.contract.js';
+import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 
 type Activities = ReturnType<typeof createActivities>;
 // Short database steps run as local activities: in the worker, inside the workflow task, without a
@@ -48,7 +48,7 @@ const mcp = proxyActivities<Activities>({
 export const APPROVAL_WORKFLOW_FIRST_PATCH = 'approval-workflow-first';
 
 /** Governed capability invocation: policy → optional human approval → MCP tool call → recorded outcome. */
-export async function invokeCapabilityWorkflow(input: InvokeInput): Promise<InvokeResult> {
+export const invokeCapabilityWorkflow: InvokeCapabilityWorkflow = async (input) => {
   const state: InvocationState = { invocationId: input.invocationId, status: 'running', approvalId: null };
   setHandler(invocationStateQuery, () => state);
   upsertSearchAttributes({
@@ -123,4 +123,4 @@ export async function invokeCapabilityWorkflow(input: InvokeInput): Promise<Invo
     }
     throw err;
   }
-}
+};

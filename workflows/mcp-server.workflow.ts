@@ -6,11 +6,11 @@ import {
   serverStateQuery,
   stopSignal,
   UNHEALTHY_AFTER,
-  type McpServerInput,
-  type McpServerLifecycleStatus,
+  type McpServerStatus,
   type McpServerState,
-} from './mcp-server.messages.js';
-import { OrgIdKey, StatusKey } from './search-attributes.js';
+  type McpServerWorkflow
+} from '../contracts/mcp-server.contract.js';
+import { OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 
 type Activities = ReturnType<typeof createActivities>;
 // Probes report failures as results; only infrastructure errors (database) are retried here.
@@ -25,7 +25,7 @@ const MAX_BACKOFF_MS = 60_000;
  * server is respawned by the next probe, sooner after a failure (exponential backoff, capped at the
  * interval). The stop signal closes its connections and ends the workflow.
  */
-export async function mcpServerWorkflow(input: McpServerInput): Promise<McpServerState> {
+export const mcpServerWorkflow: McpServerWorkflow = async (input) => {
   const state: McpServerState = { status: input.status ?? 'starting', consecutiveFailures: input.consecutiveFailures ?? 0, lastError: null };
   let stopRequested = false;
   let probeRequested = false;
@@ -36,7 +36,7 @@ export async function mcpServerWorkflow(input: McpServerInput): Promise<McpServe
   setHandler(refreshCatalogUpdate, () => probes.probeMcpServer({ serverId: input.serverId }));
   upsertSearchAttributes({ [OrgIdKey.name]: [input.orgId], [StatusKey.name]: [state.status] });
 
-  const setStatus = async (status: McpServerLifecycleStatus, reason: string | null) => {
+  const setStatus = async (status: McpServerStatus, reason: string | null) => {
     const changed = status !== state.status;
     state.status = status;
     await probes.recordMcpServerStatus({ serverId: input.serverId, status, reason, changed });
@@ -70,4 +70,4 @@ export async function mcpServerWorkflow(input: McpServerInput): Promise<McpServe
   state.status = 'stopped';
   upsertSearchAttributes({ [StatusKey.name]: ['stopped'] });
   return state;
-}
+};

@@ -7,9 +7,8 @@ import { ApprovalRepository } from '../../core/db/approval.repository.js';
 import type { Db } from '../../core/db/knex.js';
 import { SigningKeys } from '../../core/manifests/signing-keys.js';
 import type { SecretVault } from '../../core/secrets/vault.js';
-import { approvalWorkflowId } from '../../workflows/approval.messages.js';
-import type { approvalWorkflow } from '../../workflows/index.js';
-import { OrgIdKey, StatusKey } from '../../workflows/search-attributes.js';
+import { APPROVAL_STATUSES, APPROVAL_WORKFLOW, approvalWorkflowId, DECISIONS, type ApprovalWorkflow } from '../../contracts/approval.contract.js';
+import { OrgIdKey, StatusKey } from '../../contracts/search-attributes.js';
 import { ApprovalDecisions } from '../approval-decisions.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
@@ -17,7 +16,7 @@ import { pollUntil } from '../poll.js';
 import { approvalView } from '../views.js';
 
 const DecisionSchema = z.strictObject({ comment: z.string().max(2000).optional() });
-const TokenRequestSchema = z.strictObject({ decision: z.enum(['approve', 'deny']) });
+const TokenRequestSchema = z.strictObject({ decision: z.enum(DECISIONS) });
 export const CreateApprovalSchema = z.strictObject({
   subjectType: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'lower_snake_case, e.g. budget_override'),
   subjectId: z.string().min(1).max(200),
@@ -28,7 +27,7 @@ export const CreateApprovalSchema = z.strictObject({
 });
 export type CreateApproval = z.infer<typeof CreateApprovalSchema>;
 const ListQuery = z.strictObject({
-  status: z.enum(['pending', 'approved', 'denied', 'expired', 'cancelled']).optional(),
+  status: z.enum(APPROVAL_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
@@ -52,7 +51,7 @@ export function approvalRoutes(deps: { db: Db; temporal: Client; taskQueue: stri
     const body = parseBody(req, CreateApprovalSchema);
     const p = principalOf(req);
     const approvalId = randomUUID();
-    const handle = await deps.temporal.workflow.start<typeof approvalWorkflow>('approvalWorkflow', {
+    const handle = await deps.temporal.workflow.start<ApprovalWorkflow>(APPROVAL_WORKFLOW, {
       taskQueue: deps.taskQueue,
       workflowId: approvalWorkflowId(approvalId),
       args: [

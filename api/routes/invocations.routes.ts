@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { InvocationRepository, TERMINAL_STATUSES } from '../../core/db/invocation.repository.js';
+import { INVOCATION_STATUSES, isTerminalInvocation } from '../../contracts/invocation.contract.js';
+import { InvocationRepository } from '../../core/db/invocation.repository.js';
 import type { Db } from '../../core/db/knex.js';
 import type { InvocationRow } from '../../core/db/rows.js';
 import type { InvocationService } from '../../core/invocations/invocation.service.js';
@@ -19,7 +20,7 @@ export type Invoke = z.infer<typeof InvokeSchema>;
 const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(60).default(0) });
 const ListQuery = z.strictObject({
   agentId: z.uuid().optional(),
-  status: z.enum(['pending_approval', 'running', 'succeeded', 'failed', 'denied', 'expired', 'cancelled']).optional(),
+  status: z.enum(INVOCATION_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
@@ -35,7 +36,7 @@ export function invocationRoutes(deps: InvocationRouteDeps): Router {
   const invocations = new InvocationRepository(deps.db);
 
   async function respond(res: Response, row: InvocationRow, waitSeconds: number) {
-    if (waitSeconds > 0 && !TERMINAL_STATUSES.includes(row.status)) {
+    if (waitSeconds > 0 && !isTerminalInvocation(row.status)) {
       // The request is held until the workflow ends or the wait runs out; a closed client stops it early.
       const gone = new AbortController();
       res.once('close', () => gone.abort());
@@ -43,7 +44,7 @@ export function invocationRoutes(deps: InvocationRouteDeps): Router {
     }
     const approval = await invocations.approvalFor(row);
     // 200 once the invocation has ended; 202 while it is still under way.
-    res.status(TERMINAL_STATUSES.includes(row.status) ? 200 : 202).json(invocationView(row, approval));
+    res.status(isTerminalInvocation(row.status) ? 200 : 202).json(invocationView(row, approval));
   }
 
   router.post('/v1/agents/:agentId/invoke', async (req, res) => {

@@ -5,7 +5,7 @@ import { McpCatalogRepository } from '../../core/db/mcp-catalog.repository.js';
 import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
 import { effectiveLimits } from '../../core/limits/defaults.js';
 import { ExecutionLimits } from '../../core/limits/execution-limits.js';
-import { stopSignal } from '../../workflows/mcp-server.messages.js';
+import { stopSignal } from '../../contracts/mcp-server.contract.js';
 import { AuditRepository } from '../../core/db/audit.repository.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';

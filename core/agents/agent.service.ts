@@ -5,7 +5,8 @@ import type { Role } from '../identity/roles.js';
 import { capabilitySummary, governedCapabilities } from './capability-governance.js';
 import { McpCatalogRepository } from '../db/mcp-catalog.repository.js';
 import { McpServerRepository } from '../db/mcp-server.repository.js';
-import type { McpServerRow, Risk } from '../db/rows.js';
+import type { McpServerRow } from '../db/rows.js';
+import type { Severity } from '../severity.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import type { ToolDefinition } from '../mcp/client-pool.js';
 import { assertUsableToolSchema } from '../invocations/input-validator.js';
@@ -27,7 +28,7 @@ export interface CapabilityInput {
   server: string;
   tool: string;
   description?: string;
-  risk?: Risk;
+  risk?: Severity;
 }
 
 /**

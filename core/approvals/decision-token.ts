@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors, importJWK, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Knex } from 'knex';
+import { DECISION_TOKEN_AUDIENCE, DECISION_TOKEN_TYP, type Decision, type DecisionChannel } from '../../contracts/approval.contract.js';
 import { MANIFEST_ALG, type SigningKeys, type SigningKeyRow } from '../manifests/signing-keys.js';
 
-// Must match workflows/decision-token.ts, which verifies these tokens inside the workflow.
-export const DECISION_TOKEN_TYP = 'collexa-decision+jwt';
-export const DECISION_TOKEN_AUDIENCE = 'collexa:approval-decision';
+// The typ and audience are the contract's: workflows/decision-token.ts verifies these tokens inside the workflow.
 export const DECISION_TOKEN_TTL_SECONDS = 300;
 
-export type DecisionChannel = 'api' | 'mcp' | 'temporal';
-export type Decision = 'approve' | 'deny';
 
 /** The signed claims of a decision token. */
 export interface DecisionClaims extends JWTPayload {

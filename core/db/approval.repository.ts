@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { notFound } from '../errors.js';
-import type { ApprovalRow, ApprovalStatus } from './rows.js';
+import type { ApprovalStatus } from '../../contracts/approval.contract.js';
+import type { ApprovalRow } from './rows.js';
 
 export type NewApproval = Pick<ApprovalRow, 'id' | 'org_id' | 'subject_type' | 'subject_id' | 'invocation_id' | 'requested_by' | 'approver_roles' | 'context' | 'workflow_id' | 'expires_at'>;
 

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { notFound } from '../errors.js';
 import { newestFirst, type Page } from './page.js';
-import type { ApprovalRow, InvocationRow, InvocationStatus } from './rows.js';
+import type { InvocationStatus } from '../../contracts/invocation.contract.js';
+import type { ApprovalRow, InvocationRow } from './rows.js';
 
-export const TERMINAL_STATUSES: readonly InvocationStatus[] = ['succeeded', 'failed', 'denied', 'expired', 'cancelled'];
 
 export type NewInvocation = Pick<InvocationRow, 'id' | 'org_id' | 'agent_id' | 'capability' | 'requested_by' | 'input' | 'idempotency_key' | 'request_hash' | 'workflow_id'> &
   Partial<Pick<InvocationRow, 'rate_admitted'>>;

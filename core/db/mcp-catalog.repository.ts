@@ -3,7 +3,8 @@ import { canonicalHash } from '../canonical-json.js';
 import type { ToolDefinition } from '../mcp/client-pool.js';
 import { inferToolCategory, toolSearchText } from '../mcp/tool-classify.js';
 import { toolDefinitionHash } from '../mcp/tool-pin.js';
-import type { McpServerRow, McpServerStatus, McpServerStatusEventRow, McpToolRow } from './rows.js';
+import type { McpServerStatus } from '../../contracts/mcp-server.contract.js';
+import type { McpServerRow, McpServerStatusEventRow, McpToolRow } from './rows.js';
 
 const CHUNK = 500;
 

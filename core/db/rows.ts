@@ -1,4 +1,8 @@
+import type { ApprovalStatus } from '../../contracts/approval.contract.js';
+import type { InvocationStatus } from '../../contracts/invocation.contract.js';
+import type { McpServerStatus } from '../../contracts/mcp-server.contract.js';
 import type { Role } from '../identity/roles.js';
+import type { Severity } from '../severity.js';
 
 /** Row types of the identity and audit tables, as knex returns them. */
 export interface OrganizationRow {
@@ -57,7 +61,7 @@ export interface McpServerRow {
   last_check_at: Date | null;
   tools_count: number;
   catalog_hash: string | null;
-  security_level: SecurityLevel;
+  security_level: Severity;
   limits: McpServerLimits;
   network: boolean;
   template: string | null;
@@ -66,8 +70,6 @@ export interface McpServerRow {
   sandbox: { writablePaths: string[]; readablePaths: string[]; files?: Array<{ url: string; path: string }> };
 }
 
-export type McpServerStatus = 'starting' | 'healthy' | 'degraded' | 'unhealthy' | 'stopped';
-export type SecurityLevel = 'low' | 'medium' | 'high' | 'critical';
 
 /** Per-server execution limits; an unset key takes the security level's default. */
 export interface McpServerLimits {
@@ -117,7 +119,6 @@ export interface AgentRow {
   updated_at: Date;
 }
 
-export type Risk = 'low' | 'medium' | 'high' | 'critical';
 
 export interface CapabilityRow {
   id: string;
@@ -127,14 +128,12 @@ export interface CapabilityRow {
   server_id: string;
   tool: string;
   description: string | null;
-  risk: Risk;
+  risk: Severity;
   tool_definition: Record<string, unknown>;
   /** toolDefinitionHash of tool_definition: calls are blocked when the server serves another one. */
   pinned_hash: string;
   pinned_at: Date;
 }
-
-export type InvocationStatus = 'pending_approval' | 'running' | 'succeeded' | 'failed' | 'denied' | 'expired' | 'cancelled';
 
 export interface InvocationRow {
   id: string;
@@ -161,8 +160,6 @@ export interface InvocationRow {
   /** The user who asked to cancel it (the end's audit names them); null unless a cancel was requested. */
   cancel_requested_by: string | null;
 }
-
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 
 export interface ApprovalRow {
   id: string;

@@ -3,7 +3,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { AgentRepository } from '../db/agent.repository.js';
 import { InvocationContextRepository } from '../db/invocation-context.repository.js';
 import { McpServerRepository } from '../db/mcp-server.repository.js';
-import { InvocationRepository, TERMINAL_STATUSES } from '../db/invocation.repository.js';
+import { isTerminalInvocation } from '../../contracts/invocation.contract.js';
+import { InvocationRepository } from '../db/invocation.repository.js';
 import type { Db } from '../db/knex.js';
 import type { ApprovalRow, InvocationRow } from '../db/rows.js';
 import { AuditRepository } from '../db/audit.repository.js';
@@ -112,7 +113,7 @@ export class InvocationService {
     }
     // A replay starts the workflow again too: if the first request died between insert and start, this
     // completes it; otherwise Temporal rejects the duplicate id and nothing happens.
-    if (!TERMINAL_STATUSES.includes(row.status)) {
+    if (!isTerminalInvocation(row.status)) {
       try {
         await this.deps.startWorkflow(row, req.approvalExpiresIn ? req.approvalExpiresIn * 1000 : this.deps.approvalTimeoutMs);
       } catch (err) {
@@ -130,7 +131,7 @@ export class InvocationService {
    * The Temporal long poll is cancelled with the wait, so an abandoned wait keeps no call open.
    */
   async waitForEnd(row: InvocationRow, ms: number, signal?: AbortSignal): Promise<InvocationRow> {
-    if (ms <= 0 || TERMINAL_STATUSES.includes(row.status) || signal?.aborted) return row;
+    if (ms <= 0 || isTerminalInvocation(row.status) || signal?.aborted) return row;
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(), ms);
     const onAbort = () => stop.abort();
@@ -156,7 +157,7 @@ export class InvocationService {
     const row = await this.invocations.get(p.orgId, id);
     const right = cancelRight(p, row, await this.invocations.approvalFor(row));
     if (!right) throw new AppError('cancel_forbidden', 403, 'Only the requester, an admin or an approver of its approval may cancel this invocation', { role: p.role });
-    if (TERMINAL_STATUSES.includes(row.status)) throw conflict(`The invocation already ended (${row.status})`, { status: row.status });
+    if (isTerminalInvocation(row.status)) throw conflict(`The invocation already ended (${row.status})`, { status: row.status });
     await this.deps.db.transaction(async (trx) => {
       await new InvocationRepository(trx).update(row.id, { cancel_requested_by: p.userId });
       await new AuditRepository(trx).record({

@@ -1,4 +1,5 @@
-import type { McpServerLimits, McpServerRow, SecurityLevel } from '../db/rows.js';
+import type { McpServerLimits, McpServerRow } from '../db/rows.js';
+import type { Severity } from '../severity.js';
 
 /** Every execution limit of an MCP server, with the security level's defaults filled in. */
 export type EffectiveLimits = Required<McpServerLimits>;
@@ -12,7 +13,7 @@ const MIB = 1024 * KIB;
  */
 // maxProcesses is RLIMIT_NPROC, which the kernel counts per uid: all of an org's servers (each Node
 // server is a dozen threads) share the uid, so it is an org-wide budget against fork bombs, not a per-server one.
-export const LIMIT_DEFAULTS: Readonly<Record<SecurityLevel, EffectiveLimits>> = {
+export const LIMIT_DEFAULTS: Readonly<Record<Severity, EffectiveLimits>> = {
   low: { timeoutMs: 60_000, maxConcurrency: 32, ratePerSecond: 50, orgRatePerSecond: 100, breakerThreshold: 5, breakerCooldownMs: 30_000, maxResultBytes: 4 * MIB, memoryMb: 2048, cpuSeconds: 3600, maxProcesses: 1024, maxOpenFiles: 1024 },
   medium: { timeoutMs: 60_000, maxConcurrency: 16, ratePerSecond: 20, orgRatePerSecond: 50, breakerThreshold: 5, breakerCooldownMs: 30_000, maxResultBytes: 2 * MIB, memoryMb: 1024, cpuSeconds: 1800, maxProcesses: 512, maxOpenFiles: 512 },
   high: { timeoutMs: 30_000, maxConcurrency: 8, ratePerSecond: 10, orgRatePerSecond: 25, breakerThreshold: 3, breakerCooldownMs: 60_000, maxResultBytes: 1 * MIB, memoryMb: 1024, cpuSeconds: 900, maxProcesses: 256, maxOpenFiles: 256 },

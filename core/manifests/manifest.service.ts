@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { AgentRow, CapabilityRow, Risk } from '../db/rows.js';
+import type { AgentRow, CapabilityRow } from '../db/rows.js';
+import type { Severity } from '../severity.js';
 import { notFound } from '../errors.js';
 import { MANIFEST_ALG, type SigningKeys } from './signing-keys.js';
 
@@ -13,7 +14,7 @@ export interface ManifestCapability {
   name: string;
   server: string;
   tool: string;
-  risk: Risk;
+  risk: Severity;
   tool_definition_hash: string;
 }
 

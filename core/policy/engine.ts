@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import type { PolicyDecision } from '../../contracts/invocation.contract.js';
 import { POLICY_DATA_FILE, POLICY_ENTRYPOINTS, POLICY_WASM_FILE, policyVersion, type PolicyEntrypoint } from './bundle.js';
 
 /** What the invoke policy is asked: who wants to run which capability of which agent, in which org. */
@@ -13,14 +14,6 @@ export interface InvokePolicyInput {
   context: Record<string, unknown>;
 }
 
-/** The invoke verdict. `allow` with `requireApproval` means: permitted once one of `approverRoles` approves. */
-export interface InvokeDecision {
-  allow: boolean;
-  requireApproval: boolean;
-  approverRoles: string[];
-  reasons: string[];
-  policyVersion: string;
-}
 
 /** What the approve policy is asked: may this user decide this approval? */
 export interface ApprovePolicyInput {
@@ -61,9 +54,9 @@ export class PolicyEngine {
   }
 
   /** May input.user run input.capability now, after an approval, or not at all. */
-  decideInvoke(input: InvokePolicyInput): InvokeDecision {
+  decideInvoke(input: InvokePolicyInput): PolicyDecision {
     const r = this.evaluate(input, 'collexa/authz/invoke/decision');
-    const deny = (reason: string): InvokeDecision => ({ allow: false, requireApproval: false, approverRoles: [], reasons: [reason], policyVersion: this.version });
+    const deny = (reason: string): PolicyDecision => ({ allow: false, requireApproval: false, approverRoles: [], reasons: [reason], policyVersion: this.version });
     if (typeof r === 'string') return deny(r);
     const { allow, require_approval: requireApproval, approver_roles: approverRoles, reasons } = r;
     if (typeof allow !== 'boolean' || typeof requireApproval !== 'boolean' || !isStrings(approverRoles) || !isStrings(reasons)) return deny(NO_DECISION);

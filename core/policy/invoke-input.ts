@@ -1,5 +1,6 @@
 import type { InvocationContext } from '../db/invocation-context.repository.js';
-import type { InvokeDecision, PolicyEngine } from './engine.js';
+import type { PolicyDecision } from '../../contracts/invocation.contract.js';
+import type { PolicyEngine } from './engine.js';
 
 /** What an invoke decision is made from: the requester, org, agent, capability and its MCP server. */
 export type InvokeSubject = Pick<InvocationContext, 'user' | 'org' | 'agent'> & {
@@ -12,7 +13,7 @@ export type InvokeSubject = Pick<InvocationContext, 'user' | 'org' | 'agent'> & 
  * decision that counts) and by the API before it spends rate tokens (a forecast): one input, one engine.
  * A part that no longer exists denies.
  */
-export function decideInvoke(policy: PolicyEngine, s: InvokeSubject, invocationId: string): InvokeDecision {
+export function decideInvoke(policy: PolicyEngine, s: InvokeSubject, invocationId: string): PolicyDecision {
   const { user, org, agent, capability: cap, server } = s;
   if (!user || !org || !agent || !cap || !server) {
     return { allow: false, requireApproval: false, approverRoles: [], reasons: ['the requester, agent or capability no longer exists'], policyVersion: policy.version };

@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../../contracts/search-attributes.js';
 import { spawnService, waitUntil, type ManagedProcess } from './processes.js';
 import { toolPath } from './tool-paths.js';
 

@@ -4,7 +4,7 @@
 //   FUZZ_SEED=<n> FUZZ_RUNS=<per route> npx vitest run test/fuzz
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TERMINAL_STATUSES } from '../../core/db/invocation.repository.js';
+import { TERMINAL_INVOCATION_STATUSES } from '../../contracts/invocation.contract.js';
 import { API_ROUTES, appRoutes } from '../helpers/api-routes.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { startPlatform, userWithRole } from '../helpers/platform.js';
@@ -127,7 +127,7 @@ describe('fuzzing the API', () => {
 
   it('leaves no invocation or approval stuck: each ends or can be cancelled', async () => {
     const db = platform.db;
-    const open = () => db('invocations').where({ org_id: org.org.id }).whereNotIn('status', TERMINAL_STATUSES).select('id', 'status');
+    const open = () => db('invocations').where({ org_id: org.org.id }).whereNotIn('status', TERMINAL_INVOCATION_STATUSES).select('id', 'status');
     for (const inv of await open()) {
       const r = await call(`${api.url}/v1/invocations/${inv.id}/cancel`, { method: 'POST', key: org.adminKey });
       expect([200, 202, 409], r.text).toContain(r.status);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
-import { DECISION_TOKEN_AUDIENCE, DECISION_TOKEN_TYP } from '../../core/approvals/decision-token.js';
+import { DECISION_TOKEN_AUDIENCE, DECISION_TOKEN_TYP } from '../../contracts/approval.contract.js';
 import type { Db } from '../../core/db/knex.js';
 import { userWithRole } from './platform.js';
 import { SigningKeys } from '../../core/manifests/signing-keys.js';

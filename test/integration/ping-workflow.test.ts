@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { PolicyEngine } from '../../core/policy/engine.js';
 import { createWorker } from '../../workers/create-worker.js';
-import { OrgIdKey, StatusKey } from '../../workflows/search-attributes.js';
+import { OrgIdKey, StatusKey } from '../../contracts/search-attributes.js';
 import type { pingWorkflow } from '../../workflows/index.js';
 import { createOrg, stackEnv, testDb, testLogger, testDataConverter, testPool } from '../helpers/stack.js';
 

@@ -3,7 +3,8 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { permanentDbError } from '../../core/db/pg-errors.js';
-import { DECISION_TOKEN_AUDIENCE, DECISION_TOKEN_TYP, verifyDecisionToken } from '../../workflows/decision-token.js';
+import { DECISION_TOKEN_AUDIENCE, DECISION_TOKEN_TYP } from '../../contracts/approval.contract.js';
+import { verifyDecisionToken } from '../../workflows/decision-token.js';
 
 async function setup() {
   const { publicKey, privateKey } = await generateKeyPair('ES256');

@@ -1,5 +1,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
+/** Every state a registered MCP server (its row and its lifecycle workflow) can be in. */
+export const MCP_SERVER_STATUSES = ['starting', 'healthy', 'degraded', 'unhealthy', 'stopped'] as const;
+export type McpServerStatus = (typeof MCP_SERVER_STATUSES)[number];
+
 /** Input of mcpServerWorkflow: which server to keep, and how often to check it. */
 export interface McpServerInput {
   serverId: string;
@@ -7,10 +11,8 @@ export interface McpServerInput {
   healthIntervalMs: number;
   /** Carried across continue-as-new so the status logic keeps its memory. */
   consecutiveFailures?: number;
-  status?: McpServerLifecycleStatus;
+  status?: McpServerStatus;
 }
-
-export type McpServerLifecycleStatus = 'starting' | 'healthy' | 'degraded' | 'unhealthy' | 'stopped';
 
 /** What one probe of the server found (an activity result; failures are data, not exceptions). */
 export interface ProbeResult {
@@ -23,10 +25,14 @@ export interface ProbeResult {
 }
 
 export interface McpServerState {
-  status: McpServerLifecycleStatus;
+  status: McpServerStatus;
   consecutiveFailures: number;
   lastError: string | null;
 }
+
+/** Keeps one registered MCP server: connect, catalog, health probes, respawn, until stopped. */
+export type McpServerWorkflow = (input: McpServerInput) => Promise<McpServerState>;
+export const MCP_SERVER_WORKFLOW = 'mcpServerWorkflow';
 
 /** Stops the lifecycle: the server's connections are closed and the workflow ends. */
 export const stopSignal = defineSignal('stop');

@@ -1,5 +1,17 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
+/** Every state an approval (its row and its workflow) can be in; all but `pending` are final. */
+export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired', 'cancelled'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+export type ApprovalOutcome = Exclude<ApprovalStatus, 'pending'>;
+
+export const DECISIONS = ['approve', 'deny'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+/** Where a decision came in: the REST API, the MCP endpoint, or straight to Temporal (CLI, UI) with a token. */
+export const DECISION_CHANNELS = ['api', 'mcp', 'temporal'] as const;
+export type DecisionChannel = (typeof DECISION_CHANNELS)[number];
+
 /** Input of approvalWorkflow: who asked, for what, who may decide, and for how long. */
 export interface ApprovalInput {
   approvalId: string;
@@ -13,8 +25,6 @@ export interface ApprovalInput {
   context: Record<string, unknown>;
   expiresInMs: number;
 }
-
-export type ApprovalOutcome = 'approved' | 'denied' | 'expired' | 'cancelled';
 
 export interface ApprovalResult {
   approvalId: string;
@@ -30,11 +40,8 @@ export interface Approver {
   role: string;
 }
 
-/** Where a decision came in: the REST API, the MCP endpoint, or straight to Temporal (CLI, UI) with a token. */
-export type DecisionChannel = 'api' | 'mcp' | 'temporal';
-
 export interface DecideInput {
-  decision: 'approve' | 'deny';
+  decision: Decision;
   /**
    * The decision token: a compact JWS (ES256, `typ: collexa-decision+jwt`) the API signs for one approver,
    * one approval and one decision, valid for minutes and usable once (POST /v1/approvals/:id/decision-token).
@@ -53,7 +60,7 @@ export interface RefreshDecisionKeysInput {
 
 export interface ApprovalState {
   approvalId: string;
-  status: 'pending' | ApprovalOutcome;
+  status: ApprovalStatus;
   decidedBy: string | null;
   comment: string | null;
   /** How the decision came in, and when it was recorded (decisions from before decision tokens have neither). */
@@ -62,6 +69,21 @@ export interface ApprovalState {
   /** Key ids of the public signing keys the workflow verifies decision tokens with. */
   signingKids?: string[];
 }
+
+/** A public P-256 signing key as the workflow holds it (JWK coordinates, base64url). */
+export interface DecisionKey {
+  kid: string;
+  x: string;
+  y: string;
+}
+
+/** The JOSE header type and audience of a decision token: signed by core/approvals, verified by the workflow. */
+export const DECISION_TOKEN_TYP = 'collexa-decision+jwt';
+export const DECISION_TOKEN_AUDIENCE = 'collexa:approval-decision';
+
+/** A human decision with a deadline: pending → approved | denied | expired (or cancelled with its parent). */
+export type ApprovalWorkflow = (input: ApprovalInput) => Promise<ApprovalResult>;
+export const APPROVAL_WORKFLOW = 'approvalWorkflow';
 
 /** Approve or deny. Rejected by the validator (never in history) without a valid decision token, or when the approver may not decide. */
 export const decideUpdate = defineUpdate<ApprovalState, [DecideInput]>('decide');

@@ -9,3 +9,7 @@ export interface PingResult {
   auditEventId: string;
   workflowId: string;
 }
+
+/** End-to-end probe of the stack: one activity writes an audit row in PostgreSQL and echoes the message. */
+export type PingWorkflow = (input: PingInput) => Promise<PingResult>;
+export const PING_WORKFLOW = 'pingWorkflow';
