@@ -5,7 +5,6 @@ import type { PolicyEngine } from '../core/policy/engine.js';
 import type { EgressPolicy } from '../core/net/egress.js';
 import type { SecretReader } from '../core/secrets/vault.js';
 import { withFailureMapping } from './application-failure.js';
-import { createApprovalDecisionActivities } from './approval-decision.activities.js';
 import { createApprovalActivities } from './approval.activities.js';
 import { createInvocationActivities } from './invocation.activities.js';
 import { createMcpServerActivities } from './mcp-server.activities.js';
@@ -33,7 +32,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createSystemActivities(deps),
     ...createInvocationActivities(deps),
     ...createApprovalActivities(deps),
-    ...createApprovalDecisionActivities(deps),
     ...createMcpServerActivities(deps),
   });
 }

@@ -1,6 +1,6 @@
 import { McpCatalogRepository } from '../core/db/mcp-catalog.repository.js';
 import type { McpServerStatus } from '../contracts/mcp-server.contract.js';
-import type { McpServerRow } from '../core/db/rows.js';
+import { McpServerRepository } from '../core/db/mcp-server.repository.js';
 import { resolvedServerConfig } from '../core/mcp/server-config.js';
 import { boundedText, Redactor } from '../core/secrets/redact.js';
 import type { ProbeResult } from '../contracts/mcp-server.contract.js';
@@ -9,11 +9,12 @@ import type { ActivityDeps } from './index.js';
 /** Activities of mcpServerWorkflow: probe (ping + catalog), status records, and stop. */
 export function createMcpServerActivities(deps: ActivityDeps) {
   const catalog = new McpCatalogRepository(deps.db);
+  const servers = new McpServerRepository(deps.db);
 
   return {
     /** Connects if needed (respawning a dead stdio server), pings, and syncs the catalog. Failures are results. */
     async probeMcpServer({ serverId }: { serverId: string }): Promise<ProbeResult> {
-      const server = await deps.db<McpServerRow>('mcp_servers').where({ id: serverId }).first();
+      const server = await servers.findById(serverId);
       if (!server) return { ok: false, gone: true };
       let redactor = new Redactor([]);
       try {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { StartupError } from './errors.js';
 import { isMasterKeyText } from './crypto/master-key.js';
 import { DEFAULT_JSON_MAX_DEPTH } from './input/clean-input.js';
 import { PROJECT_ROOT } from './paths.js';
@@ -7,7 +8,7 @@ import { bareHost, parseAllowRule } from './net/egress.js';
 import { DEFAULT_POLICY_DIR } from './policy/bundle.js';
 
 /** Thrown when the environment holds an invalid value; the message names every bad variable. */
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
@@ -170,17 +171,4 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return toConfig(parsed.data);
-}
-
-/** For entry points: load the config or print why not and exit non-zero. */
-export function loadConfigOrExit(source: NodeJS.ProcessEnv = process.env): Config {
-  try {
-    return loadConfig(source);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
 }

@@ -25,6 +25,21 @@ export const conflict = (message: string, details?: Record<string, unknown>) =>
   new AppError('conflict', 409, message, details);
 
 /**
+ * A process cannot start as configured (a bad variable, a master key that does not match the data). Thrown
+ * by core; the entry points report it and exit with `exitCode` (78, EX_CONFIG), so nothing in core exits.
+ */
+export class StartupError extends Error {
+  readonly exitCode: number = 78;
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/**
  * Input the API takes from no one: a NUL or lone surrogate, JSON nested too deep, a malformed escape,
  * MCP params that break the protocol's schema. 400 on REST; JSON-RPC -32602 on /mcp.
  */

@@ -1,8 +1,8 @@
 // `npm run migrate [-- --rollback [--all]]`: applies (or undoes) the knex migrations on DATABASE_URL.
-import { loadConfigOrExit } from '../core/config.js';
+import { configOrExit } from './entry.js';
 import { createDb, ensureDatabase, migrateLatest, migrateRollback } from '../core/db/knex.js';
 
-const config = loadConfigOrExit();
+const config = configOrExit();
 const rollback = process.argv.includes('--rollback');
 await ensureDatabase(config.db.url);
 const db = createDb(config.db.url, 1);

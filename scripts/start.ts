@@ -1,10 +1,10 @@
 // `npm start`: the whole platform in one terminal. Ctrl-C (or SIGTERM) stops everything within 10 s.
-import { loadConfigOrExit } from '../core/config.js';
+import { configOrExit } from './entry.js';
 import { PortBusyError } from './dev/processes.js';
 import { startStack, type RunningStack } from './dev/stack.js';
 
 const say = (line: string) => process.stdout.write(`[collexa] ${line}\n`);
-const config = loadConfigOrExit();
+const config = configOrExit();
 const t0 = Date.now();
 let stack: RunningStack | undefined;
 let stopping = false;

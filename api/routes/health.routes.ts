@@ -1,8 +1,6 @@
 import { Router } from 'express';
 import { AppError } from '../../core/errors.js';
-
-/** A dependency probe: resolves when the dependency answers, rejects with why not. */
-export type ReadinessCheck = () => Promise<void>;
+import type { ReadinessCheck } from '../../core/health/readiness.js';
 
 const CHECK_TIMEOUT_MS = 2500;
 

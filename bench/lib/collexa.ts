@@ -1,26 +1,23 @@
-// Collexa as a benchmark runs it: the real API (createApp on a free port, /v1 and /mcp) and the real worker
-// (createWorker with the real activities, the policy engine from the built bundle and an McpClientPool) in
-// this process, each with its own PostgreSQL pool as in production, on a task queue of their own; plus
+// Collexa as a benchmark runs it: the real API and the real worker, built by their composition roots
+// (createApiDeps, createWorkerDeps) from a production config, in this process, each with its own PostgreSQL
+// pool as in production, on a task queue of their own; plus
 // the org, keys, MCP server and agent a benchmark needs, created as a user would (over the API).
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { createApiDeps } from '../../api/app-deps.js';
 import { createApp } from '../../api/app.js';
-import { readinessChecks } from '../../api/readiness.js';
-import type { Config } from '../../core/config.js';
-import { createDb, type Db } from '../../core/db/knex.js';
-import { IdentityService } from '../../core/identity/identity.service.js';
+import { loadConfig } from '../../core/config.js';
+import { generateMasterKey } from '../../core/crypto/master-key.js';
+import type { Db } from '../../core/db/knex.js';
+import type { IdentityService } from '../../core/identity/identity.service.js';
 import type { Logger } from '../../core/log.js';
-import { generateMasterKey, MasterKeyring } from '../../core/crypto/master-key.js';
-import { McpClientPool } from '../../core/mcp/client-pool.js';
-import { StdioCommandPolicy } from '../../core/mcp/stdio-commands.js';
-import { EgressPolicy } from '../../core/net/egress.js';
-import { createDataConverter } from '../../core/temporal/data-converter.js';
-import { PolicyEngine } from '../../core/policy/engine.js';
+import { dataConverterFromConfig } from '../../core/temporal/data-converter.js';
 import { createWorker } from '../../workers/create-worker.js';
+import { createWorkerDeps } from '../../workers/worker-deps.js';
 import type { BenchStack } from './stack.js';
 
 /** A running API and worker; stop() drains the worker and closes the server, pools and connections. */
@@ -35,8 +32,6 @@ export interface CollexaPlatform {
   stop(): Promise<void>;
 }
 
-const POOL_MAX = 10; // DB_POOL_MAX's default, per process (API and worker each get one pool)
-
 /** Starts API and worker over the stack, with production defaults. */
 export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Logger }): Promise<CollexaPlatform> {
   const { stack, logger } = opts;
@@ -47,35 +42,24 @@ export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Lo
   };
   try {
     const taskQueue = `bench-collexa-${randomUUID()}`;
-    const apiDb = createDb(stack.databaseUrl, POOL_MAX);
-    const workerDb = createDb(stack.databaseUrl, POOL_MAX);
-    cleanups.push(() => apiDb.destroy(), () => workerDb.destroy());
-    // The bench's MCP server listens on loopback: allowed as the dev stack allows it.
-    const egress = new EgressPolicy(['127.0.0.1']);
-    const sandbox = { workRoot: path.join(os.tmpdir(), 'collexa-bench', 'mcp'), workspaceRoot: path.join(os.tmpdir(), 'collexa-bench', 'workspaces'), readPaths: [], uidBase: 200_000 };
-    const workerMcp = new McpClientPool({ logger, sandbox, egress });
-    cleanups.push(() => workerMcp.closeAll());
-
-    // Payload encryption as in production: part of what an invocation costs.
-    const dataConverter = createDataConverter(MasterKeyring.fromBase64(generateMasterKey()));
-    const connection = await Connection.connect({ address: stack.temporalAddress });
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: 'default', dataConverter });
-    const identity = new IdentityService(apiDb);
-    const app = createApp({
-      logger,
-      db: apiDb,
-      identity,
-      temporal: client,
-      egress,
-      stdioCommands: new StdioCommandPolicy(),
-      workspaceRoot: sandbox.workspaceRoot,
-      bodyLimit: '1mb',
-      taskQueue,
-      approvalTimeoutMs: 24 * 3600 * 1000,
-      readiness: readinessChecks({ db: apiDb, temporal: connection }),
+    // Production defaults, over the bench's stack: the config a real process would load from this env.
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: stack.databaseUrl,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      POLICY_DIR: stack.policyDir,
+      COLLEXA_MASTER_KEY: generateMasterKey(),
+      COLLEXA_DATA_DIR: path.join(os.tmpdir(), 'collexa-bench'),
+      // The bench's MCP server listens on loopback: allowed as the dev stack allows it.
+      EGRESS_ALLOW: '127.0.0.1',
     });
-    const server = app.listen(0, '127.0.0.1');
+    // API and worker each get their own PostgreSQL pool, as in production.
+    const api = await createApiDeps(config, { logger });
+    cleanups.push(() => api.close());
+    const workerDeps = await createWorkerDeps(config, { logger });
+    cleanups.push(() => workerDeps.close());
+    const server = createApp(api.deps).listen(0, '127.0.0.1');
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
     cleanups.push(async () => {
       server.closeAllConnections();
@@ -84,22 +68,14 @@ export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Lo
 
     const native = await NativeConnection.connect({ address: stack.temporalAddress });
     cleanups.push(() => native.close());
-    const config: Pick<Config, 'temporal'> = {
-      temporal: { address: stack.temporalAddress, external: true, devPort: 0, uiPort: 0, namespace: 'default', taskQueue, workflowBundlePath: undefined },
-    };
-    const worker = await createWorker({
-      connection: native,
-      config,
-      deps: { db: workerDb, logger, policy: await PolicyEngine.load(stack.policyDir), mcp: workerMcp, egress },
-      workflowBundle: stack.collexaBundle,
-      dataConverter,
-    });
+    const dataConverter = dataConverterFromConfig(config.vault).dataConverter;
+    const worker = await createWorker({ connection: native, config, deps: workerDeps.deps, workflowBundle: stack.collexaBundle, dataConverter });
     const running = worker.run();
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, client, db: apiDb, identity, stop };
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, client: api.deps.temporal, db: api.deps.db, identity: api.deps.identity, stop };
   } catch (err) {
     await stop();
     throw err;

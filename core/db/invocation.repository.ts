@@ -4,7 +4,6 @@ import { newestFirst, type Page } from './page.js';
 import type { InvocationStatus } from '../../contracts/invocation.contract.js';
 import type { ApprovalRow, InvocationRow } from './rows.js';
 
-
 export type NewInvocation = Pick<InvocationRow, 'id' | 'org_id' | 'agent_id' | 'capability' | 'requested_by' | 'input' | 'idempotency_key' | 'request_hash' | 'workflow_id'> &
   Partial<Pick<InvocationRow, 'rate_admitted'>>;
 
@@ -55,6 +54,23 @@ export class InvocationRepository {
   /** running → pending_approval with its approval; a no-op once the invocation moved on (e.g. cancelled). */
   async markPendingApproval(id: string, approvalId: string): Promise<void> {
     await this.db('invocations').where({ id, status: 'running' }).update({ status: 'pending_approval', approval_id: approvalId, updated_at: this.db.fn.now() });
+  }
+
+  /** Whether the org already recorded an invocation under this idempotency key (a replay takes no rate tokens). */
+  async hasIdempotencyKey(orgId: string, idempotencyKey: string): Promise<boolean> {
+    return (await this.db('invocations').where({ org_id: orgId, idempotency_key: idempotencyKey }).first('id')) !== undefined;
+  }
+
+  /**
+   * The rate-admission handshake (core/limits/execution-limits.ts): clears the flag saying the API took this
+   * invocation's rate tokens, in the statement that finds it, so only one caller ever sees true. With
+   * `maxAgeMs`, only an admission younger than that counts (an old one's tokens have refilled anyway).
+   */
+  async takeRateAdmission(id: string, maxAgeMs?: number): Promise<boolean> {
+    const q = this.db('invocations').where({ id, rate_admitted: true });
+    if (maxAgeMs !== undefined) q.andWhere('created_at', '>=', this.db.raw(`now() - ?::float8 * interval '1 millisecond'`, [maxAgeMs]));
+    const rows = await q.update({ rate_admitted: false }).returning('id');
+    return rows.length > 0;
   }
 
   /** Newest first; the cursor is opaque (the insertion sequence of the last row). */

@@ -34,6 +34,11 @@ export class McpServerRepository {
     return row;
   }
 
+  /** By id alone: for activities, which act for the workflow, not for a caller. */
+  findById(id: string): Promise<McpServerRow | undefined> {
+    return this.db<McpServerRow>('mcp_servers').where({ id }).first();
+  }
+
   async findByName(orgId: string, name: string): Promise<McpServerRow | undefined> {
     return this.db<McpServerRow>('mcp_servers').where({ org_id: orgId, name }).first();
   }

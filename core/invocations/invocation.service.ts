@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { INVOKE_CAPABILITY_WORKFLOW, invocationWorkflowId, isTerminalInvocation, type InvokeCapabilityWorkflow } from '../../contracts/invocation.contract.js';
+import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from '../../contracts/search-attributes.js';
 import { AgentRepository } from '../db/agent.repository.js';
 import { InvocationContextRepository } from '../db/invocation-context.repository.js';
 import { McpServerRepository } from '../db/mcp-server.repository.js';
-import { isTerminalInvocation } from '../../contracts/invocation.contract.js';
 import { InvocationRepository } from '../db/invocation.repository.js';
 import type { Db } from '../db/knex.js';
 import type { ApprovalRow, InvocationRow } from '../db/rows.js';
@@ -28,16 +30,11 @@ export interface InvokeRequest {
   approvalExpiresIn?: number;
 }
 
-/**
- * Starts the invocation's workflow for a freshly recorded row; throws WorkflowExecutionAlreadyStartedError
- * when it already runs. api/ supplies it because only api/ may name the workflow (core never imports workflows/).
- */
-export type StartInvocationWorkflow = (row: InvocationRow, approvalTimeoutMs: number) => Promise<unknown>;
-
 export interface InvocationServiceDeps {
   db: Db;
   temporal: Client;
-  startWorkflow: StartInvocationWorkflow;
+  /** The task queue the workers poll (TEMPORAL_TASK_QUEUE). */
+  taskQueue: string;
   approvalTimeoutMs: number;
   /**
    * The policy bundle the workers run, for a forecast before admission: a call it denies spends no server
@@ -48,16 +45,6 @@ export interface InvocationServiceDeps {
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
-
-/**
- * The invocation's workflow id: `invoke-<orgId>-key=<Idempotency-Key>` or `invoke-<orgId>-<invocationId>`.
- * `=` is in neither a key nor a uuid, so a key can never name another invocation's workflow (a key equal to
- * an invocation id once did: its row never started and its cancel reached the other). Rows keep the id their
- * workflow was started with, so workflows started under the old `invoke-<orgId>-<key>` are still found.
- */
-export function invocationWorkflowId(orgId: string, idempotencyKey: string | null, invocationId: string): string {
-  return idempotencyKey === null ? `invoke-${orgId}-${invocationId}` : `invoke-${orgId}-key=${idempotencyKey}`;
-}
 
 /** Creates invocations (validation, idempotency, workflow start) and waits for them to end: shared by REST and MCP. */
 export class InvocationService {
@@ -115,7 +102,7 @@ export class InvocationService {
     // completes it; otherwise Temporal rejects the duplicate id and nothing happens.
     if (!isTerminalInvocation(row.status)) {
       try {
-        await this.deps.startWorkflow(row, req.approvalExpiresIn ? req.approvalExpiresIn * 1000 : this.deps.approvalTimeoutMs);
+        await this.startWorkflow(row, req.approvalExpiresIn ? req.approvalExpiresIn * 1000 : this.deps.approvalTimeoutMs);
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
           log?.error({ err, invocationId: row.id }, 'could not start invocation workflow');
@@ -175,6 +162,22 @@ export class InvocationService {
     // Give the workflow a moment to record the cancellation so the answer usually shows it.
     await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
     return this.invocations.get(row.org_id, id);
+  }
+
+  /** Starts invokeCapabilityWorkflow for a recorded row; WorkflowExecutionAlreadyStartedError when it already runs. */
+  private startWorkflow(row: InvocationRow, approvalTimeoutMs: number) {
+    return this.deps.temporal.workflow.start<InvokeCapabilityWorkflow>(INVOKE_CAPABILITY_WORKFLOW, {
+      taskQueue: this.deps.taskQueue,
+      workflowId: row.workflow_id,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [{ invocationId: row.id, orgId: row.org_id, agentId: row.agent_id, capability: row.capability, requestedBy: row.requested_by, approvalTimeoutMs }],
+      typedSearchAttributes: [
+        { key: OrgIdKey, value: row.org_id },
+        { key: AgentIdKey, value: row.agent_id },
+        { key: CapabilityKey, value: row.capability },
+        { key: StatusKey, value: 'running' },
+      ],
+    });
   }
 
   get(orgId: string, id: string): Promise<InvocationRow> {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { InvocationRepository } from '../db/invocation.repository.js';
 import type { McpServerRow } from '../db/rows.js';
 import { DENIED_RATE_PER_SECOND, effectiveLimits } from './defaults.js';
 import { ExecutionLimits } from './execution-limits.js';
@@ -22,7 +23,7 @@ export class InvocationAdmission {
    * refused. `deniedFor`: the API key of a call policy denies.
    */
   async admit(server: McpServerRow, idempotencyKey: string | null, deniedFor?: string): Promise<boolean> {
-    if (idempotencyKey !== null && (await this.db('invocations').where({ org_id: server.org_id, idempotency_key: idempotencyKey }).first('id'))) return false;
+    if (idempotencyKey !== null && (await new InvocationRepository(this.db).hasIdempotencyKey(server.org_id, idempotencyKey))) return false;
     try {
       if (deniedFor !== undefined) {
         const own = await this.limits.rates.take('denied_key', deniedFor, DENIED_RATE_PER_SECOND);

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../log.js';
 import type { McpFailureKind } from '../mcp/call-error.js';
+import { InvocationRepository } from '../db/invocation.repository.js';
 import type { McpServerRow } from '../db/rows.js';
 import { BREAKER_FAILURE_KINDS, breakerRetryAt, breakerWaitMs, CircuitBreakers, type BreakerSettings, type BreakerState } from './circuit-breaker.js';
 import { ConcurrencyLimiter, type Lease } from './concurrency-limiter.js';
@@ -65,12 +66,7 @@ export class ExecutionLimits {
 
   /** Worker: true once for an invocation whose rate tokens the API took moments ago (then the call takes none). */
   async claimAdmission(invocationId: string): Promise<boolean> {
-    const rows = await this.db('invocations')
-      .where({ id: invocationId, rate_admitted: true })
-      .andWhere('created_at', '>=', this.db.raw(`now() - ?::float8 * interval '1 millisecond'`, [ADMISSION_TTL_MS]))
-      .update({ rate_admitted: false })
-      .returning('id');
-    return rows.length > 0;
+    return new InvocationRepository(this.db).takeRateAdmission(invocationId, ADMISSION_TTL_MS);
   }
 
   /**
@@ -78,8 +74,7 @@ export class ExecutionLimits {
    * it). Once only: the flag is cleared by the same statement that finds it, so a retried step refunds nothing.
    */
   async refundAdmission(invocationId: string, server: Server, limits: EffectiveLimits): Promise<void> {
-    const rows = await this.db('invocations').where({ id: invocationId, rate_admitted: true }).update({ rate_admitted: false }).returning('id');
-    if (rows.length > 0) await this.refundRates(server, limits);
+    if (await new InvocationRepository(this.db).takeRateAdmission(invocationId)) await this.refundRates(server, limits);
   }
 
   /** Worker: admits one call or throws LimitExceeded; waits up to `slotWaitMs` for a concurrency slot. */

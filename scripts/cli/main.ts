@@ -1,6 +1,6 @@
 // Entry of the `collexa` CLI: parses argv, runs one command against PostgreSQL, prints text or --json.
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '../../core/config.js';
+import { configOrExit } from '../entry.js';
 import { createDb } from '../../core/db/knex.js';
 import { AppError } from '../../core/errors.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
@@ -56,7 +56,7 @@ if (parsed.positionals[0] === 'approvals') {
   }
 }
 
-const config = loadConfigOrExit();
+const config = configOrExit();
 const db = createDb(config.db.url, 2);
 try {
   const out = await runCommand(new IdentityService(db), { positionals: parsed.positionals, flags: parsed.values });

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { POLICY_DATA_FILE, POLICY_ENTRYPOINTS, POLICY_MANIFEST_FILE, POLICY_WASM_FILE, DEFAULT_POLICY_DIR, policyVersion } from '../../core/policy/bundle.js';
-import { loadConfigOrExit } from '../../core/config.js';
+import { configOrExit } from '../entry.js';
 import { toolPath } from '../dev/tool-paths.js';
 
 const run = promisify(execFile);
@@ -96,7 +96,7 @@ async function writeAtomic(file: string, content: string | Uint8Array): Promise<
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = Date.now();
   // As a command it writes where the worker will look: config's policyDir (POLICY_DIR, else dist/policy).
-  buildPolicies({ outDir: loadConfigOrExit().policyDir, force: process.argv.includes('--force') }).then(
+  buildPolicies({ outDir: configOrExit().policyDir, force: process.argv.includes('--force') }).then(
     ({ outDir, version, rebuilt }) => {
       const where = path.relative(process.cwd(), outDir) || '.';
       console.log(`[policy] ${rebuilt ? 'built' : 'up to date'} ${version} in ${where} (${Date.now() - started} ms)`);

@@ -11,9 +11,9 @@ import type { Logger } from '../../core/log.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
 import type { Role } from '../../core/identity/roles.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
-import { PolicyEngine } from '../../core/policy/engine.js';
 import { createWorker } from '../../workers/create-worker.js';
-import { call, stackEnv, startApi, testEgress, testLogger, testPool, testVault, testDataConverter } from './stack.js';
+import { createWorkerDeps } from '../../workers/worker-deps.js';
+import { call, stackEnv, startApi, testConfig, testDataConverter, testLogger, testPolicy, testPool } from './stack.js';
 
 /** The API and a worker on a task queue of their own, over the run's real Temporal and PostgreSQL. */
 export async function startPlatform(
@@ -30,12 +30,12 @@ export async function startPlatform(
   const pool = testPool({ logger });
   if (opts.worker !== 'none') {
     native = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const { deps } = await createWorkerDeps(testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), { db: api.db, logger, mcp: pool, policy: await testPolicy(), toolTimeoutMs: opts.toolTimeoutMs, catalogMaxAgeMs: 0 });
     worker = await createWorker({
       dataConverter: testDataConverter(),
       connection: native,
-      config: { temporal: { namespace: 'default', taskQueue } } as never,
-      taskQueue,
-      deps: { db: api.db, logger, policy: await PolicyEngine.load(inject('policyDir')), mcp: pool, egress: testEgress(), vault: testVault(api.db), toolTimeoutMs: opts.toolTimeoutMs, catalogMaxAgeMs: 0 },
+      config: testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }),
+      deps,
       workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
     });
     running = worker.run();

@@ -2,20 +2,18 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
+import { createApiDeps } from '../../api/app-deps.js';
 import { createApp, type AppDeps } from '../../api/app.js';
+import { loadConfig, type Config } from '../../core/config.js';
 import { answerClientErrors } from '../../api/client-errors.js';
-import { readinessChecks } from '../../api/readiness.js';
 import { MasterKeyring } from '../../core/crypto/master-key.js';
-import { EncryptionCodec } from '../../core/crypto/payload-codec.js';
 import { createDataConverter } from '../../core/temporal/data-converter.js';
 import { createDb, type Db } from '../../core/db/knex.js';
 import { IdentityService } from '../../core/identity/identity.service.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { McpClientPool } from '../../core/mcp/client-pool.js';
 import type { SandboxSettings } from '../../core/mcp/sandbox.js';
-import { StdioCommandPolicy } from '../../core/mcp/stdio-commands.js';
 import { EgressPolicy } from '../../core/net/egress.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { PolicyEngine } from '../../core/policy/engine.js';
@@ -84,28 +82,16 @@ let policyEngine: Promise<PolicyEngine> | undefined;
 /** The run's policy bundle (built by global setup), loaded once per test file. */
 export const testPolicy = () => (policyEngine ??= PolicyEngine.load(inject('policyDir')));
 
+/** The config a Collexa process of this run loads (stackEnv), with the run's sandbox dirs. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return { ...loadConfig(stackEnv({ BODY_LIMIT: '100kb', ...env })), mcpSandbox: testSandbox() };
+}
+
 export async function startApi(overrides: Partial<AppDeps> = {}) {
   const db = overrides.db ?? testDb();
-  const temporal = Connection.lazy({ address: inject('temporalAddress') });
   const taskQueue = overrides.taskQueue ?? 'collexa';
-  const app = createApp({
-    logger: testLogger,
-    db,
-    identity: new IdentityService(db),
-    temporal: new Client({ connection: temporal, dataConverter: testDataConverter() }),
-    codec: { codec: new EncryptionCodec(MasterKeyring.fromBase64(TEST_MASTER_KEY)), corsOrigins: ['http://localhost:8233'] },
-    egress: testEgress(),
-    stdioCommands: new StdioCommandPolicy(),
-    workspaceRoot: testSandbox().workspaceRoot,
-    mcpWorkRoot: testSandbox().workRoot,
-    taskQueue,
-    approvalTimeoutMs: 24 * 3600 * 1000,
-    bodyLimit: '100kb',
-    vault: testVault(db),
-    readiness: readinessChecks({ db, temporal }),
-    policy: await testPolicy(),
-    ...overrides,
-  });
+  const api = await createApiDeps(testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), { logger: testLogger, db, policy: await testPolicy(), ...overrides });
+  const app = createApp(api.deps);
   const server = app.listen(0, '127.0.0.1');
   answerClientErrors(server);
   await new Promise((r) => server.once('listening', r));
@@ -119,7 +105,7 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      await temporal.close();
+      await api.close();
       if (!overrides.db) await db.destroy();
     },
   };

@@ -2,7 +2,7 @@ import { Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../core/db/knex.js';
 import { freePort } from '../../scripts/dev/processes.js';
-import { readinessChecks } from '../../api/readiness.js';
+import { readinessChecks } from '../../core/health/readiness.js';
 import { call, startApi, testDb } from '../helpers/stack.js';
 
 describe('health and readiness', () => {

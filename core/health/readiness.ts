@@ -1,6 +1,8 @@
 import type { Connection } from '@temporalio/client';
-import type { Db } from '../core/db/knex.js';
-import type { ReadinessCheck } from './routes/health.routes.js';
+import type { Db } from '../db/knex.js';
+
+/** A dependency probe: resolves when the dependency answers, rejects with why not. */
+export type ReadinessCheck = () => Promise<void>;
 
 /** What /readyz asks: PostgreSQL answers a query and Temporal's frontend answers GetSystemInfo. */
 export function readinessChecks(deps: { db: Db; temporal: Connection }): Record<string, ReadinessCheck> {
