@@ -70,7 +70,10 @@ export const approvalWorkflow: ApprovalWorkflow = async (input) => {
   let closing = false;
   // recordDecision closed the row and audited the decision itself.
   let recorded = false;
-  upsertSearchAttributes({ [OrgIdKey.name]: [input.orgId], [StatusKey.name]: ['pending'] });
+  upsertSearchAttributes([
+    { key: OrgIdKey, value: input.orgId },
+    { key: StatusKey, value: 'pending' },
+  ]);
   setHandler(approvalStateQuery, () => ({ ...state, signingKids: Object.keys(keys) }));
   const setKeys = (list: DecisionKey[] | undefined) => void (keys = Object.fromEntries((list ?? []).map((k) => [k.kid, k])));
   const verdictOf = ({ decision, token }: DecideInput) => verifyDecisionToken(token, keys, { approvalId: input.approvalId, orgId: input.orgId, decision, nowMs: Date.now() });
@@ -164,7 +167,7 @@ export const approvalWorkflow: ApprovalWorkflow = async (input) => {
     await condition(() => !deciding);
     if (state.status === 'pending') state.status = ending;
     if (!recorded) await db.closeApproval({ approvalId: input.approvalId, status: state.status as ApprovalResult['status'], decidedBy: state.decidedBy, comment: state.comment });
-    upsertSearchAttributes({ [StatusKey.name]: [state.status] });
+    upsertSearchAttributes([{ key: StatusKey, value: state.status }]);
     await condition(allHandlersFinished);
   });
   if (state.status !== 'cancelled') await notified;

@@ -51,17 +51,17 @@ export const APPROVAL_WORKFLOW_FIRST_PATCH = 'approval-workflow-first';
 export const invokeCapabilityWorkflow: InvokeCapabilityWorkflow = async (input) => {
   const state: InvocationState = { invocationId: input.invocationId, status: 'running', approvalId: null };
   setHandler(invocationStateQuery, () => state);
-  upsertSearchAttributes({
-    [OrgIdKey.name]: [input.orgId],
-    [AgentIdKey.name]: [input.agentId],
-    [CapabilityKey.name]: [input.capability],
-    [StatusKey.name]: ['running'],
-  });
+  upsertSearchAttributes([
+    { key: OrgIdKey, value: input.orgId },
+    { key: AgentIdKey, value: input.agentId },
+    { key: CapabilityKey, value: input.capability },
+    { key: StatusKey, value: 'running' },
+  ]);
 
   const finish = async (status: InvocationStatus, error?: { code: string; message: string; details?: Record<string, unknown> }): Promise<InvokeResult> => {
     state.status = status;
     await CancellationScope.nonCancellable(() => db.finishInvocation({ invocationId: input.invocationId, status, error }));
-    upsertSearchAttributes({ [StatusKey.name]: [status] });
+    upsertSearchAttributes([{ key: StatusKey, value: status }]);
     return { invocationId: input.invocationId, status };
   };
 
@@ -95,20 +95,20 @@ export const invokeCapabilityWorkflow: InvokeCapabilityWorkflow = async (input) 
       state.status = 'pending_approval';
       state.approvalId = approvalId;
       if (!workflowFirst) await db.markInvocation({ invocationId: input.invocationId, status: 'pending_approval', approvalId });
-      upsertSearchAttributes({ [StatusKey.name]: ['pending_approval'] });
+      upsertSearchAttributes([{ key: StatusKey, value: 'pending_approval' }]);
       const approval = await child.result();
       if (approval.status === 'denied') return await finish('denied', { code: 'approval_denied', message: approval.comment ?? 'denied by approver', details: { decidedBy: approval.decidedBy } });
       if (approval.status === 'expired') return await finish('expired', { code: 'approval_expired', message: 'no approver decided before the approval expired' });
       if (approval.status === 'cancelled') return await finish('cancelled');
       state.status = 'running';
       await db.markInvocation({ invocationId: input.invocationId, status: 'running' });
-      upsertSearchAttributes({ [StatusKey.name]: ['running'] });
+      upsertSearchAttributes([{ key: StatusKey, value: 'running' }]);
     }
 
     // The activity records the result and the succeeded state itself, in the same step as the call.
     await mcp.callCapabilityTool({ invocationId: input.invocationId });
     state.status = 'succeeded';
-    upsertSearchAttributes({ [StatusKey.name]: ['succeeded'] });
+    upsertSearchAttributes([{ key: StatusKey, value: 'succeeded' }]);
     return { invocationId: input.invocationId, status: 'succeeded' };
   } catch (err) {
     if (isCancellation(err)) return await finish('cancelled');

@@ -34,13 +34,16 @@ export const mcpServerWorkflow: McpServerWorkflow = async (input) => {
   setHandler(serverStateQuery, () => state);
   // The probe activity (on a worker: only workers talk to MCP servers) syncs the catalog the API reads.
   setHandler(refreshCatalogUpdate, () => probes.probeMcpServer({ serverId: input.serverId }));
-  upsertSearchAttributes({ [OrgIdKey.name]: [input.orgId], [StatusKey.name]: [state.status] });
+  upsertSearchAttributes([
+    { key: OrgIdKey, value: input.orgId },
+    { key: StatusKey, value: state.status },
+  ]);
 
   const setStatus = async (status: McpServerStatus, reason: string | null) => {
     const changed = status !== state.status;
     state.status = status;
     await probes.recordMcpServerStatus({ serverId: input.serverId, status, reason, changed });
-    if (changed) upsertSearchAttributes({ [StatusKey.name]: [status] });
+    if (changed) upsertSearchAttributes([{ key: StatusKey, value: status }]);
   };
 
   for (let i = 0; ; i++) {
@@ -68,6 +71,6 @@ export const mcpServerWorkflow: McpServerWorkflow = async (input) => {
   await condition(allHandlersFinished);
   await probes.stopMcpServer({ serverId: input.serverId });
   state.status = 'stopped';
-  upsertSearchAttributes({ [StatusKey.name]: ['stopped'] });
+  upsertSearchAttributes([{ key: StatusKey, value: 'stopped' }]);
   return state;
 };

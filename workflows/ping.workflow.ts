@@ -11,8 +11,11 @@ const { recordPing } = proxyActivities<ReturnType<typeof createActivities>>({
 /** End-to-end probe of the stack: one activity writes an audit row in PostgreSQL and echoes the message. */
 export const pingWorkflow: PingWorkflow = async (input) => {
   const { workflowId } = workflowInfo();
-  upsertSearchAttributes({ [OrgIdKey.name]: [input.orgId], [StatusKey.name]: ['running'] });
+  upsertSearchAttributes([
+    { key: OrgIdKey, value: input.orgId },
+    { key: StatusKey, value: 'running' },
+  ]);
   const auditEventId = await recordPing({ orgId: input.orgId, message: input.message, workflowId });
-  upsertSearchAttributes({ [StatusKey.name]: ['succeeded'] });
+  upsertSearchAttributes([{ key: StatusKey, value: 'succeeded' }]);
   return { echo: input.message, auditEventId, workflowId };
 };
