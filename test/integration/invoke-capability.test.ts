@@ -5,6 +5,7 @@ import { PROJECT_ROOT } from '../../core/paths.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 const everythingBin = path.join(PROJECT_ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
@@ -233,14 +234,13 @@ describe('approval gate', () => {
   it('makes pending invocations findable by search attributes (as in the Temporal UI)', async () => {
     const inv = await pendingHighRisk('searchable-note');
     const query = `CollexaOrgId="${org.org.id}" AND CollexaStatus="pending_approval" AND CollexaCapability="note"`;
-    const deadline = Date.now() + 15_000;
-    let found: string[] = [];
-    while (Date.now() < deadline) {
-      found = [];
+    const listed = async () => {
+      const found: string[] = [];
       for await (const wf of platform.client.workflow.list({ query })) found.push(wf.workflowId);
-      if (found.some((id) => id.endsWith(inv.invocationId))) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return found;
+    };
+    // Visibility is eventually consistent: the search attributes show up a moment after they are set.
+    const found = await waitFor(listed, (ids) => ids.some((id) => id.endsWith(inv.invocationId)), { what: 'the pending invocation in a search-attribute query', timeoutMs: 15_000, intervalMs: 200 });
     expect(found.some((id) => id.endsWith(inv.invocationId))).toBe(true);
     await approve(keys.approver.key, inv.approval.id, 'deny');
   });
