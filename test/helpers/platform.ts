@@ -59,7 +59,7 @@ export async function startPlatform(
 }
 
 /** `npm run worker` as a child process on the given task queue, to kill and restart it in tests. */
-export function spawnWorkerProcess(taskQueue: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
+export function spawnWorkerProcess(taskQueue: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
     env: stackEnv({ TEMPORAL_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath') }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,7 +75,7 @@ export function spawnWorkerProcess(taskQueue: string): { child: ChildProcess; re
     child.stderr!.on('data', onData);
     void exited.then((code) => reject(new Error(`worker exited (${code}) before ready:\n${out}`)));
   });
-  return { child, ready, exited };
+  return { child, ready, exited, output: () => out };
 }
 
 /** A user with `role` in the org, and their key. */
