@@ -9,6 +9,7 @@ import { API_ROUTES, appRoutes } from '../helpers/api-routes.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { startPlatform, userWithRole } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 import { spawnApi, watchHealth } from './api-process.js';
 import { requestArb, type FuzzRequest, type Targets } from './arbitraries.js';
 
@@ -135,14 +136,8 @@ describe('fuzzing the API', () => {
     for (const a of await db('approvals').where({ org_id: org.org.id, status: 'pending' }).whereNull('invocation_id').select('workflow_id')) {
       await platform.client.workflow.getHandle(a.workflow_id).cancel();
     }
-    const deadline = Date.now() + 30_000;
-    let left: unknown[] = [];
-    while (Date.now() < deadline) {
-      left = [...(await open()), ...(await db('approvals').where({ org_id: org.org.id, status: 'pending' }).select('id', 'subject_type'))];
-      if (left.length === 0) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(left).toEqual([]);
+    const unended = async (): Promise<unknown[]> => [...(await open()), ...(await db('approvals').where({ org_id: org.org.id, status: 'pending' }).select('id', 'subject_type'))];
+    expect(await waitFor(unended, (left) => left.length === 0, { what: 'every fuzzed invocation and approval to end', timeoutMs: 30_000, intervalMs: 250 })).toEqual([]);
     console.log(`[fuzz] ${(await db('invocations').where({ org_id: org.org.id }).count('* as n'))[0]!.n} invocations and ${(await db('approvals').where({ org_id: org.org.id }).count('* as n'))[0]!.n} approvals, all ended`);
   }, 60_000);
 });

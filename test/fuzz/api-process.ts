@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { freePort } from '../../scripts/dev/processes.js';
 import { stackEnv } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * `npm run api` as a child process on the run's Temporal and PostgreSQL: its event loop serves only the
@@ -25,13 +26,12 @@ export async function spawnApi(env: Record<string, string>) {
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`api exited (${child.exitCode}):\n${errors.join('\n')}`);
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > deadline) throw new Error(`api did not answer /healthz in 60 s:\n${errors.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  // Up, or gone: an API that exited is not waited for any longer.
+  const state = async () => ({ exitCode: child.exitCode, healthy: await fetch(`${url}/healthz`).then((r) => r.ok, () => false) });
+  const up = await waitFor(state, (s) => s.healthy || s.exitCode !== null, { what: 'the api to answer /healthz', timeoutMs: 60_000, intervalMs: 200 }).catch((err: Error) => {
+    throw new Error(`${err.message}\n${errors.join('\n')}`, { cause: err });
+  });
+  if (!up.healthy) throw new Error(`api exited (${child.exitCode}):\n${errors.join('\n')}`);
   return {
     url,
     errors,
@@ -69,7 +69,7 @@ parentPort.on('message', () => { running = false; });
     if (took > workerData.reportOverMs) slow.push([Date.now() - took, took]);
     slowest = Math.max(slowest, took);
     polls++;
-    await new Promise((r) => setTimeout(r, workerData.intervalMs));
+    await new Promise((r) => setTimeout(r, workerData.intervalMs)); // the probe's pace, not a wait for anything
   }
   parentPort.postMessage({ slowest, polls, failures, slow });
 })();

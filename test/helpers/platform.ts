@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from '../../core/paths.js';
 import { createWorker } from '../../workers/create-worker.js';
 import { createWorkerDeps } from '../../workers/worker-deps.js';
 import { call, stackEnv, startApi, testConfig, testDataConverter, testLogger, testPolicy, testPool } from './stack.js';
+import { waitFor } from './wait.js';
 
 /** The API and a worker on a task queue of their own, over the run's real Temporal and PostgreSQL. */
 export async function startPlatform(
@@ -58,7 +59,7 @@ export async function startPlatform(
 }
 
 /** `npm run worker` as a child process on the given task queue, to kill and restart it in tests. */
-export function spawnWorkerProcess(taskQueue: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
+export function spawnWorkerProcess(taskQueue: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
     env: stackEnv({ TEMPORAL_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath') }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,7 +75,7 @@ export function spawnWorkerProcess(taskQueue: string): { child: ChildProcess; re
     child.stderr!.on('data', onData);
     void exited.then((code) => reject(new Error(`worker exited (${code}) before ready:\n${out}`)));
   });
-  return { child, ready, exited };
+  return { child, ready, exited, output: () => out };
 }
 
 /** A user with `role` in the org, and their key. */
@@ -84,14 +85,8 @@ export async function userWithRole(db: Db, orgId: string, role: Role, name = `${
 
 /** Polls GET /v1/invocations/:id until `status` (or fails after timeoutMs). */
 export async function waitForStatus(url: string, key: string, invocationId: string, status: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await call(`${url}/v1/invocations/${invocationId}`, { key });
-    if (last.json?.status === status) return last.json;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`invocation ${invocationId} did not reach ${status}; last: ${JSON.stringify(last?.json)}`);
+  const read = async () => (await call(`${url}/v1/invocations/${invocationId}`, { key })).json;
+  return waitFor(read, (invocation) => invocation?.status === status, { timeoutMs, what: `invocation ${invocationId} to reach ${status}` });
 }
 
 export interface CapabilitySpec {

@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPlatform } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Delivery {
   body: string;
@@ -34,11 +35,7 @@ async function receiver(statuses: number[] = []) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
-  const until = async (n: number, ms = 20_000) => {
-    const deadline = Date.now() + ms;
-    while (received.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    return received;
-  };
+  const until = (n: number) => waitFor(() => received, (r) => r.length >= n, { what: `${n} webhook deliveries`, timeoutMs: 20_000 });
   return { url, received, until, close: () => server.close() };
 }
 

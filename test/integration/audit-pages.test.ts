@@ -1,13 +1,14 @@
 // GET /v1/audit over the real API and database: every event is reachable, newest first, a page at a time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createOrg, startApi } from '../helpers/stack.js';
+import { startPlatform } from '../helpers/platform.js';
+import { call, createOrg } from '../helpers/stack.js';
 
-let api: Awaited<ReturnType<typeof startApi>>;
+let api: Awaited<ReturnType<typeof startPlatform>>;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startPlatform({ worker: 'none' });
 });
 afterAll(async () => {
-  await api?.close();
+  await api?.stop();
 });
 
 interface Event {

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService } from '../../core/identity/identity.service.js';
-import { call, createOrg, startApi } from '../helpers/stack.js';
+import { startPlatform } from '../helpers/platform.js';
+import { call, createOrg } from '../helpers/stack.js';
 
-let api: Awaited<ReturnType<typeof startApi>>;
+let api: Awaited<ReturnType<typeof startPlatform>>;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startPlatform({ worker: 'none' });
 });
-afterAll(() => api.close());
+afterAll(() => api.stop());
 
 function expectUnauthorized(r: Awaited<ReturnType<typeof call>>, reason: string) {
   expect(r.status).toBe(401);

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, runTs, stackEnv, startApi } from '../helpers/stack.js';
+import { startPlatform } from '../helpers/platform.js';
+import { call, runTs, stackEnv } from '../helpers/stack.js';
 
 const cli = (...args: string[]) => runTs('scripts/cli/main.ts', args, stackEnv());
 
-let api: Awaited<ReturnType<typeof startApi>>;
+let api: Awaited<ReturnType<typeof startPlatform>>;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startPlatform({ worker: 'none' });
 });
-afterAll(() => api.close());
+afterAll(() => api.stop());
 
 describe('collexa CLI', () => {
   it('creates an org whose admin key works against the API', async () => {

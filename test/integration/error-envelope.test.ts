@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../helpers/envelope.js';
-import { call, createOrg, startApi } from '../helpers/stack.js';
+import { startPlatform } from '../helpers/platform.js';
+import { call, createOrg } from '../helpers/stack.js';
 
-let api: Awaited<ReturnType<typeof startApi>>;
+let api: Awaited<ReturnType<typeof startPlatform>>;
 let key: string;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startPlatform({ worker: 'none' });
   key = (await createOrg(api.db)).adminKey;
 });
-afterAll(() => api.close());
+afterAll(() => api.stop());
 
 describe('error envelope', () => {
   it('answers malformed JSON with 400 invalid_json', async () => {

@@ -5,6 +5,7 @@ import { LIMIT_DEFAULTS } from '../../core/limits/defaults.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { createServerAndAgent, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg, startApi } from '../helpers/stack.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 type Platform = Awaited<ReturnType<typeof startPlatform>>;
 
@@ -17,8 +18,6 @@ afterAll(async () => {
   await platform?.stop();
   await mcpHttp?.stop();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A fresh org with one server (`limits`, `securityLevel`) and an agent whose capabilities use its tools. */
 async function orgWith(opts: { limits?: Record<string, number>; securityLevel?: string; url?: string }, base = platform.url) {
@@ -53,7 +52,7 @@ describe('rate limits', () => {
       expect(refused.json.error.message).toContain('rate limit of 1 calls/s for MCP server limited exceeded');
       // The API's token covered the call: the worker did not take (and wait for) a second one.
       expect((await audit(first.json.invocationId)).map((e) => e.action)).not.toContain('tool.limit_exceeded');
-      await sleep(Number(refused.headers.get('retry-after')) * 1000);
+      await sleep(Number(refused.headers.get('retry-after')) * 1000); // the time is the point: the Retry-After it named is wait enough
       expect((await invoke('echo', { text: 'after the wait' }, { url: second.url, wait: 20 })).json.status).toBe('succeeded');
     } finally {
       await second.close();
@@ -130,11 +129,7 @@ describe('circuit breaker', () => {
       expect((await server()).json.breaker).toEqual({ state: 'closed', consecutiveFailures: 0, openedAt: null, retryAt: null });
       await own.stop();
       const r = await invoke('echo', { text: 'outlives the outage' });
-      let view = (await server()).json;
-      for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(100)) {
-        view = (await server()).json;
-        if (view.breaker.state === 'open') break;
-      }
+      const view = await waitFor(async () => (await server()).json, (v) => v.breaker.state === 'open', { what: 'the breaker to open', timeoutMs: 20_000 });
       expect(view.breaker).toMatchObject({ state: 'open', consecutiveFailures: 2 });
       expect(new Date(view.breaker.retryAt).getTime() - new Date(view.breaker.openedAt).getTime()).toBe(4000);
 

@@ -5,16 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_JSON_MAX_DEPTH } from '../../core/input/clean-input.js';
 import { expectEnvelope } from '../helpers/envelope.js';
 import { rawHttp } from '../helpers/raw-http.js';
-import { call, createOrg, startApi } from '../helpers/stack.js';
+import { startPlatform } from '../helpers/platform.js';
+import { call, createOrg } from '../helpers/stack.js';
 import { PARAM_ROUTES } from '../helpers/api-routes.js';
 
-let api: Awaited<ReturnType<typeof startApi>>;
+let api: Awaited<ReturnType<typeof startPlatform>>;
 let key: string;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startPlatform({ worker: 'none' });
   key = (await createOrg(api.db, 'input-guard')).adminKey;
 });
-afterAll(() => api.close());
+afterAll(() => api.stop());
 
 /** A request with a raw (not re-serialised) JSON body. */
 const send = (method: string, path: string, body: string | Buffer, headers: Record<string, string> = {}) =>

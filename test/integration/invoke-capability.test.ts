@@ -3,8 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
-import { startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
+import { createServerAndAgent, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 const everythingBin = path.join(PROJECT_ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
@@ -59,8 +60,8 @@ afterAll(async () => {
   await mcpHttp?.stop();
 });
 
-const invoke = (key: string, body: unknown, opts: { wait?: number; idempotencyKey?: string } = {}) =>
-  call(`${url()}/v1/agents/${agentId}/invoke${opts.wait ? `?wait=${opts.wait}` : ''}`, {
+const invoke = (key: string, body: unknown, opts: { wait?: number; idempotencyKey?: string; agentId?: string } = {}) =>
+  call(`${url()}/v1/agents/${opts.agentId ?? agentId}/invoke${opts.wait ? `?wait=${opts.wait}` : ''}`, {
     method: 'POST',
     key,
     json: body,
@@ -69,6 +70,14 @@ const invoke = (key: string, body: unknown, opts: { wait?: number; idempotencyKe
 const approve = (key: string, approvalId: string, decision: 'approve' | 'deny' = 'approve', comment?: string) =>
   call(`${url()}/v1/approvals/${approvalId}/${decision}`, { method: 'POST', key, json: comment ? { comment } : {} });
 const notesCalled = async (note: string) => (await mcpHttp.calls()).filter((c) => c.tool === 'record' && c.arguments.note === note);
+
+/** An org of its own with an agent whose `sum` adds on the test HTTP server, for tests that count or list the org's invocations. */
+async function sumOrg(name: string) {
+  const own = await createOrg(platform.db, name);
+  const { agentId: ownAgentId } = await createServerAndAgent(url(), own.adminKey, { name: 'testhttp', transport: 'http', url: mcpHttp.url }, { name: 'sum-agent', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] });
+  const developer = await userWithRole(platform.db, own.org.id, 'developer');
+  return { orgId: own.org.id, adminKey: own.adminKey, agentId: ownAgentId, developer };
+}
 
 describe('invoking a capability', () => {
   it('runs a low-risk capability end to end over stdio and records the decision, result and audit trail', async () => {
@@ -99,12 +108,13 @@ describe('invoking a capability', () => {
   });
 
   it('rejects input that breaks the tool’s JSON Schema with 400 before any workflow starts', async () => {
-    const before = await platform.db('invocations').where({ org_id: org.org.id }).count<{ count: string }[]>('* as count');
-    const r = await invoke(keys.developer.key, { capability: 'sum', input: { a: 'two' } });
+    const own = await sumOrg('invoke-schema');
+    const before = await platform.db('invocations').where({ org_id: own.orgId }).count<{ count: string }[]>('* as count');
+    const r = await invoke(own.developer.key, { capability: 'sum', input: { a: 'two' } }, { agentId: own.agentId });
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe('invalid_input');
     expect(r.json.error.details.errors.length).toBeGreaterThan(0);
-    const after = await platform.db('invocations').where({ org_id: org.org.id }).count<{ count: string }[]>('* as count');
+    const after = await platform.db('invocations').where({ org_id: own.orgId }).count<{ count: string }[]>('* as count');
     expect(after[0]!.count).toBe(before[0]!.count);
   });
 
@@ -144,14 +154,18 @@ describe('invoking a capability', () => {
   });
 
   it('lists invocations with filters and a cursor', async () => {
-    const page1 = await call(`${url()}/v1/invocations?agentId=${agentId}&status=succeeded&limit=2`, { key: org.adminKey });
+    // Its own org and invocations: the list holds only what this test made.
+    const own = await sumOrg('invoke-list');
+    for (const a of [1, 2, 3]) expect((await invoke(own.developer.key, { capability: 'sum', input: { a, b: 1 } }, { agentId: own.agentId, wait: 30 })).json.status).toBe('succeeded');
+    const page1 = await call(`${url()}/v1/invocations?agentId=${own.agentId}&status=succeeded&limit=2`, { key: own.adminKey });
     expect(page1.json.data).toHaveLength(2);
     expect(page1.json.data.every((i: { status: string }) => i.status === 'succeeded')).toBe(true);
-    const page2 = await call(`${url()}/v1/invocations?agentId=${agentId}&status=succeeded&limit=2&cursor=${page1.json.nextCursor}`, { key: org.adminKey });
+    const page2 = await call(`${url()}/v1/invocations?agentId=${own.agentId}&status=succeeded&limit=2&cursor=${page1.json.nextCursor}`, { key: own.adminKey });
     const ids1 = page1.json.data.map((i: { invocationId: string }) => i.invocationId);
+    expect(page2.json.data).toHaveLength(1);
     for (const i of page2.json.data) expect(ids1).not.toContain(i.invocationId);
-    expect((await call(`${url()}/v1/invocations?cursor=garbage`, { key: org.adminKey })).status).toBe(400);
-    expect((await call(`${url()}/v1/invocations?status=exploded`, { key: org.adminKey })).status).toBe(400);
+    expect((await call(`${url()}/v1/invocations?cursor=garbage`, { key: own.adminKey })).status).toBe(400);
+    expect((await call(`${url()}/v1/invocations?status=exploded`, { key: own.adminKey })).status).toBe(400);
   });
 });
 
@@ -233,14 +247,13 @@ describe('approval gate', () => {
   it('makes pending invocations findable by search attributes (as in the Temporal UI)', async () => {
     const inv = await pendingHighRisk('searchable-note');
     const query = `CollexaOrgId="${org.org.id}" AND CollexaStatus="pending_approval" AND CollexaCapability="note"`;
-    const deadline = Date.now() + 15_000;
-    let found: string[] = [];
-    while (Date.now() < deadline) {
-      found = [];
+    const listed = async () => {
+      const found: string[] = [];
       for await (const wf of platform.client.workflow.list({ query })) found.push(wf.workflowId);
-      if (found.some((id) => id.endsWith(inv.invocationId))) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return found;
+    };
+    // Visibility is eventually consistent: the search attributes show up a moment after they are set.
+    const found = await waitFor(listed, (ids) => ids.some((id) => id.endsWith(inv.invocationId)), { what: 'the pending invocation in a search-attribute query', timeoutMs: 15_000, intervalMs: 200 });
     expect(found.some((id) => id.endsWith(inv.invocationId))).toBe(true);
     await approve(keys.approver.key, inv.approval.id, 'deny');
   });

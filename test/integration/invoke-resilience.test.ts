@@ -5,6 +5,7 @@ import { freePort } from '../../scripts/dev/processes.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { createServerAndAgent, spawnWorkerProcess, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg, startApi } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 let mcpHttp: HttpMcpServer;
 beforeAll(async () => {
@@ -92,14 +93,11 @@ describe('durability', () => {
       await mcpHttp.stop();
       const r = await invoke('echo', { text: 'survives an outage' });
       // Wait until at least one attempt failed against the dead server...
-      const deadline = Date.now() + 20_000;
-      let failures = 0;
-      while (failures === 0 && Date.now() < deadline) {
+      const connectFailures = async () => {
         const audit = await call(`${platform.url}/v1/audit?invocationId=${r.json.invocationId}`, { key: org.adminKey });
-        failures = audit.json.data.filter((e: { action: string; data: { kind: string } }) => e.action === 'tool.call_failed' && e.data.kind === 'connect').length;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-      expect(failures).toBeGreaterThan(0);
+        return audit.json.data.filter((e: { action: string; data: { kind: string } }) => e.action === 'tool.call_failed' && e.data.kind === 'connect').length as number;
+      };
+      expect(await waitFor(connectFailures, (failures) => failures > 0, { what: 'an audited connect failure against the dead server', timeoutMs: 20_000 })).toBeGreaterThan(0);
       expect((await call(`${platform.url}/v1/invocations/${r.json.invocationId}`, { key: developer.key })).json.status).toBe('running');
       // ...then bring it back: the next retry goes through, exactly once.
       await mcpHttp.restart();
@@ -118,10 +116,7 @@ describe('durability', () => {
       const { developer, invoke } = await orgWithAgent(platform);
       const r = await invoke('slow_write', { ms: 2500 });
       // Kill the server while the request is in flight.
-      const deadline = Date.now() + 10_000;
-      while (!(await mcpHttp.calls()).some((c) => c.meta?.idempotencyKey === r.json.invocationId) && Date.now() < deadline) {
-        await new Promise((res) => setTimeout(res, 50));
-      }
+      await waitFor(() => mcpHttp.calls(), (calls) => calls.some((c) => c.meta?.idempotencyKey === r.json.invocationId), { what: 'the slow call to reach the server', timeoutMs: 10_000, intervalMs: 50 });
       await mcpHttp.restart();
       const done = await waitForStatus(platform.url, developer.key, r.json.invocationId, 'failed');
       expect(done.error.code).toBe('tool_call_indeterminate');

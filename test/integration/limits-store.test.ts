@@ -7,6 +7,7 @@ import { CircuitBreakers } from '../../core/limits/circuit-breaker.js';
 import { ConcurrencyLimiter } from '../../core/limits/concurrency-limiter.js';
 import { RateLimiter } from '../../core/limits/rate-limiter.js';
 import { createOrg, testDb } from '../helpers/stack.js';
+import { sleep } from '../helpers/wait.js';
 
 let db: Db;
 let orgId: string;
@@ -16,7 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => db?.destroy());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function newServer() {
   const row = await new McpServerRepository(db).create({ org_id: orgId, name: `s-${randomUUID().slice(0, 8)}`, transport: 'http', command: null, args: [], env: {}, url: 'http://127.0.0.1:9/mcp', headers: {} });
   return row.id;
@@ -32,7 +32,7 @@ describe('RateLimiter', () => {
     expect(refused.granted).toBe(false);
     expect(refused.granted === false && refused.retryAfterMs).toBeGreaterThan(300);
     expect(refused.granted === false && refused.retryAfterMs).toBeLessThanOrEqual(500);
-    await sleep(520);
+    await sleep(520); // the time is the point: the wait it named (at most 500 ms) refills a token
     expect(await rates.take('server', key, 2)).toEqual({ granted: true });
   });
 
@@ -106,13 +106,13 @@ describe('CircuitBreakers', () => {
     const breakers = new CircuitBreakers(db);
     const server = await newServer();
     for (let i = 0; i < 3; i++) await breakers.recordFailure(server, 3);
-    await sleep(320);
+    await sleep(320); // past the 300 ms cooldown
     const admits = await Promise.all(Array.from({ length: 6 }, () => breakers.admit(server, settings)));
     expect(admits.filter((a) => a.allowed && a.probe)).toHaveLength(1);
     expect(admits.filter((a) => a.allowed)).toHaveLength(1);
     expect((await breakers.recordFailure(server, 3)).opened).toBe(true);
     expect((await breakers.admit(server, settings)).allowed).toBe(false);
-    await sleep(320);
+    await sleep(320); // past the re-opened breaker's cooldown
     expect(await breakers.admit(server, settings)).toMatchObject({ allowed: true, probe: true });
     expect(await breakers.recordSuccess(server)).toBe(true);
     expect(await breakers.admit(server, settings)).toMatchObject({ allowed: true, probe: false, row: { state: 'closed' } });
@@ -123,7 +123,7 @@ describe('CircuitBreakers', () => {
     const server = await newServer();
     const short = { ...settings, probeLeaseMs: 200 };
     for (let i = 0; i < 3; i++) await breakers.recordFailure(server, 3);
-    await sleep(320);
+    await sleep(320); // past the 300 ms cooldown
     expect(await breakers.admit(server, short)).toMatchObject({ allowed: true, probe: true });
     await breakers.releaseProbe(server);
     expect(await breakers.admit(server, short)).toMatchObject({ allowed: true, probe: true });

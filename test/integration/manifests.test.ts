@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { startPlatform, userWithRole } from '../helpers/platform.js';
 import { call, createOrg, startApi, testVault } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 let server: HttpMcpServer;
@@ -108,8 +109,8 @@ describe('capability manifests', () => {
     expect((await call(`${platform.url}/v1/manifests/${revocable.id}/revoke`, { method: 'POST', key: adminKey })).json.revokedAt).toBe(revoked.json.revokedAt);
     expect(await verify(adminKey, revocable.token)).toMatchObject({ valid: false, reason: 'revoked', manifest: { id: revocable.id } });
 
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(await verify(adminKey, shortLived.token)).toMatchObject({ valid: false, reason: 'expired' });
+    const lapsed = await waitFor(() => verify(adminKey, shortLived.token), (v) => v.valid === false, { what: 'the 1 s manifest to stop verifying', timeoutMs: 2000 });
+    expect(lapsed).toMatchObject({ valid: false, reason: 'expired' });
 
     expect((await call(`${platform.url}/v1/agents/${agent.id}`, { method: 'DELETE', key: adminKey })).status).toBe(204);
     expect(await verify(adminKey, orphaned.token)).toMatchObject({ valid: false, reason: 'agent_deleted', details: { agentId: agent.id } });

@@ -2,15 +2,16 @@
 // validation dump or internals); a body that is not JSON is -32700.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createOrg, startApi } from '../helpers/stack.js';
+import { startPlatform } from '../helpers/platform.js';
+import { call, createOrg } from '../helpers/stack.js';
 
-let api: Awaited<ReturnType<typeof startApi>>;
+let api: Awaited<ReturnType<typeof startPlatform>>;
 let key: string;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startPlatform({ worker: 'none' });
   key = (await createOrg(api.db, 'mcp-bad-input')).adminKey;
 });
-afterAll(() => api.close());
+afterAll(() => api.stop());
 
 const post = (path: string, body: string) =>
   call(`${api.url}${path}`, { method: 'POST', key, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body });

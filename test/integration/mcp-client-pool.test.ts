@@ -2,11 +2,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { McpClientPool} from '../../core/mcp/client-pool.js';
 import { McpCallError, type McpServerConfig } from '../../core/mcp/client-pool.js';
 import { everythingServer, filesystemServer, httpServerConfig, memoryServer, startHttpMcpServer, stdioConfig, testWorkspacePath, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { testPool, testSandbox } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 const pools: McpClientPool[] = [];
 const httpServers: HttpMcpServer[] = [];
@@ -62,7 +63,7 @@ describe('McpClientPool over stdio (server-everything)', () => {
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => pool.callTool(server, { name: 'echo', arguments: { message: `m${i}` } })));
     expect(results.map(textOf)).toEqual(Array.from({ length: 8 }, (_, i) => `Echo: m${i}`));
     const starts = () => lines.filter((l) => l.mcpServer === 'everything-shared' && l.msg.startsWith('Starting default (STDIO) server'));
-    await vi.waitFor(() => expect(starts().length).toBeGreaterThan(0), { timeout: 5000 });
+    await waitFor(() => starts().length, (n) => n > 0, { what: 'the shared server’s start line in the log', timeoutMs: 5000 });
     expect(starts()).toHaveLength(1);
     expect(starts()[0]!.level).toBe(30); // info
   });
@@ -87,7 +88,7 @@ describe('McpClientPool over stdio (server-everything)', () => {
     await pool.callTool(server, { name: 'echo', arguments: { message: 'before' } });
     const firstPid = pool.pidOf(server.id)!;
     process.kill(firstPid, 'SIGKILL');
-    await vi.waitFor(() => expect(pool.pidOf(server.id)).toBeUndefined(), { timeout: 5000 });
+    expect(await waitFor(() => pool.pidOf(server.id), (pid) => pid === undefined, { what: 'the pool to notice the killed server', timeoutMs: 5000 })).toBeUndefined();
 
     const result = await pool.callTool(server, { name: 'echo', arguments: { message: 'after' } });
     expect(textOf(result)).toBe('Echo: after');
@@ -99,7 +100,7 @@ describe('McpClientPool over stdio (server-everything)', () => {
     const server = everythingServer({ id: 'everything-dies' });
     await pool.listTools(server);
     const pending = pool.callTool(server, { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } });
-    setTimeout(() => process.kill(pool.pidOf(server.id)!, 'SIGKILL'), 300);
+    setTimeout(() => process.kill(pool.pidOf(server.id)!, 'SIGKILL'), 300); // an action mid-call (the operation takes 10 s), not a wait
     const err = await failureOf(pending);
     expect(err).toMatchObject({ kind: 'disconnected', reachedServer: true, serverName: 'everything-dies' });
   });
@@ -114,7 +115,7 @@ describe('McpClientPool over stdio (server-everything)', () => {
     const env = JSON.parse(textOf(await pool.callTool(v2, { name: 'get-env', arguments: {} }))) as Record<string, string>;
     expect(env.GENERATION).toBe('2');
     expect(pool.pidOf(v2.id)).not.toBe(oldPid);
-    await vi.waitFor(() => expect(isAlive(oldPid)).toBe(false), { timeout: 5000 });
+    expect(await waitFor(() => isAlive(oldPid), (alive) => !alive, { what: `the old process ${oldPid} to exit`, timeoutMs: 5000 })).toBe(false);
   });
 
   it('runs the memory and filesystem reference servers from their configs', async () => {
@@ -210,7 +211,7 @@ describe('McpClientPool over Streamable HTTP (our test server)', () => {
     const { pool } = newPool();
     const controller = new AbortController();
     const reason = new Error('cancelled by the workflow');
-    setTimeout(() => controller.abort(reason), 100);
+    setTimeout(() => controller.abort(reason), 100); // an action mid-call (the tool sleeps 5 s), not a wait
     await expect(pool.callTool(server, { name: 'slow', arguments: { ms: 5000 }, signal: controller.signal })).rejects.toBe(reason);
   });
 

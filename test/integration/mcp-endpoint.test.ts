@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
-import { startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
+import { createServerAndAgent, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
 
 const ALLOWED_ORIGIN = 'https://console.example.com';
@@ -103,14 +103,18 @@ describe('an agent over MCP (/mcp/:agentId)', () => {
   });
 
   it('answers input that breaks the schema with a tool error listing the problems, and starts nothing', async () => {
-    const before = await platform.db('invocations').where({ org_id: org.org.id }).count<{ count: string }[]>('* as count');
-    const r = (await (await connect(`/mcp/${agentId}`, keys.developer.key)).callTool({ name: 'sum', arguments: { a: 'two' } })) as CallToolResult;
+    // An org of its own: it counts the org's invocations.
+    const own = await createOrg(platform.db, 'mcp-endpoint-schema');
+    const { agentId: ownAgentId } = await createServerAndAgent(url(), own.adminKey, { name: 'testhttp', transport: 'http', url: mcpHttp.url }, { name: 'sum-agent', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] });
+    const developer = await userWithRole(platform.db, own.org.id, 'developer');
+    const before = await platform.db('invocations').where({ org_id: own.org.id }).count<{ count: string }[]>('* as count');
+    const r = (await (await connect(`/mcp/${ownAgentId}`, developer.key)).callTool({ name: 'sum', arguments: { a: 'two' } })) as CallToolResult;
     expect(r.isError).toBe(true);
     expect(textOf(r)).toContain('does not match the tool’s input schema: ');
     expect(textOf(r)).toContain('/a must be number');
     expect(textOf(r)).toContain("/ must have required property 'b'");
     expect(r.structuredContent).toMatchObject({ error: { code: 'invalid_input', details: { errors: expect.any(Array) } } });
-    const after = await platform.db('invocations').where({ org_id: org.org.id }).count<{ count: string }[]>('* as count');
+    const after = await platform.db('invocations').where({ org_id: own.org.id }).count<{ count: string }[]>('* as count');
     expect(after[0]!.count).toBe(before[0]!.count);
   });
 

@@ -12,6 +12,7 @@ import { findSandboxTools, sandboxUid } from '../../core/mcp/sandbox.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { stdioConfig } from '../helpers/mcp-servers.js';
 import { testEgress, testSandbox } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcp-stdio-net-server.mts');
 // By URL: the server's cwd is its own work dir, where a bare `--import tsx` would not resolve.
@@ -199,8 +200,8 @@ describe('stdio MCP server sandbox', () => {
     const value = 'sk-live-stderr-9c1f';
     const s = netServer('stderr-secret', { env: { TOKEN: value }, secrets: [{ name: 'apitoken', value }] });
     await call(pool, s, 'stderr', { text: `my token is ${value}` });
-    await new Promise((r) => setTimeout(r, 200));
-    const mine = lines.filter((l) => l.mcpServer === 'stderr-secret').map((l) => l.msg);
+    const logged = () => lines.filter((l) => l.mcpServer === 'stderr-secret').map((l) => l.msg);
+    const mine = await waitFor(logged, (msgs) => msgs.includes('my token is [secret:apitoken]'), { what: 'the server’s stderr line in the log', timeoutMs: 5000 });
     expect(mine).toContain('my token is [secret:apitoken]');
     expect(JSON.stringify(lines)).not.toContain(value);
   });

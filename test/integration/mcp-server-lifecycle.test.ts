@@ -5,6 +5,7 @@ import { PROJECT_ROOT } from '../../core/paths.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { startPlatform } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 const everythingBin = path.join(PROJECT_ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 let platform: Awaited<ReturnType<typeof startPlatform>>;
@@ -17,17 +18,6 @@ afterAll(async () => {
   await platform?.stop();
   await fixture?.stop();
 });
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`${what}: last seen ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await read();
-  }
-  return last;
-}
 
 describe('MCP server lifecycle', () => {
   it('probes a new server, stores its catalog, tracks outages in the status history and recovers', async () => {
@@ -42,16 +32,16 @@ describe('MCP server lifecycle', () => {
 
     const port = fixture.port;
     await fixture.stop();
-    const down = await until('unhealthy', get, (s) => s.status === 'unhealthy');
+    const down = await waitFor(get, (s) => s.status === 'unhealthy', { what: 'the stopped server to turn unhealthy', timeoutMs: 20_000 });
     expect(down.statusReason).toBeTruthy();
     // The server comes back with a changed tool: healthy again, catalog refreshed.
     fixture = await startHttpMcpServer({ port, version: 'v2' });
-    const up = await until('healthy again', get, (s) => s.status === 'healthy');
+    const up = await waitFor(get, (s) => s.status === 'healthy', { what: 'the restarted server to turn healthy again', timeoutMs: 20_000 });
     expect(up.statusHistory.map((e: { status: string }) => e.status).reverse()).toEqual(['healthy', 'degraded', 'unhealthy', 'healthy']);
-    const echo = await until(
-      'catalog refresh',
+    const echo = await waitFor(
       () => platform.db('mcp_tools').where({ server_id: created.json.id, name: 'echo' }).first(),
       (row) => row?.definition?.description === 'Echoes the text back, now in v2',
+      { what: 'the catalog to hold the v2 echo tool', timeoutMs: 20_000 },
     );
     expect(echo.definition_hash).toMatch(/^sha256:/);
   });
@@ -67,13 +57,13 @@ describe('MCP server lifecycle', () => {
     const firstPid = platform.workerPool.pidOf(created.json.id);
     expect(firstPid).toBeTypeOf('number');
     process.kill(firstPid!, 'SIGKILL');
-    const secondPid = await until('respawned', async () => platform.workerPool.pidOf(created.json.id), (pid) => pid !== undefined && pid !== firstPid);
-    await until('healthy after respawn', () => call(`${platform.url}/v1/mcp-servers/${created.json.id}`, { key: adminKey }).then((r) => r.json), (s) => s.status === 'healthy');
+    const secondPid = await waitFor(() => platform.workerPool.pidOf(created.json.id), (pid) => pid !== undefined && pid !== firstPid, { what: 'the killed server to be respawned', timeoutMs: 20_000 });
+    await waitFor(() => call(`${platform.url}/v1/mcp-servers/${created.json.id}`, { key: adminKey }).then((r) => r.json), (s) => s.status === 'healthy', { what: 'the respawned server to turn healthy', timeoutMs: 20_000 });
 
     const handle = platform.client.workflow.getHandle(`mcp-server-${created.json.id}`);
     expect((await call(`${platform.url}/v1/mcp-servers/${created.json.id}`, { method: 'DELETE', key: adminKey })).status).toBe(204);
     expect(await handle.result()).toMatchObject({ status: 'stopped' });
-    await until('process stopped', async () => platform.workerPool.pidOf(created.json.id), (pid) => pid === undefined);
+    await waitFor(() => platform.workerPool.pidOf(created.json.id), (pid) => pid === undefined, { what: 'the deleted server’s process to stop', timeoutMs: 20_000 });
     expect(() => process.kill(secondPid!, 0)).toThrow();
     expect((await call(`${platform.url}/v1/mcp-servers/${created.json.id}`, { key: adminKey })).status).toBe(404);
   });

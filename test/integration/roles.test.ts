@@ -10,7 +10,6 @@ let platform: Awaited<ReturnType<typeof startPlatform>>;
 let mcpHttp: HttpMcpServer;
 let org: Awaited<ReturnType<typeof createOrg>>;
 let agentId: string;
-let ratedAgentId: string;
 type Key = { key: string; userId: string };
 let keys: Record<'developer' | 'developer2' | 'approver' | 'viewer' | 'admin', Key>;
 
@@ -24,13 +23,6 @@ beforeAll(async () => {
   platform = await startPlatform();
   org = await createOrg(platform.db, 'roles');
   ({ agentId } = await createServerAndAgent(url(), org.adminKey, { name: 'open', transport: 'http', url: mcpHttp.url }, { name: 'roles-agent', capabilities: [{ name: 'note', tool: 'record', risk: 'high' }] }));
-  // Tight limits on purpose: two calls a second for the server, four for the org.
-  ({ agentId: ratedAgentId } = await createServerAndAgent(
-    url(),
-    org.adminKey,
-    { name: 'rated', transport: 'http', url: mcpHttp.url, limits: { ratePerSecond: 2, orgRatePerSecond: 4 } },
-    { name: 'rated-agent', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] },
-  ));
   const k = async (role: 'developer' | 'approver' | 'viewer' | 'admin') => {
     const issued = await userWithRole(platform.db, org.org.id, role);
     return { key: issued.key, userId: issued.userId };
@@ -84,11 +76,24 @@ describe('cancelling an invocation', () => {
 });
 
 describe('calls policy denies', () => {
-  const invokeSum = (key: string, n: number) => call(`${url()}/v1/agents/${ratedAgentId}/invoke`, { method: 'POST', key, json: { capability: 'sum', input: { a: n, b: 1 } } });
+  /** An org of its own with the rated server: its rate buckets are the org's and the server's, spent by no other test. */
+  async function ratedOrg() {
+    const o = await createOrg(platform.db, 'roles-rated');
+    // Tight limits on purpose: two calls a second for the server, four for the org.
+    const { agentId: ratedAgentId } = await createServerAndAgent(
+      url(),
+      o.adminKey,
+      { name: 'rated', transport: 'http', url: mcpHttp.url, limits: { ratePerSecond: 2, orgRatePerSecond: 4 } },
+      { name: 'rated-agent', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] },
+    );
+    const invokeSum = (key: string, n: number) => call(`${url()}/v1/agents/${ratedAgentId}/invoke`, { method: 'POST', key, json: { capability: 'sum', input: { a: n, b: 1 } } });
+    return { orgId: o.org.id, invokeSum, viewer: await userWithRole(platform.db, o.org.id, 'viewer'), admin: await userWithRole(platform.db, o.org.id, 'admin') };
+  }
 
   it("spend none of the server's rate tokens: a viewer's flood leaves an admin's calls alone and ends in 429 for the viewer", async () => {
+    const { invokeSum, viewer, admin: adminUser } = await ratedOrg();
     // The flood: far more than the server's two calls a second, all from a viewer (who may invoke nothing).
-    const flood = await Promise.all(Array.from({ length: 12 }, (_, i) => invokeSum(keys.viewer.key, i)));
+    const flood = await Promise.all(Array.from({ length: 12 }, (_, i) => invokeSum(viewer.key, i)));
     const admitted = flood.filter((r) => r.status === 202);
     const limited = flood.filter((r) => r.status === 429);
     expect(admitted.length + limited.length, JSON.stringify(flood.map((r) => r.status))).toBe(12);
@@ -100,19 +105,20 @@ describe('calls policy denies', () => {
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
     // Right after the flood, the server's own two tokens are still there for the admin.
-    const admin = await Promise.all([invokeSum(keys.admin.key, 100), invokeSum(keys.admin.key, 200)]);
+    const admin = await Promise.all([invokeSum(adminUser.key, 100), invokeSum(adminUser.key, 200)]);
     expect(admin.map((r) => r.status), admin.map((r) => r.text).join('\n')).toEqual([202, 202]);
-    for (const r of admin) await waitForStatus(url(), keys.admin.key, r.json.invocationId, 'succeeded');
+    for (const r of admin) await waitForStatus(url(), adminUser.key, r.json.invocationId, 'succeeded');
     // The admitted denials ran to their recorded denial, as before.
     for (const r of admitted) {
-      const done = await waitForStatus(url(), keys.viewer.key, r.json.invocationId, 'denied');
+      const done = await waitForStatus(url(), viewer.key, r.json.invocationId, 'denied');
       expect(done.error).toMatchObject({ code: 'policy_denied' });
     }
   });
 
   it("keep one key's denials to its own bucket: another viewer key is not limited by the first one's flood", async () => {
-    await Promise.all(Array.from({ length: 6 }, (_, i) => invokeSum(keys.viewer.key, i)));
-    const other = await userWithRole(platform.db, org.org.id, 'viewer', 'second viewer');
+    const { orgId, invokeSum, viewer } = await ratedOrg();
+    await Promise.all(Array.from({ length: 6 }, (_, i) => invokeSum(viewer.key, i)));
+    const other = await userWithRole(platform.db, orgId, 'viewer', 'second viewer');
     const r = await invokeSum(other.key, 1);
     expect(r.status, r.text).toBe(202);
     expect((await waitForStatus(url(), other.key, r.json.invocationId, 'denied')).error).toMatchObject({ code: 'policy_denied' });

@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from '../../core/paths.js';
 import { expectEnvelope } from '../helpers/envelope.js';
 import { startPlatform, userWithRole } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcp-stdio-schemas-server.mts');
 // By URL: the server's cwd is its own work dir, where a bare `--import tsx` would not resolve.
@@ -30,9 +31,10 @@ afterAll(() => platform?.stop());
 const createAgent = (name: string, tool: string) =>
   call(`${platform.url}/v1/agents`, { method: 'POST', key: org.adminKey, json: { name, capabilities: [{ name: 'cap', server: 'schemas', tool, risk: 'low' }] } });
 
-/** Polls /healthz every 10 ms until stopped; answers the slowest round trip. */
+/** Polls /healthz every 10 ms until stopped; `stop` answers the slowest round trip. */
 function watchHealth() {
   let slowest = 0;
+  let polls = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
@@ -40,13 +42,17 @@ function watchHealth() {
       const r = await fetch(`${platform.url}/healthz`);
       await r.text();
       slowest = Math.max(slowest, performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      polls++;
+      await sleep(10); // the probe's pace, not a wait for anything
     }
   })();
-  return async () => {
-    running = false;
-    await loop;
-    return slowest;
+  return {
+    polls: () => polls,
+    async stop() {
+      running = false;
+      await loop;
+      return slowest;
+    },
   };
 }
 
@@ -55,13 +61,13 @@ describe('schema patterns run on RE2', () => {
     const agent = await createAgent('redos', 'redos');
     expect(agent.status, agent.text).toBe(201);
     const viewer = await userWithRole(platform.db, org.org.id, 'viewer');
-    const stop = watchHealth();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const health = watchHealth();
+    await waitFor(health.polls, (n) => n > 0, { what: 'the /healthz watcher to be polling', timeoutMs: 5000 });
     const started = performance.now();
     const r = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, { method: 'POST', key: viewer.key, json: { capability: 'cap', input: { s: `${'a'.repeat(30)}!` } } });
     const elapsed = performance.now() - started;
     const long = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, { method: 'POST', key: viewer.key, json: { capability: 'cap', input: { s: `${'a'.repeat(50_000)}!` } } });
-    const slowest = await stop();
+    const slowest = await health.stop();
     expectEnvelope(r, 400, 'invalid_input');
     expect(r.json.error.details.errors[0]).toMatchObject({ path: '/s', keyword: 'pattern' });
     expectEnvelope(long, 400, 'invalid_input');

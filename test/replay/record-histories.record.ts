@@ -11,6 +11,7 @@ import type { pingWorkflow } from '../../workflows/index.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { createServerAndAgent, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 import { historyFile, type RecordedPath } from './history-files.js';
 import { historyToJson } from './history-json.js';
 
@@ -142,13 +143,7 @@ describe('recording workflow histories', () => {
   });
 
   const serverStatus = async (id: string) => (await call(`${platform.url}/v1/mcp-servers/${id}`, { key: adminKey })).json.status as string;
-  async function untilStatus(id: string, status: string) {
-    const deadline = Date.now() + 20_000;
-    while ((await serverStatus(id)) !== status) {
-      if (Date.now() > deadline) throw new Error(`server ${id} never became ${status}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const untilStatus = (id: string, status: string) => waitFor(() => serverStatus(id), (s) => s === status, { what: `server ${id} to become ${status}`, timeoutMs: 20_000 });
 
   it('mcpServerWorkflow: probed healthy, then stopped', async () => {
     const s = await call(`${platform.url}/v1/mcp-servers?wait=15`, { method: 'POST', key: adminKey, json: { name: 'lifecycle-a', transport: 'http', url: mcpHttp.url } });
