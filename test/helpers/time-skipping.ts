@@ -9,14 +9,17 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temp
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { inject, vi } from 'vitest';
 import type { createActivities } from '../../activities/index.js';
-import type { RecordedDecision } from '../../activities/approval-decision.activities.js';
-import { DECISION_TOKEN_AUDIENCE, DECISION_TOKEN_TYP, type Decision } from '../../core/approvals/decision-token.js';
+import { DECISION_TOKEN_AUDIENCE, DECISION_TOKEN_TYP, type Decision, type DecisionKey } from '../../contracts/approval.contract.js';
+import { SEARCH_ATTRIBUTES } from '../../contracts/search-attributes.js';
+import type { RecordedDecision } from '../../core/approvals/decision-records.js';
 import { toolPath } from '../../scripts/dev/tool-paths.js';
 import { buildWorkflowBundle } from '../../workers/workflow-bundle.js';
-import type { DecisionKey } from '../../workflows/decision-token.js';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { waitFor } from './wait.js';
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** Time-skipping runs are quick: poll often, give up soon. */
+export const FAST = { timeoutMs: 10_000, intervalMs: 20 };
 
 // Warnings only, core's included (a server rejecting a workflow task says why at WARN), less the noise:
 // the activity failures these tests throw on purpose, and core's note that the test server does not
@@ -68,24 +71,13 @@ export async function withWorker<T>(env: TestWorkflowEnvironment, bundle: { code
   return worker.runUntil(() => fn(taskQueue));
 }
 
-/** Polls `check` until it returns something truthy (state reached through a query or a mock). */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('waitFor: condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /**
  * Waits until the run's history holds `count` completed regular activities. A workflow task that ends the
  * run while one is still in flight is rejected (UNHANDLED_COMMAND: the completion event came in) and
  * retried, running its local activities again; these tests count calls, so they let the webhook finish.
  */
 export async function activitiesCompleted(handle: WorkflowHandle, count = 1): Promise<void> {
-  await waitFor(async () => ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length >= count);
+  await waitFor(async () => ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length, (n) => n >= count, { what: `${count} completed activities`, ...FAST });
 }
 
 export interface TokenClaims {

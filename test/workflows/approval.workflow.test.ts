@@ -5,9 +5,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvalStateQuery, approvalWorkflowId, decideUpdate, type ApprovalInput } from '../../workflows/approval.messages.js';
+import { approvalStateQuery, approvalWorkflowId, decideUpdate, type ApprovalInput } from '../../contracts/approval.contract.js';
 import type { approvalWorkflow } from '../../workflows/approval.workflow.js';
-import { activitiesCompleted, approvalActivities, decisionSigner, startTimeSkipping, testServerPath, waitFor, withWorker, workflowBundle, type TokenClaims } from '../helpers/time-skipping.js';
+import { activitiesCompleted, approvalActivities, decisionSigner, startTimeSkipping, testServerPath, withWorker, FAST, workflowBundle, type TokenClaims } from '../helpers/time-skipping.js';
+import { waitFor } from '../helpers/wait.js';
 
 const server = testServerPath();
 let env: TestWorkflowEnvironment;
@@ -30,7 +31,7 @@ const input = (over: Partial<ApprovalInput> = {}): ApprovalInput => ({
 /** Starts the workflow and waits until it holds the signing keys (openApproval answered) and, unless told not to, the webhook went out. */
 async function start(taskQueue: string, args: ApprovalInput, { notified = true } = {}): Promise<WorkflowHandle<typeof approvalWorkflow>> {
   const handle = await env.client.workflow.start<typeof approvalWorkflow>('approvalWorkflow', { taskQueue, workflowId: approvalWorkflowId(args.approvalId), args: [args] });
-  await waitFor(async () => (await handle.query(approvalStateQuery)).signingKids?.includes(signer.key.kid));
+  await waitFor(() => handle.query(approvalStateQuery), (state) => state.signingKids?.includes(signer.key.kid) === true, { what: 'the approval to hold the signing key', ...FAST });
   if (notified) await activitiesCompleted(handle);
   return handle;
 }
@@ -118,7 +119,7 @@ describe.skipIf(!server)('approvalWorkflow (time-skipping, mocked activities)', 
       const handle = await start(taskQueue, args);
       await handle.cancel();
       // Closed before result() lets time skip, so the 24 h timer cannot race the cancel request.
-      await waitFor(() => acts.closeApproval.mock.calls.length);
+      await waitFor(() => acts.closeApproval.mock.calls.length, (n) => n > 0, { what: 'acts.closeApproval called', ...FAST });
       return handle.result();
     });
     expect(result.status).toBe('cancelled');
@@ -134,7 +135,7 @@ describe.skipIf(!server)('approvalWorkflow (time-skipping, mocked activities)', 
     const args = input();
     const { state, result, callsAtDecision } = await withWorker(env, bundle, acts, async (taskQueue) => {
       const handle = await start(taskQueue, args, { notified: false });
-      await waitFor(() => acts.notifyApprovers.mock.calls.length >= 1);
+      await waitFor(() => acts.notifyApprovers.mock.calls.length, (n) => n >= 1, { what: 'acts.notifyApprovers called 1 times', ...FAST });
       const t0 = Date.now();
       const state = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', token: await token(args) }] });
       expect(Date.now() - t0).toBeLessThan(5_000);

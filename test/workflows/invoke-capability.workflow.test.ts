@@ -5,11 +5,12 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { approvalWorkflowId, decideUpdate } from '../../workflows/approval.messages.js';
+import { approvalWorkflowId, decideUpdate } from '../../contracts/approval.contract.js';
 import type { approvalWorkflow } from '../../workflows/approval.workflow.js';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, invocationStateQuery, type InvokeInput, type PolicyDecision } from '../../workflows/invoke-capability.messages.js';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, invocationStateQuery, type InvokeInput, type PolicyDecision } from '../../contracts/invocation.contract.js';
 import type { invokeCapabilityWorkflow } from '../../workflows/invoke-capability.workflow.js';
-import { activitiesCompleted, approvalActivities, decisionSigner, startTimeSkipping, testServerPath, waitFor, withWorker, workflowBundle, type Activities } from '../helpers/time-skipping.js';
+import { activitiesCompleted, approvalActivities, decisionSigner, startTimeSkipping, testServerPath, withWorker, FAST, workflowBundle, type Activities } from '../helpers/time-skipping.js';
+import { waitFor } from '../helpers/wait.js';
 
 const server = testServerPath();
 let env: TestWorkflowEnvironment;
@@ -40,9 +41,9 @@ async function run(acts: Partial<Activities>, args: InvokeInput, during?: (taskQ
 
 /** Waits until the invocation waits on its approval, whose webhook went out; answers the approval's id. */
 async function approvalOpened(args: InvokeInput): Promise<string> {
-  const { approvalId } = await waitFor(async () => {
-    const state = await env.client.workflow.getHandle(`invocation-${args.invocationId}`).query(invocationStateQuery);
-    return state.status === 'pending_approval' && state.approvalId ? state : undefined;
+  const { approvalId } = await waitFor(() => env.client.workflow.getHandle(`invocation-${args.invocationId}`).query(invocationStateQuery), (state) => state.status === 'pending_approval' && state.approvalId !== null, {
+    what: 'the invocation to wait on its approval',
+    ...FAST,
   });
   await activitiesCompleted(env.client.workflow.getHandle(approvalWorkflowId(approvalId!)));
   return approvalId!;
@@ -148,7 +149,7 @@ describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activi
       await env.client.workflow.getHandle(`invocation-${args.invocationId}`).cancel();
       // Let the cancel reach the child before result() lets time skip: else the child's 24 h timer can
       // fire in the same task as the cancel request and the approval ends expired.
-      await waitFor(() => acts.finishInvocation.mock.calls.length);
+      await waitFor(() => acts.finishInvocation.mock.calls.length, (n) => n > 0, { what: 'acts.finishInvocation called', ...FAST });
     });
     expect(result.status).toBe('cancelled');
     expect(acts.finishInvocation).toHaveBeenCalledExactlyOnceWith({ invocationId: args.invocationId, status: 'cancelled' });

@@ -5,10 +5,11 @@ import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { probeNowSignal, refreshCatalogUpdate, stopSignal, UNHEALTHY_AFTER, type McpServerInput, type ProbeResult } from '../../workflows/mcp-server.messages.js';
+import { probeNowSignal, refreshCatalogUpdate, stopSignal, UNHEALTHY_AFTER, type McpServerInput, type ProbeResult } from '../../contracts/mcp-server.contract.js';
 import type { mcpServerWorkflow } from '../../workflows/mcp-server.workflow.js';
-import { StatusKey } from '../../workflows/search-attributes.js';
-import { startTimeSkipping, testServerPath, waitFor, withWorker, workflowBundle, type Activities } from '../helpers/time-skipping.js';
+import { StatusKey } from '../../contracts/search-attributes.js';
+import { startTimeSkipping, testServerPath, withWorker, FAST, workflowBundle, type Activities } from '../helpers/time-skipping.js';
+import { waitFor } from '../helpers/wait.js';
 
 const server = testServerPath();
 let env: TestWorkflowEnvironment;
@@ -83,10 +84,10 @@ describe.skipIf(!server)('mcpServerWorkflow (time-skipping, mocked activities)',
     const { acts } = activities([up]);
     const args = input();
     const { result, handle } = await run(acts, args, async (h) => {
-      await waitFor(() => acts.recordMcpServerStatus.mock.calls.length);
+      await waitFor(() => acts.recordMcpServerStatus.mock.calls.length, (n) => n > 0, { what: 'acts.recordMcpServerStatus called', ...FAST });
       await h.signal(stopSignal);
       // Stopped before result() lets time skip: the hourly probe timer cannot fire first.
-      await waitFor(() => acts.stopMcpServer.mock.calls.length);
+      await waitFor(() => acts.stopMcpServer.mock.calls.length, (n) => n > 0, { what: 'acts.stopMcpServer called', ...FAST });
     });
     expect(result).toEqual({ status: 'stopped', consecutiveFailures: 0, lastError: null });
     expect(acts.probeMcpServer).toHaveBeenCalledTimes(1);
@@ -100,13 +101,13 @@ describe.skipIf(!server)('mcpServerWorkflow (time-skipping, mocked activities)',
     const { result } = await run(acts, input(), async (h) => {
       // Signal only once the workflow waits (its wait's timer is in history): a probeNow that lands while a
       // probe or its status record is in flight is cleared by the `probeRequested = false` before the wait.
-      await waitFor(async () => (await timersStarted(h)) === 1);
+      await waitFor(() => timersStarted(h), (n) => n === 1, { what: 'the wait timer started', ...FAST });
       await h.signal(probeNowSignal);
       // Time does not skip here (no result awaited): a second probe within seconds was not the hourly one.
-      await waitFor(() => acts.recordMcpServerStatus.mock.calls.length === 2);
+      await waitFor(() => acts.recordMcpServerStatus.mock.calls.length, (n) => n === 2, { what: 'acts.recordMcpServerStatus called 2 times', ...FAST });
       expect(await h.executeUpdate(refreshCatalogUpdate)).toEqual({ ok: true, toolsCount: 4, catalogChanged: true });
       await h.signal(stopSignal);
-      await waitFor(() => acts.stopMcpServer.mock.calls.length);
+      await waitFor(() => acts.stopMcpServer.mock.calls.length, (n) => n > 0, { what: 'acts.stopMcpServer called', ...FAST });
     });
     expect(acts.probeMcpServer).toHaveBeenCalledTimes(3);
     expect(statuses(acts)).toEqual([
