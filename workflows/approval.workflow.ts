@@ -7,11 +7,10 @@ import {
   isCancellation,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
+import { dbSteps, type Activities } from './activity-proxies.js';
 import {
   approvalStateQuery,
   decideUpdate,
@@ -26,10 +25,8 @@ import {
 import { verifyDecisionToken } from './decision-token.js';
 import { OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 
-type Activities = ReturnType<typeof createActivities>;
-// Database steps are local activities (no server round trip each); the webhook is a regular activity
-// because its retries span minutes.
-const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumInterval: '10 seconds' } });
+// Database steps are local activities (dbSteps); the webhook is a regular activity because its retries span minutes.
+const db = dbSteps;
 const notify = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 12 },

@@ -7,13 +7,12 @@ import {
   ParentClosePolicy,
   proxyActivities,
   patched,
-  proxyLocalActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
   uuid4,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
+import { dbSteps, type Activities } from './activity-proxies.js';
 import { approvalWorkflowId } from '../contracts/approval.contract.js';
 import { approvalWorkflow } from './approval.workflow.js';
 import {
@@ -26,11 +25,9 @@ import {
 } from '../contracts/invocation.contract.js';
 import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 
-type Activities = ReturnType<typeof createActivities>;
-// Short database steps run as local activities: in the worker, inside the workflow task, without a
-// round trip through the server per step (markers in history keep replay exact). Only the MCP call,
-// which may take long and must survive worker loss mid-call, is a regular activity.
-const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumInterval: '10 seconds' } });
+// Database steps are local activities (dbSteps). Only the MCP call, which may take long and must survive
+// worker loss mid-call, is a regular activity.
+const db = dbSteps;
 // Transient MCP failures (server down, restarting) and calls a server's limits held back (rate,
 // concurrency, open breaker: retried after the wait they name) are retried for up to 10 minutes; the
 // activity itself marks what must not be retried (tool errors, invalid params, calls that may have run).

@@ -1,5 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
+import type { Activities } from './activity-proxies.js';
 import {
   probeNowSignal,
   refreshCatalogUpdate,
@@ -12,7 +12,6 @@ import {
 } from '../contracts/mcp-server.contract.js';
 import { OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 
-type Activities = ReturnType<typeof createActivities>;
 // Probes report failures as results; only infrastructure errors (database) are retried here.
 const probes = proxyActivities<Activities>({ startToCloseTimeout: '45 seconds', retry: { maximumAttempts: 3, maximumInterval: '5 seconds' } });
 

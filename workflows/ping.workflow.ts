@@ -1,9 +1,9 @@
 import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
+import type { Activities } from './activity-proxies.js';
 import type { PingWorkflow } from '../contracts/ping.contract.js';
 import { OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 
-const { recordPing } = proxyActivities<ReturnType<typeof createActivities>>({
+const { recordPing } = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 5 },
 });
