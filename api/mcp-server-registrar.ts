@@ -18,7 +18,7 @@ import { referencedSecrets, UnknownSecretError } from '../core/secrets/resolve.j
 import { SecretVault } from '../core/secrets/vault.js';
 import { MCP_SERVER_WORKFLOW, mcpServerWorkflowId, type McpServerWorkflow } from '../contracts/mcp-server.contract.js';
 import { OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
-import { pollUntil } from './poll.js';
+import { pollUntil } from '../core/wait.js';
 
 export const ResourceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'letters, digits, _ and -, at most 63, starting with a letter or digit');
 const StringMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable or header name'), z.string().max(8192));

@@ -11,7 +11,7 @@ import { PolicyEngine } from '../core/policy/engine.js';
 import { openVaultOrExit } from '../core/secrets/open-vault.js';
 import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
 import { createApp } from './app.js';
-import { answerClientErrors } from './client-errors.js';
+import { answerClientErrors } from './middleware/client-errors.js';
 import { readinessChecks } from './readiness.js';
 
 const config = loadConfigOrExit();

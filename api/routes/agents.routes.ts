@@ -7,7 +7,7 @@ import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
 import { SEVERITIES } from '../../core/severity.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam } from '../middleware/validate.js';
-import { agentView } from '../views.js';
+import { agentView } from '../views/agent.view.js';
 import { ResourceName } from '../mcp-server-registrar.js';
 
 const CapabilitySchema = z.strictObject({

@@ -12,8 +12,8 @@ import { OrgIdKey, StatusKey } from '../../contracts/search-attributes.js';
 import { ApprovalDecisions } from '../approval-decisions.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
-import { pollUntil } from '../poll.js';
-import { approvalView } from '../views.js';
+import { pollUntil } from '../../core/wait.js';
+import { approvalView } from '../views/approval.view.js';
 
 const DecisionSchema = z.strictObject({ comment: z.string().max(2000).optional() });
 const TokenRequestSchema = z.strictObject({ decision: z.enum(DECISIONS) });

@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { AuditRepository } from '../../core/db/audit.repository.js';
 import type { Db } from '../../core/db/knex.js';
 import { AppError } from '../../core/errors.js';
-import { ManifestService, type ManifestRow, type Verification } from '../../core/manifests/manifest.service.js';
-import { SigningKeys, type SigningKeyRow } from '../../core/manifests/signing-keys.js';
+import { ManifestService } from '../../core/manifests/manifest.service.js';
+import { SigningKeys } from '../../core/manifests/signing-keys.js';
 import type { SecretVault } from '../../core/secrets/vault.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam } from '../middleware/validate.js';
+import { keyView, manifestView, verificationView } from '../views/manifest.view.js';
 
 export const IssueManifestSchema = z.strictObject({
   /** Seconds until the manifest expires (`exp`); unset: it does not expire. */
@@ -16,33 +17,6 @@ export const IssueManifestSchema = z.strictObject({
 export type IssueManifest = z.infer<typeof IssueManifestSchema>;
 export const VerifyManifestSchema = z.strictObject({ token: z.string().min(1).max(256 * 1024) });
 export type VerifyManifest = z.infer<typeof VerifyManifestSchema>;
-
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-
-function manifestView(m: ManifestRow) {
-  return {
-    id: m.id,
-    agentId: m.agent_id,
-    version: m.version,
-    kid: m.kid,
-    token: m.token,
-    payload: m.payload,
-    issuedBy: m.issued_by,
-    issuedAt: iso(m.issued_at),
-    expiresAt: iso(m.expires_at),
-    revokedAt: iso(m.revoked_at),
-    links: { self: `/v1/manifests/${m.id}`, revoke: `/v1/manifests/${m.id}/revoke`, verify: '/v1/manifests/verify', jwks: '/.well-known/jwks.json' },
-  };
-}
-
-function keyView(k: SigningKeyRow) {
-  return { kid: k.kid, alg: k.alg, status: k.status, publicJwk: k.public_jwk, createdAt: iso(k.created_at), rotatedAt: iso(k.rotated_at), retiredAt: iso(k.retired_at) };
-}
-
-function verificationView(v: Verification) {
-  if (v.valid) return { valid: true, manifest: manifestView(v.manifest) };
-  return { valid: false, reason: v.reason, message: v.message, details: v.details, ...(v.manifest ? { manifest: manifestView(v.manifest) } : {}) };
-}
 
 /**
  * Signed capability manifests (/v1/agents/:agentId/manifests, /v1/manifests), the platform's signing keys

@@ -1,12 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
-import type { McpServerRow } from '../../core/db/rows.js';
 import { AppError, badRequest } from '../../core/errors.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseQuery } from '../middleware/validate.js';
 import { CreateMcpServerSchema, McpServerRegistrar, TemplateConfigError, type RegistrarDeps } from '../mcp-server-registrar.js';
-import { serverView } from '../views.js';
+import { mcpServersFileView, serverView } from '../views/mcp-server.view.js';
 
 // The `{"mcpServers": {...}}` file that Claude Desktop, Cursor, VS Code and most MCP clients read.
 const Entry = z.looseObject({
@@ -26,14 +25,6 @@ const Entry = z.looseObject({
 export const McpServersFileSchema = z.strictObject({ mcpServers: z.record(z.string(), Entry).refine((m) => Object.keys(m).length <= 100, 'at most 100 servers') });
 const WaitQuery = z.object({ wait: z.coerce.number().int().min(0).max(60).default(0) });
 
-/** A value that may be shared: `secret:` references are names, not secrets; anything else is withheld. */
-const exportable = (v: string) => (v.startsWith('secret:') ? v : '<redacted>');
-
-function toEntry(s: McpServerRow) {
-  const own = { securityLevel: s.security_level, ...(Object.keys(s.limits ?? {}).length > 0 ? { limits: s.limits } : {}) };
-  if (s.transport === 'http') return { type: 'http', url: s.url, headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, exportable(v)])), ...own };
-  return { command: s.command, args: s.args, env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, exportable(v)])), network: s.network, ...own };
-}
 
 /** Import and export of the common `{"mcpServers": {...}}` configuration (command/args/env and url forms). */
 export function mcpServerImportRoutes(deps: RegistrarDeps): Router {
@@ -82,7 +73,7 @@ export function mcpServerImportRoutes(deps: RegistrarDeps): Router {
 
   router.get('/v1/mcp-servers/export', async (req, res) => {
     const rows = await servers.list(principalOf(req).orgId);
-    res.json({ mcpServers: Object.fromEntries(rows.map((s) => [s.name, toEntry(s)])) });
+    res.json(mcpServersFileView(rows));
   });
 
   return router;

@@ -9,7 +9,7 @@ import { stopSignal } from '../../contracts/mcp-server.contract.js';
 import { AuditRepository } from '../../core/db/audit.repository.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
-import { serverView } from '../views.js';
+import { serverView } from '../views/mcp-server.view.js';
 import { CreateMcpServerSchema, McpServerRegistrar, TemplateConfigError, type CreateMcpServer, type RegistrarDeps } from '../mcp-server-registrar.js';
 import { badRequest } from '../../core/errors.js';
 import type { Principal } from '../../core/identity/identity.service.js';

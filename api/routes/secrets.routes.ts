@@ -6,9 +6,10 @@ import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
 import { conflict } from '../../core/errors.js';
 import { toServerConfig } from '../../core/mcp/server-config.js';
 import { secretRefs } from '../../core/secrets/resolve.js';
-import { SECRET_NAME, type SecretRow, type SecretVault } from '../../core/secrets/vault.js';
+import { SECRET_NAME, type SecretVault } from '../../core/secrets/vault.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam } from '../middleware/validate.js';
+import { secretView } from '../views/secret.view.js';
 
 export const SecretName = z.string().regex(SECRET_NAME, 'letters, digits, _ . and -, at most 128, starting with a letter or digit');
 const SecretValue = z.string().min(1).max(65_536);
@@ -16,20 +17,6 @@ export const CreateSecretSchema = z.strictObject({ name: SecretName, value: Secr
 export type CreateSecret = z.infer<typeof CreateSecretSchema>;
 export const RotateSecretSchema = z.strictObject({ value: SecretValue });
 export type RotateSecret = z.infer<typeof RotateSecretSchema>;
-
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-
-/** Metadata only: a value never leaves the vault through the API. */
-function secretView(s: SecretRow) {
-  return {
-    name: s.name,
-    version: s.current_version,
-    createdAt: iso(s.created_at),
-    rotatedAt: iso(s.rotated_at),
-    reference: `secret:${s.name}`,
-    links: { self: `/v1/secrets/${s.name}`, rotate: `/v1/secrets/${s.name}/rotate` },
-  };
-}
 
 /** /v1/secrets: the org's secrets, which MCP server env and headers reference as `secret:NAME`. */
 export function secretRoutes(db: Db, vault: SecretVault): Router {

@@ -2,10 +2,11 @@ import { Router } from 'express';
 import { AuditRepository } from '../../core/db/audit.repository.js';
 import { z } from 'zod';
 import type { Db } from '../../core/db/knex.js';
-import { ToolCatalogRepository, type CatalogEntry } from '../../core/db/tool-catalog.repository.js';
+import { ToolCatalogRepository } from '../../core/db/tool-catalog.repository.js';
 import { notFound } from '../../core/errors.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
+import { entryView } from '../views/tool.view.js';
 
 const SearchQuery = z.strictObject({
   query: z.string().max(200).optional(),
@@ -18,25 +19,6 @@ const Label = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, 'lower-case letters
 export const ConfigureToolSchema = z
   .strictObject({ category: Label.nullable().optional(), tags: z.array(Label).max(20).optional() })
   .refine((v) => v.category !== undefined || v.tags !== undefined, 'category or tags');
-
-const ANNOTATIONS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
-
-function entryView(t: CatalogEntry) {
-  const d = t.definition as { title?: string; description?: string; inputSchema?: unknown; annotations?: Record<string, unknown> };
-  return {
-    server: { id: t.server_id, name: t.server_name },
-    name: t.name,
-    title: d.title ?? null,
-    description: d.description ?? null,
-    category: t.category ?? t.inferred_category,
-    categorySource: t.category ? 'configured' : 'inferred',
-    tags: [...new Set([...t.tags, ...t.inferred_tags])].sort(),
-    annotations: Object.fromEntries(ANNOTATIONS.map((k) => [k, d.annotations?.[k] ?? null])),
-    inputSchema: d.inputSchema ?? null,
-    definitionHash: t.definition_hash,
-    stats: t.stats,
-  };
-}
 
 /** The tool catalog: GET /v1/tools searches every tool of the org's servers; admins label tools. */
 export function toolRoutes(db: Db): Router {

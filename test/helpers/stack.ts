@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { createApp, type AppDeps } from '../../api/app.js';
-import { answerClientErrors } from '../../api/client-errors.js';
+import { answerClientErrors } from '../../api/middleware/client-errors.js';
 import { readinessChecks } from '../../api/readiness.js';
 import { MasterKeyring } from '../../core/crypto/master-key.js';
 import { EncryptionCodec } from '../../core/crypto/payload-codec.js';

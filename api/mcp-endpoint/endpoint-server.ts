@@ -14,7 +14,7 @@ import { capabilityTools, STATUS_TOOL, statusTool, type CapabilityTool } from '.
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-export interface CollexaMcpServerDeps {
+export interface EndpointServerDeps {
   agents: AgentRepository;
   invocations: InvocationService;
   /** How long a tools/call holds for its invocation to end before answering "pending". */
@@ -31,8 +31,8 @@ export interface McpScope {
 
 const VERSION = '0.1.0';
 
-/** An MCP server for one request: the scope's capabilities as tools, each tools/call a governed invocation. */
-export function createCollexaMcpServer(deps: CollexaMcpServerDeps, scope: McpScope): Server {
+/** The endpoint's MCP SDK server for one request: the scope's capabilities as tools, each tools/call a governed invocation. */
+export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope): Server {
   const { principal, log, agent } = scope;
   const server = new Server(
     { name: 'collexa', title: agent ? `Collexa agent ${agent.name}` : 'Collexa', version: VERSION },
