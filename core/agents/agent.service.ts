@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { AgentRepository, type AgentWithCapabilities, type NewCapability } from '../db/agent.repository.js';
 import { AuditRepository } from '../db/audit.repository.js';
-import type { Role } from '../identity/roles.js';
+import { auditEvent, type Actor } from '../identity/actor.js';
 import { capabilitySummary, governedCapabilities } from './capability-governance.js';
 import { McpCatalogRepository } from '../db/mcp-catalog.repository.js';
 import { McpServerRepository } from '../db/mcp-server.repository.js';
@@ -11,14 +11,6 @@ import { AppError, badRequest, notFound } from '../errors.js';
 import type { ToolDefinition } from '../mcp/client-pool.js';
 import { assertUsableToolSchema } from '../invocations/input-validator.js';
 import { toolDefinitionHash } from '../mcp/tool-pin.js';
-
-/** Who changes an agent: their org, user and role, and the request (for the audit event). */
-export interface Actor {
-  orgId: string;
-  userId: string;
-  role: Role;
-  requestId?: string;
-}
 
 /** Asks a server's lifecycle workflow (on a worker) to read its tools/list into the catalog now. */
 export type CatalogRefresher = (server: McpServerRow) => Promise<{ ok: boolean; error?: string }>;
@@ -92,7 +84,7 @@ export class AgentService {
   }
 
   private record(trx: Knex, p: Actor, action: string, agentId: string, data: Record<string, unknown>) {
-    return new AuditRepository(trx).record({ org_id: p.orgId, actor: `user:${p.userId}`, action, subject_type: 'agent', subject_id: agentId, request_id: p.requestId ?? null, data }, trx);
+    return new AuditRepository(trx).record(auditEvent(p, action, 'agent', agentId, data), trx);
   }
 
   /**
