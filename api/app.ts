@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
+import { AgentService } from '../core/agents/agent.service.js';
 import { ApprovalService } from '../core/approvals/approval.service.js';
 import { DecisionTokenSigner } from '../core/approvals/decision-token.js';
 import type { Db } from '../core/db/knex.js';
@@ -11,10 +12,11 @@ import { InvocationService } from '../core/invocations/invocation.service.js';
 import type { Logger } from '../core/log.js';
 import { SigningKeys } from '../core/manifests/signing-keys.js';
 import type { StdioCommandPolicy } from '../core/mcp/stdio-commands.js';
+import { workflowCatalogRefresher } from '../core/mcp-servers/catalog-refresher.js';
+import { McpServerService } from '../core/mcp-servers/mcp-server.service.js';
 import type { EgressPolicy } from '../core/net/egress.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
 import { SecretVault } from '../core/secrets/vault.js';
-import { workflowCatalogRefresher } from './catalog-refresher.js';
 import { invocationWorkflowStarter } from './invocation-workflow.js';
 import { mcpRoutes, type McpEndpointOptions } from './mcp-endpoint/mcp.routes.js';
 import { requireAuth } from './middleware/auth.js';
@@ -91,7 +93,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', requireAuth(deps.identity));
   app.use(identityRoutes(deps.identity));
   app.use(orgRoutes(deps.identity, deps.egress));
-  const mcpServerDeps = {
+  const mcpServers = new McpServerService({
     db: deps.db,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
@@ -100,12 +102,12 @@ export function createApp(deps: AppDeps): Express {
     workspaceRoot: deps.workspaceRoot,
     egress: deps.egress,
     stdioCommands: deps.stdioCommands,
-  };
+  });
   // Import/export first: their paths would otherwise match /v1/mcp-servers/:id.
-  app.use(mcpServerImportRoutes(mcpServerDeps));
-  app.use(mcpServerRoutes(mcpServerDeps));
+  app.use(mcpServerImportRoutes(mcpServers));
+  app.use(mcpServerRoutes(mcpServers));
   const vault = deps.vault ?? new SecretVault(deps.db);
-  app.use(agentRoutes(deps.db, workflowCatalogRefresher(deps.temporal)));
+  app.use(agentRoutes(new AgentService(deps.db, workflowCatalogRefresher(deps.temporal))));
   app.use(secretRoutes(deps.db, vault));
   app.use(manifestRoutes({ db: deps.db, vault, issuer: deps.issuer ?? 'collexa-dev', operatorOrgId: deps.operatorOrgId }));
   const invocations = new InvocationService({ db: deps.db, temporal: deps.temporal, startWorkflow: invocationWorkflowStarter(deps.temporal, deps.taskQueue), approvalTimeoutMs: deps.approvalTimeoutMs, policy: deps.policy });

@@ -1,4 +1,5 @@
-import type { McpServerRow } from '../../core/db/rows.js';
+import type { McpServerRow, McpServerStatusEventRow } from '../../core/db/rows.js';
+import type { BreakerView } from '../../core/limits/execution-limits.js';
 import { effectiveLimits } from '../../core/limits/defaults.js';
 import { iso } from './iso.js';
 
@@ -20,6 +21,11 @@ export function serverView(s: McpServerRow) {
     template: s.template,
     createdAt: iso(s.created_at),
   };
+}
+
+/** One server in full: with its circuit breaker and its recent status changes. */
+export function serverDetailView(d: { server: McpServerRow; breaker: BreakerView; statusHistory: McpServerStatusEventRow[] }) {
+  return { ...serverView(d.server), breaker: d.breaker, statusHistory: d.statusHistory.map((e) => ({ status: e.status, reason: e.reason, at: new Date(e.at).toISOString() })) };
 }
 
 /** A stored URL as anyone may see it: credentials (refused since, but possibly in older rows) are cut out. */

@@ -11,9 +11,7 @@ import { AppError, badRequest, notFound } from '../errors.js';
 import type { ToolDefinition } from '../mcp/client-pool.js';
 import { assertUsableToolSchema } from '../invocations/input-validator.js';
 import { toolDefinitionHash } from '../mcp/tool-pin.js';
-
-/** Asks a server's lifecycle workflow (on a worker) to read its tools/list into the catalog now. */
-export type CatalogRefresher = (server: McpServerRow) => Promise<{ ok: boolean; error?: string }>;
+import type { CatalogRefresher } from '../mcp-servers/catalog-refresher.js';
 
 export interface CapabilityInput {
   name: string;
@@ -40,6 +38,11 @@ export class AgentService {
     this.agents = new AgentRepository(db);
     this.servers = new McpServerRepository(db);
     this.catalog = new McpCatalogRepository(db);
+  }
+
+  /** The org's server names by id: how an agent's capabilities name their servers. */
+  async serverNames(orgId: string): Promise<Map<string, string>> {
+    return new Map((await this.servers.list(orgId)).map((s) => [s.id, s.name]));
   }
 
   /** The server's tools as the catalog has them; with `fresh`, after the workflow re-read them. */
