@@ -16,6 +16,7 @@ import { workflowCatalogRefresher } from '../core/mcp-servers/catalog-refresher.
 import { McpServerService } from '../core/mcp-servers/mcp-server.service.js';
 import type { EgressPolicy } from '../core/net/egress.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
+import { OrgService } from '../core/org/org.service.js';
 import { SecretVault } from '../core/secrets/vault.js';
 import { invocationWorkflowStarter } from './invocation-workflow.js';
 import { mcpRoutes, type McpEndpointOptions } from './mcp-endpoint/mcp.routes.js';
@@ -92,7 +93,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonBody({ limit: deps.bodyLimit, maxDepth }));
   app.use('/v1', requireAuth(deps.identity));
   app.use(identityRoutes(deps.identity));
-  app.use(orgRoutes(deps.identity, deps.egress));
+  app.use(orgRoutes(new OrgService(deps.db, deps.egress)));
   const mcpServers = new McpServerService({
     db: deps.db,
     temporal: deps.temporal,
