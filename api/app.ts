@@ -17,6 +17,7 @@ import { McpServerService } from '../core/mcp-servers/mcp-server.service.js';
 import type { EgressPolicy } from '../core/net/egress.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
 import { OrgService } from '../core/org/org.service.js';
+import { SecretService } from '../core/secrets/secret.service.js';
 import { SecretVault } from '../core/secrets/vault.js';
 import { invocationWorkflowStarter } from './invocation-workflow.js';
 import { mcpRoutes, type McpEndpointOptions } from './mcp-endpoint/mcp.routes.js';
@@ -109,7 +110,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(mcpServerRoutes(mcpServers));
   const vault = deps.vault ?? new SecretVault(deps.db);
   app.use(agentRoutes(new AgentService(deps.db, workflowCatalogRefresher(deps.temporal))));
-  app.use(secretRoutes(deps.db, vault));
+  app.use(secretRoutes(new SecretService(deps.db, vault)));
   app.use(manifestRoutes({ db: deps.db, vault, issuer: deps.issuer ?? 'collexa-dev', operatorOrgId: deps.operatorOrgId }));
   const invocations = new InvocationService({ db: deps.db, temporal: deps.temporal, startWorkflow: invocationWorkflowStarter(deps.temporal, deps.taskQueue), approvalTimeoutMs: deps.approvalTimeoutMs, policy: deps.policy });
   app.use(mcpRoutes({ db: deps.db, identity: deps.identity, invocations, ...deps.mcpEndpoint }));
