@@ -13,3 +13,10 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
   }
   return value;
 }
+
+/** Runs `tick` every `intervalMs` until `ended` settles, then answers it: how a long wait tells its caller it is still waiting. */
+export async function tickUntil<T>(ended: Promise<T>, intervalMs: number, tick: () => Promise<void>): Promise<T> {
+  const finished = ended.then(() => true);
+  while (!(await Promise.race([finished, sleep(intervalMs, false)]))) await tick();
+  return ended;
+}

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -9,6 +8,7 @@ import { AppError, notFound } from '../../core/errors.js';
 import type { Principal } from '../../core/identity/identity.service.js';
 import type { InvocationService } from '../../core/invocations/invocation.service.js';
 import type { Logger } from '../../core/log.js';
+import { tickUntil } from '../../core/wait.js';
 import { invocationResult, refusalResult } from './results.js';
 import { capabilityTools, STATUS_TOOL, statusTool, type CapabilityTool } from './tools.js';
 
@@ -79,15 +79,13 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope):
     const ended = deps.invocations.waitForEnd(row, deps.approvalWaitMs, extra.signal);
     const progressToken = extra._meta?.progressToken;
     if (progressToken === undefined) return ended;
-    const finished = ended.then(() => true);
     let progress = 0;
-    while (!(await Promise.race([finished, delay(deps.progressIntervalMs ?? 1000, false)]))) {
+    return tickUntil(ended, deps.progressIntervalMs ?? 1000, async () => {
       const now = await deps.invocations.get(row.org_id, row.id);
-      if (now.status !== 'pending_approval') continue;
+      if (now.status !== 'pending_approval') return;
       const message = `waiting for approval ${now.approval_id}`;
       await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++progress, message } }).catch(() => undefined);
-    }
-    return ended;
+    });
   }
 
   return server;
