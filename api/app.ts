@@ -2,23 +2,32 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
+import { AgentService } from '../core/agents/agent.service.js';
+import { ApprovalService } from '../core/approvals/approval.service.js';
+import { DecisionTokenSigner } from '../core/approvals/decision-token.js';
 import type { Db } from '../core/db/knex.js';
 import { DEFAULT_JSON_MAX_DEPTH } from '../core/input/clean-input.js';
 import type { IdentityService } from '../core/identity/identity.service.js';
 import { InvocationService } from '../core/invocations/invocation.service.js';
 import type { Logger } from '../core/log.js';
+import { ManifestService } from '../core/manifests/manifest.service.js';
+import { SigningKeys } from '../core/manifests/signing-keys.js';
 import type { StdioCommandPolicy } from '../core/mcp/stdio-commands.js';
+import { workflowCatalogRefresher } from '../core/mcp-servers/catalog-refresher.js';
+import { McpServerService } from '../core/mcp-servers/mcp-server.service.js';
+import { ToolCatalogService } from '../core/mcp-servers/tool-catalog.service.js';
 import type { EgressPolicy } from '../core/net/egress.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
+import { OrgService } from '../core/org/org.service.js';
+import { SecretService } from '../core/secrets/secret.service.js';
 import { SecretVault } from '../core/secrets/vault.js';
-import { workflowCatalogRefresher } from './catalog-refresher.js';
-import { mcpRoutes, type McpEndpointOptions } from './mcp/mcp.routes.js';
+import { mcpRoutes, type McpEndpointOptions } from './mcp-endpoint/mcp.routes.js';
 import { requireAuth } from './middleware/auth.js';
 import type { EncryptionCodec } from '../core/crypto/payload-codec.js';
 import { codecRoutes } from './routes/codec.routes.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { jsonBody, urlAndHeaderGuard } from './middleware/input-guard.js';
-import { mcpInputErrors } from './mcp/mcp-errors.js';
+import { mcpInputErrors } from './mcp-endpoint/mcp-errors.js';
 import { requestContext } from './middleware/request-context.js';
 import { agentRoutes } from './routes/agents.routes.js';
 import { approvalRoutes } from './routes/approvals.routes.js';
@@ -87,8 +96,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonBody({ limit: deps.bodyLimit, maxDepth }));
   app.use('/v1', requireAuth(deps.identity));
   app.use(identityRoutes(deps.identity));
-  app.use(orgRoutes(deps.identity, deps.egress));
-  const mcpServerDeps = {
+  app.use(orgRoutes(new OrgService(deps.db, deps.egress)));
+  const mcpServers = new McpServerService({
     db: deps.db,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
@@ -97,20 +106,24 @@ export function createApp(deps: AppDeps): Express {
     workspaceRoot: deps.workspaceRoot,
     egress: deps.egress,
     stdioCommands: deps.stdioCommands,
-  };
+  });
   // Import/export first: their paths would otherwise match /v1/mcp-servers/:id.
-  app.use(mcpServerImportRoutes(mcpServerDeps));
-  app.use(mcpServerRoutes(mcpServerDeps));
+  app.use(mcpServerImportRoutes(mcpServers));
+  app.use(mcpServerRoutes(mcpServers));
   const vault = deps.vault ?? new SecretVault(deps.db);
-  app.use(agentRoutes(deps.db, workflowCatalogRefresher(deps.temporal)));
-  app.use(secretRoutes(deps.db, vault));
-  app.use(manifestRoutes({ db: deps.db, vault, issuer: deps.issuer ?? 'collexa-dev', operatorOrgId: deps.operatorOrgId }));
+  app.use(agentRoutes(new AgentService(deps.db, workflowCatalogRefresher(deps.temporal))));
+  app.use(secretRoutes(new SecretService(deps.db, vault)));
+  const issuer = deps.issuer ?? 'collexa-dev';
+  // One set of signing keys (and its key cache) signs manifests and decision tokens.
+  const signingKeys = new SigningKeys(deps.db, vault);
+  app.use(manifestRoutes({ manifests: new ManifestService(deps.db, signingKeys, issuer), keys: signingKeys, operatorOrgId: deps.operatorOrgId }));
   const invocations = new InvocationService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, approvalTimeoutMs: deps.approvalTimeoutMs, policy: deps.policy });
   app.use(mcpRoutes({ db: deps.db, identity: deps.identity, invocations, ...deps.mcpEndpoint }));
   app.use(invocationRoutes({ db: deps.db, invocations }));
-  app.use(approvalRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, vault, issuer: deps.issuer ?? 'collexa-dev' }));
+  const signer = new DecisionTokenSigner(signingKeys, issuer);
+  app.use(approvalRoutes(new ApprovalService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, signer })));
   app.use(auditRoutes(deps.db));
-  app.use(toolRoutes(deps.db));
+  app.use(toolRoutes(new ToolCatalogService(deps.db)));
   app.use(notFoundHandler);
   app.use('/mcp', mcpInputErrors);
   app.use(errorHandler);

@@ -5,7 +5,7 @@ import { createLogger } from '../core/log.js';
 import { configOrExit } from '../scripts/entry.js';
 import { createApiDeps, type ApiDeps } from './app-deps.js';
 import { createApp } from './app.js';
-import { answerClientErrors } from './client-errors.js';
+import { answerClientErrors } from './middleware/client-errors.js';
 
 // Only the entry points exit the process: core throws a StartupError saying why it cannot start.
 const config = configOrExit();

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { forbidden, unauthorized } from '../../core/errors.js';
+import type { Actor } from '../../core/identity/actor.js';
 import type { IdentityService, Principal } from '../../core/identity/identity.service.js';
 import type { Role } from '../../core/identity/roles.js';
 import { withOrg } from '../../core/temporal/payload-org.js';
@@ -39,4 +40,9 @@ export function requireRole(...roles: Role[]) {
 export function principalOf(req: Request): Principal {
   if (!req.principal) throw unauthorized('Not authenticated');
   return req.principal;
+}
+
+/** The caller as a core service records them: the principal and this request's id. */
+export function actorOf(req: Request): Actor {
+  return { ...principalOf(req), requestId: req.id };
 }

@@ -1,14 +1,12 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { AgentService, type CatalogRefresher } from '../../core/agents/agent.service.js';
+import type { AgentService } from '../../core/agents/agent.service.js';
 import type { AgentWithCapabilities } from '../../core/db/agent.repository.js';
-import type { Db } from '../../core/db/knex.js';
-import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
+import { ResourceName } from '../../core/resource-name.js';
 import { SEVERITIES } from '../../core/severity.js';
-import { principalOf, requireRole } from '../middleware/auth.js';
+import { actorOf, principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam } from '../middleware/validate.js';
-import { agentView } from '../views.js';
-import { ResourceName } from '../mcp-server-registrar.js';
+import { agentView } from '../views/agent.view.js';
 
 const CapabilitySchema = z.strictObject({
   name: ResourceName,
@@ -26,15 +24,11 @@ export type CreateAgent = z.infer<typeof CreateAgentSchema>;
 export const UpdateAgentSchema = CreateAgentSchema.partial().refine((v) => Object.keys(v).length > 0, 'at least one field to change');
 
 /** /v1/agents: agents and their capabilities, each bound to a tool its MCP server really serves. */
-export function agentRoutes(db: Db, refreshCatalog: CatalogRefresher): Router {
+export function agentRoutes(service: AgentService): Router {
   const router = Router();
-  const service = new AgentService(db, refreshCatalog);
-  const servers = new McpServerRepository(db);
-
-  const actorOf = (req: Request) => ({ ...principalOf(req), requestId: req.id });
 
   async function view(req: Request, agents: AgentWithCapabilities[]) {
-    const names = new Map((await servers.list(principalOf(req).orgId)).map((s) => [s.id, s.name]));
+    const names = await service.serverNames(principalOf(req).orgId);
     return agents.map((a) => agentView(a, names));
   }
 

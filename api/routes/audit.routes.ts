@@ -4,7 +4,7 @@ import { AuditRepository } from '../../core/db/audit.repository.js';
 import type { Db } from '../../core/db/knex.js';
 import { principalOf, requireRole } from '../middleware/auth.js';
 import { parseQuery } from '../middleware/validate.js';
-import { auditView } from '../views.js';
+import { auditView } from '../views/audit.view.js';
 
 const AuditQuery = z.strictObject({
   invocationId: z.uuid().optional(),

@@ -2,8 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { IdentityService } from '../../core/identity/identity.service.js';
 import { ROLES } from '../../core/identity/roles.js';
-import { forbidden } from '../../core/errors.js';
-import { principalOf, requireRole } from '../middleware/auth.js';
+import { actorOf, principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam } from '../middleware/validate.js';
 
 export const CreateApiKeySchema = z.strictObject({
@@ -29,11 +28,7 @@ export function identityRoutes(identity: IdentityService): Router {
 
   router.post('/v1/api-keys', requireRole('admin'), async (req, res) => {
     const body = parseBody(req, CreateApiKeySchema);
-    const p = principalOf(req);
-    // A key for someone else would let an admin act (approve, say) as them: admins create users with their
-    // first key (no userId), or add keys for themselves.
-    if (body.userId !== undefined && body.userId !== p.userId) throw forbidden('An admin may not issue a key for another existing user; create a new user (omit userId) instead', { userId: body.userId });
-    const issued = await identity.createKey({ orgId: p.orgId, ...body }, `user:${p.userId}`);
+    const issued = await identity.createKeyAsAdmin(actorOf(req), body);
     // The only time the key is ever shown.
     res.status(201).json(issued);
   });

@@ -7,7 +7,7 @@ import type { InvocationRow } from '../../core/db/rows.js';
 import type { InvocationService } from '../../core/invocations/invocation.service.js';
 import { principalOf } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
-import { invocationView } from '../views.js';
+import { invocationView } from '../views/invocation.view.js';
 
 export const InvokeSchema = z.strictObject({
   capability: z.string().min(1).max(100),

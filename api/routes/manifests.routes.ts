@@ -1,13 +1,11 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { AuditRepository } from '../../core/db/audit.repository.js';
-import type { Db } from '../../core/db/knex.js';
 import { AppError } from '../../core/errors.js';
-import { ManifestService, type ManifestRow, type Verification } from '../../core/manifests/manifest.service.js';
-import { SigningKeys, type SigningKeyRow } from '../../core/manifests/signing-keys.js';
-import type { SecretVault } from '../../core/secrets/vault.js';
-import { principalOf, requireRole } from '../middleware/auth.js';
+import type { ManifestService } from '../../core/manifests/manifest.service.js';
+import type { SigningKeys } from '../../core/manifests/signing-keys.js';
+import { actorOf, principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam } from '../middleware/validate.js';
+import { keyView, manifestView, verificationView } from '../views/manifest.view.js';
 
 export const IssueManifestSchema = z.strictObject({
   /** Seconds until the manifest expires (`exp`); unset: it does not expire. */
@@ -17,47 +15,13 @@ export type IssueManifest = z.infer<typeof IssueManifestSchema>;
 export const VerifyManifestSchema = z.strictObject({ token: z.string().min(1).max(256 * 1024) });
 export type VerifyManifest = z.infer<typeof VerifyManifestSchema>;
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-
-function manifestView(m: ManifestRow) {
-  return {
-    id: m.id,
-    agentId: m.agent_id,
-    version: m.version,
-    kid: m.kid,
-    token: m.token,
-    payload: m.payload,
-    issuedBy: m.issued_by,
-    issuedAt: iso(m.issued_at),
-    expiresAt: iso(m.expires_at),
-    revokedAt: iso(m.revoked_at),
-    links: { self: `/v1/manifests/${m.id}`, revoke: `/v1/manifests/${m.id}/revoke`, verify: '/v1/manifests/verify', jwks: '/.well-known/jwks.json' },
-  };
-}
-
-function keyView(k: SigningKeyRow) {
-  return { kid: k.kid, alg: k.alg, status: k.status, publicJwk: k.public_jwk, createdAt: iso(k.created_at), rotatedAt: iso(k.rotated_at), retiredAt: iso(k.retired_at) };
-}
-
-function verificationView(v: Verification) {
-  if (v.valid) return { valid: true, manifest: manifestView(v.manifest) };
-  return { valid: false, reason: v.reason, message: v.message, details: v.details, ...(v.manifest ? { manifest: manifestView(v.manifest) } : {}) };
-}
-
 /**
  * Signed capability manifests (/v1/agents/:agentId/manifests, /v1/manifests), the platform's signing keys
  * (/v1/signing-keys) and their public half for any verifier (GET /.well-known/jwks.json, no auth).
  */
-export function manifestRoutes(deps: { db: Db; vault: SecretVault; issuer: string; operatorOrgId?: string }): Router {
+export function manifestRoutes(deps: { manifests: ManifestService; keys: SigningKeys; operatorOrgId?: string }): Router {
   const router = Router();
-  const keys = new SigningKeys(deps.db, deps.vault);
-  const manifests = new ManifestService(deps.db, keys, deps.issuer);
-  const audit = new AuditRepository(deps.db);
-
-  const record = (req: Request, action: string, subjectType: string, subjectId: string, data: Record<string, unknown>) => {
-    const p = principalOf(req);
-    return audit.record({ org_id: p.orgId, actor: `user:${p.userId}`, action, subject_type: subjectType, subject_id: subjectId, request_id: req.id, data });
-  };
+  const { manifests, keys } = deps;
 
   router.get('/.well-known/jwks.json', async (_req, res) => {
     res.set('Cache-Control', 'public, max-age=60').json(await keys.jwks());
@@ -66,9 +30,7 @@ export function manifestRoutes(deps: { db: Db; vault: SecretVault; issuer: strin
   router.post('/v1/agents/:agentId/manifests', requireRole('admin'), async (req, res) => {
     const agentId = parseParam(req, 'agentId', z.uuid(), 'agent');
     const body = parseBody(req, IssueManifestSchema);
-    const p = principalOf(req);
-    const m = await manifests.issue(p.orgId, agentId, { actor: `user:${p.userId}`, ...(body.expiresIn ? { expiresInSeconds: body.expiresIn } : {}) });
-    await record(req, 'manifest.issued', 'manifest', m.id, { agentId, version: m.version, kid: m.kid });
+    const m = await manifests.issue(actorOf(req), agentId, body.expiresIn ? { expiresInSeconds: body.expiresIn } : {});
     res.status(201).json(manifestView(m));
   });
 
@@ -89,10 +51,7 @@ export function manifestRoutes(deps: { db: Db; vault: SecretVault; issuer: strin
 
   router.post('/v1/manifests/:id/revoke', requireRole('admin'), async (req, res) => {
     const id = parseParam(req, 'id', z.uuid(), 'manifest');
-    const p = principalOf(req);
-    const m = await manifests.revoke(p.orgId, id, `user:${p.userId}`);
-    await record(req, 'manifest.revoked', 'manifest', m.id, { agentId: m.agent_id, version: m.version });
-    res.json(manifestView(m));
+    res.json(manifestView(await manifests.revoke(actorOf(req), id)));
   });
 
   // Platform-wide keys: every org's manifests are signed with the active one.
@@ -109,16 +68,12 @@ export function manifestRoutes(deps: { db: Db; vault: SecretVault; issuer: strin
   };
 
   router.post('/v1/signing-keys/rotate', requireRole('admin'), operatorOnly, async (req, res) => {
-    const key = await keys.rotate();
-    await record(req, 'signing_key.rotated', 'signing_key', key.kid, { kid: key.kid });
-    res.status(201).json(keyView(key));
+    res.status(201).json(keyView(await keys.rotate(actorOf(req))));
   });
 
   router.post('/v1/signing-keys/:kid/retire', requireRole('admin'), operatorOnly, async (req, res) => {
     const kid = parseParam(req, 'kid', z.string().regex(/^[A-Za-z0-9_-]{1,128}$/), 'signing key');
-    const key = await keys.retire(kid);
-    await record(req, 'signing_key.retired', 'signing_key', kid, { kid });
-    res.json(keyView(key));
+    res.json(keyView(await keys.retire(actorOf(req), kid)));
   });
 
   return router;

@@ -1,11 +1,9 @@
 import { Router } from 'express';
-import { AuditRepository } from '../../core/db/audit.repository.js';
 import { z } from 'zod';
-import type { Db } from '../../core/db/knex.js';
-import { ToolCatalogRepository, type CatalogEntry } from '../../core/db/tool-catalog.repository.js';
-import { notFound } from '../../core/errors.js';
-import { principalOf, requireRole } from '../middleware/auth.js';
+import type { ToolCatalogService } from '../../core/mcp-servers/tool-catalog.service.js';
+import { actorOf, principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
+import { entryView } from '../views/tool.view.js';
 
 const SearchQuery = z.strictObject({
   query: z.string().max(200).optional(),
@@ -19,49 +17,20 @@ export const ConfigureToolSchema = z
   .strictObject({ category: Label.nullable().optional(), tags: z.array(Label).max(20).optional() })
   .refine((v) => v.category !== undefined || v.tags !== undefined, 'category or tags');
 
-const ANNOTATIONS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
-
-function entryView(t: CatalogEntry) {
-  const d = t.definition as { title?: string; description?: string; inputSchema?: unknown; annotations?: Record<string, unknown> };
-  return {
-    server: { id: t.server_id, name: t.server_name },
-    name: t.name,
-    title: d.title ?? null,
-    description: d.description ?? null,
-    category: t.category ?? t.inferred_category,
-    categorySource: t.category ? 'configured' : 'inferred',
-    tags: [...new Set([...t.tags, ...t.inferred_tags])].sort(),
-    annotations: Object.fromEntries(ANNOTATIONS.map((k) => [k, d.annotations?.[k] ?? null])),
-    inputSchema: d.inputSchema ?? null,
-    definitionHash: t.definition_hash,
-    stats: t.stats,
-  };
-}
-
 /** The tool catalog: GET /v1/tools searches every tool of the org's servers; admins label tools. */
-export function toolRoutes(db: Db): Router {
+export function toolRoutes(tools: ToolCatalogService): Router {
   const router = Router();
-  const catalog = new ToolCatalogRepository(db);
 
   router.get('/v1/tools', async (req, res) => {
     const q = parseQuery(req, SearchQuery);
-    res.json({ data: (await catalog.search(principalOf(req).orgId, q)).map(entryView) });
+    res.json({ data: (await tools.search(principalOf(req).orgId, q)).map(entryView) });
   });
 
   router.patch('/v1/mcp-servers/:id/tools/:name', requireRole('admin', 'developer'), async (req, res) => {
     const serverId = parseParam(req, 'id', z.uuid(), 'MCP server');
     const name = parseParam(req, 'name', z.string().min(1).max(200), 'tool');
     const body = parseBody(req, ConfigureToolSchema);
-    const p = principalOf(req);
-    const orgId = p.orgId;
-    await db.transaction(async (trx) => {
-      await new ToolCatalogRepository(trx).configure(orgId, serverId, name, body);
-      await new AuditRepository(trx).record({ org_id: orgId, actor: `user:${p.userId}`, action: 'mcp_server.tool_labeled', subject_type: 'mcp_server', subject_id: serverId, request_id: req.id, data: { tool: name, ...body } }, trx);
-    });
-    // The one tool by name: a page of the server's tools would miss any past its end.
-    const [entry] = await catalog.search(orgId, { server: serverId, name, limit: 1 });
-    if (!entry) throw notFound('tool', name);
-    res.json(entryView(entry));
+    res.json(entryView(await tools.label(actorOf(req), serverId, name, body)));
   });
 
   return router;

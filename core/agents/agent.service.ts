@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { AgentRepository, type AgentWithCapabilities, type NewCapability } from '../db/agent.repository.js';
 import { AuditRepository } from '../db/audit.repository.js';
-import type { Role } from '../identity/roles.js';
+import { auditEvent, type Actor } from '../identity/actor.js';
 import { capabilitySummary, governedCapabilities } from './capability-governance.js';
 import { McpCatalogRepository } from '../db/mcp-catalog.repository.js';
 import { McpServerRepository } from '../db/mcp-server.repository.js';
@@ -11,17 +11,7 @@ import { AppError, badRequest, notFound } from '../errors.js';
 import type { ToolDefinition } from '../mcp/client-pool.js';
 import { assertUsableToolSchema } from '../invocations/input-validator.js';
 import { toolDefinitionHash } from '../mcp/tool-pin.js';
-
-/** Who changes an agent: their org, user and role, and the request (for the audit event). */
-export interface Actor {
-  orgId: string;
-  userId: string;
-  role: Role;
-  requestId?: string;
-}
-
-/** Asks a server's lifecycle workflow (on a worker) to read its tools/list into the catalog now. */
-export type CatalogRefresher = (server: McpServerRow) => Promise<{ ok: boolean; error?: string }>;
+import type { CatalogRefresher } from '../mcp-servers/catalog-refresher.js';
 
 export interface CapabilityInput {
   name: string;
@@ -48,6 +38,11 @@ export class AgentService {
     this.agents = new AgentRepository(db);
     this.servers = new McpServerRepository(db);
     this.catalog = new McpCatalogRepository(db);
+  }
+
+  /** The org's server names by id: how an agent's capabilities name their servers. */
+  async serverNames(orgId: string): Promise<Map<string, string>> {
+    return new Map((await this.servers.list(orgId)).map((s) => [s.id, s.name]));
   }
 
   /** The server's tools as the catalog has them; with `fresh`, after the workflow re-read them. */
@@ -92,7 +87,7 @@ export class AgentService {
   }
 
   private record(trx: Knex, p: Actor, action: string, agentId: string, data: Record<string, unknown>) {
-    return new AuditRepository(trx).record({ org_id: p.orgId, actor: `user:${p.userId}`, action, subject_type: 'agent', subject_id: agentId, request_id: p.requestId ?? null, data }, trx);
+    return new AuditRepository(trx).record(auditEvent(p, action, 'agent', agentId, data), trx);
   }
 
   /**

@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import { AuditRepository } from '../db/audit.repository.js';
+import { OrganizationRepository } from '../db/organization.repository.js';
 import type { ApiKeyRow, OrganizationRow, UserRow } from '../db/rows.js';
-import { notFound } from '../errors.js';
+import { forbidden, notFound } from '../errors.js';
+import type { Actor } from './actor.js';
 import { API_KEY_PATTERN, generateApiKey, hashApiKey } from './api-key.js';
 import type { Role } from './roles.js';
 
@@ -53,25 +55,23 @@ export class IdentityService {
     return this.db<OrganizationRow>('organizations').orderBy('created_at', 'asc').select('id', 'name', 'created_at');
   }
 
-  /** Renames the org and/or replaces its settings; returns the fresh row. */
-  async updateOrganization(orgId: string, patch: { name?: string; settings?: Record<string, unknown> }): Promise<OrganizationRow> {
-    await this.getOrganization(orgId);
-    await this.db('organizations')
-      .where({ id: orgId })
-      .update({ ...(patch.name ? { name: patch.name } : {}), ...(patch.settings ? { settings: JSON.stringify(patch.settings) } : {}) });
-    return this.getOrganization(orgId);
-  }
-
-  async getOrganization(orgId: string): Promise<OrganizationRow> {
-    const org = await this.db<OrganizationRow>('organizations').where({ id: orgId }).first();
-    if (!org) throw notFound('organization', orgId);
-    return org;
+  getOrganization(orgId: string): Promise<OrganizationRow> {
+    return new OrganizationRepository(this.db).get(orgId);
   }
 
   /** Issues a key for a new user with `role`, or for an existing user of the org when `userId` is given. */
   async createKey(input: { orgId: string; role?: Role; name?: string; userId?: string }, actor = 'cli'): Promise<IssuedKey> {
     await this.getOrganization(input.orgId);
     return this.db.transaction((trx) => this.issueKey(trx, input, actor));
+  }
+
+  /**
+   * A key an admin issues through the API: for a new user, or for the admin themselves. A key for someone
+   * else would let an admin act (approve, say) as them, so admins create users with their first key instead.
+   */
+  async createKeyAsAdmin(admin: Actor, input: { role?: Role; name?: string; userId?: string }): Promise<IssuedKey> {
+    if (input.userId !== undefined && input.userId !== admin.userId) throw forbidden('An admin may not issue a key for another existing user; create a new user (omit userId) instead', { userId: input.userId });
+    return this.createKey({ orgId: admin.orgId, ...input }, `user:${admin.userId}`);
   }
 
   private async issueKey(trx: Knex, input: { orgId: string; role?: Role; name?: string; userId?: string }, actor: string): Promise<IssuedKey> {
@@ -102,13 +102,9 @@ export class IdentityService {
     const existing = await q.first();
     if (!existing) throw notFound('api key', keyId);
     if (!existing.revoked_at) {
-      await this.db<ApiKeyRow>('api_keys').where({ id: keyId }).update({ revoked_at: this.db.fn.now() as unknown as Date });
-      await this.audit.record({
-        org_id: existing.org_id,
-        actor: opts.actor ?? 'cli',
-        action: 'api_key.revoked',
-        subject_type: 'api_key',
-        subject_id: keyId,
+      await this.db.transaction(async (trx) => {
+        await trx<ApiKeyRow>('api_keys').where({ id: keyId }).update({ revoked_at: trx.fn.now() as unknown as Date });
+        await this.audit.record({ org_id: existing.org_id, actor: opts.actor ?? 'cli', action: 'api_key.revoked', subject_type: 'api_key', subject_id: keyId }, trx);
       });
     }
     return (await this.listKeys(existing.org_id)).find((k) => k.id === keyId)!;

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { AuditRepository } from '../db/audit.repository.js';
 import type { AgentRow, CapabilityRow } from '../db/rows.js';
 import type { Severity } from '../severity.js';
 import { notFound } from '../errors.js';
+import { auditEvent, type Actor } from '../identity/actor.js';
 import { MANIFEST_ALG, type SigningKeys } from './signing-keys.js';
 
 export const MANIFEST_TYP = 'collexa-manifest+jwt';
@@ -68,8 +70,9 @@ export class ManifestService {
     private readonly issuer: string,
   ) {}
 
-  /** Signs the agent's current capabilities as the next version of its manifest. */
-  async issue(orgId: string, agentId: string, opts: { actor: string; expiresInSeconds?: number }): Promise<ManifestRow> {
+  /** Signs the agent's current capabilities as the next version of its manifest, audited in the same transaction. */
+  async issue(actor: Actor, agentId: string, opts: { expiresInSeconds?: number } = {}): Promise<ManifestRow> {
+    const { orgId } = actor;
     const signer = await this.keys.active();
     return this.db.transaction(async (trx) => {
       // Locks the agent: versions are consecutive, and capabilities cannot change while they are signed.
@@ -103,11 +106,12 @@ export class ManifestService {
           kid: signer.kid,
           token,
           payload: JSON.stringify(payload) as never,
-          issued_by: opts.actor,
+          issued_by: `user:${actor.userId}`,
           issued_at: issuedAt,
           expires_at: payload.exp ? new Date(payload.exp * 1000) : null,
         })
         .returning('*');
+      await new AuditRepository(trx).record(auditEvent(actor, 'manifest.issued', 'manifest', id, { agentId, version: payload.version, kid: signer.kid }), trx);
       return row!;
     });
   }
@@ -122,10 +126,15 @@ export class ManifestService {
     return row;
   }
 
-  /** Revokes the manifest (idempotent): it verifies as `revoked` from now on. */
-  async revoke(orgId: string, id: string, actor: string): Promise<ManifestRow> {
-    await this.db('manifests').where({ org_id: orgId, id }).whereNull('revoked_at').update({ revoked_at: this.db.fn.now(), revoked_by: actor });
-    return this.get(orgId, id);
+  /** Revokes the manifest (idempotent, each call audited): it verifies as `revoked` from now on. */
+  async revoke(actor: Actor, id: string): Promise<ManifestRow> {
+    return this.db.transaction(async (trx) => {
+      await trx('manifests').where({ org_id: actor.orgId, id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now(), revoked_by: `user:${actor.userId}` });
+      const row = await trx<ManifestRow>('manifests').where({ org_id: actor.orgId, id }).first();
+      if (!row) throw notFound('manifest', id);
+      await new AuditRepository(trx).record(auditEvent(actor, 'manifest.revoked', 'manifest', row.id, { agentId: row.agent_id, version: row.version }), trx);
+      return row;
+    });
   }
 
   /**

@@ -1,6 +1,8 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Knex } from 'knex';
+import { AuditRepository } from '../db/audit.repository.js';
 import { conflict, notFound } from '../errors.js';
+import { auditEvent, type Actor } from '../identity/actor.js';
 import type { SecretVault } from '../secrets/vault.js';
 
 export const MANIFEST_ALG = 'ES256';
@@ -47,28 +49,31 @@ export class SigningKeys {
     return { kid: row.kid, privateKey: await this.privateKey(row.kid) };
   }
 
-  /** A new active key; the previous one keeps verifying ('rotated') until retired. */
-  async rotate(): Promise<SigningKeyRow> {
+  /** A new active key; the previous one keeps verifying ('rotated') until retired. Audited as `actor`'s, when given. */
+  async rotate(actor?: Actor): Promise<SigningKeyRow> {
     await this.vault.verify(); // fail before touching the keys when there is no usable master key
     return this.db.transaction(async (trx) => {
       await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [LOCK]);
       await trx('signing_keys').where({ status: 'active' }).update({ status: 'rotated', rotated_at: trx.fn.now() });
-      return this.create(trx);
+      const key = await this.create(trx);
+      if (actor) await record(trx, actor, 'signing_key.rotated', key.kid);
+      return key;
     });
   }
 
-  /** Stops verifying with `kid` (it leaves the JWKS). The active key cannot be retired: rotate first. */
-  async retire(kid: string): Promise<SigningKeyRow> {
+  /** Stops verifying with `kid` (it leaves the JWKS), audited as `actor`'s. The active key cannot be retired: rotate first. */
+  async retire(actor: Actor, kid: string): Promise<SigningKeyRow> {
     const row = await this.db<SigningKeyRow>('signing_keys').where({ kid }).first();
     if (!row) throw notFound('signing key', kid);
     if (row.status === 'active') throw conflict('The active signing key cannot be retired; rotate first (POST /v1/signing-keys/rotate)', { kid });
-    if (row.status === 'retired') return row;
-    const [retired] = await this.db<SigningKeyRow>('signing_keys')
-      .where({ kid })
-      .update({ status: 'retired', retired_at: this.db.fn.now() as unknown as Date })
-      .returning('*');
+    // Retiring again changes nothing but is audited all the same, as it always was.
+    const retired = await this.db.transaction(async (trx) => {
+      const [updated] = row.status === 'retired' ? [row] : await trx<SigningKeyRow>('signing_keys').where({ kid }).update({ status: 'retired', retired_at: trx.fn.now() as unknown as Date }).returning('*');
+      await record(trx, actor, 'signing_key.retired', kid);
+      return updated!;
+    });
     this.publicKeys.delete(kid);
-    return retired!;
+    return retired;
   }
 
   list(): Promise<SigningKeyRow[]> {
@@ -114,6 +119,8 @@ export class SigningKeys {
     return key;
   }
 }
+
+const record = (trx: Knex, actor: Actor, action: string, kid: string) => new AuditRepository(trx).record(auditEvent(actor, action, 'signing_key', kid, { kid }), trx);
 
 /** The public signing keys that verify (active and rotated), as a JWK Set: needs no vault. */
 export async function publicJwks(db: Knex): Promise<{ keys: JWK[] }> {

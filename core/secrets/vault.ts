@@ -79,10 +79,10 @@ export class SecretVault implements SecretReader {
     }
   }
 
-  /** Adds a version; reads use it from now on. Older versions are kept. */
-  async rotate(orgId: string, name: string, value: string): Promise<SecretRow> {
+  /** Adds a version; reads use it from now on. Older versions are kept. Inside `outer` when given. */
+  async rotate(orgId: string, name: string, value: string, outer: Knex = this.db): Promise<SecretRow> {
     const keyring = await this.open();
-    return this.db.transaction(async (trx) => {
+    return outer.transaction(async (trx) => {
       const row = await trx<SecretRow>('secrets').where({ org_id: orgId, name }).forUpdate().first();
       if (!row) throw notFound('secret', name);
       const version = row.current_version + 1;

@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { createApiDeps } from '../../api/app-deps.js';
 import { createApp, type AppDeps } from '../../api/app.js';
 import { loadConfig, type Config } from '../../core/config.js';
-import { answerClientErrors } from '../../api/client-errors.js';
+import { answerClientErrors } from '../../api/middleware/client-errors.js';
 import { MasterKeyring } from '../../core/crypto/master-key.js';
 import { createDataConverter } from '../../core/temporal/data-converter.js';
 import { createDb, type Db } from '../../core/db/knex.js';

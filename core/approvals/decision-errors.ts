@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { AppError } from '../core/errors.js';
-import { DecisionRejection } from '../contracts/approval.contract.js';
+import { DecisionRejection } from '../../contracts/approval.contract.js';
+import { AppError } from '../errors.js';
 
 const STATUS_BY_TYPE: Record<string, number> = {
   [DecisionRejection.notPending]: 409,
@@ -20,6 +20,9 @@ const STATUS_BY_TYPE: Record<string, number> = {
   invalid_data: 400,
   constraint_violation: 409,
 };
+
+/** The type of the ApplicationFailure an approval's update validator or handler rejected with, if that is what `err` is. */
+export const rejectionType = (err: unknown) => (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause.type : undefined);
 
 /** Turns a rejected or failed approval decision into the 4xx the caller should see. */
 export function decisionError(err: unknown): AppError {

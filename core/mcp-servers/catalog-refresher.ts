@@ -1,7 +1,10 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { CatalogRefresher } from '../core/agents/agent.service.js';
-import { AppError } from '../core/errors.js';
-import { refreshCatalogUpdate } from '../contracts/mcp-server.contract.js';
+import { refreshCatalogUpdate } from '../../contracts/mcp-server.contract.js';
+import type { McpServerRow } from '../db/rows.js';
+import { AppError } from '../errors.js';
+
+/** Asks a server's lifecycle workflow (on a worker) to read its tools/list into the catalog now. */
+export type CatalogRefresher = (server: McpServerRow) => Promise<{ ok: boolean; error?: string }>;
 
 /**
  * Refreshes a server's catalog through its lifecycle workflow's Update, which a worker executes. Bounded:

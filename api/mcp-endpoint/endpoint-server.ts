@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -9,12 +8,13 @@ import { AppError, notFound } from '../../core/errors.js';
 import type { Principal } from '../../core/identity/identity.service.js';
 import type { InvocationService } from '../../core/invocations/invocation.service.js';
 import type { Logger } from '../../core/log.js';
+import { tickUntil } from '../../core/wait.js';
 import { invocationResult, refusalResult } from './results.js';
 import { capabilityTools, STATUS_TOOL, statusTool, type CapabilityTool } from './tools.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-export interface CollexaMcpServerDeps {
+export interface EndpointServerDeps {
   agents: AgentRepository;
   invocations: InvocationService;
   /** How long a tools/call holds for its invocation to end before answering "pending". */
@@ -31,8 +31,8 @@ export interface McpScope {
 
 const VERSION = '0.1.0';
 
-/** An MCP server for one request: the scope's capabilities as tools, each tools/call a governed invocation. */
-export function createCollexaMcpServer(deps: CollexaMcpServerDeps, scope: McpScope): Server {
+/** The endpoint's MCP SDK server for one request: the scope's capabilities as tools, each tools/call a governed invocation. */
+export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope): Server {
   const { principal, log, agent } = scope;
   const server = new Server(
     { name: 'collexa', title: agent ? `Collexa agent ${agent.name}` : 'Collexa', version: VERSION },
@@ -79,15 +79,13 @@ export function createCollexaMcpServer(deps: CollexaMcpServerDeps, scope: McpSco
     const ended = deps.invocations.waitForEnd(row, deps.approvalWaitMs, extra.signal);
     const progressToken = extra._meta?.progressToken;
     if (progressToken === undefined) return ended;
-    const finished = ended.then(() => true);
     let progress = 0;
-    while (!(await Promise.race([finished, delay(deps.progressIntervalMs ?? 1000, false)]))) {
+    return tickUntil(ended, deps.progressIntervalMs ?? 1000, async () => {
       const now = await deps.invocations.get(row.org_id, row.id);
-      if (now.status !== 'pending_approval') continue;
+      if (now.status !== 'pending_approval') return;
       const message = `waiting for approval ${now.approval_id}`;
       await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++progress, message } }).catch(() => undefined);
-    }
-    return ended;
+    });
   }
 
   return server;

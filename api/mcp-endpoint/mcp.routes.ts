@@ -9,7 +9,7 @@ import { principalOf, requireAuth } from '../middleware/auth.js';
 import { sendError } from '../middleware/errors.js';
 import { parseParam } from '../middleware/validate.js';
 import { assertMcpParams } from './mcp-params.js';
-import { createCollexaMcpServer } from './mcp-server.js';
+import { createEndpointServer } from './endpoint-server.js';
 import { originCheck } from './origin.js';
 
 export interface McpEndpointOptions {
@@ -39,7 +39,7 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
 
   async function serve(req: Request, res: Response, agent?: AgentWithCapabilities) {
     assertMcpParams(req.body);
-    const server = createCollexaMcpServer(serverDeps, { principal: principalOf(req), log: req.log, agent });
+    const server = createEndpointServer(serverDeps, { principal: principalOf(req), log: req.log, agent });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     // Closing aborts the request's handlers, which stops any wait for an invocation.
     res.on('close', () => {
