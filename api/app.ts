@@ -1,23 +1,18 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import { AgentService } from '../core/agents/agent.service.js';
 import { ApprovalService } from '../core/approvals/approval.service.js';
 import { DecisionTokenSigner } from '../core/approvals/decision-token.js';
 import type { Db } from '../core/db/knex.js';
 import { DEFAULT_JSON_MAX_DEPTH } from '../core/input/clean-input.js';
-import type { IdentityService } from '../core/identity/identity.service.js';
 import { InvocationService } from '../core/invocations/invocation.service.js';
 import type { Logger } from '../core/log.js';
 import { ManifestService } from '../core/manifests/manifest.service.js';
 import { SigningKeys } from '../core/manifests/signing-keys.js';
-import type { StdioCommandPolicy } from '../core/mcp/stdio-commands.js';
 import { workflowCatalogRefresher } from '../core/mcp-servers/catalog-refresher.js';
 import { McpServerService } from '../core/mcp-servers/mcp-server.service.js';
 import { ToolCatalogService } from '../core/mcp-servers/tool-catalog.service.js';
-import type { EgressPolicy } from '../core/net/egress.js';
-import type { PolicyEngine } from '../core/policy/engine.js';
 import { OrgService } from '../core/org/org.service.js';
 import { SecretService } from '../core/secrets/secret.service.js';
 import { SecretVault } from '../core/secrets/vault.js';
@@ -42,6 +37,17 @@ import { mcpServerRoutes } from './routes/mcp-servers.routes.js';
 import { orgRoutes } from './routes/org.routes.js';
 import { secretRoutes } from './routes/secrets.routes.js';
 import { toolRoutes } from './routes/tools.routes.js';
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../core/config.js';
+import { createDb } from '../core/db/knex.js';
+import { readinessChecks } from '../core/health/readiness.js';
+import { IdentityService } from '../core/identity/identity.service.js';
+import { createLogger } from '../core/log.js';
+import { StdioCommandPolicy } from '../core/mcp/stdio-commands.js';
+import { EgressPolicy } from '../core/net/egress.js';
+import { PolicyEngine } from '../core/policy/engine.js';
+import { openVault } from '../core/secrets/open-vault.js';
+import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
 
 /** Everything the API needs, injected so tests can build it over real or broken dependencies. */
 export interface AppDeps {
@@ -77,6 +83,62 @@ export interface AppDeps {
   policy?: PolicyEngine;
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
   codec?: { codec: EncryptionCodec; corsOrigins: string[] };
+}
+
+/** The API's dependencies and how to let go of the ones it opened. */
+export interface ApiDeps {
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+/**
+ * The API's composition root: everything createApp needs, built from the config the way `npm run api`
+ * runs it. `given` replaces single pieces (a test's logger or database); what is given is not closed here.
+ * Throws a StartupError when the master key does not match the data, or the policy bundle cannot load.
+ */
+export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}): Promise<ApiDeps> {
+  const logger = given.logger ?? createLogger({ level: config.logLevel, name: 'collexa-api' });
+  const db = given.db ?? createDb(config.db.url, config.db.poolMax);
+  // Lazy: the API starts (and reports not-ready) while Temporal is still coming up.
+  const connection = Connection.lazy({ address: config.temporal.address });
+  const close = async () => {
+    await Promise.allSettled([given.db ? undefined : db.destroy(), connection.close()]);
+  };
+  try {
+    // A master key that does not match the stored secrets stops the process before it serves anything.
+    const vault = given.vault ?? (await openVault(config, db, logger));
+    // Every payload the API's client sends or reads is encrypted with a key derived from the master key.
+    const { dataConverter, codec } = dataConverterFromConfig(config.vault);
+    // The invoke door asks the workers' policy bundle first (denied calls spend no server or org rate tokens).
+    const policy = 'policy' in given ? given.policy : await PolicyEngine.load(config.policyDir);
+    const deps: AppDeps = {
+      logger,
+      db,
+      identity: new IdentityService(db),
+      temporal: new Client({ connection, namespace: config.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) }),
+      ...(codec ? { codec: { codec, corsOrigins: config.codec.corsOrigins } } : {}),
+      egress: new EgressPolicy(config.egress.allow, config.egress.platform),
+      stdioCommands: new StdioCommandPolicy(config.mcpStdioCommands),
+      workspaceRoot: config.mcpSandbox.workspaceRoot,
+      bodyLimit: config.http.bodyLimit,
+      jsonMaxDepth: config.http.jsonMaxDepth,
+      taskQueue: config.temporal.taskQueue,
+      approvalTimeoutMs: config.approvalTimeoutMs,
+      mcpHealthIntervalMs: config.mcpHealthIntervalMs,
+      mcpWorkRoot: config.mcpSandbox.workRoot,
+      mcpEndpoint: config.mcpEndpoint,
+      vault,
+      issuer: config.issuer,
+      operatorOrgId: config.operatorOrgId,
+      policy,
+      readiness: readinessChecks({ db, temporal: connection }),
+      ...given,
+    };
+    return { deps, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 /** Builds the Express app (no listen): middleware order is id → URL check → health → body → auth → routes → errors. */

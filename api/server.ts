@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { StartupError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { configOrExit } from '../scripts/entry.js';
-import { createApiDeps, type ApiDeps } from './app-deps.js';
+import { createApiDeps, type ApiDeps } from './app.js';
 import { createApp } from './app.js';
 import { answerClientErrors } from './middleware/client-errors.js';
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createApiDeps } from '../../api/app-deps.js';
+import { createApiDeps } from '../../api/app.js';
 import { createApp } from '../../api/app.js';
 import { loadConfig } from '../../core/config.js';
 import { generateMasterKey } from '../../core/crypto/master-key.js';

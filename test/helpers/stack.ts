@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { createApiDeps } from '../../api/app-deps.js';
+import { createApiDeps } from '../../api/app.js';
 import { createApp, type AppDeps } from '../../api/app.js';
 import { loadConfig, type Config } from '../../core/config.js';
 import { answerClientErrors } from '../../api/middleware/client-errors.js';
