@@ -7,7 +7,10 @@ import { TOOL_CALL_FAILURE_KINDS, type ToolCallFailure } from '../core/invocatio
 const RETRIED_KINDS = new Set<ToolCallFailure['kind']>(['limited', 'transient']);
 
 const isToolCallFailure = (value: unknown): value is ToolCallFailure =>
-  typeof value === 'object' && value !== null && !(value instanceof Error) && TOOL_CALL_FAILURE_KINDS.has((value as { kind?: string }).kind ?? '');
+  typeof value === 'object' &&
+  value !== null &&
+  !(value instanceof Error) &&
+  TOOL_CALL_FAILURE_KINDS.has((value as { kind?: string }).kind ?? '');
 
 /**
  * The one place activities tell Temporal what a failure means:
@@ -33,10 +36,21 @@ export function toApplicationFailure(failure: unknown): unknown {
         ...(failure.retryAfterMs === undefined ? {} : { nextRetryDelay: failure.retryAfterMs }),
       });
     }
-    return ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: !RETRIED_KINDS.has(failure.kind), details });
+    return ApplicationFailure.create({
+      type: failure.code,
+      message: failure.message,
+      nonRetryable: !RETRIED_KINDS.has(failure.kind),
+      details,
+    });
   }
   if (failure instanceof AppError) {
-    return ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: failure.httpStatus < 500, details: [failure.details ?? {}], cause: failure });
+    return ApplicationFailure.create({
+      type: failure.code,
+      message: failure.message,
+      nonRetryable: failure.httpStatus < 500,
+      details: [failure.details ?? {}],
+      cause: failure,
+    });
   }
   const db = permanentDbError(failure);
   if (!db) return failure;

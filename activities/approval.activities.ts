@@ -1,6 +1,11 @@
 import type { ApprovalInput, ApprovalOutcome, Approver, DecisionKey } from '../contracts/approval.contract.js';
 import { ApprovalRecords } from '../core/approvals/approval-records.js';
-import { decisionKeys, DecisionRecords, type RecordDecisionInput, type RecordedDecision } from '../core/approvals/decision-records.js';
+import {
+  decisionKeys,
+  DecisionRecords,
+  type RecordDecisionInput,
+  type RecordedDecision,
+} from '../core/approvals/decision-records.js';
 import { EgressPolicy } from '../core/net/egress.js';
 import { guardedFetch } from '../core/net/guarded-fetch.js';
 import type { ActivityDeps } from './index.js';
@@ -16,7 +21,12 @@ export function createApprovalActivities(deps: ActivityDeps) {
       return records.open(input);
     },
 
-    async closeApproval(input: { approvalId: string; status: ApprovalOutcome; decidedBy: string | null; comment: string | null }): Promise<void> {
+    async closeApproval(input: {
+      approvalId: string;
+      status: ApprovalOutcome;
+      decidedBy: string | null;
+      comment: string | null;
+    }): Promise<void> {
       await records.close(input);
     },
 
@@ -31,7 +41,13 @@ export function createApprovalActivities(deps: ActivityDeps) {
     },
 
     /** The check behind a decision from before decision tokens (kept for histories that still replay it). */
-    async authorizeApprover(input: { approvalId: string; approver: Approver; approverRoles: string[]; requestedBy: string; orgId: string }): Promise<void> {
+    async authorizeApprover(input: {
+      approvalId: string;
+      approver: Approver;
+      approverRoles: string[];
+      requestedBy: string;
+      orgId: string;
+    }): Promise<void> {
       await decisions.assertApprover(input);
     },
 

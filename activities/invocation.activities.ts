@@ -19,12 +19,20 @@ export function createInvocationActivities(deps: ActivityDeps) {
       return records.decide(invocationId);
     },
 
-    async markInvocation(input: { invocationId: string; status: InvocationStatus; approvalId?: string }): Promise<void> {
+    async markInvocation(input: {
+      invocationId: string;
+      status: InvocationStatus;
+      approvalId?: string;
+    }): Promise<void> {
       await records.mark(input.invocationId, input.status, input.approvalId);
     },
 
     /** Records a terminal state other than success (success is recorded by callCapabilityTool). */
-    async finishInvocation(input: { invocationId: string; status: InvocationStatus; error?: InvocationError }): Promise<void> {
+    async finishInvocation(input: {
+      invocationId: string;
+      status: InvocationStatus;
+      error?: InvocationError;
+    }): Promise<void> {
       await records.end(input.invocationId, input.status, input.error);
     },
 
@@ -34,7 +42,10 @@ export function createInvocationActivities(deps: ActivityDeps) {
       // Liveness for Temporal (heartbeatTimeout) while waiting for a slot or a long call; also delivers cancellation.
       const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
       try {
-        const outcome = await toolCalls.call(invocationId, { attempt: ctx.info.attempt, signal: ctx.cancellationSignal });
+        const outcome = await toolCalls.call(invocationId, {
+          attempt: ctx.info.attempt,
+          signal: ctx.cancellationSignal,
+        });
         if (outcome.kind !== 'succeeded') throw toApplicationFailure(outcome);
       } finally {
         clearInterval(heartbeat);

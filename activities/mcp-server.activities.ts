@@ -31,7 +31,12 @@ export function createMcpServerActivities(deps: ActivityDeps) {
       }
     },
 
-    async recordMcpServerStatus(input: { serverId: string; status: McpServerStatus; reason: string | null; changed: boolean }): Promise<void> {
+    async recordMcpServerStatus(input: {
+      serverId: string;
+      status: McpServerStatus;
+      reason: string | null;
+      changed: boolean;
+    }): Promise<void> {
       await catalog.recordStatus(input.serverId, input.status, input.reason, input.changed);
     },
 

@@ -115,7 +115,11 @@ export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}
       logger,
       db,
       identity: new IdentityService(db),
-      temporal: new Client({ connection, namespace: config.temporal.namespace, ...(dataConverter ? { dataConverter } : {}) }),
+      temporal: new Client({
+        connection,
+        namespace: config.temporal.namespace,
+        ...(dataConverter ? { dataConverter } : {}),
+      }),
       ...(codec ? { codec: { codec, corsOrigins: config.codec.corsOrigins } } : {}),
       egress: new EgressPolicy(config.egress.allow, config.egress.platform),
       stdioCommands: new StdioCommandPolicy(config.mcpStdioCommands),
@@ -153,7 +157,14 @@ export function createApp(deps: AppDeps): Express {
   // Before the JSON body limit: a page of payloads can be larger than an API request.
   if (deps.codec) {
     app.use('/codec', jsonBody({ limit: '32mb', maxDepth }));
-    app.use(codecRoutes({ codec: deps.codec.codec, identity: deps.identity, allowedOrigins: deps.codec.corsOrigins, operatorOrgId: deps.operatorOrgId }));
+    app.use(
+      codecRoutes({
+        codec: deps.codec.codec,
+        identity: deps.identity,
+        allowedOrigins: deps.codec.corsOrigins,
+        operatorOrgId: deps.operatorOrgId,
+      }),
+    );
   }
   app.use(jsonBody({ limit: deps.bodyLimit, maxDepth }));
   app.use('/v1', requireAuth(deps.identity));
@@ -178,12 +189,26 @@ export function createApp(deps: AppDeps): Express {
   const issuer = deps.issuer ?? 'collexa-dev';
   // One set of signing keys (and its key cache) signs manifests and decision tokens.
   const signingKeys = new SigningKeys(deps.db, vault);
-  app.use(manifestRoutes({ manifests: new ManifestService(deps.db, signingKeys, issuer), keys: signingKeys, operatorOrgId: deps.operatorOrgId }));
-  const invocations = new InvocationService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, approvalTimeoutMs: deps.approvalTimeoutMs, policy: deps.policy });
+  app.use(
+    manifestRoutes({
+      manifests: new ManifestService(deps.db, signingKeys, issuer),
+      keys: signingKeys,
+      operatorOrgId: deps.operatorOrgId,
+    }),
+  );
+  const invocations = new InvocationService({
+    db: deps.db,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    approvalTimeoutMs: deps.approvalTimeoutMs,
+    policy: deps.policy,
+  });
   app.use(mcpRoutes({ db: deps.db, identity: deps.identity, invocations, ...deps.mcpEndpoint }));
   app.use(invocationRoutes({ db: deps.db, invocations }));
   const signer = new DecisionTokenSigner(signingKeys, issuer);
-  app.use(approvalRoutes(new ApprovalService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, signer })));
+  app.use(
+    approvalRoutes(new ApprovalService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, signer })),
+  );
   app.use(auditRoutes(deps.db));
   app.use(toolRoutes(new ToolCatalogService(deps.db)));
   app.use(notFoundHandler);

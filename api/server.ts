@@ -14,7 +14,10 @@ let api: ApiDeps;
 try {
   api = await createApiDeps(config, { logger: log });
 } catch (err) {
-  log.fatal(err instanceof StartupError ? err.details : { err }, err instanceof StartupError ? err.message : 'the api could not start');
+  log.fatal(
+    err instanceof StartupError ? err.details : { err },
+    err instanceof StartupError ? err.message : 'the api could not start',
+  );
   process.exit(err instanceof StartupError ? err.exitCode : 1);
 }
 

@@ -1,11 +1,26 @@
 import { defineQuery } from '@temporalio/workflow';
 
 /** Every state an invocation (its row and its workflow) can be in. */
-export const INVOCATION_STATUSES = ['pending_approval', 'running', 'succeeded', 'failed', 'denied', 'expired', 'cancelled'] as const;
+export const INVOCATION_STATUSES = [
+  'pending_approval',
+  'running',
+  'succeeded',
+  'failed',
+  'denied',
+  'expired',
+  'cancelled',
+] as const;
 export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
 /** The states an invocation never leaves. */
-export const TERMINAL_INVOCATION_STATUSES = ['succeeded', 'failed', 'denied', 'expired', 'cancelled'] as const satisfies readonly InvocationStatus[];
-export const isTerminalInvocation = (status: InvocationStatus): boolean => (TERMINAL_INVOCATION_STATUSES as readonly string[]).includes(status);
+export const TERMINAL_INVOCATION_STATUSES = [
+  'succeeded',
+  'failed',
+  'denied',
+  'expired',
+  'cancelled',
+] as const satisfies readonly InvocationStatus[];
+export const isTerminalInvocation = (status: InvocationStatus): boolean =>
+  (TERMINAL_INVOCATION_STATUSES as readonly string[]).includes(status);
 
 /** Input of invokeCapabilityWorkflow: ids only; the activities read the rest from the invocation row. */
 export interface InvokeInput {

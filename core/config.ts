@@ -21,10 +21,20 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected hos
 const isOrigin = (o: string) => URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && new URL(o).origin === o;
 const originList = z
   .string()
-  .transform((v) => v.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((o) => o.trim().replace(/\/$/, ''))
+      .filter(Boolean),
+  )
   .refine((list) => list.every(isOrigin), 'expected comma-separated origins such as https://app.example.com');
 
-const commaList = z.string().transform((v) => v.split(',').map((e) => e.trim()).filter(Boolean));
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean),
+);
 const egressList = commaList.superRefine((list, ctx) => {
   for (const e of list) {
     try {
@@ -34,7 +44,10 @@ const egressList = commaList.superRefine((list, ctx) => {
     }
   }
 });
-const absolutePaths = commaList.refine((list) => list.every((p) => path.isAbsolute(p)), 'expected comma-separated absolute paths');
+const absolutePaths = commaList.refine(
+  (list) => list.every((p) => path.isAbsolute(p)),
+  'expected comma-separated absolute paths',
+);
 
 const masterKeyHint = 'expected base64 of 32 bytes (openssl rand -base64 32)';
 // Never echoed in a config error: they are keys.
@@ -46,7 +59,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb').default('1mb'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 100kb or 1mb')
+    .default('1mb'),
   JSON_MAX_DEPTH: positiveInt.max(1000).default(DEFAULT_JSON_MAX_DEPTH),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).optional(),
   DB_POOL_MAX: positiveInt.default(10),
@@ -64,18 +80,31 @@ const EnvSchema = z.object({
   MCP_CALL_TIMEOUT_MS: positiveInt.max(15 * 60_000).default(60_000),
   MCP_ALLOWED_ORIGINS: originList.optional(),
   CODEC_CORS_ORIGINS: originList.optional(),
-  MCP_APPROVAL_WAIT_MS: z.coerce.number().int().min(0).max(10 * 60_000).default(30_000),
+  MCP_APPROVAL_WAIT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10 * 60_000)
+    .default(30_000),
   MCP_CATALOG_MAX_AGE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
   MCP_HEALTH_INTERVAL_SECONDS: positiveInt.max(3600).default(30),
   COLLEXA_MASTER_KEY: z.string().refine(isMasterKeyText, masterKeyHint).optional(),
   COLLEXA_MASTER_KEYS: z
     .string()
-    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
     .refine((keys) => keys.every(isMasterKeyText), `comma-separated; each ${masterKeyHint}`)
     .optional(),
   EGRESS_ALLOW: egressList.optional(),
   MCP_STDIO_COMMANDS: commaList
-    .refine((list) => list.every((e) => path.isAbsolute(e) || /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/.test(e)), 'expected comma-separated absolute paths or npm package names')
+    .refine(
+      (list) => list.every((e) => path.isAbsolute(e) || /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/.test(e)),
+      'expected comma-separated absolute paths or npm package names',
+    )
     .optional(),
   WORKSPACE_ROOT: z.string().min(1).optional(),
   MCP_SANDBOX_READ_PATHS: absolutePaths.optional(),
@@ -118,7 +147,11 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     // The /mcp endpoint: browser Origins allowed to call it, and how long a tools/call waits for its invocation.
     // The remote codec (/codec): browser origins allowed (default: the dev Temporal UI). Always needs a key.
     codec: {
-      corsOrigins: env.CODEC_CORS_ORIGINS ?? (env.NODE_ENV === 'production' ? [] : [`http://localhost:${env.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`]),
+      corsOrigins:
+        env.CODEC_CORS_ORIGINS ??
+        (env.NODE_ENV === 'production'
+          ? []
+          : [`http://localhost:${env.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`]),
     },
     mcpEndpoint: { allowedOrigins: env.MCP_ALLOWED_ORIGINS ?? [], approvalWaitMs: env.MCP_APPROVAL_WAIT_MS },
     mcpCatalogMaxAgeMs: env.MCP_CATALOG_MAX_AGE_MS,
@@ -131,7 +164,9 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     mcpStdioCommands: env.MCP_STDIO_COMMANDS,
     mcpSandbox: {
       workRoot: path.join(dataDir, 'mcp'),
-      workspaceRoot: env.WORKSPACE_ROOT ? path.resolve(PROJECT_ROOT, env.WORKSPACE_ROOT) : path.join(dataDir, 'workspaces'),
+      workspaceRoot: env.WORKSPACE_ROOT
+        ? path.resolve(PROJECT_ROOT, env.WORKSPACE_ROOT)
+        : path.join(dataDir, 'workspaces'),
       readPaths: env.MCP_SANDBOX_READ_PATHS ?? [],
       uidBase: env.MCP_SANDBOX_UID_BASE,
     },
@@ -145,9 +180,16 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
 }
 
 /** PostgreSQL, Temporal (and its UI) and the API itself: never an egress target, whatever EGRESS_ALLOW says. */
-function platformServices(dbUrl: string, temporalAddress: string, env: z.infer<typeof EnvSchema>): Array<{ host: string; port: number }> {
+function platformServices(
+  dbUrl: string,
+  temporalAddress: string,
+  env: z.infer<typeof EnvSchema>,
+): Array<{ host: string; port: number }> {
   const db = new URL(dbUrl);
-  const [tHost, tPort] = [temporalAddress.slice(0, temporalAddress.lastIndexOf(':')), Number(temporalAddress.slice(temporalAddress.lastIndexOf(':') + 1))];
+  const [tHost, tPort] = [
+    temporalAddress.slice(0, temporalAddress.lastIndexOf(':')),
+    Number(temporalAddress.slice(temporalAddress.lastIndexOf(':') + 1)),
+  ];
   return [
     { host: bareHost(db.hostname), port: Number(db.port || 5432) },
     { host: bareHost(tHost), port: tPort },

@@ -4,7 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Reads until `done` holds or `timeoutMs` passes, returning the last read: how a service waits for a row a
  * workflow's activity is about to write, and answers with what is there if it does not come in time.
  */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, intervalMs = 50): Promise<T> {
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!done(value) && Date.now() < deadline) {

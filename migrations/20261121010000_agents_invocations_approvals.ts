@@ -16,7 +16,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.unique(['org_id', 'name']);
   });
-  await knex.raw("alter table mcp_servers add constraint mcp_servers_transport_check check (transport in ('stdio','http'))");
+  await knex.raw(
+    "alter table mcp_servers add constraint mcp_servers_transport_check check (transport in ('stdio','http'))",
+  );
 
   await knex.schema.createTable('agents', (t) => {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
@@ -40,7 +42,9 @@ export async function up(knex: Knex): Promise<void> {
     t.jsonb('tool_definition').notNullable();
     t.unique(['agent_id', 'name']);
   });
-  await knex.raw("alter table agent_capabilities add constraint agent_capabilities_risk_check check (risk in ('low','medium','high','critical'))");
+  await knex.raw(
+    "alter table agent_capabilities add constraint agent_capabilities_risk_check check (risk in ('low','medium','high','critical'))",
+  );
 
   await knex.schema.createTable('invocations', (t) => {
     t.uuid('id').primary();
@@ -91,7 +95,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.index(['org_id', 'status', 'created_at']);
   });
-  await knex.raw("alter table approvals add constraint approvals_status_check check (status in ('pending','approved','denied','expired','cancelled'))");
+  await knex.raw(
+    "alter table approvals add constraint approvals_status_check check (status in ('pending','approved','denied','expired','cancelled'))",
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -8,7 +8,10 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('pinned_at', { useTz: true }).defaultTo(knex.fn.now());
   });
   const rows = await knex('agent_capabilities').select('id', 'tool_definition');
-  for (const row of rows) await knex('agent_capabilities').where({ id: row.id }).update({ pinned_hash: toolDefinitionHash(row.tool_definition) });
+  for (const row of rows)
+    await knex('agent_capabilities')
+      .where({ id: row.id })
+      .update({ pinned_hash: toolDefinitionHash(row.tool_definition) });
   await knex.raw('alter table agent_capabilities alter column pinned_hash set not null');
 }
 

@@ -19,7 +19,9 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(
     "alter table mcp_servers add constraint mcp_servers_status_check check (status in ('starting','healthy','degraded','unhealthy','stopped'))",
   );
-  await knex.raw("alter table mcp_servers add constraint mcp_servers_security_level_check check (security_level in ('low','medium','high','critical'))");
+  await knex.raw(
+    "alter table mcp_servers add constraint mcp_servers_security_level_check check (security_level in ('low','medium','high','critical'))",
+  );
 
   await knex.schema.createTable('mcp_server_status_events', (t) => {
     t.bigIncrements('id').primary();
@@ -55,8 +57,22 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('mcp_tools');
   await knex.schema.dropTable('mcp_server_status_events');
-  await knex.raw('alter table mcp_servers drop constraint mcp_servers_status_check, drop constraint mcp_servers_security_level_check');
+  await knex.raw(
+    'alter table mcp_servers drop constraint mcp_servers_status_check, drop constraint mcp_servers_security_level_check',
+  );
   await knex.schema.alterTable('mcp_servers', (t) => {
-    for (const c of ['status', 'status_reason', 'last_check_at', 'tools_count', 'catalog_hash', 'security_level', 'limits', 'network', 'template', 'workflow_id']) t.dropColumn(c);
+    for (const c of [
+      'status',
+      'status_reason',
+      'last_check_at',
+      'tools_count',
+      'catalog_hash',
+      'security_level',
+      'limits',
+      'network',
+      'template',
+      'workflow_id',
+    ])
+      t.dropColumn(c);
   });
 }

@@ -28,7 +28,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('probe_started_at', { useTz: true });
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
-  await knex.raw("alter table mcp_server_breakers add constraint mcp_server_breakers_state_check check (state in ('closed','open','half_open'))");
+  await knex.raw(
+    "alter table mcp_server_breakers add constraint mcp_server_breakers_state_check check (state in ('closed','open','half_open'))",
+  );
 
   // Set when the API took the rate tokens for the call before starting the workflow: the first call
   // attempt claims it instead of taking tokens again (core/limits/execution-limits.ts).

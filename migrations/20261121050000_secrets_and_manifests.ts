@@ -44,7 +44,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('rotated_at', { useTz: true });
     t.timestamp('retired_at', { useTz: true });
   });
-  await knex.raw("alter table signing_keys add constraint signing_keys_status_check check (status in ('active','rotated','retired'))");
+  await knex.raw(
+    "alter table signing_keys add constraint signing_keys_status_check check (status in ('active','rotated','retired'))",
+  );
   await knex.raw("create unique index signing_keys_one_active on signing_keys ((true)) where status = 'active'");
 
   // agent_id has no foreign key: a manifest outlives its agent, and verification reports the deletion.

@@ -13,8 +13,12 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('expires_at', { useTz: true }).notNullable();
     t.timestamp('consumed_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
-  await knex.raw("alter table approval_decision_tokens add constraint approval_decision_tokens_decision_check check (decision in ('approve','deny'))");
-  await knex.raw("alter table approval_decision_tokens add constraint approval_decision_tokens_channel_check check (channel in ('api','mcp','temporal'))");
+  await knex.raw(
+    "alter table approval_decision_tokens add constraint approval_decision_tokens_decision_check check (decision in ('approve','deny'))",
+  );
+  await knex.raw(
+    "alter table approval_decision_tokens add constraint approval_decision_tokens_channel_check check (channel in ('api','mcp','temporal'))",
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

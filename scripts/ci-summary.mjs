@@ -13,10 +13,13 @@ try {
 }
 const suites = report.testResults ?? [];
 // A file that failed before any test ran (import or hook error) has no failed assertion of its own.
-const brokenFiles = suites.filter((s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+const brokenFiles = suites.filter(
+  (s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed'),
+).length;
 const passed = report.numPassedTests ?? 0;
 const failed = (report.numFailedTests ?? 0) + brokenFiles;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-if (report.success === false && failed === 0) console.log('vitest reported errors outside tests (see its output above)');
+if (report.success === false && failed === 0)
+  console.log('vitest reported errors outside tests (see its output above)');
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || report.success === false || passed === 0 ? 1 : 0);

@@ -51,7 +51,9 @@ say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s
 for (const p of stack.processes) {
   void p.exited.then(({ code, signal }) => {
     if (!stopping) {
-      say(`${p.name} exited unexpectedly (code ${code}, signal ${signal}). Last log lines (${p.logFile}):\n${p.tail()}`);
+      say(
+        `${p.name} exited unexpectedly (code ${code}, signal ${signal}). Last log lines (${p.logFile}):\n${p.tail()}`,
+      );
       void stop(1, `${p.name} died`);
     }
   });

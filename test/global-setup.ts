@@ -28,8 +28,17 @@ export default async function setup(project: TestProject) {
   chmodSync(runDir, 0o711);
   const [temporalPort, pgPort] = [await freePort(), await freePort()];
   const [temporal, pg, bundle, policy] = await Promise.all([
-    startTemporalDevServer({ port: temporalPort, uiPort: null, namespace: 'default', logFile: path.join(runDir, 'temporal.log') }),
-    startEmbeddedPostgres({ dataDir: path.join(runDir, 'pg'), port: pgPort, logFile: path.join(runDir, 'postgres.log') }),
+    startTemporalDevServer({
+      port: temporalPort,
+      uiPort: null,
+      namespace: 'default',
+      logFile: path.join(runDir, 'temporal.log'),
+    }),
+    startEmbeddedPostgres({
+      dataDir: path.join(runDir, 'pg'),
+      port: pgPort,
+      logFile: path.join(runDir, 'postgres.log'),
+    }),
     buildWorkflowBundle(),
     buildPolicies({ outDir: path.join(runDir, 'policy') }),
   ]);

@@ -14,7 +14,13 @@ const config = configOrExit();
 const logger = createLogger({ level: config.logLevel, name: 'collexa-worker' });
 
 // The SDK's own log lines (worker state changes, task failures) go through pino like everything else.
-const sdkLevels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+const sdkLevels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
 Runtime.install({
   logger: new DefaultLogger('INFO', ({ level, message, meta }) => logger[sdkLevels[level]]({ sdk: meta }, message)),
   shutdownSignals: ['SIGINT', 'SIGTERM'],
@@ -27,7 +33,13 @@ try {
   logger.info({ policyVersion: worker.deps.policy.version }, 'policy loaded');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const workflowBundle = await loadWorkflowBundle(config.temporal.workflowBundlePath);
-  const running = await createWorker({ connection, config, deps: worker.deps, workflowBundle, dataConverter: dataConverterFromConfig(config.vault).dataConverter });
+  const running = await createWorker({
+    connection,
+    config,
+    deps: worker.deps,
+    workflowBundle,
+    dataConverter: dataConverterFromConfig(config.vault).dataConverter,
+  });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker ready');
   // Resolves once a shutdown signal arrived and in-flight tasks drained (Runtime's shutdownSignals).
   await running.run();

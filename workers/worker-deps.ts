@@ -29,7 +29,17 @@ export async function createWorkerDeps(config: Config, given: Partial<ActivityDe
   try {
     const vault = given.vault ?? (await openVault(config, db, logger));
     const policy = given.policy ?? (await PolicyEngine.load(config.policyDir));
-    const deps: ActivityDeps = { db, logger, policy, mcp, vault, egress, toolTimeoutMs: config.mcpCallTimeoutMs, catalogMaxAgeMs: config.mcpCatalogMaxAgeMs, ...given };
+    const deps: ActivityDeps = {
+      db,
+      logger,
+      policy,
+      mcp,
+      vault,
+      egress,
+      toolTimeoutMs: config.mcpCallTimeoutMs,
+      catalogMaxAgeMs: config.mcpCatalogMaxAgeMs,
+      ...given,
+    };
     return { deps, close };
   } catch (err) {
     await close();

@@ -5,7 +5,11 @@ import { PAYLOAD_CONVERTER_PATH } from '../core/temporal/data-converter.js';
 
 /** Bundles workflows/ once (webpack), with the payload converter that stamps each payload's org; reused by every worker that runs from the same build. */
 export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, payloadConverterPath: PAYLOAD_CONVERTER_PATH, logger: quietLogger });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_ENTRY,
+    payloadConverterPath: PAYLOAD_CONVERTER_PATH,
+    logger: quietLogger,
+  });
 }
 
 /** A prebuilt bundle written by `npm run build:workflows`, or a fresh one. */

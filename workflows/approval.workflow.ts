@@ -20,7 +20,7 @@ import {
   type ApprovalState,
   type DecideInput,
   type DecisionKey,
-  type ApprovalWorkflow
+  type ApprovalWorkflow,
 } from '../contracts/approval.contract.js';
 import { verifyDecisionToken } from './decision-token.js';
 import { OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
@@ -33,7 +33,8 @@ const notify = proxyActivities<Activities>({
 });
 
 const reject = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
-const unwrap = (err: unknown) => (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err);
+const unwrap = (err: unknown) =>
+  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
 
 /** Decisions carry a signed token, verified in the validator and consumed by recordDecision (see below). */
 export const DECISION_TOKEN_PATCH = 'approval-decision-token';
@@ -72,8 +73,10 @@ export const approvalWorkflow: ApprovalWorkflow = async (input) => {
     { key: StatusKey, value: 'pending' },
   ]);
   setHandler(approvalStateQuery, () => ({ ...state, signingKids: Object.keys(keys) }));
-  const setKeys = (list: DecisionKey[] | undefined) => void (keys = Object.fromEntries((list ?? []).map((k) => [k.kid, k])));
-  const verdictOf = ({ decision, token }: DecideInput) => verifyDecisionToken(token, keys, { approvalId: input.approvalId, orgId: input.orgId, decision, nowMs: Date.now() });
+  const setKeys = (list: DecisionKey[] | undefined) =>
+    void (keys = Object.fromEntries((list ?? []).map((k) => [k.kid, k])));
+  const verdictOf = ({ decision, token }: DecideInput) =>
+    verifyDecisionToken(token, keys, { approvalId: input.approvalId, orgId: input.orgId, decision, nowMs: Date.now() });
 
   setHandler(
     decideUpdate,
@@ -85,9 +88,22 @@ export const approvalWorkflow: ApprovalWorkflow = async (input) => {
       try {
         await condition(() => opened);
         const recordedDecision = await CancellationScope.nonCancellable(() =>
-          db.recordDecision({ approvalId: input.approvalId, orgId: input.orgId, requestedBy: input.requestedBy, approverRoles: input.approverRoles, token: decide.token!, comment: decide.comment ?? null }),
+          db.recordDecision({
+            approvalId: input.approvalId,
+            orgId: input.orgId,
+            requestedBy: input.requestedBy,
+            approverRoles: input.approverRoles,
+            token: decide.token!,
+            comment: decide.comment ?? null,
+          }),
         );
-        Object.assign(state, { status: recordedDecision.status, decidedBy: recordedDecision.decidedBy, comment: decide.comment ?? null, channel: recordedDecision.channel, decidedAt: recordedDecision.decidedAt });
+        Object.assign(state, {
+          status: recordedDecision.status,
+          decidedBy: recordedDecision.decidedBy,
+          comment: decide.comment ?? null,
+          channel: recordedDecision.channel,
+          decidedAt: recordedDecision.decidedAt,
+        });
         recorded = true;
         return { ...state, signingKids: Object.keys(keys) };
       } catch (err) {
@@ -100,17 +116,31 @@ export const approvalWorkflow: ApprovalWorkflow = async (input) => {
       // Cheap checks first: a rejected decision never enters history.
       validator: (decide: DecideInput) => {
         const { decision, approver, comment } = decide;
-        if (decision !== 'approve' && decision !== 'deny') throw reject(DecisionRejection.invalid, 'decision must be "approve" or "deny"');
-        if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw reject(DecisionRejection.invalid, 'comment must be a string of at most 2000 characters');
-        if (state.status !== 'pending' || closing) throw reject(DecisionRejection.notPending, `The approval is already ${state.status === 'pending' ? 'closing' : state.status}`);
+        if (decision !== 'approve' && decision !== 'deny')
+          throw reject(DecisionRejection.invalid, 'decision must be "approve" or "deny"');
+        if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000))
+          throw reject(DecisionRejection.invalid, 'comment must be a string of at most 2000 characters');
+        if (state.status !== 'pending' || closing)
+          throw reject(
+            DecisionRejection.notPending,
+            `The approval is already ${state.status === 'pending' ? 'closing' : state.status}`,
+          );
         if (deciding) throw reject(DecisionRejection.notPending, 'Another decision is being recorded');
         const verdict = verdictOf(decide);
         if (!verdict.ok) throw reject(verdict.type, verdict.message);
         const claims = verdict.claims;
-        if (approver !== undefined && (approver?.userId !== claims.userId || approver?.orgId !== claims.orgId)) throw reject(DecisionRejection.tokenMismatch, 'The approver named is not the one the decision token was signed for');
-        if (claims.userId === input.requestedBy) throw reject(DecisionRejection.selfApproval, 'The requester cannot decide their own request (four eyes)');
+        if (approver !== undefined && (approver?.userId !== claims.userId || approver?.orgId !== claims.orgId))
+          throw reject(
+            DecisionRejection.tokenMismatch,
+            'The approver named is not the one the decision token was signed for',
+          );
+        if (claims.userId === input.requestedBy)
+          throw reject(DecisionRejection.selfApproval, 'The requester cannot decide their own request (four eyes)');
         if (!input.approverRoles.includes(claims.role)) {
-          throw reject(DecisionRejection.forbiddenRole, `Deciding needs the role ${input.approverRoles.join(' or ')}; the approver has ${claims.role}`);
+          throw reject(
+            DecisionRejection.forbiddenRole,
+            `Deciding needs the role ${input.approverRoles.join(' or ')}; the approver has ${claims.role}`,
+          );
         }
       },
     },
@@ -125,9 +155,11 @@ export const approvalWorkflow: ApprovalWorkflow = async (input) => {
     {
       // A kid the workflow already holds needs no reload (and no history event).
       validator: ({ kid }) => {
-        if (typeof kid !== 'string' || kid.length === 0 || kid.length > 200) throw reject(DecisionRejection.invalid, 'kid must be a key id');
+        if (typeof kid !== 'string' || kid.length === 0 || kid.length > 200)
+          throw reject(DecisionRejection.invalid, 'kid must be a key id');
         if (keys[kid]) throw reject(DecisionRejection.keysCurrent, `Key ${kid} is already held`);
-        if (state.status !== 'pending' || closing) throw reject(DecisionRejection.notPending, `The approval is already ${state.status}`);
+        if (state.status !== 'pending' || closing)
+          throw reject(DecisionRejection.notPending, `The approval is already ${state.status}`);
       },
     },
   );
@@ -135,11 +167,18 @@ export const approvalWorkflow: ApprovalWorkflow = async (input) => {
   /** Decisions from before decision tokens, as their histories recorded them: the approver claim, checked by an activity. */
   async function legacyDecide({ decision, approver, comment }: DecideInput): Promise<ApprovalState> {
     try {
-      await db.authorizeApprover({ approvalId: input.approvalId, approver: approver!, approverRoles: input.approverRoles, requestedBy: input.requestedBy, orgId: input.orgId });
+      await db.authorizeApprover({
+        approvalId: input.approvalId,
+        approver: approver!,
+        approverRoles: input.approverRoles,
+        requestedBy: input.requestedBy,
+        orgId: input.orgId,
+      });
     } catch (err) {
       throw unwrap(err);
     }
-    if (state.status !== 'pending') throw reject(DecisionRejection.notPending, `The approval is already ${state.status}`);
+    if (state.status !== 'pending')
+      throw reject(DecisionRejection.notPending, `The approval is already ${state.status}`);
     state.status = decision === 'approve' ? 'approved' : 'denied';
     state.decidedBy = approver!.userId;
     state.comment = comment ?? null;
@@ -163,10 +202,21 @@ export const approvalWorkflow: ApprovalWorkflow = async (input) => {
     // A decision already being recorded wins over the timer or the cancel: its transaction may have committed.
     await condition(() => !deciding);
     if (state.status === 'pending') state.status = ending;
-    if (!recorded) await db.closeApproval({ approvalId: input.approvalId, status: state.status as ApprovalResult['status'], decidedBy: state.decidedBy, comment: state.comment });
+    if (!recorded)
+      await db.closeApproval({
+        approvalId: input.approvalId,
+        status: state.status as ApprovalResult['status'],
+        decidedBy: state.decidedBy,
+        comment: state.comment,
+      });
     upsertSearchAttributes([{ key: StatusKey, value: state.status }]);
     await condition(allHandlersFinished);
   });
   if (state.status !== 'cancelled') await notified;
-  return { approvalId: input.approvalId, status: state.status as ApprovalResult['status'], decidedBy: state.decidedBy, comment: state.comment };
+  return {
+    approvalId: input.approvalId,
+    status: state.status as ApprovalResult['status'],
+    decidedBy: state.decidedBy,
+    comment: state.comment,
+  };
 };

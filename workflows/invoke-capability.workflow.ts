@@ -21,7 +21,7 @@ import {
   type InvocationState,
   type InvocationStatus,
   type InvokeResult,
-  type InvokeCapabilityWorkflow
+  type InvokeCapabilityWorkflow,
 } from '../contracts/invocation.contract.js';
 import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 
@@ -55,16 +55,25 @@ export const invokeCapabilityWorkflow: InvokeCapabilityWorkflow = async (input) 
     { key: StatusKey, value: 'running' },
   ]);
 
-  const finish = async (status: InvocationStatus, error?: { code: string; message: string; details?: Record<string, unknown> }): Promise<InvokeResult> => {
+  const finish = async (
+    status: InvocationStatus,
+    error?: { code: string; message: string; details?: Record<string, unknown> },
+  ): Promise<InvokeResult> => {
     state.status = status;
-    await CancellationScope.nonCancellable(() => db.finishInvocation({ invocationId: input.invocationId, status, error }));
+    await CancellationScope.nonCancellable(() =>
+      db.finishInvocation({ invocationId: input.invocationId, status, error }),
+    );
     upsertSearchAttributes([{ key: StatusKey, value: status }]);
     return { invocationId: input.invocationId, status };
   };
 
   try {
     const decision = await db.decideInvocation({ invocationId: input.invocationId });
-    if (!decision.allow) return await finish('denied', { code: 'policy_denied', message: decision.reasons.join('; ') || 'denied by policy' });
+    if (!decision.allow)
+      return await finish('denied', {
+        code: 'policy_denied',
+        message: decision.reasons.join('; ') || 'denied by policy',
+      });
 
     if (decision.requireApproval) {
       const approvalId = uuid4();
@@ -91,11 +100,21 @@ export const invokeCapabilityWorkflow: InvokeCapabilityWorkflow = async (input) 
       });
       state.status = 'pending_approval';
       state.approvalId = approvalId;
-      if (!workflowFirst) await db.markInvocation({ invocationId: input.invocationId, status: 'pending_approval', approvalId });
+      if (!workflowFirst)
+        await db.markInvocation({ invocationId: input.invocationId, status: 'pending_approval', approvalId });
       upsertSearchAttributes([{ key: StatusKey, value: 'pending_approval' }]);
       const approval = await child.result();
-      if (approval.status === 'denied') return await finish('denied', { code: 'approval_denied', message: approval.comment ?? 'denied by approver', details: { decidedBy: approval.decidedBy } });
-      if (approval.status === 'expired') return await finish('expired', { code: 'approval_expired', message: 'no approver decided before the approval expired' });
+      if (approval.status === 'denied')
+        return await finish('denied', {
+          code: 'approval_denied',
+          message: approval.comment ?? 'denied by approver',
+          details: { decidedBy: approval.decidedBy },
+        });
+      if (approval.status === 'expired')
+        return await finish('expired', {
+          code: 'approval_expired',
+          message: 'no approver decided before the approval expired',
+        });
       if (approval.status === 'cancelled') return await finish('cancelled');
       state.status = 'running';
       await db.markInvocation({ invocationId: input.invocationId, status: 'running' });
@@ -110,13 +129,22 @@ export const invokeCapabilityWorkflow: InvokeCapabilityWorkflow = async (input) 
   } catch (err) {
     if (isCancellation(err)) return await finish('cancelled');
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-      return await finish('failed', { code: err.cause.type ?? 'tool_failed', message: err.cause.message, details: (err.cause.details?.[0] as Record<string, unknown>) ?? {} });
+      return await finish('failed', {
+        code: err.cause.type ?? 'tool_failed',
+        message: err.cause.message,
+        details: (err.cause.details?.[0] as Record<string, unknown>) ?? {},
+      });
     }
-    if (err instanceof ActivityFailure) return await finish('failed', { code: 'tool_unavailable', message: err.cause?.message ?? err.message });
+    if (err instanceof ActivityFailure)
+      return await finish('failed', { code: 'tool_unavailable', message: err.cause?.message ?? err.message });
     // The approval's workflow failed (e.g. PostgreSQL refused its row): end here rather than hang.
     if (err instanceof ChildWorkflowFailure) {
       const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
-      return await finish('failed', { code: 'approval_failed', message: cause?.message ?? err.message, details: cause instanceof ApplicationFailure && cause.type ? { type: cause.type } : {} });
+      return await finish('failed', {
+        code: 'approval_failed',
+        message: cause?.message ?? err.message,
+        details: cause instanceof ApplicationFailure && cause.type ? { type: cause.type } : {},
+      });
     }
     throw err;
   }

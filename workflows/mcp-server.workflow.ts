@@ -1,4 +1,12 @@
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from './activity-proxies.js';
 import {
   probeNowSignal,
@@ -8,12 +16,15 @@ import {
   UNHEALTHY_AFTER,
   type McpServerStatus,
   type McpServerState,
-  type McpServerWorkflow
+  type McpServerWorkflow,
 } from '../contracts/mcp-server.contract.js';
 import { OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 
 // Probes report failures as results; only infrastructure errors (database) are retried here.
-const probes = proxyActivities<Activities>({ startToCloseTimeout: '45 seconds', retry: { maximumAttempts: 3, maximumInterval: '5 seconds' } });
+const probes = proxyActivities<Activities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { maximumAttempts: 3, maximumInterval: '5 seconds' },
+});
 
 const MAX_BACKOFF_MS = 60_000;
 
@@ -25,7 +36,11 @@ const MAX_BACKOFF_MS = 60_000;
  * interval). The stop signal closes its connections and ends the workflow.
  */
 export const mcpServerWorkflow: McpServerWorkflow = async (input) => {
-  const state: McpServerState = { status: input.status ?? 'starting', consecutiveFailures: input.consecutiveFailures ?? 0, lastError: null };
+  const state: McpServerState = {
+    status: input.status ?? 'starting',
+    consecutiveFailures: input.consecutiveFailures ?? 0,
+    lastError: null,
+  };
   let stopRequested = false;
   let probeRequested = false;
   setHandler(stopSignal, () => void (stopRequested = true));
@@ -58,13 +73,19 @@ export const mcpServerWorkflow: McpServerWorkflow = async (input) => {
       state.lastError = result.error ?? 'probe failed';
       await setStatus(state.consecutiveFailures >= UNHEALTHY_AFTER ? 'unhealthy' : 'degraded', state.lastError);
     }
-    const wait = result.ok ? input.healthIntervalMs : Math.min(input.healthIntervalMs, 1000 * 2 ** (state.consecutiveFailures - 1), MAX_BACKOFF_MS);
+    const wait = result.ok
+      ? input.healthIntervalMs
+      : Math.min(input.healthIntervalMs, 1000 * 2 ** (state.consecutiveFailures - 1), MAX_BACKOFF_MS);
     probeRequested = false;
     await condition(() => stopRequested || probeRequested, wait);
     // Bound the history of a server that lives for months.
     if (!stopRequested && (i >= 200 || workflowInfo().continueAsNewSuggested)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof mcpServerWorkflow>({ ...input, consecutiveFailures: state.consecutiveFailures, status: state.status });
+      await continueAsNew<typeof mcpServerWorkflow>({
+        ...input,
+        consecutiveFailures: state.consecutiveFailures,
+        status: state.status,
+      });
     }
   }
   await condition(allHandlersFinished);

@@ -1,6 +1,14 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AgentRepository, AgentWithCapabilities } from '../../core/db/agent.repository.js';
 import type { InvocationRow } from '../../core/db/rows.js';
@@ -44,9 +52,14 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope):
     },
   );
   let catalog: Promise<Map<string, CapabilityTool>> | undefined;
-  const tools = () => (catalog ??= (agent ? Promise.resolve([agent]) : deps.agents.list(principal.orgId)).then((agents) => capabilityTools(agents, agent ? 'agent' : 'org')));
+  const tools = () =>
+    (catalog ??= (agent ? Promise.resolve([agent]) : deps.agents.list(principal.orgId)).then((agents) =>
+      capabilityTools(agents, agent ? 'agent' : 'org'),
+    ));
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...[...(await tools()).values()].map((t) => t.tool), statusTool] }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: [...[...(await tools()).values()].map((t) => t.tool), statusTool],
+  }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: input = {} } = request.params;
@@ -61,7 +74,12 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope):
       const key = request.params._meta?.idempotencyKey;
       const { row } = await deps.invocations.invoke(
         principal,
-        { agentId: entry.agent.id, capability: entry.capability.name, input, idempotencyKey: key === undefined ? null : String(key) },
+        {
+          agentId: entry.agent.id,
+          capability: entry.capability.name,
+          input,
+          idempotencyKey: key === undefined ? null : String(key),
+        },
         log,
       );
       return invocationResult(await waitReporting(row, extra));
@@ -84,7 +102,12 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope):
       const now = await deps.invocations.get(row.org_id, row.id);
       if (now.status !== 'pending_approval') return;
       const message = `waiting for approval ${now.approval_id}`;
-      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: ++progress, message } }).catch(() => undefined);
+      await extra
+        .sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken, progress: ++progress, message },
+        })
+        .catch(() => undefined);
     });
   }
 

@@ -20,7 +20,9 @@ export function sendJsonRpcError(res: Response, status: number, body: unknown, c
  */
 export function mcpInputErrors(err: unknown, req: Request, res: Response, next: NextFunction) {
   if (res.headersSent) return next(err);
-  if (err instanceof InvalidInputError) return sendJsonRpcError(res, 400, req.body, ErrorCode.InvalidParams, err.message);
-  if ((err as { type?: string } | null)?.type === 'entity.parse.failed') return sendJsonRpcError(res, 400, undefined, ErrorCode.ParseError, 'Parse error: the body is not JSON');
+  if (err instanceof InvalidInputError)
+    return sendJsonRpcError(res, 400, req.body, ErrorCode.InvalidParams, err.message);
+  if ((err as { type?: string } | null)?.type === 'entity.parse.failed')
+    return sendJsonRpcError(res, 400, undefined, ErrorCode.ParseError, 'Parse error: the body is not JSON');
   next(err);
 }

@@ -1,4 +1,9 @@
-import { CallToolRequestSchema, InitializeRequestSchema, ListToolsRequestSchema, PingRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  InitializeRequestSchema,
+  ListToolsRequestSchema,
+  PingRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { InvalidInputError } from '../../core/errors.js';
 
 // The requests this endpoint serves. The SDK checks their params too, but answers a mismatch with
@@ -25,6 +30,10 @@ export function assertMcpParams(body: unknown): void {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
     const text = `Invalid params for ${method}: ${where}${issue?.message ?? 'invalid'}`;
-    throw new InvalidInputError('invalid_params', text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text, { method });
+    throw new InvalidInputError(
+      'invalid_params',
+      text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text,
+      { method },
+    );
   }
 }

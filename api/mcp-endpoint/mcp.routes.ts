@@ -34,7 +34,11 @@ const DEFAULT_APPROVAL_WAIT_MS = 30_000;
 export function mcpRoutes(deps: McpRouteDeps): Router {
   const router = Router();
   const agents = new AgentRepository(deps.db);
-  const serverDeps = { agents, invocations: deps.invocations, approvalWaitMs: deps.approvalWaitMs ?? DEFAULT_APPROVAL_WAIT_MS };
+  const serverDeps = {
+    agents,
+    invocations: deps.invocations,
+    approvalWaitMs: deps.approvalWaitMs ?? DEFAULT_APPROVAL_WAIT_MS,
+  };
   const guard = [originCheck(deps.allowedOrigins ?? []), requireAuth(deps.identity)];
 
   async function serve(req: Request, res: Response, agent?: AgentWithCapabilities) {
@@ -58,7 +62,13 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
   // Stateless: no session to resume (GET) or end (DELETE).
   router.all(['/mcp', '/mcp/:agentId'], (req, res) => {
     res.setHeader('Allow', 'POST');
-    sendError(res, 405, 'method_not_allowed', `${req.method} is not supported here: this MCP endpoint is stateless; POST JSON-RPC messages`, { method: req.method });
+    sendError(
+      res,
+      405,
+      'method_not_allowed',
+      `${req.method} is not supported here: this MCP endpoint is stateless; POST JSON-RPC messages`,
+      { method: req.method },
+    );
   });
   return router;
 }

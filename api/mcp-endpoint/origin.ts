@@ -14,7 +14,12 @@ export function originCheck(allowedOrigins: readonly string[]) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const origin = req.header('origin');
     if (origin === undefined || allowed.has(origin) || sameLoopbackOrigin(origin, req.header('host'))) return next();
-    throw new AppError('origin_not_allowed', 403, `Origin ${origin} may not call this MCP endpoint (MCP_ALLOWED_ORIGINS)`, { origin });
+    throw new AppError(
+      'origin_not_allowed',
+      403,
+      `Origin ${origin} may not call this MCP endpoint (MCP_ALLOWED_ORIGINS)`,
+      { origin },
+    );
   };
 }
 

@@ -16,12 +16,21 @@ export function invocationResult(row: InvocationRow): CallToolResult {
   const follow = `Call ${STATUS_TOOL} with {"invocationId":"${row.id}"} for the outcome.`;
   switch (row.status) {
     case 'succeeded': {
-      const result = (row.result ?? {}) as { content?: CallToolResult['content']; structuredContent?: Record<string, unknown> | null };
-      return { content: result.content ?? [], ...(result.structuredContent ? { structuredContent: result.structuredContent } : {}), _meta };
+      const result = (row.result ?? {}) as {
+        content?: CallToolResult['content'];
+        structuredContent?: Record<string, unknown> | null;
+      };
+      return {
+        content: result.content ?? [],
+        ...(result.structuredContent ? { structuredContent: result.structuredContent } : {}),
+        _meta,
+      };
     }
     case 'pending_approval':
       return {
-        content: text(`Invocation ${row.id} is pending approval ${row.approval_id}: an approver must approve or deny it (POST /v1/approvals/${row.approval_id}/approve or /deny). ${follow}`),
+        content: text(
+          `Invocation ${row.id} is pending approval ${row.approval_id}: an approver must approve or deny it (POST /v1/approvals/${row.approval_id}/approve or /deny). ${follow}`,
+        ),
         structuredContent: state,
         _meta,
       };
@@ -44,5 +53,9 @@ export function invocationResult(row: InvocationRow): CallToolResult {
 export function refusalResult(err: AppError): CallToolResult {
   const issues = (err.details.errors as { path: string; message: string }[] | undefined) ?? [];
   const detail = issues.length ? `: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}` : '';
-  return { isError: true, content: text(`${err.message}${detail}`), structuredContent: { error: { code: err.code, message: err.message, details: err.details } } };
+  return {
+    isError: true,
+    content: text(`${err.message}${detail}`),
+    structuredContent: { error: { code: err.code, message: err.message, details: err.details } },
+  };
 }

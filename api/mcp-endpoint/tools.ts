@@ -20,7 +20,9 @@ export const statusTool: Tool = {
     'and its outcome once it has ended: the tool result, or the error.',
   inputSchema: {
     type: 'object',
-    properties: { invocationId: { type: 'string', format: 'uuid', description: 'The invocationId a tools/call returned' } },
+    properties: {
+      invocationId: { type: 'string', format: 'uuid', description: 'The invocationId a tools/call returned' },
+    },
     required: ['invocationId'],
     additionalProperties: false,
   },
@@ -46,7 +48,12 @@ export function capabilityTools(agents: AgentWithCapabilities[], scope: 'agent' 
 }
 
 function toTool(name: string, agent: AgentWithCapabilities, cap: CapabilityRow, scope: 'agent' | 'org'): Tool {
-  const def = cap.tool_definition as { title?: string; description?: string; inputSchema?: Tool['inputSchema']; annotations?: Tool['annotations'] };
+  const def = cap.tool_definition as {
+    title?: string;
+    description?: string;
+    inputSchema?: Tool['inputSchema'];
+    annotations?: Tool['annotations'];
+  };
   const base = def.title ?? def.annotations?.title ?? cap.name;
   const title = scope === 'org' ? `${agent.name}: ${base}` : base;
   return {
@@ -55,6 +62,11 @@ function toTool(name: string, agent: AgentWithCapabilities, cap: CapabilityRow, 
     description: cap.description ?? def.description ?? `${cap.tool} on agent ${agent.name}`,
     inputSchema: def.inputSchema ?? { type: 'object' },
     annotations: { ...def.annotations, title },
-    _meta: { 'collexa/agentId': agent.id, 'collexa/agent': agent.name, 'collexa/capability': cap.name, 'collexa/risk': cap.risk },
+    _meta: {
+      'collexa/agentId': agent.id,
+      'collexa/agent': agent.name,
+      'collexa/capability': cap.name,
+      'collexa/risk': cap.risk,
+    },
   };
 }

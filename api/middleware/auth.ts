@@ -18,7 +18,8 @@ const REASONS = {
 export function requireAuth(identity: IdentityService) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.header('authorization');
-    if (!header) throw unauthorized('Missing Authorization header; send "Authorization: Bearer <api key>"', { reason: 'missing' });
+    if (!header)
+      throw unauthorized('Missing Authorization header; send "Authorization: Bearer <api key>"', { reason: 'missing' });
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw unauthorized('Authorization header must be "Bearer <api key>"', { reason: 'malformed' });
     const result = await identity.authenticate(match[1]!);
@@ -32,7 +33,11 @@ export function requireAuth(identity: IdentityService) {
 export function requireRole(...roles: Role[]) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const role = principalOf(req).role;
-    if (!roles.includes(role)) throw forbidden(`This action needs the role ${roles.join(' or ')}; the key has ${role}`, { required: roles, role });
+    if (!roles.includes(role))
+      throw forbidden(`This action needs the role ${roles.join(' or ')}; the key has ${role}`, {
+        required: roles,
+        role,
+      });
     next();
   };
 }

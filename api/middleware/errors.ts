@@ -2,7 +2,13 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../../core/errors.js';
 
 /** Writes the one error envelope every failure uses. */
-export function sendError(res: Response, status: number, code: string, message: string, details: Record<string, unknown> = {}) {
+export function sendError(
+  res: Response,
+  status: number,
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+) {
   res.status(status).json({ error: { code, message, details } });
 }
 

@@ -17,10 +17,18 @@ function rejection(where: Where, problem: InputProblem, maxDepth: number): Inval
   const path = problem.path.length > MAX_PATH_SHOWN ? `${problem.path.slice(0, MAX_PATH_SHOWN - 1)}…` : problem.path;
   const at = path ? ` at ${path}` : '';
   if (problem.problem === 'too_deep') {
-    return new InvalidInputError('json_too_deep', `The request ${where} nests objects and arrays deeper than ${maxDepth} levels${at} (JSON_MAX_DEPTH)`, { where, path, limit: maxDepth });
+    return new InvalidInputError(
+      'json_too_deep',
+      `The request ${where} nests objects and arrays deeper than ${maxDepth} levels${at} (JSON_MAX_DEPTH)`,
+      { where, path, limit: maxDepth },
+    );
   }
   const code = problem.problem === 'malformed_escape' ? 'invalid_escape' : 'invalid_text';
-  return new InvalidInputError(code, `The request ${where} has ${DESCRIBE[problem.problem]}${at}`, { where, path, reason: problem.problem });
+  return new InvalidInputError(code, `The request ${where} has ${DESCRIBE[problem.problem]}${at}`, {
+    where,
+    path,
+    reason: problem.problem,
+  });
 }
 
 /**
@@ -64,5 +72,8 @@ function jsonBodyGuard(maxDepth: number): RequestHandler {
  * unsupported_encoding): no client of this API sends them, and inflating is a decompression-bomb surface.
  */
 export function jsonBody(opts: { limit: string; maxDepth: number }): RequestHandler[] {
-  return [express.json({ limit: opts.limit, type: ['application/json', 'application/*+json'], inflate: false }), jsonBodyGuard(opts.maxDepth)];
+  return [
+    express.json({ limit: opts.limit, type: ['application/json', 'application/*+json'], inflate: false }),
+    jsonBodyGuard(opts.maxDepth),
+  ];
 }

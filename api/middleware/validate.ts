@@ -9,14 +9,16 @@ function issuesOf(error: z.ZodError) {
 /** Parses the JSON body against `schema` or throws a 400 listing every problem. */
 export function parseBody<S extends z.ZodType>(req: Request, schema: S): z.infer<S> {
   const parsed = schema.safeParse(req.body ?? {});
-  if (!parsed.success) throw badRequest('validation_error', 'The request body is invalid', { issues: issuesOf(parsed.error) });
+  if (!parsed.success)
+    throw badRequest('validation_error', 'The request body is invalid', { issues: issuesOf(parsed.error) });
   return parsed.data;
 }
 
 /** Parses the query string against `schema` or throws a 400 listing every problem. */
 export function parseQuery<S extends z.ZodType>(req: Request, schema: S): z.infer<S> {
   const parsed = schema.safeParse(req.query);
-  if (!parsed.success) throw badRequest('validation_error', 'The query string is invalid', { issues: issuesOf(parsed.error) });
+  if (!parsed.success)
+    throw badRequest('validation_error', 'The query string is invalid', { issues: issuesOf(parsed.error) });
   return parsed.data;
 }
 

@@ -21,7 +21,10 @@ export const CreateAgentSchema = z.strictObject({
   capabilities: z.array(CapabilitySchema).max(200).default([]),
 });
 export type CreateAgent = z.infer<typeof CreateAgentSchema>;
-export const UpdateAgentSchema = CreateAgentSchema.partial().refine((v) => Object.keys(v).length > 0, 'at least one field to change');
+export const UpdateAgentSchema = CreateAgentSchema.partial().refine(
+  (v) => Object.keys(v).length > 0,
+  'at least one field to change',
+);
 
 /** /v1/agents: agents and their capabilities, each bound to a tool its MCP server really serves. */
 export function agentRoutes(service: AgentService): Router {

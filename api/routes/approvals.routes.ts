@@ -13,8 +13,16 @@ export const CreateApprovalSchema = z.strictObject({
   subjectId: z.string().min(1).max(200),
   context: z.record(z.string(), z.unknown()).default({}),
   /** Seconds until the approval expires (default 24 h, at most 30 days). */
-  expiresIn: z.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
-  approverRoles: z.array(z.enum(['approver', 'admin'])).min(1).default(['approver', 'admin']),
+  expiresIn: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600)
+    .default(24 * 3600),
+  approverRoles: z
+    .array(z.enum(['approver', 'admin']))
+    .min(1)
+    .default(['approver', 'admin']),
 });
 export type CreateApproval = z.infer<typeof CreateApprovalSchema>;
 const ListQuery = z.strictObject({

@@ -8,9 +8,14 @@ import { principalOf, requireAuth, requireRole } from '../middleware/auth.js';
 import { parseBody } from '../middleware/validate.js';
 
 // Temporal's remote codec protocol: {"payloads":[{"metadata":{"k":"<base64>"},"data":"<base64>"}]}.
-const Base64 = z.string().max(16 * 1024 * 1024).regex(/^[A-Za-z0-9+/=_-]*$/, 'base64');
+const Base64 = z
+  .string()
+  .max(16 * 1024 * 1024)
+  .regex(/^[A-Za-z0-9+/=_-]*$/, 'base64');
 const PayloadsSchema = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), Base64).optional(), data: Base64.optional() })).max(10_000),
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string(), Base64).optional(), data: Base64.optional() }))
+    .max(10_000),
 });
 type JsonPayload = z.infer<typeof PayloadsSchema>['payloads'][number];
 
@@ -19,7 +24,9 @@ const fromJson = (p: JsonPayload): Payload => ({
   data: Buffer.from(p.data ?? '', 'base64'),
 });
 const toJson = (p: Payload): JsonPayload => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -90,18 +97,24 @@ export function codecRoutes(deps: CodecRouteDeps): Router {
 
   // For a browser: paste a key once; the UI then sends it as a cookie (same site: localhost's ports).
   router.get('/codec/login', (_req, res) => {
-    res.type('html').send(
-      '<!doctype html><title>Collexa codec</title><form method="post"><p>API key for the Temporal UI\'s codec (admin, developer or approver):</p>' +
-        '<input name="key" type="password" size="60" autofocus> <button>Use it</button></form>' +
-        '<p>Then, in the Temporal UI\'s codec settings, turn on "Include cross-origin credentials".</p>',
-    );
+    res
+      .type('html')
+      .send(
+        '<!doctype html><title>Collexa codec</title><form method="post"><p>API key for the Temporal UI\'s codec (admin, developer or approver):</p>' +
+          '<input name="key" type="password" size="60" autofocus> <button>Use it</button></form>' +
+          '<p>Then, in the Temporal UI\'s codec settings, turn on "Include cross-origin credentials".</p>',
+      );
   });
   router.post('/codec/login', express.urlencoded({ extended: false, limit: '2kb' }), async (req, res) => {
     const key = typeof req.body?.key === 'string' ? req.body.key.trim() : '';
     const result = key ? await deps.identity.authenticate(key) : undefined;
     if (!result?.ok) throw unauthorized('That API key is not valid', { reason: result ? result.reason : 'missing' });
     res.cookie(CODEC_COOKIE, key, { httpOnly: true, sameSite: 'lax', path: '/codec', maxAge: 12 * 3600 * 1000 });
-    res.type('html').send(`<!doctype html><p>The codec now decodes for ${result.principal.userName} (${result.principal.role}) in this browser for 12 hours.</p>`);
+    res
+      .type('html')
+      .send(
+        `<!doctype html><p>The codec now decodes for ${result.principal.userName} (${result.principal.role}) in this browser for 12 hours.</p>`,
+      );
   });
   return router;
 }

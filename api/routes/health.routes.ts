@@ -24,11 +24,17 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>): Router {
     const results: Record<string, { status: 'ok' | 'down'; error?: string }> = {};
     names.forEach((name, i) => {
       const o = outcomes[i]!;
-      results[name] = o.status === 'fulfilled' ? { status: 'ok' } : { status: 'down', error: String((o.reason as Error)?.message ?? o.reason) };
+      results[name] =
+        o.status === 'fulfilled'
+          ? { status: 'ok' }
+          : { status: 'down', error: String((o.reason as Error)?.message ?? o.reason) };
     });
     const failing = names.filter((n) => results[n]!.status !== 'ok');
     if (failing.length > 0) {
-      throw new AppError('not_ready', 503, `Not ready: ${failing.join(', ')} unavailable`, { failing, checks: results });
+      throw new AppError('not_ready', 503, `Not ready: ${failing.join(', ')} unavailable`, {
+        failing,
+        checks: results,
+      });
     }
     res.json({ status: 'ready', checks: results });
   });

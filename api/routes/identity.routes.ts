@@ -19,7 +19,11 @@ export function identityRoutes(identity: IdentityService): Router {
   router.get('/v1/me', async (req, res) => {
     const p = principalOf(req);
     const org = await identity.getOrganization(p.orgId);
-    res.json({ org: { id: org.id, name: org.name }, user: { id: p.userId, name: p.userName, role: p.role }, keyId: p.keyId });
+    res.json({
+      org: { id: org.id, name: org.name },
+      user: { id: p.userId, name: p.userName, role: p.role },
+      keyId: p.keyId,
+    });
   });
 
   router.get('/v1/api-keys', requireRole('admin'), async (req, res) => {

@@ -13,7 +13,12 @@ export const InvokeSchema = z.strictObject({
   capability: z.string().min(1).max(100),
   input: z.record(z.string(), z.unknown()).default({}),
   /** Seconds an approval, if policy asks for one, may wait before the invocation expires (default APPROVAL_TIMEOUT_SECONDS). */
-  approvalExpiresIn: z.number().int().min(1).max(30 * 24 * 3600).optional(),
+  approvalExpiresIn: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600)
+    .optional(),
 });
 export type Invoke = z.infer<typeof InvokeSchema>;
 
@@ -52,7 +57,11 @@ export function invocationRoutes(deps: InvocationRouteDeps): Router {
     const agentId = parseParam(req, 'agentId', z.uuid(), 'agent');
     const body = parseBody(req, InvokeSchema);
     const { wait } = parseQuery(req, WaitQuery);
-    const { row } = await deps.invocations.invoke(p, { agentId, ...body, idempotencyKey: req.header('idempotency-key') ?? null }, req.log);
+    const { row } = await deps.invocations.invoke(
+      p,
+      { agentId, ...body, idempotencyKey: req.header('idempotency-key') ?? null },
+      req.log,
+    );
     await respond(res, row, wait);
   });
 

@@ -9,17 +9,31 @@ import { keyView, manifestView, verificationView } from '../views/manifest.view.
 
 export const IssueManifestSchema = z.strictObject({
   /** Seconds until the manifest expires (`exp`); unset: it does not expire. */
-  expiresIn: z.number().int().min(1).max(10 * 365 * 24 * 3600).optional(),
+  expiresIn: z
+    .number()
+    .int()
+    .min(1)
+    .max(10 * 365 * 24 * 3600)
+    .optional(),
 });
 export type IssueManifest = z.infer<typeof IssueManifestSchema>;
-export const VerifyManifestSchema = z.strictObject({ token: z.string().min(1).max(256 * 1024) });
+export const VerifyManifestSchema = z.strictObject({
+  token: z
+    .string()
+    .min(1)
+    .max(256 * 1024),
+});
 export type VerifyManifest = z.infer<typeof VerifyManifestSchema>;
 
 /**
  * Signed capability manifests (/v1/agents/:agentId/manifests, /v1/manifests), the platform's signing keys
  * (/v1/signing-keys) and their public half for any verifier (GET /.well-known/jwks.json, no auth).
  */
-export function manifestRoutes(deps: { manifests: ManifestService; keys: SigningKeys; operatorOrgId?: string }): Router {
+export function manifestRoutes(deps: {
+  manifests: ManifestService;
+  keys: SigningKeys;
+  operatorOrgId?: string;
+}): Router {
   const router = Router();
   const { manifests, keys } = deps;
 
@@ -62,7 +76,11 @@ export function manifestRoutes(deps: { manifests: ManifestService; keys: Signing
   // Rotating or retiring changes every org's manifests: only admins of the operator org may.
   const operatorOnly = (req: Request, _res: Response, next: NextFunction) => {
     if (!deps.operatorOrgId || principalOf(req).orgId !== deps.operatorOrgId) {
-      throw new AppError('operator_only', 403, 'Signing keys are platform-wide: only admins of the operator organization (OPERATOR_ORG_ID) may rotate or retire them');
+      throw new AppError(
+        'operator_only',
+        403,
+        'Signing keys are platform-wide: only admins of the operator organization (OPERATOR_ORG_ID) may rotate or retire them',
+      );
     }
     next();
   };

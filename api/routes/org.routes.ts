@@ -6,7 +6,10 @@ import { actorOf, principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody } from '../middleware/validate.js';
 import { orgView } from '../views/org.view.js';
 
-export const UpdateOrgSchema = z.strictObject({ name: z.string().trim().min(1).max(200).optional(), settings: OrgSettingsSchema.optional() });
+export const UpdateOrgSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  settings: OrgSettingsSchema.optional(),
+});
 
 /** GET/PATCH /v1/org: the caller's organization and its settings (approval webhook, approval threshold). */
 export function orgRoutes(orgs: OrgService): Router {

@@ -6,7 +6,9 @@ import { actorOf, principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam } from '../middleware/validate.js';
 import { secretView } from '../views/secret.view.js';
 
-export const SecretName = z.string().regex(SECRET_NAME, 'letters, digits, _ . and -, at most 128, starting with a letter or digit');
+export const SecretName = z
+  .string()
+  .regex(SECRET_NAME, 'letters, digits, _ . and -, at most 128, starting with a letter or digit');
 const SecretValue = z.string().min(1).max(65_536);
 export const CreateSecretSchema = z.strictObject({ name: SecretName, value: SecretValue });
 export type CreateSecret = z.infer<typeof CreateSecretSchema>;

@@ -19,7 +19,11 @@ export function approvalView(a: ApprovalRow) {
     expiresAt: iso(a.expires_at),
     decidedAt: iso(a.decided_at),
     createdAt: iso(a.created_at),
-    links: { self: `/v1/approvals/${a.id}`, approve: `/v1/approvals/${a.id}/approve`, deny: `/v1/approvals/${a.id}/deny` },
+    links: {
+      self: `/v1/approvals/${a.id}`,
+      approve: `/v1/approvals/${a.id}/approve`,
+      deny: `/v1/approvals/${a.id}/deny`,
+    },
   };
 }
 

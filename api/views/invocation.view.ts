@@ -14,7 +14,12 @@ export function invocationView(i: InvocationRow, approval?: ApprovalRow) {
     requestedBy: i.requested_by,
     idempotencyKey: i.idempotency_key,
     decision: i.decision
-      ? { allow: i.decision.allow, requireApproval: i.decision.requireApproval, reasons: i.decision.reasons, policyVersion: i.decision.policyVersion }
+      ? {
+          allow: i.decision.allow,
+          requireApproval: i.decision.requireApproval,
+          reasons: i.decision.reasons,
+          policyVersion: i.decision.policyVersion,
+        }
       : null,
     approval: approval ? approvalView(approval) : null,
     result: i.result ? { content: i.result.content, structuredContent: i.result.structuredContent ?? null } : null,

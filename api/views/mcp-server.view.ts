@@ -9,7 +9,9 @@ export function serverView(s: McpServerRow) {
     id: s.id,
     name: s.name,
     transport: s.transport,
-    ...(s.transport === 'stdio' ? { command: s.command, args: s.args, envKeys: Object.keys(s.env), network: s.network } : { url: withoutCredentials(s.url), headerNames: Object.keys(s.headers) }),
+    ...(s.transport === 'stdio'
+      ? { command: s.command, args: s.args, envKeys: Object.keys(s.env), network: s.network }
+      : { url: withoutCredentials(s.url), headerNames: Object.keys(s.headers) }),
     status: s.status,
     statusReason: s.status_reason,
     lastCheckAt: iso(s.last_check_at),
@@ -24,8 +26,20 @@ export function serverView(s: McpServerRow) {
 }
 
 /** One server in full: with its circuit breaker and its recent status changes. */
-export function serverDetailView(d: { server: McpServerRow; breaker: BreakerView; statusHistory: McpServerStatusEventRow[] }) {
-  return { ...serverView(d.server), breaker: d.breaker, statusHistory: d.statusHistory.map((e) => ({ status: e.status, reason: e.reason, at: new Date(e.at).toISOString() })) };
+export function serverDetailView(d: {
+  server: McpServerRow;
+  breaker: BreakerView;
+  statusHistory: McpServerStatusEventRow[];
+}) {
+  return {
+    ...serverView(d.server),
+    breaker: d.breaker,
+    statusHistory: d.statusHistory.map((e) => ({
+      status: e.status,
+      reason: e.reason,
+      at: new Date(e.at).toISOString(),
+    })),
+  };
 }
 
 /** A stored URL as anyone may see it: credentials (refused since, but possibly in older rows) are cut out. */
@@ -42,9 +56,24 @@ function withoutCredentials(url: string | null): string | null {
 const exportable = (v: string) => (v.startsWith('secret:') ? v : '<redacted>');
 
 function toEntry(s: McpServerRow) {
-  const own = { securityLevel: s.security_level, ...(Object.keys(s.limits ?? {}).length > 0 ? { limits: s.limits } : {}) };
-  if (s.transport === 'http') return { type: 'http', url: s.url, headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, exportable(v)])), ...own };
-  return { command: s.command, args: s.args, env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, exportable(v)])), network: s.network, ...own };
+  const own = {
+    securityLevel: s.security_level,
+    ...(Object.keys(s.limits ?? {}).length > 0 ? { limits: s.limits } : {}),
+  };
+  if (s.transport === 'http')
+    return {
+      type: 'http',
+      url: s.url,
+      headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, exportable(v)])),
+      ...own,
+    };
+  return {
+    command: s.command,
+    args: s.args,
+    env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, exportable(v)])),
+    network: s.network,
+    ...own,
+  };
 }
 
 /** The org's servers as the common `{"mcpServers": {...}}` file MCP clients read. */

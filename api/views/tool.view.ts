@@ -4,7 +4,12 @@ const ANNOTATIONS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openW
 
 /** A catalog tool: its definition's public parts, configured or inferred labels, and call statistics. */
 export function entryView(t: CatalogEntry) {
-  const d = t.definition as { title?: string; description?: string; inputSchema?: unknown; annotations?: Record<string, unknown> };
+  const d = t.definition as {
+    title?: string;
+    description?: string;
+    inputSchema?: unknown;
+    annotations?: Record<string, unknown>;
+  };
   return {
     server: { id: t.server_id, name: t.server_name },
     name: t.name,

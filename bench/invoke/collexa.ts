@@ -30,7 +30,11 @@ export async function startCollexa(opts: { stack: BenchStack; mcpUrl: string; lo
         });
         const body = (await res.json()) as { status?: string; workflowId?: string; error?: unknown };
         const ok = res.status === 200 && body.status === 'succeeded';
-        return { ok, ...(body.workflowId ? { workflowId: body.workflowId } : {}), ...(ok ? {} : { error: `${res.status} ${JSON.stringify(body).slice(0, 300)}` }) };
+        return {
+          ok,
+          ...(body.workflowId ? { workflowId: body.workflowId } : {}),
+          ...(ok ? {} : { error: `${res.status} ${JSON.stringify(body).slice(0, 300)}` }),
+        };
       },
       stop: platform.stop,
     };

@@ -15,7 +15,8 @@ export async function benchPolicy(policyDir: string, calls: number, warmup: numb
     context: { invocation_id: randomUUID() },
   };
   const check = engine.decideInvoke(input);
-  if (!check.allow || check.requireApproval) throw new Error(`policy did not auto-approve the benchmark input: ${JSON.stringify(check)}`);
+  if (!check.allow || check.requireApproval)
+    throw new Error(`policy did not auto-approve the benchmark input: ${JSON.stringify(check)}`);
   for (let i = 0; i < warmup; i++) engine.decideInvoke(input);
   const us = new Array<number>(calls);
   for (let i = 0; i < calls; i++) {

@@ -12,7 +12,15 @@ export interface InvokeReport {
   at: string;
   /** The checkout measured: short commit, `+dirty` when tracked files differ from it. */
   commit: string;
-  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string; loadAvg1mAtStart: number; loadAvg1mAtEnd: number };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGb: number;
+    node: string;
+    platform: string;
+    loadAvg1mAtStart: number;
+    loadAvg1mAtEnd: number;
+  };
   config: { n: number; concurrency: number; rounds: number; order: string; warmup: number; policyCalls: number };
   baseline: PathResult;
   collexa: PathResult;
@@ -30,7 +38,12 @@ const verdict = (pass: boolean) => (pass ? 'PASS' : 'MISS');
 export function formatReport(r: InvokeReport): string {
   const rows = [
     ['path', 'ok', 'errors', 'ops/s', 'p50 ms', 'p99 ms', 'mean ms', 'per round ops/s'],
-    ...([['baseline: Temporal noop workflow', r.baseline], ['Collexa: POST invoke?wait=30', r.collexa]] as const).map(([name, p]) => [
+    ...(
+      [
+        ['baseline: Temporal noop workflow', r.baseline],
+        ['Collexa: POST invoke?wait=30', r.collexa],
+      ] as const
+    ).map(([name, p]) => [
       name,
       String(p.succeeded),
       String(p.errors),
@@ -42,7 +55,9 @@ export function formatReport(r: InvokeReport): string {
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const table = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  const table = rows.map((row) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
+  );
   const { throughputRatio: ratio, policy } = r;
   const breakdown = (b: Record<string, number>) =>
     Object.entries(b)
@@ -65,7 +80,12 @@ export function formatReport(r: InvokeReport): string {
     `  baseline: ${breakdown(r.cpuMsPerOp.baseline)}`,
     `  Collexa:  ${breakdown(r.cpuMsPerOp.collexa)}`,
     ...(r.baseline.firstErrors.length + r.collexa.firstErrors.length > 0
-      ? ['', 'first errors:', ...r.baseline.firstErrors.map((e) => `  baseline: ${e}`), ...r.collexa.firstErrors.map((e) => `  Collexa: ${e}`)]
+      ? [
+          '',
+          'first errors:',
+          ...r.baseline.firstErrors.map((e) => `  baseline: ${e}`),
+          ...r.collexa.firstErrors.map((e) => `  Collexa: ${e}`),
+        ]
       : []),
   ].join('\n');
 }

@@ -6,19 +6,42 @@ import os from 'node:os';
 import path from 'node:path';
 import { cpuDelta, cpuSnapshot, type CpuMs } from '../lib/cpu.js';
 import { latencyBreakdown } from '../lib/history.js';
-import { benchLogger, checkout, intEnv, machineInfo, RESULTS_DIR, runBenchmark, say, type Stoppable } from '../lib/harness.js';
+import {
+  benchLogger,
+  checkout,
+  intEnv,
+  machineInfo,
+  RESULTS_DIR,
+  runBenchmark,
+  say,
+  type Stoppable,
+} from '../lib/harness.js';
 import { combine, runClosedLoop, type OpOutcome, type PhaseRun } from '../lib/load.js';
 import { startBenchStack, startMcpFixture, type BenchStack } from '../lib/stack.js';
 import { startBaseline, type Baseline } from './baseline.js';
 import { startCollexa, type Collexa } from './collexa.js';
 import { benchPolicy } from './policy.js';
-import { POLICY_P50_TARGET_US, THROUGHPUT_RATIO_TARGET, formatReport, writeReport, type InvokeReport } from './report.js';
+import {
+  POLICY_P50_TARGET_US,
+  THROUGHPUT_RATIO_TARGET,
+  formatReport,
+  writeReport,
+  type InvokeReport,
+} from './report.js';
 
 const perOp = (cpu: CpuMs, ops: number): CpuMs => Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v / ops]));
 
 type Settings = { n: number; concurrency: number; rounds: number; warmup: number; policyCalls: number };
 
-async function main({ runDir, started, settings }: { runDir: string; started: Stoppable[]; settings: Settings }): Promise<number> {
+async function main({
+  runDir,
+  started,
+  settings,
+}: {
+  runDir: string;
+  started: Stoppable[];
+  settings: Settings;
+}): Promise<number> {
   const { n, concurrency, rounds, warmup, policyCalls } = settings;
   // Other work on the machine skews both paths; the load average in the report shows whether there was any.
   const loadAvg1mAtStart = os.loadavg()[0]!;
@@ -62,14 +85,22 @@ async function main({ runDir, started, settings }: { runDir: string; started: St
       runs[name].push(run);
       order.push(name === 'baseline' ? 'B' : 'C');
       const ok = run.samples.filter((s) => s.ok).length;
-      say(`round ${r + 1}/${rounds} ${name}: ${ok}/${size} ok in ${(run.wallMs / 1000).toFixed(2)} s (${(ok / (run.wallMs / 1000)).toFixed(1)} ops/s)`);
+      say(
+        `round ${r + 1}/${rounds} ${name}: ${ok}/${size} ok in ${(run.wallMs / 1000).toFixed(2)} s (${(ok / (run.wallMs / 1000)).toFixed(1)} ops/s)`,
+      );
     }
   }
 
   say('reading sampled workflow histories for the latency breakdown');
   const breakdownMs = {
-    baseline: await latencyBreakdown(baseline.client, runs.baseline.flatMap((r) => r.samples.filter((s) => s.ok))),
-    collexa: await latencyBreakdown(collexa.client, runs.collexa.flatMap((r) => r.samples.filter((s) => s.ok))),
+    baseline: await latencyBreakdown(
+      baseline.client,
+      runs.baseline.flatMap((r) => r.samples.filter((s) => s.ok)),
+    ),
+    collexa: await latencyBreakdown(
+      collexa.client,
+      runs.collexa.flatMap((r) => r.samples.filter((s) => s.ok)),
+    ),
   };
 
   say(`timing ${policyCalls} policy decisions`);
@@ -103,6 +134,7 @@ await runBenchmark((): Settings => {
     warmup: intEnv('BENCH_WARMUP', 20),
     policyCalls: intEnv('BENCH_POLICY_CALLS', 20_000),
   };
-  if (settings.rounds > settings.n) throw new Error(`BENCH_ROUNDS (${settings.rounds}) must not exceed BENCH_N (${settings.n})`);
+  if (settings.rounds > settings.n)
+    throw new Error(`BENCH_ROUNDS (${settings.rounds}) must not exceed BENCH_N (${settings.n})`);
   return settings;
 }, main);

@@ -37,7 +37,8 @@ export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Lo
   const { stack, logger } = opts;
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => console.error(`[bench] cleanup: ${String(err)}`));
+    for (const fn of cleanups.reverse())
+      await fn().catch((err: unknown) => console.error(`[bench] cleanup: ${String(err)}`));
     cleanups.length = 0;
   };
   try {
@@ -69,13 +70,25 @@ export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Lo
     const native = await NativeConnection.connect({ address: stack.temporalAddress });
     cleanups.push(() => native.close());
     const dataConverter = dataConverterFromConfig(config.vault).dataConverter;
-    const worker = await createWorker({ connection: native, config, deps: workerDeps.deps, workflowBundle: stack.collexaBundle, dataConverter });
+    const worker = await createWorker({
+      connection: native,
+      config,
+      deps: workerDeps.deps,
+      workflowBundle: stack.collexaBundle,
+      dataConverter,
+    });
     const running = worker.run();
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, client: api.deps.temporal, db: api.deps.db, identity: api.deps.identity, stop };
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      client: api.deps.temporal,
+      db: api.deps.db,
+      identity: api.deps.identity,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -96,13 +109,29 @@ export async function createBenchOrg(identity: IdentityService, name = 'bench') 
 export async function createSumAgent(url: string, adminKey: string, mcpUrl: string): Promise<{ agentId: string }> {
   const limits = { ratePerSecond: 10_000, orgRatePerSecond: 10_000, maxConcurrency: 1000 };
   await apiPost(url, adminKey, '/v1/mcp-servers', { name: 'bench-mcp', transport: 'http', url: mcpUrl, limits }, 201);
-  const agent = (await apiPost(url, adminKey, '/v1/agents', { name: 'bench-agent', capabilities: [{ name: 'sum', server: 'bench-mcp', tool: 'add', risk: 'low' }] }, 201)) as { id: string };
+  const agent = (await apiPost(
+    url,
+    adminKey,
+    '/v1/agents',
+    { name: 'bench-agent', capabilities: [{ name: 'sum', server: 'bench-mcp', tool: 'add', risk: 'low' }] },
+    201,
+  )) as { id: string };
   return { agentId: agent.id };
 }
 
 /** POST with a bearer key; throws unless the status is `expected`. */
-export async function apiPost(url: string, key: string, route: string, json: unknown, expected: number): Promise<unknown> {
-  const res = await fetch(`${url}${route}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(json) });
+export async function apiPost(
+  url: string,
+  key: string,
+  route: string,
+  json: unknown,
+  expected: number,
+): Promise<unknown> {
+  const res = await fetch(`${url}${route}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(json),
+  });
   const text = await res.text();
   if (res.status !== expected) throw new Error(`POST ${route}: ${res.status} ${text}`);
   return JSON.parse(text) as unknown;

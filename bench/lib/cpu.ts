@@ -38,7 +38,9 @@ export function cpuSnapshot(roots: Record<string, number | undefined>): CpuMs {
   const out: CpuMs = { 'bench process': (self.user + self.system) / 1000 };
   if (process.platform !== 'linux') return out;
   const procs = new Map<number, { ppid: number; ticks: number }>();
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+  for (const pid of readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)) {
     const s = stat(pid);
     if (s) procs.set(pid, s);
   }

@@ -27,7 +27,8 @@ export function intEnv(name: string, fallback: number): number {
 
 /** Short HEAD commit, `+dirty` if tracked files changed (untracked ones, like a new benchmark, do not count). */
 export function checkout(): string {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: path.dirname(fileURLToPath(import.meta.url)), encoding: 'utf8' }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: path.dirname(fileURLToPath(import.meta.url)), encoding: 'utf8' }).trim();
   try {
     return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+dirty' : ''}`;
   } catch {
@@ -56,9 +57,14 @@ export type MachineInfo = ReturnType<typeof machineInfo>;
  * Temporal runtime sending the SDK's own lines there too; call once, before any worker is created.
  */
 export function benchLogger(runDir: string): Logger {
-  const logger = pino({ name: 'collexa-bench', level: process.env.BENCH_LOG_LEVEL || 'info' }, pino.destination({ dest: path.join(runDir, 'collexa.log'), sync: false }));
+  const logger = pino(
+    { name: 'collexa-bench', level: process.env.BENCH_LOG_LEVEL || 'info' },
+    pino.destination({ dest: path.join(runDir, 'collexa.log'), sync: false }),
+  );
   Runtime.install({
-    logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[level === 'ERROR' ? 'error' : 'warn']({ sdk: meta }, message)),
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) =>
+      logger[level === 'ERROR' ? 'error' : 'warn']({ sdk: meta }, message),
+    ),
     shutdownSignals: [], // the benchmark stops its workers itself, in order
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
@@ -75,7 +81,10 @@ export interface Stoppable {
  * however it ends, and exits: main's code (its temp dir is deleted on 0, else kept and named), 1 if it
  * threw, 2 if `settings` threw (a bad setting), 130 on SIGINT/SIGTERM.
  */
-export async function runBenchmark<S>(settings: () => S, main: (ctx: { runDir: string; started: Stoppable[]; settings: S }) => Promise<number>): Promise<never> {
+export async function runBenchmark<S>(
+  settings: () => S,
+  main: (ctx: { runDir: string; started: Stoppable[]; settings: S }) => Promise<number>,
+): Promise<never> {
   let parsed: S;
   try {
     parsed = settings();
@@ -88,7 +97,8 @@ export async function runBenchmark<S>(settings: () => S, main: (ctx: { runDir: s
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
-      for (const s of started.reverse()) await s.stop().catch((err: unknown) => console.error(`[bench] stop: ${String(err)}`));
+      for (const s of started.reverse())
+        await s.stop().catch((err: unknown) => console.error(`[bench] stop: ${String(err)}`));
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

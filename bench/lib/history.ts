@@ -35,7 +35,8 @@ function splitHistory(history: History) {
       wft.runMs += at - wftStartedAt;
       wft.runEach.push(at - wftStartedAt);
     }
-    if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
+    if (e.activityTaskScheduledEventAttributes)
+      scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
     const done = e.activityTaskCompletedEventAttributes;
     if (done) {
       const s = scheduled.get(String(done.scheduledEventId));
@@ -52,7 +53,12 @@ function splitHistory(history: History) {
  * worker's turn (activation, local activities, commands, completion round trip); `wftCount` workflow
  * tasks per run. With `perTask`, also `wftQueued#n` and `wftRun#n` for the n-th workflow task of each run.
  */
-export async function latencyBreakdown(client: Client, samples: { ms: number; workflowId?: string }[], max = 30, opts: { perTask?: boolean } = {}): Promise<Record<string, number>> {
+export async function latencyBreakdown(
+  client: Client,
+  samples: { ms: number; workflowId?: string }[],
+  max = 30,
+  opts: { perTask?: boolean } = {},
+): Promise<Record<string, number>> {
   const withId = samples.filter((s): s is { ms: number; workflowId: string } => Boolean(s.workflowId));
   const step = Math.max(1, Math.floor(withId.length / max));
   const picked = withId.filter((_, i) => i % step === 0).slice(0, max);

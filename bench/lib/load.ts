@@ -31,7 +31,12 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
  * soon as its previous one ends, or `thinkMs` after it, untimed), timing each from call to settled. A
  * thrown error counts as a failure.
  */
-export async function runClosedLoop(n: number, concurrency: number, op: (i: number) => Promise<OpOutcome>, opts: { thinkMs?: number } = {}): Promise<PhaseRun> {
+export async function runClosedLoop(
+  n: number,
+  concurrency: number,
+  op: (i: number) => Promise<OpOutcome>,
+  opts: { thinkMs?: number } = {},
+): Promise<PhaseRun> {
   const samples: Sample[] = [];
   const firstErrors: string[] = [];
   let next = 0;
@@ -45,7 +50,12 @@ export async function runClosedLoop(n: number, concurrency: number, op: (i: numb
       } catch (err) {
         outcome = { ok: false, error: err instanceof Error ? err.message : String(err) };
       }
-      samples.push({ ms: nowMs() - t0, ok: outcome.ok, ...(outcome.workflowId ? { workflowId: outcome.workflowId } : {}), ...(outcome.label ? { label: outcome.label } : {}) });
+      samples.push({
+        ms: nowMs() - t0,
+        ok: outcome.ok,
+        ...(outcome.workflowId ? { workflowId: outcome.workflowId } : {}),
+        ...(outcome.label ? { label: outcome.label } : {}),
+      });
       if (!outcome.ok && firstErrors.length < 5) firstErrors.push(outcome.error ?? 'failed');
       if (opts.thinkMs && next < n) await new Promise((resolve) => setTimeout(resolve, opts.thinkMs));
     }
@@ -65,7 +75,14 @@ export function percentile(sorted: number[], p: number): number {
 export function summarize(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   const mean = sorted.reduce((s, v) => s + v, 0) / (sorted.length || 1);
-  return { count: sorted.length, mean, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
+  return {
+    count: sorted.length,
+    mean,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? NaN,
+  };
 }
 
 export type Summary = ReturnType<typeof summarize>;
@@ -105,7 +122,14 @@ export function summarizeByLabel(samples: Sample[]): Record<string, Summary> {
  */
 export async function runRotating<K extends string>(
   ops: Record<K, (i: number) => Promise<OpOutcome>>,
-  opts: { n: number; rounds: number; concurrency: number; pauseMs: number; thinkMs?: number; onBlock?: (round: number, path: K, run: PhaseRun) => void },
+  opts: {
+    n: number;
+    rounds: number;
+    concurrency: number;
+    pauseMs: number;
+    thinkMs?: number;
+    onBlock?: (round: number, path: K, run: PhaseRun) => void;
+  },
 ): Promise<{ runs: Record<K, PhaseRun[]>; order: string[] }> {
   const paths = Object.keys(ops) as K[];
   const runs = Object.fromEntries(paths.map((p) => [p, [] as PhaseRun[]])) as Record<K, PhaseRun[]>;
@@ -117,7 +141,9 @@ export async function runRotating<K extends string>(
     order.push(rotated.join(' '));
     for (const path of rotated) {
       await new Promise((resolve) => setTimeout(resolve, opts.pauseMs)); // the previous block's tail settles
-      const run = await runClosedLoop(size, opts.concurrency, () => ops[path](next[path]++), { thinkMs: opts.thinkMs ?? 0 });
+      const run = await runClosedLoop(size, opts.concurrency, () => ops[path](next[path]++), {
+        thinkMs: opts.thinkMs ?? 0,
+      });
       runs[path].push(run);
       opts.onBlock?.(r, path, run);
     }

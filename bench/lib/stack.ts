@@ -25,8 +25,17 @@ export interface BenchStack {
 export async function startBenchStack(runDir: string): Promise<BenchStack> {
   const [temporalPort, pgPort] = [await freePort(), await freePort()];
   const [temporal, pg, bundle, policy] = await Promise.allSettled([
-    startTemporalDevServer({ port: temporalPort, uiPort: null, namespace: 'default', logFile: path.join(runDir, 'temporal.log') }),
-    startEmbeddedPostgres({ dataDir: path.join(runDir, 'pg'), port: pgPort, logFile: path.join(runDir, 'postgres.log') }),
+    startTemporalDevServer({
+      port: temporalPort,
+      uiPort: null,
+      namespace: 'default',
+      logFile: path.join(runDir, 'temporal.log'),
+    }),
+    startEmbeddedPostgres({
+      dataDir: path.join(runDir, 'pg'),
+      port: pgPort,
+      logFile: path.join(runDir, 'postgres.log'),
+    }),
     buildWorkflowBundle(),
     buildPolicies({ outDir: path.join(runDir, 'policy') }),
   ]);
@@ -36,7 +45,12 @@ export async function startBenchStack(runDir: string): Promise<BenchStack> {
       pg.status === 'fulfilled' ? pg.value.stop() : undefined,
     ]);
   };
-  if (temporal.status !== 'fulfilled' || pg.status !== 'fulfilled' || bundle.status !== 'fulfilled' || policy.status !== 'fulfilled') {
+  if (
+    temporal.status !== 'fulfilled' ||
+    pg.status !== 'fulfilled' ||
+    bundle.status !== 'fulfilled' ||
+    policy.status !== 'fulfilled'
+  ) {
     await stop();
     throw [temporal, pg, bundle, policy].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))[0];
   }

@@ -7,25 +7,158 @@ import { McpServerRepository } from '../../core/db/mcp-server.repository.js';
 import type { ToolDefinition } from '../../core/mcp/client-pool.js';
 
 const SERVERS: [string, string[]][] = [
-  ['github', ['repository', 'issue', 'pull_request', 'branch', 'commit', 'release', 'workflow_run', 'gist', 'label', 'milestone']],
+  [
+    'github',
+    [
+      'repository',
+      'issue',
+      'pull_request',
+      'branch',
+      'commit',
+      'release',
+      'workflow_run',
+      'gist',
+      'label',
+      'milestone',
+    ],
+  ],
   ['jira', ['issue', 'project', 'sprint', 'board', 'epic', 'comment', 'worklog', 'version', 'component', 'filter']],
   ['slack', ['channel', 'message', 'user', 'reaction', 'file', 'reminder', 'thread', 'usergroup', 'bookmark', 'emoji']],
-  ['stripe', ['customer', 'invoice', 'charge', 'refund', 'subscription', 'payment_intent', 'product', 'price', 'coupon', 'payout']],
-  ['salesforce', ['account', 'contact', 'lead', 'opportunity', 'case', 'campaign', 'task', 'report', 'dashboard', 'quote']],
+  [
+    'stripe',
+    [
+      'customer',
+      'invoice',
+      'charge',
+      'refund',
+      'subscription',
+      'payment_intent',
+      'product',
+      'price',
+      'coupon',
+      'payout',
+    ],
+  ],
+  [
+    'salesforce',
+    ['account', 'contact', 'lead', 'opportunity', 'case', 'campaign', 'task', 'report', 'dashboard', 'quote'],
+  ],
   ['postgres', ['table', 'row', 'index', 'schema', 'view', 'query', 'role', 'extension', 'sequence', 'trigger']],
-  ['s3', ['bucket', 'object', 'multipart_upload', 'policy', 'lifecycle_rule', 'tag', 'version', 'acl', 'inventory', 'presigned_url']],
-  ['kubernetes', ['pod', 'deployment', 'service', 'namespace', 'config_map', 'secret', 'job', 'node', 'ingress', 'volume']],
-  ['google-drive', ['file', 'folder', 'permission', 'comment', 'revision', 'drive', 'shortcut', 'label', 'export', 'upload']],
-  ['gmail', ['message', 'thread', 'draft', 'label', 'attachment', 'filter', 'alias', 'signature', 'contact', 'vacation_setting']],
-  ['zendesk', ['ticket', 'user', 'organization', 'macro', 'view', 'trigger', 'article', 'group', 'sla_policy', 'satisfaction_rating']],
-  ['hubspot', ['contact', 'company', 'deal', 'pipeline', 'email_campaign', 'form', 'list', 'workflow', 'note', 'meeting']],
+  [
+    's3',
+    [
+      'bucket',
+      'object',
+      'multipart_upload',
+      'policy',
+      'lifecycle_rule',
+      'tag',
+      'version',
+      'acl',
+      'inventory',
+      'presigned_url',
+    ],
+  ],
+  [
+    'kubernetes',
+    ['pod', 'deployment', 'service', 'namespace', 'config_map', 'secret', 'job', 'node', 'ingress', 'volume'],
+  ],
+  [
+    'google-drive',
+    ['file', 'folder', 'permission', 'comment', 'revision', 'drive', 'shortcut', 'label', 'export', 'upload'],
+  ],
+  [
+    'gmail',
+    [
+      'message',
+      'thread',
+      'draft',
+      'label',
+      'attachment',
+      'filter',
+      'alias',
+      'signature',
+      'contact',
+      'vacation_setting',
+    ],
+  ],
+  [
+    'zendesk',
+    [
+      'ticket',
+      'user',
+      'organization',
+      'macro',
+      'view',
+      'trigger',
+      'article',
+      'group',
+      'sla_policy',
+      'satisfaction_rating',
+    ],
+  ],
+  [
+    'hubspot',
+    ['contact', 'company', 'deal', 'pipeline', 'email_campaign', 'form', 'list', 'workflow', 'note', 'meeting'],
+  ],
   ['notion', ['page', 'database', 'block', 'comment', 'user', 'template', 'property', 'view', 'workspace', 'link']],
-  ['linear', ['issue', 'project', 'cycle', 'team', 'label', 'comment', 'roadmap', 'initiative', 'attachment', 'workflow_state']],
-  ['datadog', ['monitor', 'dashboard', 'metric', 'log', 'incident', 'slo', 'synthetic_test', 'event', 'host', 'notebook']],
-  ['pagerduty', ['incident', 'service', 'schedule', 'escalation_policy', 'on_call', 'alert', 'user', 'team', 'maintenance_window', 'priority']],
-  ['shopify', ['order', 'product', 'inventory_item', 'customer', 'fulfillment', 'discount', 'collection', 'gift_card', 'refund', 'location']],
-  ['twilio', ['message', 'call', 'phone_number', 'conversation', 'recording', 'verification', 'queue', 'conference', 'fax', 'webhook']],
-  ['confluence', ['page', 'space', 'blog_post', 'attachment', 'comment', 'label', 'template', 'restriction', 'macro', 'version']],
+  [
+    'linear',
+    ['issue', 'project', 'cycle', 'team', 'label', 'comment', 'roadmap', 'initiative', 'attachment', 'workflow_state'],
+  ],
+  [
+    'datadog',
+    ['monitor', 'dashboard', 'metric', 'log', 'incident', 'slo', 'synthetic_test', 'event', 'host', 'notebook'],
+  ],
+  [
+    'pagerduty',
+    [
+      'incident',
+      'service',
+      'schedule',
+      'escalation_policy',
+      'on_call',
+      'alert',
+      'user',
+      'team',
+      'maintenance_window',
+      'priority',
+    ],
+  ],
+  [
+    'shopify',
+    [
+      'order',
+      'product',
+      'inventory_item',
+      'customer',
+      'fulfillment',
+      'discount',
+      'collection',
+      'gift_card',
+      'refund',
+      'location',
+    ],
+  ],
+  [
+    'twilio',
+    [
+      'message',
+      'call',
+      'phone_number',
+      'conversation',
+      'recording',
+      'verification',
+      'queue',
+      'conference',
+      'fax',
+      'webhook',
+    ],
+  ],
+  [
+    'confluence',
+    ['page', 'space', 'blog_post', 'attachment', 'comment', 'label', 'template', 'restriction', 'macro', 'version'],
+  ],
   ['snowflake', ['warehouse', 'database', 'table', 'stage', 'pipe', 'task', 'stream', 'role', 'query', 'share']],
 ];
 
@@ -101,14 +234,25 @@ export function syntheticTools(serverIndex: number, perServer: number): ToolDefi
     const name = serverIndex % 3 === 2 ? camel(snake) : snake;
     const extra = EXTRAS[Math.floor(rand() * EXTRAS.length)]!;
     const properties: Record<string, unknown> = {
-      [verb === 'list' || verb === 'search' || verb === 'count' ? 'filter' : 'id']: { type: 'string', description: `The ${words(noun)} ${verb === 'list' ? 'filter' : 'id'}` },
-      ...(verb === 'list' || verb === 'search' ? { limit: { type: 'integer', minimum: 1, maximum: 100 }, cursor: { type: 'string' } } : {}),
-      ...(verb === 'create' || verb === 'update' || verb === 'set' ? { fields: { type: 'object', additionalProperties: true } } : {}),
+      [verb === 'list' || verb === 'search' || verb === 'count' ? 'filter' : 'id']: {
+        type: 'string',
+        description: `The ${words(noun)} ${verb === 'list' ? 'filter' : 'id'}`,
+      },
+      ...(verb === 'list' || verb === 'search'
+        ? { limit: { type: 'integer', minimum: 1, maximum: 100 }, cursor: { type: 'string' } }
+        : {}),
+      ...(verb === 'create' || verb === 'update' || verb === 'set'
+        ? { fields: { type: 'object', additionalProperties: true } }
+        : {}),
     };
     return {
       name,
       ...(rand() < 0.66 ? { title: titleCase(`${verb} ${words(noun)} ${words(qual)}`.trim()) } : {}),
-      description: `${verbText} ${words(noun)}s ${qualText} in ${titleCase(service.replace('-', ' '))}. ${extra}`.replace(/ {2,}/g, ' '),
+      description:
+        `${verbText} ${words(noun)}s ${qualText} in ${titleCase(service.replace('-', ' '))}. ${extra}`.replace(
+          / {2,}/g,
+          ' ',
+        ),
       inputSchema: { type: 'object', properties, required: [Object.keys(properties)[0]!] },
       ...(rand() < 0.85 ? { annotations: { ...hints } } : {}),
     };
@@ -116,7 +260,8 @@ export function syntheticTools(serverIndex: number, perServer: number): ToolDefi
 }
 
 /** Names of the servers `seedCatalog` creates, in order. */
-export const serverName = (i: number) => `${SERVERS[i % SERVERS.length]![0]}${i < SERVERS.length ? '' : `-${Math.floor(i / SERVERS.length)}`}`;
+export const serverName = (i: number) =>
+  `${SERVERS[i % SERVERS.length]![0]}${i < SERVERS.length ? '' : `-${Math.floor(i / SERVERS.length)}`}`;
 
 /**
  * Creates `servers` HTTP MCP server rows for the org straight through the repository (no lifecycle
@@ -128,7 +273,16 @@ export async function seedCatalog(db: Db, orgId: string, servers: number, perSer
   const catalog = new McpCatalogRepository(db);
   let total = 0;
   for (let i = 0; i < servers; i++) {
-    const server = await repo.create({ org_id: orgId, name: serverName(i), transport: 'http', command: null, args: [], env: {}, url: `http://127.0.0.1:9/${serverName(i)}/mcp`, headers: {} });
+    const server = await repo.create({
+      org_id: orgId,
+      name: serverName(i),
+      transport: 'http',
+      command: null,
+      args: [],
+      env: {},
+      url: `http://127.0.0.1:9/${serverName(i)}/mcp`,
+      headers: {},
+    });
     const tools = syntheticTools(i, perServer);
     await catalog.replaceCatalog(server, tools);
     total += tools.length;

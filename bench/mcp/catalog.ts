@@ -3,7 +3,16 @@
 import pg from 'pg';
 import type { Db } from '../../core/db/knex.js';
 import { ToolCatalogRepository, type ToolSearch } from '../../core/db/tool-catalog.repository.js';
-import { combine, runClosedLoop, runRotating, summarize, summarizeByLabel, type OpOutcome, type PathResult, type Summary } from '../lib/load.js';
+import {
+  combine,
+  runClosedLoop,
+  runRotating,
+  summarize,
+  summarizeByLabel,
+  type OpOutcome,
+  type PathResult,
+  type Summary,
+} from '../lib/load.js';
 
 /** One kind of search a console or an agent host makes; `params` are GET /v1/tools's query string. */
 interface CatalogQuery {
@@ -38,7 +47,12 @@ async function matchCounts(db: Db, orgId: string): Promise<Record<string, number
     if (p.query) q.andWhereRaw('strpos(t.search_text, ?) > 0', [p.query.toLowerCase()]);
     if (p.server) q.andWhere('s.name', p.server);
     if (p.category) q.andWhereRaw('coalesce(t.category, t.inferred_category) = ?', [p.category]);
-    if (p.tag) q.andWhere((w) => w.whereRaw('t.tags @> ?::jsonb', [JSON.stringify([p.tag])]).orWhereRaw('t.inferred_tags @> ?::jsonb', [JSON.stringify([p.tag])]));
+    if (p.tag)
+      q.andWhere((w) =>
+        w
+          .whereRaw('t.tags @> ?::jsonb', [JSON.stringify([p.tag])])
+          .orWhereRaw('t.inferred_tags @> ?::jsonb', [JSON.stringify([p.tag])]),
+      );
     out[label] = Number(((await q.count<{ n: string }[]>('* as n')) as { n: string }[])[0]!.n);
   }
   return out;
@@ -54,23 +68,32 @@ export interface ExplainedStatement {
   noSeqScan: { executionMs: number; plan: string };
 }
 
-const timeOf = (plan: string, what: 'Planning' | 'Execution') => Number(new RegExp(`${what} Time: ([\\d.]+) ms`).exec(plan)?.[1] ?? NaN);
+const timeOf = (plan: string, what: 'Planning' | 'Execution') =>
+  Number(new RegExp(`${what} Time: ([\\d.]+) ms`).exec(plan)?.[1] ?? NaN);
 
 /**
  * Runs each query once through the repository, catching the SQL knex sends (the 'query' event carries
  * it with $n placeholders and its bindings), and EXPLAIN ANALYZEs each statement over a plain pg client,
  * as planned and again with sequential scans disabled.
  */
-async function explainQueries(db: Db, databaseUrl: string, orgId: string): Promise<Record<string, ExplainedStatement[]>> {
+async function explainQueries(
+  db: Db,
+  databaseUrl: string,
+  orgId: string,
+): Promise<Record<string, ExplainedStatement[]>> {
   const repo = new ToolCatalogRepository(db);
   const pgClient = new pg.Client({ connectionString: databaseUrl });
   await pgClient.connect();
-  const explain = async (sql: string, bindings: unknown[]) => (await pgClient.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${sql}`, bindings)).rows.map((row) => row['QUERY PLAN']).join('\n');
+  const explain = async (sql: string, bindings: unknown[]) =>
+    (await pgClient.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${sql}`, bindings)).rows
+      .map((row) => row['QUERY PLAN'])
+      .join('\n');
   const out: Record<string, ExplainedStatement[]> = {};
   try {
     for (const { label, params } of CATALOG_QUERIES) {
       const seen: { sql: string; bindings: unknown[] }[] = [];
-      const listener = (q: { sql: string; bindings?: unknown[] }) => seen.push({ sql: q.sql, bindings: q.bindings ?? [] });
+      const listener = (q: { sql: string; bindings?: unknown[] }) =>
+        seen.push({ sql: q.sql, bindings: q.bindings ?? [] });
       db.on('query', listener);
       try {
         await repo.search(orgId, { ...params, limit: LIMIT });
@@ -88,7 +111,13 @@ async function explainQueries(db: Db, databaseUrl: string, orgId: string): Promi
         } finally {
           await pgClient.query('rollback');
         }
-        out[label].push({ sql: s.sql, planningMs: timeOf(plan, 'Planning'), executionMs: timeOf(plan, 'Execution'), plan, noSeqScan: { executionMs: timeOf(noSeq, 'Execution'), plan: noSeq } });
+        out[label].push({
+          sql: s.sql,
+          planningMs: timeOf(plan, 'Planning'),
+          executionMs: timeOf(plan, 'Execution'),
+          plan,
+          noSeqScan: { executionMs: timeOf(noSeq, 'Execution'), plan: noSeq },
+        });
       }
     }
   } finally {
@@ -101,7 +130,9 @@ async function explainQueries(db: Db, databaseUrl: string, orgId: string): Promi
 async function responseBytes(url: string, key: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const { label, params } of CATALOG_QUERIES) {
-    const res = await fetch(`${url}/v1/tools?${new URLSearchParams(params).toString()}`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await fetch(`${url}/v1/tools?${new URLSearchParams(params).toString()}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     out[label] = (await res.arrayBuffer()).byteLength;
   }
   return out;
@@ -111,7 +142,9 @@ async function responseBytes(url: string, key: string): Promise<Record<string, n
 async function ginPending(db: Db): Promise<{ pendingPages: number; pendingTuples: number } | null> {
   try {
     await db.raw('create extension if not exists pgstattuple'); // the bench's own database: a diagnostic only
-    const r = await db.raw<{ rows: { pending_pages: number; pending_tuples: string }[] }>("select pending_pages, pending_tuples from pgstatginindex('mcp_tools_search_trgm')");
+    const r = await db.raw<{ rows: { pending_pages: number; pending_tuples: string }[] }>(
+      "select pending_pages, pending_tuples from pgstatginindex('mcp_tools_search_trgm')",
+    );
     return { pendingPages: Number(r.rows[0]!.pending_pages), pendingTuples: Number(r.rows[0]!.pending_tuples) };
   } catch {
     return null;
@@ -155,7 +188,17 @@ export interface CatalogResult {
  * change anything), then `requests` searches of each kind (HTTP, repository, floor) at concurrency 1,
  * rotating between them in rounds after `warmup` of each; then explains every query once.
  */
-export async function benchCatalog(opts: { url: string; key: string; db: Db; databaseUrl: string; orgId: string; tools: number; requests: number; warmup: number; rounds: number }): Promise<CatalogResult> {
+export async function benchCatalog(opts: {
+  url: string;
+  key: string;
+  db: Db;
+  databaseUrl: string;
+  orgId: string;
+  tools: number;
+  requests: number;
+  warmup: number;
+  rounds: number;
+}): Promise<CatalogResult> {
   const { url, key, db, orgId } = opts;
   const repo = new ToolCatalogRepository(db);
   const headers = { authorization: `Bearer ${key}` };
@@ -168,7 +211,9 @@ export async function benchCatalog(opts: { url: string; key: string; db: Db; dat
       const { label, params } = pick(i);
       const res = await fetch(`${url}/v1/tools?${new URLSearchParams(params).toString()}`, { headers });
       const body = (await res.json()) as { data?: unknown[] };
-      return res.status === 200 && Array.isArray(body.data) ? { ok: true, label } : { ok: false, label, error: `${res.status} ${JSON.stringify(body).slice(0, 200)}` };
+      return res.status === 200 && Array.isArray(body.data)
+        ? { ok: true, label }
+        : { ok: false, label, error: `${res.status} ${JSON.stringify(body).slice(0, 200)}` };
     },
     async repository(i: number): Promise<OpOutcome> {
       const { label, params } = pick(i);
@@ -182,9 +227,18 @@ export async function benchCatalog(opts: { url: string; key: string; db: Db; dat
       return { ok: res.status === 200, ...(res.status === 200 ? {} : { error: String(res.status) }) };
     },
   };
-  for (let i = 0; i < opts.warmup; i++) for (const op of Object.values(ops)) if (!(await op(i)).ok) throw new Error('catalog warm-up failed');
-  const { runs, order } = await runRotating(ops, { n: opts.requests, rounds: opts.rounds, concurrency: 1, pauseMs: 100 });
-  const withLabels = (name: 'http' | 'repository') => ({ ...combine(runs[name]), byQuery: summarizeByLabel(runs[name].flatMap((r) => r.samples)) });
+  for (let i = 0; i < opts.warmup; i++)
+    for (const op of Object.values(ops)) if (!(await op(i)).ok) throw new Error('catalog warm-up failed');
+  const { runs, order } = await runRotating(ops, {
+    n: opts.requests,
+    rounds: opts.rounds,
+    concurrency: 1,
+    pauseMs: 100,
+  });
+  const withLabels = (name: 'http' | 'repository') => ({
+    ...combine(runs[name]),
+    byQuery: summarizeByLabel(runs[name].flatMap((r) => r.samples)),
+  });
   return {
     tools: opts.tools,
     fresh,

@@ -39,7 +39,10 @@ export interface LatencyTargets {
   baseline: Baseline;
 }
 
-const failed = (what: string, detail: unknown): OpOutcome => ({ ok: false, error: `${what}: ${JSON.stringify(detail).slice(0, 300)}` });
+const failed = (what: string, detail: unknown): OpOutcome => ({
+  ok: false,
+  error: `${what}: ${JSON.stringify(detail).slice(0, 300)}`,
+});
 
 /** One operation per path; each checks that 1 + i came back as the sum, so a wrong answer is an error. */
 export function latencyOps(t: LatencyTargets): Record<PathName, (i: number) => Promise<OpOutcome>> {
@@ -54,9 +57,15 @@ export function latencyOps(t: LatencyTargets): Record<PathName, (i: number) => P
         headers: { authorization: `Bearer ${t.developerKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ capability: 'sum', input: { a: i, b: 1 } }),
       });
-      const body = (await res.json()) as { status?: string; workflowId?: string; result?: { structuredContent?: { sum?: number } } };
+      const body = (await res.json()) as {
+        status?: string;
+        workflowId?: string;
+        result?: { structuredContent?: { sum?: number } };
+      };
       const ok = res.status === 200 && body.status === 'succeeded' && body.result?.structuredContent?.sum === i + 1;
-      return ok ? { ok, ...(body.workflowId ? { workflowId: body.workflowId } : {}) } : failed(`api ${res.status}`, body);
+      return ok
+        ? { ok, ...(body.workflowId ? { workflowId: body.workflowId } : {}) }
+        : failed(`api ${res.status}`, body);
     },
     async mcp(i) {
       const r = (await t.collexaMcp.callTool({ name: 'sum', arguments: { a: i, b: 1 } })) as CallToolResult;
@@ -111,17 +120,25 @@ export async function measureMode(
     concurrency: 1,
     pauseMs: 200,
     onBlock: (r, p, run) => {
-      if (r % 5 === 0) say(`  round ${r + 1}/${opts.rounds} ${p}: ${run.samples.filter((x) => x.ok).length}/${run.samples.length} ok, p50 ${summarize(run.samples.map((x) => x.ms)).p50.toFixed(1)} ms`);
+      if (r % 5 === 0)
+        say(
+          `  round ${r + 1}/${opts.rounds} ${p}: ${run.samples.filter((x) => x.ok).length}/${run.samples.length} ok, p50 ${summarize(run.samples.map((x) => x.ms)).p50.toFixed(1)} ms`,
+        );
     },
   });
   const okMs = (r: PhaseRun) => r.samples.filter((x) => x.ok).map((x) => x.ms);
-  const paths = Object.fromEntries(PATHS.map((p) => [p, { ...combine(runs[p]), perRoundP50: runs[p].map((r) => summarize(okMs(r)).p50) }])) as LatencyMode['paths'];
+  const paths = Object.fromEntries(
+    PATHS.map((p) => [p, { ...combine(runs[p]), perRoundP50: runs[p].map((r) => summarize(okMs(r)).p50) }]),
+  ) as LatencyMode['paths'];
   const okSamples = (p: PathName) => runs[p].flatMap((r) => r.samples.filter((x) => x.ok));
   return {
     thinkMs: opts.thinkMs,
     order,
     paths,
-    checks: { api: addedCheck(paths.api, paths.direct, paths.bare), mcp: addedCheck(paths.mcp, paths.direct, paths.bare) },
+    checks: {
+      api: addedCheck(paths.api, paths.direct, paths.bare),
+      mcp: addedCheck(paths.mcp, paths.direct, paths.bare),
+    },
     breakdownMs: {
       api: await latencyBreakdown(clients.collexa, okSamples('api'), 30, { perTask: true }),
       mcp: await latencyBreakdown(clients.collexa, okSamples('mcp'), 30, { perTask: true }),

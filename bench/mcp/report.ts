@@ -13,7 +13,14 @@ export interface McpReport {
   at: string;
   commit: string;
   machine: MachineInfo;
-  config: { n: number; concurrency: 1; rounds: number; warmup: number; thinkMs: number; catalog: { servers: number; toolsPerServer: number; requests: number; warmup: number; rounds: number } };
+  config: {
+    n: number;
+    concurrency: 1;
+    rounds: number;
+    warmup: number;
+    thinkMs: number;
+    catalog: { servers: number; toolsPerServer: number; requests: number; warmup: number; rounds: number };
+  };
   /** The headline is `paced`; `backToBack` shows the dev server's workflow-task pickup delay (bench/README.md). */
   latency: { paced: LatencyMode; backToBack: LatencyMode };
   catalog: CatalogResult & { targetP50Ms: number; pass: boolean };
@@ -24,9 +31,12 @@ const verdict = (pass: boolean) => (pass ? 'PASS' : 'MISS');
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  return rows.map((row) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
+  );
 }
-const pending = (p: { pendingPages: number; pendingTuples: number } | null) => (p ? `${p.pendingPages} pages / ${p.pendingTuples} entries` : 'n/a');
+const pending = (p: { pendingPages: number; pendingTuples: number } | null) =>
+  p ? `${p.pendingPages} pages / ${p.pendingTuples} entries` : 'n/a';
 const latencyCells = (s: Summary) => [f(s.p50), f(s.p90), f(s.p99), f(s.mean)];
 const breakdown = (b: Record<string, number>) =>
   Object.entries(b)
@@ -36,9 +46,21 @@ const breakdown = (b: Record<string, number>) =>
 function formatMode(name: string, m: LatencyMode): string[] {
   return [
     `${name}: ${m.thinkMs ? `${m.thinkMs} ms (untimed) between one operation and the next` : 'each operation starts as the last one ends'}`,
-    ...table([['path', 'ok', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'round p50s'], ...PATHS.map((p) => [PATH_LABELS[p], String(m.paths[p].succeeded), String(m.paths[p].errors), ...latencyCells(m.paths[p].latencyMs), `${f(Math.min(...m.paths[p].perRoundP50))} – ${f(Math.max(...m.paths[p].perRoundP50))}`])]),
+    ...table([
+      ['path', 'ok', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'round p50s'],
+      ...PATHS.map((p) => [
+        PATH_LABELS[p],
+        String(m.paths[p].succeeded),
+        String(m.paths[p].errors),
+        ...latencyCells(m.paths[p].latencyMs),
+        `${f(Math.min(...m.paths[p].perRoundP50))} – ${f(Math.max(...m.paths[p].perRoundP50))}`,
+      ]),
+    ]),
     `added over direct (p50), target ≤ bare p50 + ${ADDED_SLACK_MS} ms:`,
-    ...(['api', 'mcp'] as const).map((p) => `  ${p === 'api' ? 'Collexa API ' : 'Collexa /mcp'}  ${f(m.checks[p].addedMs)} ms vs ${f(m.checks[p].budgetMs)} ms (${f(m.checks[p].beyondBareMs)} ms beyond the bare workflow)   ${verdict(m.checks[p].pass)}`),
+    ...(['api', 'mcp'] as const).map(
+      (p) =>
+        `  ${p === 'api' ? 'Collexa API ' : 'Collexa /mcp'}  ${f(m.checks[p].addedMs)} ms vs ${f(m.checks[p].budgetMs)} ms (${f(m.checks[p].beyondBareMs)} ms beyond the bare workflow)   ${verdict(m.checks[p].pass)}`,
+    ),
     'medians from 30 sampled workflow histories per path (ms; #n = n-th workflow task):',
     ...(['api', 'mcp', 'bare'] as const).map((p) => `  ${p.padEnd(4)}  ${breakdown(m.breakdownMs[p])}`),
   ];
@@ -63,7 +85,10 @@ export function formatReport(r: McpReport): string {
   });
   const slowest = Object.entries(c.http.byQuery).sort((a, b) => b[1].p50 - a[1].p50)[0]?.[0];
   const modes = [r.latency.paced, r.latency.backToBack];
-  const errors = [...modes.flatMap((m) => PATHS.flatMap((p) => m.paths[p].firstErrors.map((e) => `  ${p}: ${e}`))), ...c.http.firstErrors.map((e) => `  catalog: ${e}`)];
+  const errors = [
+    ...modes.flatMap((m) => PATHS.flatMap((p) => m.paths[p].firstErrors.map((e) => `  ${p}: ${e}`))),
+    ...c.http.firstErrors.map((e) => `  catalog: ${e}`),
+  ];
   return [
     `bench/mcp at ${r.commit} — latency at concurrency 1 (one operation at a time): ${r.config.n} per path per mode in ${r.config.rounds} rotating rounds, warm-up ${r.config.warmup} each`,
     `machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}, ${r.machine.platform}; load average (1 min) ${f(r.machine.loadAvg1mAtStart, 2)} at start, ${f(r.machine.loadAvg1mAtEnd, 2)} at end`,
@@ -82,9 +107,26 @@ export function formatReport(r: McpReport): string {
     `GET /v1/tools p50 ${f(c.http.latencyMs.p50)} ms   target ≤ ${c.targetP50Ms} ms   ${verdict(c.pass)}`,
     `measured after VACUUM ANALYZE; "fresh" = right after the bulk write (trigram GIN pending list: ${pending(c.fresh.ginPending)} fresh, ${pending(c.settledGinPending)} after vacuum)`,
     '',
-    ...table([['query', 'matches', 'KiB', 'HTTP p50', 'HTTP p99', 'repo p50', 'repo p50 fresh', 'SQL exec ms (search + stats)', 'search, seqscan off'], ...byQuery]),
+    ...table([
+      [
+        'query',
+        'matches',
+        'KiB',
+        'HTTP p50',
+        'HTTP p99',
+        'repo p50',
+        'repo p50 fresh',
+        'SQL exec ms (search + stats)',
+        'search, seqscan off',
+      ],
+      ...byQuery,
+    ]),
     ...(!c.pass && slowest
-      ? ['', `EXPLAIN ANALYZE of the search statement of the slowest query over HTTP (${slowest}); every plan is in the JSON:`, c.explain[slowest]?.[0]?.plan ?? '-']
+      ? [
+          '',
+          `EXPLAIN ANALYZE of the search statement of the slowest query over HTTP (${slowest}); every plan is in the JSON:`,
+          c.explain[slowest]?.[0]?.plan ?? '-',
+        ]
       : []),
     ...(errors.length ? ['', 'first errors:', ...errors] : []),
   ].join('\n');

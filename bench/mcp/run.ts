@@ -55,7 +55,15 @@ await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
   const direct = await connectMcp(fixture.url);
   const collexaMcp = await connectMcp(`${platform.url}/mcp/${agentId}`, org.developerKey);
   started.push({ stop: async () => void (await Promise.allSettled([direct.close(), collexaMcp.close()])) });
-  const ops = latencyOps({ direct, collexaMcp, apiUrl: platform.url, developerKey: org.developerKey, orgId: org.orgId, agentId, baseline });
+  const ops = latencyOps({
+    direct,
+    collexaMcp,
+    apiUrl: platform.url,
+    developerKey: org.developerKey,
+    orgId: org.orgId,
+    agentId,
+    baseline,
+  });
 
   say(`warming up (${s.warmup} ops per path, one at a time)`);
   for (const p of PATHS) {
@@ -65,8 +73,16 @@ await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
 
   const modes: LatencyMode[] = [];
   for (const thinkMs of [s.thinkMs, 0]) {
-    say(`measuring ${s.n} ops per path at concurrency 1 in ${s.rounds} rotating rounds, ${thinkMs ? `${thinkMs} ms between operations` : 'back to back'}`);
-    modes.push(await measureMode(ops, { collexa: platform.client, bare: baseline.client }, { n: s.n, rounds: s.rounds, thinkMs }));
+    say(
+      `measuring ${s.n} ops per path at concurrency 1 in ${s.rounds} rotating rounds, ${thinkMs ? `${thinkMs} ms between operations` : 'back to back'}`,
+    );
+    modes.push(
+      await measureMode(
+        ops,
+        { collexa: platform.client, bare: baseline.client },
+        { n: s.n, rounds: s.rounds, thinkMs },
+      ),
+    );
   }
 
   const tools = s.catalog.servers * s.catalog.toolsPerServer;
@@ -76,7 +92,17 @@ await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
   started.push({ stop: () => catalogDb.destroy() });
   const seeded = await seedCatalog(catalogDb, catalogOrg.orgId, s.catalog.servers, s.catalog.toolsPerServer);
   say(`timing ${s.catalog.requests} catalog searches per way (HTTP, repository, floor), one at a time`);
-  const catalog = await benchCatalog({ url: platform.url, key: catalogOrg.developerKey, db: catalogDb, databaseUrl: stack.databaseUrl, orgId: catalogOrg.orgId, tools: seeded, requests: s.catalog.requests, warmup: s.catalog.warmup, rounds: s.catalog.rounds });
+  const catalog = await benchCatalog({
+    url: platform.url,
+    key: catalogOrg.developerKey,
+    db: catalogDb,
+    databaseUrl: stack.databaseUrl,
+    orgId: catalogOrg.orgId,
+    tools: seeded,
+    requests: s.catalog.requests,
+    warmup: s.catalog.warmup,
+    rounds: s.catalog.rounds,
+  });
 
   const report: McpReport = {
     at: new Date().toISOString(),
@@ -84,10 +110,18 @@ await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
     machine: machineInfo(loadAvg1mAtStart),
     config: { n: s.n, concurrency: 1, rounds: s.rounds, warmup: s.warmup, thinkMs: s.thinkMs, catalog: s.catalog },
     latency: { paced: modes[0]!, backToBack: modes[1]! },
-    catalog: { ...catalog, targetP50Ms: CATALOG_P50_TARGET_MS, pass: catalog.http.latencyMs.p50 <= CATALOG_P50_TARGET_MS },
+    catalog: {
+      ...catalog,
+      targetP50Ms: CATALOG_P50_TARGET_MS,
+      pass: catalog.http.latencyMs.p50 <= CATALOG_P50_TARGET_MS,
+    },
   };
   const file = writeReport(RESULTS_DIR, report);
   process.stdout.write(`\n${formatReport(report)}\n\nresults: ${path.relative(process.cwd(), file)}\n`);
-  const errors = modes.reduce((sum, m) => sum + PATHS.reduce((n, p) => n + m.paths[p].errors, 0), 0) + catalog.http.errors + catalog.repository.errors + catalog.floor.errors;
+  const errors =
+    modes.reduce((sum, m) => sum + PATHS.reduce((n, p) => n + m.paths[p].errors, 0), 0) +
+    catalog.http.errors +
+    catalog.repository.errors +
+    catalog.floor.errors;
   return errors > 0 ? 1 : 0;
 });

@@ -49,30 +49,63 @@ export class AgentService {
   private async toolsOf(server: McpServerRow, fresh: boolean): Promise<ToolDefinition[]> {
     if (fresh) {
       const r = await this.refreshCatalog(server);
-      if (!r.ok) throw new AppError('mcp_server_unavailable', 502, `MCP server "${server.name}" did not answer tools/list: ${r.error ?? 'unavailable'}`, { server: server.name });
+      if (!r.ok)
+        throw new AppError(
+          'mcp_server_unavailable',
+          502,
+          `MCP server "${server.name}" did not answer tools/list: ${r.error ?? 'unavailable'}`,
+          { server: server.name },
+        );
     }
     return (await this.catalog.toolsOf(server.id)).map((t) => t.definition as unknown as ToolDefinition);
   }
 
-  async create(p: Actor, input: { name: string; description?: string; capabilities: CapabilityInput[] }): Promise<AgentWithCapabilities> {
+  async create(
+    p: Actor,
+    input: { name: string; description?: string; capabilities: CapabilityInput[] },
+  ): Promise<AgentWithCapabilities> {
     const capabilities = await this.resolveCapabilities(p.orgId, input.capabilities);
     return this.db.transaction(async (trx) => {
-      const agent = await new AgentRepository(trx).create(p.orgId, { name: input.name, description: input.description ?? '' }, capabilities);
-      await this.record(trx, p, 'agent.created', agent.id, { name: agent.name, capabilities: agent.capabilities.map(capabilitySummary) });
+      const agent = await new AgentRepository(trx).create(
+        p.orgId,
+        { name: input.name, description: input.description ?? '' },
+        capabilities,
+      );
+      await this.record(trx, p, 'agent.created', agent.id, {
+        name: agent.name,
+        capabilities: agent.capabilities.map(capabilitySummary),
+      });
       return agent;
     });
   }
 
   /** Changes an agent; see governedCapabilities for what needs an admin. Audited with before and after. */
-  async update(p: Actor, id: string, input: { name?: string; description?: string; capabilities?: CapabilityInput[] }): Promise<AgentWithCapabilities> {
+  async update(
+    p: Actor,
+    id: string,
+    input: { name?: string; description?: string; capabilities?: CapabilityInput[] },
+  ): Promise<AgentWithCapabilities> {
     const before = await this.agents.get(p.orgId, id);
     const resolved = input.capabilities ? await this.resolveCapabilities(p.orgId, input.capabilities) : undefined;
     const capabilities = resolved ? governedCapabilities(before.capabilities, resolved, p.role === 'admin') : undefined;
     return this.db.transaction(async (trx) => {
-      const after = await new AgentRepository(trx).update(p.orgId, id, { name: input.name, description: input.description }, capabilities);
+      const after = await new AgentRepository(trx).update(
+        p.orgId,
+        id,
+        { name: input.name, description: input.description },
+        capabilities,
+      );
       await this.record(trx, p, 'agent.updated', id, {
-        before: { name: before.name, description: before.description, capabilities: before.capabilities.map(capabilitySummary) },
-        after: { name: after.name, description: after.description, capabilities: after.capabilities.map(capabilitySummary) },
+        before: {
+          name: before.name,
+          description: before.description,
+          capabilities: before.capabilities.map(capabilitySummary),
+        },
+        after: {
+          name: after.name,
+          description: after.description,
+          capabilities: after.capabilities.map(capabilitySummary),
+        },
       });
       return after;
     });
@@ -82,7 +115,10 @@ export class AgentService {
     const before = await this.agents.get(p.orgId, id);
     await this.db.transaction(async (trx) => {
       await new AgentRepository(trx).delete(p.orgId, id);
-      await this.record(trx, p, 'agent.deleted', id, { name: before.name, capabilities: before.capabilities.map(capabilitySummary) });
+      await this.record(trx, p, 'agent.deleted', id, {
+        name: before.name,
+        capabilities: before.capabilities.map(capabilitySummary),
+      });
     });
   }
 
@@ -94,7 +130,11 @@ export class AgentService {
    * Re-reads the capability's tool from its server and pins that definition: how an admin accepts a
    * changed tool. Returns the previous and the new pin.
    */
-  async repin(p: Actor, agentId: string, name: string): Promise<{ previous: string; pinned: string; definition: ToolDefinition }> {
+  async repin(
+    p: Actor,
+    agentId: string,
+    name: string,
+  ): Promise<{ previous: string; pinned: string; definition: ToolDefinition }> {
     const { orgId } = p;
     const agent = await this.agents.get(orgId, agentId);
     const cap = agent.capabilities.find((c) => c.name === name);
@@ -102,12 +142,20 @@ export class AgentService {
     const server = await this.servers.get(orgId, cap.server_id);
     const tools = await this.toolsOf(server, true);
     const tool = tools.find((t) => t.name === cap.tool);
-    if (!tool) throw new AppError('tool_missing', 409, `MCP server "${server.name}" no longer serves "${cap.tool}"`, { server: server.name, tool: cap.tool });
+    if (!tool)
+      throw new AppError('tool_missing', 409, `MCP server "${server.name}" no longer serves "${cap.tool}"`, {
+        server: server.name,
+        tool: cap.tool,
+      });
     assertUsableToolSchema(tool.inputSchema, { tool: tool.name, server: server.name });
     const pinned = toolDefinitionHash(tool);
     await this.db.transaction(async (trx) => {
       await new AgentRepository(trx).repin(orgId, agentId, name, { ...tool }, pinned);
-      await this.record(trx, p, 'capability.repinned', agentId, { capability: name, previous: cap.pinned_hash, pinned });
+      await this.record(trx, p, 'capability.repinned', agentId, {
+        capability: name,
+        previous: cap.pinned_hash,
+        pinned,
+      });
     });
     return { previous: cap.pinned_hash, pinned, definition: tool };
   }
@@ -116,7 +164,8 @@ export class AgentService {
   private async resolveCapabilities(orgId: string, inputs: CapabilityInput[]): Promise<NewCapability[]> {
     const names = new Set<string>();
     for (const c of inputs) {
-      if (names.has(c.name)) throw badRequest('duplicate_capability', `Capability "${c.name}" is listed twice`, { capability: c.name });
+      if (names.has(c.name))
+        throw badRequest('duplicate_capability', `Capability "${c.name}" is listed twice`, { capability: c.name });
       names.add(c.name);
     }
     const catalogs = new Map<string, { server: McpServerRow; tools: ToolDefinition[] }>();
@@ -132,7 +181,11 @@ export class AgentService {
       }
       const tool = entry.tools.find((t) => t.name === c.tool);
       if (!tool) {
-        throw badRequest('unknown_tool', `MCP server "${entry.server.name}" has no tool "${c.tool}"`, { server: entry.server.name, tool: c.tool, available: entry.tools.map((t) => t.name) });
+        throw badRequest('unknown_tool', `MCP server "${entry.server.name}" has no tool "${c.tool}"`, {
+          server: entry.server.name,
+          tool: c.tool,
+          available: entry.tools.map((t) => t.name),
+        });
       }
       assertUsableToolSchema(tool.inputSchema, { tool: tool.name, server: entry.server.name });
       out.push({

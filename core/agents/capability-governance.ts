@@ -14,7 +14,11 @@ export function capabilitySummary(c: Pick<CapabilityRow, 'name' | 'server_id' | 
  * edit. Lowering a capability's risk or binding it to another tool weakens what governs it: only an admin
  * may, and the audit event shows both sides.
  */
-export function governedCapabilities(before: CapabilityRow[], after: NewCapability[], isAdmin: boolean): NewCapability[] {
+export function governedCapabilities(
+  before: CapabilityRow[],
+  after: NewCapability[],
+  isAdmin: boolean,
+): NewCapability[] {
   const old = new Map(before.map((c) => [c.name, c]));
   return after.map((c) => {
     const prev = old.get(c.name);
@@ -22,8 +26,14 @@ export function governedCapabilities(before: CapabilityRow[], after: NewCapabili
     const rebound = prev.server_id !== c.server_id || prev.tool !== c.tool;
     const lowered = isBelow(c.risk, prev.risk);
     if (!isAdmin && (rebound || lowered)) {
-      const what = rebound ? `binding capability "${c.name}" to another tool` : `lowering the risk of capability "${c.name}" from ${prev.risk} to ${c.risk}`;
-      throw forbidden(`Changing governance (${what}) needs the admin role`, { capability: c.name, from: { tool: prev.tool, risk: prev.risk }, to: { tool: c.tool, risk: c.risk } });
+      const what = rebound
+        ? `binding capability "${c.name}" to another tool`
+        : `lowering the risk of capability "${c.name}" from ${prev.risk} to ${c.risk}`;
+      throw forbidden(`Changing governance (${what}) needs the admin role`, {
+        capability: c.name,
+        from: { tool: prev.tool, risk: prev.risk },
+        to: { tool: c.tool, risk: c.risk },
+      });
     }
     return rebound ? c : { ...c, tool_definition: prev.tool_definition, pinned_hash: prev.pinned_hash };
   });

@@ -1,5 +1,10 @@
 import type { Knex } from 'knex';
-import { approvalWorkflowId, type ApprovalInput, type ApprovalOutcome, type DecisionKey } from '../../contracts/approval.contract.js';
+import {
+  approvalWorkflowId,
+  type ApprovalInput,
+  type ApprovalOutcome,
+  type DecisionKey,
+} from '../../contracts/approval.contract.js';
 import { ApprovalRepository } from '../db/approval.repository.js';
 import { AuditRepository } from '../db/audit.repository.js';
 import { IdentityRepository } from '../db/identity.repository.js';
@@ -49,7 +54,8 @@ export class ApprovalRecords {
       });
       const expiresAt = new Date(row.expires_at).toISOString();
       if (!created) return { expiresAt, keys };
-      if (input.invocationId) await new InvocationRepository(trx).markPendingApproval(input.invocationId, input.approvalId);
+      if (input.invocationId)
+        await new InvocationRepository(trx).markPendingApproval(input.invocationId, input.approvalId);
       await this.audit.record(
         {
           org_id: input.orgId,
@@ -58,7 +64,12 @@ export class ApprovalRecords {
           subject_type: 'approval',
           subject_id: input.approvalId,
           invocation_id: input.invocationId ?? null,
-          data: { subjectType: input.subjectType, subjectId: input.subjectId, approverRoles: input.approverRoles, expiresAt: row.expires_at },
+          data: {
+            subjectType: input.subjectType,
+            subjectId: input.subjectId,
+            approverRoles: input.approverRoles,
+            expiresAt: row.expires_at,
+          },
         },
         trx,
       );
@@ -67,11 +78,23 @@ export class ApprovalRecords {
   }
 
   /** Closes a still-pending approval (expired, cancelled, or a decision from before tokens) and audits it once. */
-  async close(input: { approvalId: string; status: ApprovalOutcome; decidedBy: string | null; comment: string | null }): Promise<void> {
+  async close(input: {
+    approvalId: string;
+    status: ApprovalOutcome;
+    decidedBy: string | null;
+    comment: string | null;
+  }): Promise<void> {
     const row = await this.approvals.getById(input.approvalId);
-    await this.approvals.close(input.approvalId, { status: input.status, decided_by: input.decidedBy, comment: input.comment });
+    await this.approvals.close(input.approvalId, {
+      status: input.status,
+      decided_by: input.decidedBy,
+      comment: input.comment,
+    });
     if (row.status !== 'pending') return; // a retry: already closed and audited
-    const canceller = input.status === 'cancelled' && row.invocation_id ? (await this.invocations.getById(row.invocation_id)).cancel_requested_by : null;
+    const canceller =
+      input.status === 'cancelled' && row.invocation_id
+        ? (await this.invocations.getById(row.invocation_id)).cancel_requested_by
+        : null;
     const actor = input.decidedBy ?? canceller;
     await this.audit.record({
       org_id: row.org_id,
@@ -95,7 +118,15 @@ export class ApprovalRecords {
     if (!webhook) return { delivered: false };
     try {
       const status = await deliverWebhook(this.webhookFetch, webhook, approvalRequestedEvent(approval));
-      await this.audit.record({ org_id: approval.org_id, actor: 'system', action: 'approval.notified', subject_type: 'approval', subject_id: approval.id, invocation_id: approval.invocation_id, data: { status } });
+      await this.audit.record({
+        org_id: approval.org_id,
+        actor: 'system',
+        action: 'approval.notified',
+        subject_type: 'approval',
+        subject_id: approval.id,
+        invocation_id: approval.invocation_id,
+        data: { status },
+      });
       return { delivered: true, status };
     } catch (err) {
       if (err instanceof WebhookRejectedError) throw new AppError('webhook_rejected', 422, err.message);

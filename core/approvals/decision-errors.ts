@@ -22,7 +22,8 @@ const STATUS_BY_TYPE: Record<string, number> = {
 };
 
 /** The type of the ApplicationFailure an approval's update validator or handler rejected with, if that is what `err` is. */
-export const rejectionType = (err: unknown) => (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause.type : undefined);
+export const rejectionType = (err: unknown) =>
+  err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
 
 /** Turns a rejected or failed approval decision into the 4xx the caller should see. */
 export function decisionError(err: unknown): AppError {
@@ -32,7 +33,10 @@ export function decisionError(err: unknown): AppError {
     return new AppError(type, STATUS_BY_TYPE[type] ?? 409, err.cause.message);
   }
   // The workflow already finished (decided or expired): nothing is pending any more.
-  if (err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test(String((err as Error)?.message))) {
+  if (
+    err instanceof WorkflowNotFoundError ||
+    /workflow execution already completed/i.test(String((err as Error)?.message))
+  ) {
     return new AppError(DecisionRejection.notPending, 409, 'The approval is no longer pending');
   }
   throw err;

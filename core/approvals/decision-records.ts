@@ -1,5 +1,10 @@
 import type { Knex } from 'knex';
-import { DecisionRejection, type Approver, type DecisionChannel, type DecisionKey } from '../../contracts/approval.contract.js';
+import {
+  DecisionRejection,
+  type Approver,
+  type DecisionChannel,
+  type DecisionKey,
+} from '../../contracts/approval.contract.js';
 import { ApprovalRepository } from '../db/approval.repository.js';
 import { AuditRepository } from '../db/audit.repository.js';
 import { IdentityRepository } from '../db/identity.repository.js';
@@ -20,7 +25,9 @@ const TOKEN_REJECTION = {
 /** The public signing keys (P-256 coordinates by kid) a workflow verifies decision tokens with. */
 export async function decisionKeys(db: Knex): Promise<DecisionKey[]> {
   const { keys } = await publicJwks(db);
-  return keys.filter((k) => k.kty === 'EC' && k.crv === 'P-256' && k.kid && k.x && k.y).map((k) => ({ kid: k.kid!, x: k.x!, y: k.y! }));
+  return keys
+    .filter((k) => k.kty === 'EC' && k.crv === 'P-256' && k.kid && k.x && k.y)
+    .map((k) => ({ kid: k.kid!, x: k.x!, y: k.y! }));
 }
 
 export interface ApproverCheck {
@@ -60,7 +67,12 @@ export class DecisionRecords {
     const approval = await new ApprovalRepository(this.db).getById(input.approvalId);
     const decision = this.policy.decideApprove({
       approver: { id: user?.id ?? input.approver.userId, role: user?.role ?? '', org_id: user?.org_id ?? '' },
-      approval: { org_id: input.orgId, requested_by: input.requestedBy, approver_roles: input.approverRoles, status: approval.status },
+      approval: {
+        org_id: input.orgId,
+        requested_by: input.requestedBy,
+        approver_roles: input.approverRoles,
+        status: approval.status,
+      },
     });
     if (user && decision.allow) return user;
     await new AuditRepository(this.db).record({
@@ -72,7 +84,11 @@ export class DecisionRecords {
       invocation_id: approval.invocation_id,
       data: { reasons: user ? decision.reasons : ['unknown user'], policyVersion: decision.policyVersion },
     });
-    throw new AppError(DecisionRejection.policyDenied, 403, user ? decision.reasons.join('; ') || 'policy does not allow this approver' : 'the approver is not a known user');
+    throw new AppError(
+      DecisionRejection.policyDenied,
+      403,
+      user ? decision.reasons.join('; ') || 'policy does not allow this approver' : 'the approver is not a known user',
+    );
   }
 
   /**
@@ -90,7 +106,8 @@ export class DecisionRecords {
       const [code, status] = TOKEN_REJECTION[err.reason];
       throw new AppError(code, status, err.message);
     }
-    if (claims.approval !== input.approvalId || claims.org !== input.orgId) throw new AppError(DecisionRejection.tokenMismatch, 403, 'The decision token is for another approval');
+    if (claims.approval !== input.approvalId || claims.org !== input.orgId)
+      throw new AppError(DecisionRejection.tokenMismatch, 403, 'The decision token is for another approval');
     await this.assertApprover({ ...input, approver: { userId: claims.sub, orgId: claims.org, role: claims.role } });
     const status: RecordedDecision['status'] = claims.decision === 'approve' ? 'approved' : 'denied';
     try {
@@ -98,7 +115,13 @@ export class DecisionRecords {
         const row = await new ApprovalRepository(trx).decide(
           input.approvalId,
           { status, decided_by: claims.sub, comment: input.comment },
-          { jti: claims.jti, decision: claims.decision, channel: claims.channel, kid: claims.kid, expires_at: new Date(claims.exp * 1000) },
+          {
+            jti: claims.jti,
+            decision: claims.decision,
+            channel: claims.channel,
+            kid: claims.kid,
+            expires_at: new Date(claims.exp * 1000),
+          },
         );
         if (!row) throw new AppError(DecisionRejection.notPending, 409, 'The approval is no longer pending');
         await new AuditRepository(trx).record(
@@ -109,14 +132,24 @@ export class DecisionRecords {
             subject_type: 'approval',
             subject_id: row.id,
             invocation_id: row.invocation_id,
-            data: { channel: claims.channel, tokenId: claims.jti, ...(input.comment ? { comment: input.comment } : {}) },
+            data: {
+              channel: claims.channel,
+              tokenId: claims.jti,
+              ...(input.comment ? { comment: input.comment } : {}),
+            },
           },
           trx,
         );
-        return { status, decidedBy: claims.sub, decidedAt: new Date(row.decided_at!).toISOString(), channel: claims.channel };
+        return {
+          status,
+          decidedBy: claims.sub,
+          decidedAt: new Date(row.decided_at!).toISOString(),
+          channel: claims.channel,
+        };
       });
     } catch (err) {
-      if (permanentDbError(err)?.constraint === 'approval_decision_tokens_pkey') throw new AppError(DecisionRejection.tokenReused, 409, 'This decision token was already used');
+      if (permanentDbError(err)?.constraint === 'approval_decision_tokens_pkey')
+        throw new AppError(DecisionRejection.tokenReused, 409, 'This decision token was already used');
       throw err;
     }
   }

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors, importJWK, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Knex } from 'knex';
-import { DECISION_TOKEN_AUDIENCE, DECISION_TOKEN_TYP, type Decision, type DecisionChannel } from '../../contracts/approval.contract.js';
+import {
+  DECISION_TOKEN_AUDIENCE,
+  DECISION_TOKEN_TYP,
+  type Decision,
+  type DecisionChannel,
+} from '../../contracts/approval.contract.js';
 import { MANIFEST_ALG, type SigningKeys, type SigningKeyRow } from '../manifests/signing-keys.js';
 
 // The typ and audience are the contract's: workflows/decision-token.ts verifies these tokens inside the workflow.
 export const DECISION_TOKEN_TTL_SECONDS = 300;
-
 
 /** The signed claims of a decision token. */
 export interface DecisionClaims extends JWTPayload {
@@ -51,12 +55,25 @@ export class DecisionTokenSigner {
     private readonly issuer: string,
   ) {}
 
-  async sign(input: { approvalId: string; orgId: string; userId: string; role: string; decision: Decision; channel: DecisionChannel }): Promise<SignedDecisionToken> {
+  async sign(input: {
+    approvalId: string;
+    orgId: string;
+    userId: string;
+    role: string;
+    decision: Decision;
+    channel: DecisionChannel;
+  }): Promise<SignedDecisionToken> {
     const { kid, privateKey } = await this.keys.active();
     const jti = randomUUID();
     const now = Math.floor(Date.now() / 1000);
     const exp = now + DECISION_TOKEN_TTL_SECONDS;
-    const token = await new SignJWT({ org: input.orgId, approval: input.approvalId, decision: input.decision, role: input.role, channel: input.channel })
+    const token = await new SignJWT({
+      org: input.orgId,
+      approval: input.approvalId,
+      decision: input.decision,
+      role: input.role,
+      channel: input.channel,
+    })
       .setProtectedHeader({ alg: MANIFEST_ALG, typ: DECISION_TOKEN_TYP, kid })
       .setIssuer(this.issuer)
       .setAudience(DECISION_TOKEN_AUDIENCE)
@@ -80,11 +97,22 @@ export async function verifyDecisionTokenWithDb(db: Knex, token: string): Promis
   } catch {
     throw new DecisionTokenError('invalid', 'The decision token is not a compact JWS');
   }
-  const row = kid ? await db<SigningKeyRow>('signing_keys').where({ kid }).whereNot({ status: 'retired' }).first() : undefined;
-  if (!row || !kid) throw new DecisionTokenError('unknown_kid', `The decision token is signed by an unknown or retired key ${kid ?? ''}`.trim());
+  const row = kid
+    ? await db<SigningKeyRow>('signing_keys').where({ kid }).whereNot({ status: 'retired' }).first()
+    : undefined;
+  if (!row || !kid)
+    throw new DecisionTokenError(
+      'unknown_kid',
+      `The decision token is signed by an unknown or retired key ${kid ?? ''}`.trim(),
+    );
   try {
     const key = await importJWK(row.public_jwk, row.alg);
-    const { payload } = await jwtVerify<DecisionClaims>(token, key, { algorithms: [MANIFEST_ALG], typ: DECISION_TOKEN_TYP, audience: DECISION_TOKEN_AUDIENCE, requiredClaims: ['jti', 'sub', 'exp'] });
+    const { payload } = await jwtVerify<DecisionClaims>(token, key, {
+      algorithms: [MANIFEST_ALG],
+      typ: DECISION_TOKEN_TYP,
+      audience: DECISION_TOKEN_AUDIENCE,
+      requiredClaims: ['jti', 'sub', 'exp'],
+    });
     return { ...payload, kid };
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw new DecisionTokenError('expired', 'The decision token has expired');

@@ -48,7 +48,9 @@ export function seal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
 /** Opens what `seal` made with the same key and AAD; throws DecryptionError (never garbage) otherwise. */
 export function unseal(key: Buffer, sealed: Buffer, aad: string, what = 'the value'): Buffer {
   if (sealed.length < IV_BYTES + TAG_BYTES) throw new DecryptionError(what);
-  const decipher = createDecipheriv(ALG, key, sealed.subarray(0, IV_BYTES)).setAAD(Buffer.from(aad)).setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  const decipher = createDecipheriv(ALG, key, sealed.subarray(0, IV_BYTES))
+    .setAAD(Buffer.from(aad))
+    .setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
   try {
     return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
   } catch {
@@ -89,7 +91,11 @@ export function decryptEnvelope(keyring: MasterKeyring, env: Envelope, aad: stri
 export function rewrapEnvelope(keyring: MasterKeyring, env: Envelope, aad: string, what = 'the value'): Envelope {
   const dek = unwrapDek(keyring, env, aad, what);
   try {
-    return { kekId: keyring.active.kid, wrappedDek: seal(keyring.active.key, dek, `${aad}|dek`), ciphertext: env.ciphertext };
+    return {
+      kekId: keyring.active.kid,
+      wrappedDek: seal(keyring.active.key, dek, `${aad}|dek`),
+      ciphertext: env.ciphertext,
+    };
   } finally {
     dek.fill(0);
   }

@@ -21,13 +21,18 @@ export function isMasterKeyText(text: string): boolean {
 
 function decodeMasterKey(text: string): Buffer {
   const trimmed = text.trim();
-  if (!isMasterKeyText(trimmed)) throw new Error('a master key must be base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)');
+  if (!isMasterKeyText(trimmed))
+    throw new Error('a master key must be base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)');
   return Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
 }
 
 function toMasterKey(key: Buffer): MasterKey {
   const mac = (label: string) => createHmac('sha256', key).update(label).digest();
-  return { kid: `mk-${mac('collexa/master-key/id').subarray(0, 8).toString('hex')}`, key, check: mac('collexa/master-key/check').toString('base64url') };
+  return {
+    kid: `mk-${mac('collexa/master-key/id').subarray(0, 8).toString('hex')}`,
+    key,
+    check: mac('collexa/master-key/check').toString('base64url'),
+  };
 }
 
 /** The active master key (wraps new data keys) and older ones that still unwrap what they wrapped. */
@@ -43,7 +48,10 @@ export class MasterKeyring {
 
   /** From COLLEXA_MASTER_KEY and COLLEXA_MASTER_KEYS (base64 texts); throws on a malformed key without echoing it. */
   static fromBase64(active: string, previous: readonly string[] = []): MasterKeyring {
-    return new MasterKeyring(toMasterKey(decodeMasterKey(active)), previous.map((p) => toMasterKey(decodeMasterKey(p))));
+    return new MasterKeyring(
+      toMasterKey(decodeMasterKey(active)),
+      previous.map((p) => toMasterKey(decodeMasterKey(p))),
+    );
   }
 
   get(kid: string): MasterKey | undefined {

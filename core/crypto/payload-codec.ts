@@ -1,5 +1,11 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec, type SerializationContext } from '@temporalio/common';
+import {
+  METADATA_ENCODING_KEY,
+  ValueError,
+  type Payload,
+  type PayloadCodec,
+  type SerializationContext,
+} from '@temporalio/common';
 // CommonJS package: Node's ESM loader cannot see its named exports, so take the default.
 import proto from '@temporalio/proto';
 import { ORG_METADATA_KEY, PayloadOrgs } from '../temporal/payload-org.js';
@@ -22,7 +28,10 @@ interface PayloadKey {
 }
 
 function derive(master: { kid: string; key: Buffer }): PayloadKey {
-  return { id: `pk-${master.kid.replace(/^mk-/, '')}`, key: Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), 'collexa/temporal-payload/v1', 32)) };
+  return {
+    id: `pk-${master.kid.replace(/^mk-/, '')}`,
+    key: Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), 'collexa/temporal-payload/v1', 32)),
+  };
 }
 
 /**
@@ -80,7 +89,10 @@ export class EncryptionCodec implements PayloadCodec {
     const cipher = createCipheriv(CIPHER, this.active.key, iv);
     if (org) cipher.setAAD(encoder.encode(org));
     const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-    const metadata: Record<string, Uint8Array> = { [METADATA_ENCODING_KEY]: encoder.encode(ENCODING), [KEY_ID]: encoder.encode(this.active.id) };
+    const metadata: Record<string, Uint8Array> = {
+      [METADATA_ENCODING_KEY]: encoder.encode(ENCODING),
+      [KEY_ID]: encoder.encode(this.active.id),
+    };
     if (org) metadata[ORG_METADATA_KEY] = encoder.encode(org);
     return { metadata, data: sealed };
   }
@@ -91,7 +103,10 @@ export class EncryptionCodec implements PayloadCodec {
     if (!idBytes) throw new ValueError('encrypted payload has no key id');
     const id = decoder.decode(idBytes);
     const key = this.byId.get(id);
-    if (!key) throw new ValueError(`payload was encrypted with key ${id}, which is not configured (add its master key to COLLEXA_MASTER_KEYS)`);
+    if (!key)
+      throw new ValueError(
+        `payload was encrypted with key ${id}, which is not configured (add its master key to COLLEXA_MASTER_KEYS)`,
+      );
     const data = Buffer.from(payload.data ?? new Uint8Array());
     if (data.length < IV_BYTES + TAG_BYTES) throw new ValueError('encrypted payload is truncated');
     const decipher = createDecipheriv(CIPHER, key.key, data.subarray(0, IV_BYTES));

@@ -2,22 +2,37 @@ import type { Knex } from 'knex';
 import { conflict, notFound } from '../errors.js';
 import type { AgentRow, CapabilityRow } from './rows.js';
 
-export type NewCapability = Pick<CapabilityRow, 'name' | 'server_id' | 'tool' | 'description' | 'risk' | 'tool_definition' | 'pinned_hash'>;
+export type NewCapability = Pick<
+  CapabilityRow,
+  'name' | 'server_id' | 'tool' | 'description' | 'risk' | 'tool_definition' | 'pinned_hash'
+>;
 export type AgentWithCapabilities = AgentRow & { capabilities: CapabilityRow[] };
 
 /** agents and agent_capabilities, always scoped by org; capabilities are replaced as a set. */
 export class AgentRepository {
   constructor(private readonly db: Knex) {}
 
-  async create(orgId: string, agent: { name: string; description: string }, capabilities: NewCapability[]): Promise<AgentWithCapabilities> {
+  async create(
+    orgId: string,
+    agent: { name: string; description: string },
+    capabilities: NewCapability[],
+  ): Promise<AgentWithCapabilities> {
     return this.db.transaction(async (trx) => {
-      const [row] = await trx<AgentRow>('agents').insert({ org_id: orgId, ...agent }).returning('*').catch(uniqueName(agent.name));
+      const [row] = await trx<AgentRow>('agents')
+        .insert({ org_id: orgId, ...agent })
+        .returning('*')
+        .catch(uniqueName(agent.name));
       await this.replaceCapabilities(trx, orgId, row!.id, capabilities);
       return this.getIn(trx, orgId, row!.id);
     });
   }
 
-  async update(orgId: string, id: string, patch: { name?: string; description?: string }, capabilities?: NewCapability[]): Promise<AgentWithCapabilities> {
+  async update(
+    orgId: string,
+    id: string,
+    patch: { name?: string; description?: string },
+    capabilities?: NewCapability[],
+  ): Promise<AgentWithCapabilities> {
     return this.db.transaction(async (trx) => {
       await this.getIn(trx, orgId, id);
       await trx('agents')
@@ -45,7 +60,13 @@ export class AgentRepository {
   }
 
   /** Accepts a new tool definition for one capability (after an admin reviewed the change). */
-  async repin(orgId: string, agentId: string, name: string, definition: Record<string, unknown>, hash: string): Promise<void> {
+  async repin(
+    orgId: string,
+    agentId: string,
+    name: string,
+    definition: Record<string, unknown>,
+    hash: string,
+  ): Promise<void> {
     const n = await this.db('agent_capabilities')
       .where({ org_id: orgId, agent_id: agentId, name })
       .update({ tool_definition: JSON.stringify(definition), pinned_hash: hash, pinned_at: this.db.fn.now() });
@@ -63,14 +84,20 @@ export class AgentRepository {
     await trx('agent_capabilities').where({ agent_id: agentId }).delete();
     if (capabilities.length === 0) return;
     await trx('agent_capabilities').insert(
-      capabilities.map((c) => ({ ...c, agent_id: agentId, org_id: orgId, tool_definition: JSON.stringify(c.tool_definition) })),
+      capabilities.map((c) => ({
+        ...c,
+        agent_id: agentId,
+        org_id: orgId,
+        tool_definition: JSON.stringify(c.tool_definition),
+      })),
     );
   }
 }
 
 function uniqueName(name: string) {
   return (err: unknown): never => {
-    if ((err as { code?: string }).code === '23505') throw conflict(`An agent named "${name}" already exists`, { name });
+    if ((err as { code?: string }).code === '23505')
+      throw conflict(`An agent named "${name}" already exists`, { name });
     throw err;
   };
 }

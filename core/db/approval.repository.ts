@@ -3,7 +3,19 @@ import { notFound } from '../errors.js';
 import type { ApprovalStatus } from '../../contracts/approval.contract.js';
 import type { ApprovalRow } from './rows.js';
 
-export type NewApproval = Pick<ApprovalRow, 'id' | 'org_id' | 'subject_type' | 'subject_id' | 'invocation_id' | 'requested_by' | 'approver_roles' | 'context' | 'workflow_id' | 'expires_at'>;
+export type NewApproval = Pick<
+  ApprovalRow,
+  | 'id'
+  | 'org_id'
+  | 'subject_type'
+  | 'subject_id'
+  | 'invocation_id'
+  | 'requested_by'
+  | 'approver_roles'
+  | 'context'
+  | 'workflow_id'
+  | 'expires_at'
+>;
 
 /** approvals: kept current by approvalWorkflow's activities; read by the API. */
 export class ApprovalRepository {
@@ -12,7 +24,11 @@ export class ApprovalRepository {
   /** Idempotent: an activity retry after a lost response finds the row already there. */
   async open(row: NewApproval): Promise<{ row: ApprovalRow; created: boolean }> {
     const inserted = await this.db<ApprovalRow>('approvals')
-      .insert({ ...row, approver_roles: JSON.stringify(row.approver_roles) as never, context: JSON.stringify(row.context) as never })
+      .insert({
+        ...row,
+        approver_roles: JSON.stringify(row.approver_roles) as never,
+        context: JSON.stringify(row.context) as never,
+      })
       .onConflict('id')
       .ignore()
       .returning('*');
@@ -20,8 +36,13 @@ export class ApprovalRepository {
     return { row: (await this.db<ApprovalRow>('approvals').where({ id: row.id }).first())!, created: false };
   }
 
-  async close(id: string, patch: { status: Exclude<ApprovalStatus, 'pending'>; decided_by?: string | null; comment?: string | null }): Promise<void> {
-    await this.db('approvals').where({ id, status: 'pending' }).update({ ...patch, decided_at: this.db.fn.now() });
+  async close(
+    id: string,
+    patch: { status: Exclude<ApprovalStatus, 'pending'>; decided_by?: string | null; comment?: string | null },
+  ): Promise<void> {
+    await this.db('approvals')
+      .where({ id, status: 'pending' })
+      .update({ ...patch, decided_at: this.db.fn.now() });
   }
 
   /**

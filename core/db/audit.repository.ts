@@ -2,7 +2,10 @@ import type { Knex } from 'knex';
 import { newestFirst, type Page } from './page.js';
 import type { AuditEventRow } from './rows.js';
 
-export type NewAuditEvent = Omit<AuditEventRow, 'id' | 'created_at' | 'subject_type' | 'subject_id' | 'invocation_id' | 'request_id' | 'data'> &
+export type NewAuditEvent = Omit<
+  AuditEventRow,
+  'id' | 'created_at' | 'subject_type' | 'subject_id' | 'invocation_id' | 'request_id' | 'data'
+> &
   Partial<Pick<AuditEventRow, 'subject_type' | 'subject_id' | 'invocation_id' | 'request_id' | 'data'>>;
 
 /** Append-only access to audit_events. */
@@ -15,7 +18,10 @@ export class AuditRepository {
   }
 
   /** The org's events newest first, `limit` at a time after `cursor` (opaque: the last event's id). */
-  async list(orgId: string, filter: { invocationId?: string; limit?: number; cursor?: string } = {}): Promise<Page<AuditEventRow>> {
+  async list(
+    orgId: string,
+    filter: { invocationId?: string; limit?: number; cursor?: string } = {},
+  ): Promise<Page<AuditEventRow>> {
     const q = this.db<AuditEventRow>('audit_events').where({ org_id: orgId });
     if (filter.invocationId) q.andWhere({ invocation_id: filter.invocationId });
     return newestFirst<AuditEventRow>(q, 'id', filter.limit ?? 100, filter.cursor);

@@ -24,14 +24,22 @@ export class InvocationContextRepository {
       .leftJoin('users as u', 'u.id', 'i.requested_by')
       .leftJoin('organizations as o', 'o.id', 'i.org_id')
       .leftJoin('agents as a', 'a.id', 'i.agent_id')
-      .leftJoin('agent_capabilities as c', (j) => j.on('c.agent_id', '=', 'i.agent_id').andOn('c.name', '=', 'i.capability'))
+      .leftJoin('agent_capabilities as c', (j) =>
+        j.on('c.agent_id', '=', 'i.agent_id').andOn('c.name', '=', 'i.capability'),
+      )
       .leftJoin('mcp_servers as s', 's.id', 'c.server_id')
       .where('i.id', invocationId)
       .first(
         this.db.raw('to_jsonb(i) as invocation'),
-        this.db.raw('case when u.id is null then null else jsonb_build_object(\'id\', u.id, \'role\', u.role, \'org_id\', u.org_id) end as "user"'),
-        this.db.raw('case when o.id is null then null else jsonb_build_object(\'id\', o.id, \'settings\', o.settings) end as org'),
-        this.db.raw('case when a.id is null then null else jsonb_build_object(\'id\', a.id, \'name\', a.name) end as agent'),
+        this.db.raw(
+          "case when u.id is null then null else jsonb_build_object('id', u.id, 'role', u.role, 'org_id', u.org_id) end as \"user\"",
+        ),
+        this.db.raw(
+          "case when o.id is null then null else jsonb_build_object('id', o.id, 'settings', o.settings) end as org",
+        ),
+        this.db.raw(
+          "case when a.id is null then null else jsonb_build_object('id', a.id, 'name', a.name) end as agent",
+        ),
         this.db.raw('case when c.id is null then null else to_jsonb(c) end as capability'),
         this.db.raw('case when s.id is null then null else to_jsonb(s) end as server'),
       );
@@ -53,6 +61,9 @@ export class InvocationContextRepository {
       .where('o.id', orgId)
       .first('o.id as org_id', 'o.settings', 'u.id as user_id', 'u.role');
     if (!row) return {};
-    return { org: { id: row.org_id, settings: row.settings }, user: row.user_id ? { id: row.user_id, role: row.role, org_id: row.org_id } : undefined };
+    return {
+      org: { id: row.org_id, settings: row.settings },
+      user: row.user_id ? { id: row.user_id, role: row.role, org_id: row.org_id } : undefined,
+    };
   }
 }

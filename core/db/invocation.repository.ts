@@ -4,7 +4,18 @@ import { newestFirst, type Page } from './page.js';
 import type { InvocationStatus } from '../../contracts/invocation.contract.js';
 import type { ApprovalRow, InvocationRow } from './rows.js';
 
-export type NewInvocation = Pick<InvocationRow, 'id' | 'org_id' | 'agent_id' | 'capability' | 'requested_by' | 'input' | 'idempotency_key' | 'request_hash' | 'workflow_id'> &
+export type NewInvocation = Pick<
+  InvocationRow,
+  | 'id'
+  | 'org_id'
+  | 'agent_id'
+  | 'capability'
+  | 'requested_by'
+  | 'input'
+  | 'idempotency_key'
+  | 'request_hash'
+  | 'workflow_id'
+> &
   Partial<Pick<InvocationRow, 'rate_admitted'>>;
 
 export type InvocationPage = Page<InvocationRow>;
@@ -21,7 +32,9 @@ export class InvocationRepository {
       .ignore()
       .returning('*');
     if (inserted[0]) return { row: inserted[0], created: true };
-    const existing = await this.db<InvocationRow>('invocations').where({ org_id: row.org_id, idempotency_key: row.idempotency_key! }).first();
+    const existing = await this.db<InvocationRow>('invocations')
+      .where({ org_id: row.org_id, idempotency_key: row.idempotency_key! })
+      .first();
     return { row: existing!, created: false };
   }
 
@@ -53,12 +66,16 @@ export class InvocationRepository {
 
   /** running → pending_approval with its approval; a no-op once the invocation moved on (e.g. cancelled). */
   async markPendingApproval(id: string, approvalId: string): Promise<void> {
-    await this.db('invocations').where({ id, status: 'running' }).update({ status: 'pending_approval', approval_id: approvalId, updated_at: this.db.fn.now() });
+    await this.db('invocations')
+      .where({ id, status: 'running' })
+      .update({ status: 'pending_approval', approval_id: approvalId, updated_at: this.db.fn.now() });
   }
 
   /** Whether the org already recorded an invocation under this idempotency key (a replay takes no rate tokens). */
   async hasIdempotencyKey(orgId: string, idempotencyKey: string): Promise<boolean> {
-    return (await this.db('invocations').where({ org_id: orgId, idempotency_key: idempotencyKey }).first('id')) !== undefined;
+    return (
+      (await this.db('invocations').where({ org_id: orgId, idempotency_key: idempotencyKey }).first('id')) !== undefined
+    );
   }
 
   /**
@@ -68,13 +85,17 @@ export class InvocationRepository {
    */
   async takeRateAdmission(id: string, maxAgeMs?: number): Promise<boolean> {
     const q = this.db('invocations').where({ id, rate_admitted: true });
-    if (maxAgeMs !== undefined) q.andWhere('created_at', '>=', this.db.raw(`now() - ?::float8 * interval '1 millisecond'`, [maxAgeMs]));
+    if (maxAgeMs !== undefined)
+      q.andWhere('created_at', '>=', this.db.raw(`now() - ?::float8 * interval '1 millisecond'`, [maxAgeMs]));
     const rows = await q.update({ rate_admitted: false }).returning('id');
     return rows.length > 0;
   }
 
   /** Newest first; the cursor is opaque (the insertion sequence of the last row). */
-  async list(orgId: string, filter: { agentId?: string; status?: InvocationStatus; limit: number; cursor?: string }): Promise<InvocationPage> {
+  async list(
+    orgId: string,
+    filter: { agentId?: string; status?: InvocationStatus; limit: number; cursor?: string },
+  ): Promise<InvocationPage> {
     const q = this.db<InvocationRow>('invocations').where({ org_id: orgId });
     if (filter.agentId) q.andWhere({ agent_id: filter.agentId });
     if (filter.status) q.andWhere({ status: filter.status });

@@ -19,7 +19,10 @@ export function createDb(url: string, poolMax = 10): Db {
 // Our own source rather than knex's directory loader: knex imports with Node's native loader, which cannot
 // read .ts under vitest; importing from here goes through whichever TypeScript loader runs this code.
 const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{14}_[\w-]+\.ts$/.test(f)).sort(),
+  getMigrations: async () =>
+    readdirSync(MIGRATIONS_DIR)
+      .filter((f) => /^\d{14}_[\w-]+\.ts$/.test(f))
+      .sort(),
   getMigrationName: (file) => file,
   getMigration: async (file) => (await import(pathToFileURL(path.join(MIGRATIONS_DIR, file)).href)) as Knex.Migration,
 };

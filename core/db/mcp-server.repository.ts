@@ -2,7 +2,10 @@ import type { Knex } from 'knex';
 import { conflict, notFound } from '../errors.js';
 import type { McpServerRow } from './rows.js';
 
-export type NewMcpServer = Pick<McpServerRow, 'org_id' | 'name' | 'transport' | 'command' | 'args' | 'env' | 'url' | 'headers'> &
+export type NewMcpServer = Pick<
+  McpServerRow,
+  'org_id' | 'name' | 'transport' | 'command' | 'args' | 'env' | 'url' | 'headers'
+> &
   Partial<Pick<McpServerRow, 'id' | 'security_level' | 'limits' | 'network' | 'template' | 'sandbox'>>;
 
 /** mcp_servers, always scoped by org. */
@@ -23,7 +26,8 @@ export class McpServerRepository {
         .returning('*');
       return created!;
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw conflict(`An MCP server named "${row.name}" already exists`, { name: row.name });
+      if ((err as { code?: string }).code === '23505')
+        throw conflict(`An MCP server named "${row.name}" already exists`, { name: row.name });
       throw err;
     }
   }

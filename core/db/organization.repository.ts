@@ -19,7 +19,10 @@ export class OrganizationRepository {
   async update(orgId: string, patch: { name?: string; settings?: Record<string, unknown> }): Promise<OrganizationRow> {
     await this.db('organizations')
       .where({ id: orgId })
-      .update({ ...(patch.name ? { name: patch.name } : {}), ...(patch.settings ? { settings: JSON.stringify(patch.settings) } : {}) });
+      .update({
+        ...(patch.name ? { name: patch.name } : {}),
+        ...(patch.settings ? { settings: JSON.stringify(patch.settings) } : {}),
+      });
     return this.get(orgId);
   }
 }

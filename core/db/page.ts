@@ -12,12 +12,20 @@ export interface Page<T> {
  * this API did not issue). The cursor is opaque to
  * clients: the base64url of the last row's sequence, so a page never shifts when new rows arrive.
  */
-export async function newestFirst<T extends object>(q: Knex.QueryBuilder, column: string, limit: number, cursor?: string): Promise<Page<T>> {
+export async function newestFirst<T extends object>(
+  q: Knex.QueryBuilder,
+  column: string,
+  limit: number,
+  cursor?: string,
+): Promise<Page<T>> {
   if (cursor) q.andWhere(column, '<', decodeCursor(cursor));
   const rows = (await q.orderBy(column, 'desc').limit(limit + 1)) as T[];
   const data = rows.slice(0, limit);
   const last = data[data.length - 1] as Record<string, unknown> | undefined;
-  return { data, nextCursor: rows.length > limit && last ? Buffer.from(`s:${String(last[column])}`).toString('base64url') : null };
+  return {
+    data,
+    nextCursor: rows.length > limit && last ? Buffer.from(`s:${String(last[column])}`).toString('base64url') : null,
+  };
 }
 
 function decodeCursor(cursor: string): string {

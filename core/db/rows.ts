@@ -70,7 +70,6 @@ export interface McpServerRow {
   sandbox: { writablePaths: string[]; readablePaths: string[]; files?: Array<{ url: string; path: string }> };
 }
 
-
 /** Per-server execution limits; an unset key takes the security level's default. */
 export interface McpServerLimits {
   timeoutMs?: number;
@@ -118,7 +117,6 @@ export interface AgentRow {
   created_at: Date;
   updated_at: Date;
 }
-
 
 export interface CapabilityRow {
   id: string;

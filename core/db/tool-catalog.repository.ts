@@ -30,22 +30,41 @@ export class ToolCatalogRepository {
     const q = this.db('mcp_tools as t').join('mcp_servers as s', 's.id', 't.server_id').where('t.org_id', orgId);
     // search_text is lower-cased and trigram-indexed, so a substring match stays an index scan.
     if (f.query) q.andWhere('t.search_text', 'like', `%${escapeLike(f.query.toLowerCase())}%`);
-    if (f.server) q.andWhere((w) => (/^[0-9a-f-]{36}$/i.test(f.server!) ? w.where('s.id', f.server!) : w.where('s.name', f.server!)));
+    if (f.server)
+      q.andWhere((w) =>
+        /^[0-9a-f-]{36}$/i.test(f.server!) ? w.where('s.id', f.server!) : w.where('s.name', f.server!),
+      );
     if (f.name !== undefined) q.andWhere('t.name', f.name);
     if (f.category) q.andWhereRaw('coalesce(t.category, t.inferred_category) = ?', [f.category]);
-    if (f.tag) q.andWhere((w) => w.whereRaw('t.tags @> ?::jsonb', [JSON.stringify([f.tag])]).orWhereRaw('t.inferred_tags @> ?::jsonb', [JSON.stringify([f.tag])]));
+    if (f.tag)
+      q.andWhere((w) =>
+        w
+          .whereRaw('t.tags @> ?::jsonb', [JSON.stringify([f.tag])])
+          .orWhereRaw('t.inferred_tags @> ?::jsonb', [JSON.stringify([f.tag])]),
+      );
     // Ordered as the (org_id, name, server_id) indexes are, so a page is read in index order and stops early.
-    const rows: (McpToolRow & { server_name: string })[] = await q.orderBy([{ column: 't.name' }, { column: 't.server_id' }]).limit(f.limit).select('t.*', 's.name as server_name');
+    const rows: (McpToolRow & { server_name: string })[] = await q
+      .orderBy([{ column: 't.name' }, { column: 't.server_id' }])
+      .limit(f.limit)
+      .select('t.*', 's.name as server_name');
     const stats = await this.statsFor(orgId, rows);
-    return rows.map((r) => ({ ...r, stats: stats.get(`${r.server_id}/${r.name}`) ?? { calls: 0, errors: 0, p50LatencyMs: null } }));
+    return rows.map((r) => ({
+      ...r,
+      stats: stats.get(`${r.server_id}/${r.name}`) ?? { calls: 0, errors: 0, p50LatencyMs: null },
+    }));
   }
 
   /** Calls, failures and median tool latency from the org's invocations, for just these tools. */
-  private async statsFor(orgId: string, tools: Pick<McpToolRow, 'server_id' | 'name'>[]): Promise<Map<string, ToolStats>> {
+  private async statsFor(
+    orgId: string,
+    tools: Pick<McpToolRow, 'server_id' | 'name'>[],
+  ): Promise<Map<string, ToolStats>> {
     if (tools.length === 0) return new Map();
     const pairs = tools.map((t) => [t.server_id, t.name]);
     const rows = await this.db('invocations as i')
-      .join('agent_capabilities as c', (j) => j.on('c.agent_id', '=', 'i.agent_id').andOn('c.name', '=', 'i.capability'))
+      .join('agent_capabilities as c', (j) =>
+        j.on('c.agent_id', '=', 'i.agent_id').andOn('c.name', '=', 'i.capability'),
+      )
       .where('i.org_id', orgId)
       .whereNotNull('i.tool_started_at')
       .whereIn(['c.server_id', 'c.tool'], pairs)
@@ -55,16 +74,31 @@ export class ToolCatalogRepository {
         'c.tool',
         this.db.raw('count(*)::int as calls'),
         this.db.raw("count(*) filter (where i.status = 'failed')::int as errors"),
-        this.db.raw("percentile_cont(0.5) within group (order by extract(epoch from (i.completed_at - i.tool_started_at)) * 1000) filter (where i.status = 'succeeded') as p50"),
+        this.db.raw(
+          "percentile_cont(0.5) within group (order by extract(epoch from (i.completed_at - i.tool_started_at)) * 1000) filter (where i.status = 'succeeded') as p50",
+        ),
       );
-    return new Map(rows.map((r: { server_id: string; tool: string; calls: number; errors: number; p50: number | null }) => [`${r.server_id}/${r.tool}`, { calls: r.calls, errors: r.errors, p50LatencyMs: r.p50 === null ? null : Math.round(Number(r.p50) * 10) / 10 }]));
+    return new Map(
+      rows.map((r: { server_id: string; tool: string; calls: number; errors: number; p50: number | null }) => [
+        `${r.server_id}/${r.tool}`,
+        { calls: r.calls, errors: r.errors, p50LatencyMs: r.p50 === null ? null : Math.round(Number(r.p50) * 10) / 10 },
+      ]),
+    );
   }
 
   /** Sets the configured category and/or tags of one tool (null clears the category). */
-  async configure(orgId: string, serverId: string, name: string, patch: { category?: string | null; tags?: string[] }): Promise<void> {
+  async configure(
+    orgId: string,
+    serverId: string,
+    name: string,
+    patch: { category?: string | null; tags?: string[] },
+  ): Promise<void> {
     const n = await this.db('mcp_tools')
       .where({ org_id: orgId, server_id: serverId, name })
-      .update({ ...(patch.category !== undefined ? { category: patch.category } : {}), ...(patch.tags ? { tags: JSON.stringify(patch.tags) } : {}) });
+      .update({
+        ...(patch.category !== undefined ? { category: patch.category } : {}),
+        ...(patch.tags ? { tags: JSON.stringify(patch.tags) } : {}),
+      });
     if (n === 0) throw notFound('tool', name);
   }
 }

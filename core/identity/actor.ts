@@ -10,6 +10,20 @@ export interface Actor {
 }
 
 /** The audit event of `actor` doing `action` to a subject, in the actor's org and request. */
-export function auditEvent(actor: Actor, action: string, subjectType: string, subjectId: string, data?: Record<string, unknown>): NewAuditEvent {
-  return { org_id: actor.orgId, actor: `user:${actor.userId}`, action, subject_type: subjectType, subject_id: subjectId, request_id: actor.requestId ?? null, ...(data ? { data } : {}) };
+export function auditEvent(
+  actor: Actor,
+  action: string,
+  subjectType: string,
+  subjectId: string,
+  data?: Record<string, unknown>,
+): NewAuditEvent {
+  return {
+    org_id: actor.orgId,
+    actor: `user:${actor.userId}`,
+    action,
+    subject_type: subjectType,
+    subject_id: subjectId,
+    request_id: actor.requestId ?? null,
+    ...(data ? { data } : {}),
+  };
 }

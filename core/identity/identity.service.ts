@@ -16,7 +16,8 @@ export interface Principal {
   keyId: string;
 }
 
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' };
+export type AuthResult =
+  { ok: true; principal: Principal } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' };
 
 export interface IssuedKey {
   id: string;
@@ -28,7 +29,10 @@ export interface IssuedKey {
   role: Role;
 }
 
-export type KeySummary = Pick<ApiKeyRow, 'id' | 'name' | 'key_prefix' | 'created_at' | 'last_used_at' | 'revoked_at'> & {
+export type KeySummary = Pick<
+  ApiKeyRow,
+  'id' | 'name' | 'key_prefix' | 'created_at' | 'last_used_at' | 'revoked_at'
+> & {
   user_id: string;
   role: Role;
 };
@@ -45,7 +49,17 @@ export class IdentityService {
   async createOrganization(name: string, actor = 'cli'): Promise<{ org: OrganizationRow; adminKey: IssuedKey }> {
     return this.db.transaction(async (trx) => {
       const [org] = await trx<OrganizationRow>('organizations').insert({ name }).returning('*');
-      await this.audit.record({ org_id: org!.id, actor, action: 'org.created', subject_type: 'organization', subject_id: org!.id, data: { name } }, trx);
+      await this.audit.record(
+        {
+          org_id: org!.id,
+          actor,
+          action: 'org.created',
+          subject_type: 'organization',
+          subject_id: org!.id,
+          data: { name },
+        },
+        trx,
+      );
       const adminKey = await this.issueKey(trx, { orgId: org!.id, role: 'admin', name: 'admin' }, actor);
       return { org: org!, adminKey };
     });
@@ -60,7 +74,10 @@ export class IdentityService {
   }
 
   /** Issues a key for a new user with `role`, or for an existing user of the org when `userId` is given. */
-  async createKey(input: { orgId: string; role?: Role; name?: string; userId?: string }, actor = 'cli'): Promise<IssuedKey> {
+  async createKey(
+    input: { orgId: string; role?: Role; name?: string; userId?: string },
+    actor = 'cli',
+  ): Promise<IssuedKey> {
     await this.getOrganization(input.orgId);
     return this.db.transaction((trx) => this.issueKey(trx, input, actor));
   }
@@ -70,18 +87,28 @@ export class IdentityService {
    * else would let an admin act (approve, say) as them, so admins create users with their first key instead.
    */
   async createKeyAsAdmin(admin: Actor, input: { role?: Role; name?: string; userId?: string }): Promise<IssuedKey> {
-    if (input.userId !== undefined && input.userId !== admin.userId) throw forbidden('An admin may not issue a key for another existing user; create a new user (omit userId) instead', { userId: input.userId });
+    if (input.userId !== undefined && input.userId !== admin.userId)
+      throw forbidden(
+        'An admin may not issue a key for another existing user; create a new user (omit userId) instead',
+        { userId: input.userId },
+      );
     return this.createKey({ orgId: admin.orgId, ...input }, `user:${admin.userId}`);
   }
 
-  private async issueKey(trx: Knex, input: { orgId: string; role?: Role; name?: string; userId?: string }, actor: string): Promise<IssuedKey> {
+  private async issueKey(
+    trx: Knex,
+    input: { orgId: string; role?: Role; name?: string; userId?: string },
+    actor: string,
+  ): Promise<IssuedKey> {
     let user: UserRow | undefined;
     if (input.userId) {
       user = await trx<UserRow>('users').where({ id: input.userId, org_id: input.orgId }).first();
       if (!user) throw notFound('user', input.userId);
     } else {
       const role = input.role ?? 'developer';
-      [user] = await trx<UserRow>('users').insert({ org_id: input.orgId, name: input.name ?? `${role} key`, role }).returning('*');
+      [user] = await trx<UserRow>('users')
+        .insert({ org_id: input.orgId, name: input.name ?? `${role} key`, role })
+        .returning('*');
     }
     const { key, prefix, hash } = generateApiKey();
     const name = input.name ?? user!.name;
@@ -89,7 +116,14 @@ export class IdentityService {
       .insert({ org_id: input.orgId, user_id: user!.id, name, key_prefix: prefix, key_hash: hash })
       .returning('*');
     await this.audit.record(
-      { org_id: input.orgId, actor, action: 'api_key.created', subject_type: 'api_key', subject_id: row!.id, data: { role: user!.role, name, prefix } },
+      {
+        org_id: input.orgId,
+        actor,
+        action: 'api_key.created',
+        subject_type: 'api_key',
+        subject_id: row!.id,
+        data: { role: user!.role, name, prefix },
+      },
       trx,
     );
     return { id: row!.id, key, prefix, name, orgId: input.orgId, userId: user!.id, role: user!.role };
@@ -103,8 +137,19 @@ export class IdentityService {
     if (!existing) throw notFound('api key', keyId);
     if (!existing.revoked_at) {
       await this.db.transaction(async (trx) => {
-        await trx<ApiKeyRow>('api_keys').where({ id: keyId }).update({ revoked_at: trx.fn.now() as unknown as Date });
-        await this.audit.record({ org_id: existing.org_id, actor: opts.actor ?? 'cli', action: 'api_key.revoked', subject_type: 'api_key', subject_id: keyId }, trx);
+        await trx<ApiKeyRow>('api_keys')
+          .where({ id: keyId })
+          .update({ revoked_at: trx.fn.now() as unknown as Date });
+        await this.audit.record(
+          {
+            org_id: existing.org_id,
+            actor: opts.actor ?? 'cli',
+            action: 'api_key.revoked',
+            subject_type: 'api_key',
+            subject_id: keyId,
+          },
+          trx,
+        );
       });
     }
     return (await this.listKeys(existing.org_id)).find((k) => k.id === keyId)!;
@@ -115,7 +160,16 @@ export class IdentityService {
       .join('users as u', 'u.id', 'k.user_id')
       .where('k.org_id', orgId)
       .orderBy('k.created_at', 'asc')
-      .select('k.id', 'k.name', 'k.key_prefix', 'k.created_at', 'k.last_used_at', 'k.revoked_at', 'k.user_id', 'u.role');
+      .select(
+        'k.id',
+        'k.name',
+        'k.key_prefix',
+        'k.created_at',
+        'k.last_used_at',
+        'k.revoked_at',
+        'k.user_id',
+        'u.role',
+      );
   }
 
   /** Resolves a presented key to its principal; never says more than why it failed. */
@@ -129,8 +183,14 @@ export class IdentityService {
     if (row.revoked_at) return { ok: false, reason: 'revoked' };
     // Coarse last-used tracking: at most one write per key a minute keeps auth off the write path.
     if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > 60_000) {
-      void this.db('api_keys').where({ id: row.id }).update({ last_used_at: this.db.fn.now() }).catch(() => undefined);
+      void this.db('api_keys')
+        .where({ id: row.id })
+        .update({ last_used_at: this.db.fn.now() })
+        .catch(() => undefined);
     }
-    return { ok: true, principal: { orgId: row.org_id, userId: row.user_id, userName: row.user_name, role: row.role, keyId: row.id } };
+    return {
+      ok: true,
+      principal: { orgId: row.org_id, userId: row.user_id, userName: row.user_name, role: row.role, keyId: row.id },
+    };
   }
 }

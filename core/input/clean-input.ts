@@ -28,8 +28,14 @@ export function textProblem(text: string): TextProblem | undefined {
 }
 
 // A key shown in a path: NULs and lone surrogates become U+FFFD, so the message itself is clean.
-const shownKey = (key: string) => [...key].map((c) => (c === '\u0000' || (c.length === 1 && c >= '\uD800' && c <= '\uDFFF') ? '\uFFFD' : c)).join('');
-const segment = (key: string | number) => (typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(shownKey(key))}]`);
+const shownKey = (key: string) =>
+  [...key].map((c) => (c === '\u0000' || (c.length === 1 && c >= '\uD800' && c <= '\uDFFF') ? '\uFFFD' : c)).join('');
+const segment = (key: string | number) =>
+  typeof key === 'number'
+    ? `[${key}]`
+    : /^[A-Za-z_$][\w$]*$/.test(key)
+      ? `.${key}`
+      : `[${JSON.stringify(shownKey(key))}]`;
 const join = (parent: string, key: string | number) => `${parent}${segment(key)}`.replace(/^\./, '');
 
 /**

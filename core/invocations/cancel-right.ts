@@ -8,7 +8,11 @@ export type CancelRight = 'requester' | 'admin' | 'approver';
  * Who may cancel an invocation: whoever requested it, an admin of its org, or a user whose role the
  * invocation's approval names (someone who could deny it may also withdraw it). Anyone else: undefined.
  */
-export function cancelRight(p: Pick<Principal, 'userId' | 'role'>, row: Pick<InvocationRow, 'requested_by'>, approval: Pick<ApprovalRow, 'approver_roles'> | undefined): CancelRight | undefined {
+export function cancelRight(
+  p: Pick<Principal, 'userId' | 'role'>,
+  row: Pick<InvocationRow, 'requested_by'>,
+  approval: Pick<ApprovalRow, 'approver_roles'> | undefined,
+): CancelRight | undefined {
   if (p.userId === row.requested_by) return 'requester';
   if (p.role === 'admin') return 'admin';
   if (approval?.approver_roles.includes(p.role)) return 'approver';

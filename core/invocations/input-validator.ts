@@ -3,12 +3,13 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormatsModule from 'ajv-formats';
 import { RE2JS, RE2JSSyntaxException } from 're2js';
-import type { AppError} from '../errors.js';
+import type { AppError } from '../errors.js';
 import { badRequest } from '../errors.js';
 
 // ajv-formats is CommonJS; under ESM its function may arrive as the module or wrapped in `default`.
 type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ??
+  addFormatsModule) as unknown as AddFormats;
 
 /** Largest tool input schema (JSON bytes) Collexa compiles. */
 export const TOOL_SCHEMA_MAX_BYTES = 256 * 1024;
@@ -41,15 +42,20 @@ export interface ToolRef {
   server?: string;
 }
 
-const label = (ref: ToolRef) => (ref.server ? `Tool "${ref.tool}" of MCP server "${ref.server}"` : `Tool "${ref.tool}"`);
+const label = (ref: ToolRef) =>
+  ref.server ? `Tool "${ref.tool}" of MCP server "${ref.server}"` : `Tool "${ref.tool}"`;
 
 function schemaError(ref: ToolRef, reason: string): AppError {
-  return badRequest('invalid_tool_schema', `${label(ref)} has an input schema Collexa cannot use: ${reason}`, { ...ref, reason });
+  return badRequest('invalid_tool_schema', `${label(ref)} has an input schema Collexa cannot use: ${reason}`, {
+    ...ref,
+    reason,
+  });
 }
 
 function compiled(schema: Record<string, unknown>, ref: ToolRef): ValidateFunction {
   const text = JSON.stringify(schema);
-  if (Buffer.byteLength(text) > TOOL_SCHEMA_MAX_BYTES) throw schemaError(ref, `it is larger than ${TOOL_SCHEMA_MAX_BYTES} bytes`);
+  if (Buffer.byteLength(text) > TOOL_SCHEMA_MAX_BYTES)
+    throw schemaError(ref, `it is larger than ${TOOL_SCHEMA_MAX_BYTES} bytes`);
   const key = createHash('sha256').update(text).digest('hex');
   let validate = cache.get(key);
   if (validate) return validate;
@@ -58,7 +64,11 @@ function compiled(schema: Record<string, unknown>, ref: ToolRef): ValidateFuncti
   } catch (err) {
     const message = (err as Error).message;
     // re2js names the construct it cannot run, e.g. "invalid or unsupported Perl syntax: `(?!`".
-    if (err instanceof RE2JSSyntaxException) throw schemaError(ref, `a pattern cannot run in linear time on RE2 (no backreferences or lookaround): ${message}`);
+    if (err instanceof RE2JSSyntaxException)
+      throw schemaError(
+        ref,
+        `a pattern cannot run in linear time on RE2 (no backreferences or lookaround): ${message}`,
+      );
     throw schemaError(ref, message);
   } finally {
     ajv.removeSchema(schema);
@@ -76,13 +86,23 @@ export function assertUsableToolSchema(schema: Record<string, unknown> | undefin
 /** Validates tool input against the tool's pinned input JSON Schema; throws a 400 with the schema errors. */
 export function assertValidToolInput(schema: Record<string, unknown> | undefined, input: unknown, ref: ToolRef): void {
   if (Buffer.byteLength(JSON.stringify(input) ?? '') > TOOL_INPUT_MAX_BYTES) {
-    throw badRequest('input_too_large', `The input is larger than ${TOOL_INPUT_MAX_BYTES} bytes`, { limitBytes: TOOL_INPUT_MAX_BYTES });
+    throw badRequest('input_too_large', `The input is larger than ${TOOL_INPUT_MAX_BYTES} bytes`, {
+      limitBytes: TOOL_INPUT_MAX_BYTES,
+    });
   }
   if (!schema) return;
   const validate = compiled(schema, ref);
   if (!validate(input)) {
     const all = validate.errors ?? [];
-    const errors = all.slice(0, MAX_ERRORS_SHOWN).map((e) => ({ path: e.instancePath || '/', message: e.message ?? 'invalid', keyword: e.keyword, params: e.params }));
-    throw badRequest('invalid_input', 'The input does not match the tool’s input schema', { errors, ...(all.length > errors.length ? { more: all.length - errors.length } : {}) });
+    const errors = all.slice(0, MAX_ERRORS_SHOWN).map((e) => ({
+      path: e.instancePath || '/',
+      message: e.message ?? 'invalid',
+      keyword: e.keyword,
+      params: e.params,
+    }));
+    throw badRequest('invalid_input', 'The input does not match the tool’s input schema', {
+      errors,
+      ...(all.length > errors.length ? { more: all.length - errors.length } : {}),
+    });
   }
 }

@@ -40,9 +40,21 @@ export class InvocationRecords {
     const decision = decideInvoke(this.policy, ctx, inv.id);
     await this.db.transaction(async (trx: Knex) => {
       await new InvocationRepository(trx).update(invocationId, { decision: decision as never, decided_at: new Date() });
-      await new AuditRepository(trx).record({ org_id: inv.org_id, actor: 'policy', action: 'policy.decided', subject_type: 'invocation', subject_id: inv.id, invocation_id: inv.id, data: { ...decision } }, trx);
+      await new AuditRepository(trx).record(
+        {
+          org_id: inv.org_id,
+          actor: 'policy',
+          action: 'policy.decided',
+          subject_type: 'invocation',
+          subject_id: inv.id,
+          invocation_id: inv.id,
+          data: { ...decision },
+        },
+        trx,
+      );
       // Tokens the API took for a call policy denies go back: a denied call never reaches the server.
-      if (!decision.allow && server) await new ExecutionLimits(trx).refundAdmission(inv.id, server, effectiveLimits(server));
+      if (!decision.allow && server)
+        await new ExecutionLimits(trx).refundAdmission(inv.id, server, effectiveLimits(server));
     });
     return decision;
   }
@@ -60,7 +72,12 @@ export class InvocationRecords {
   }
 
   /** The terminal write: status, error or result, and its audit events, in one transaction. */
-  async finish(invocationId: string, orgId: string, status: InvocationStatus, extra: FinishDetails = {}): Promise<void> {
+  async finish(
+    invocationId: string,
+    orgId: string,
+    status: InvocationStatus,
+    extra: FinishDetails = {},
+  ): Promise<void> {
     await this.db.transaction(async (trx: Knex) => {
       await new InvocationRepository(trx).update(invocationId, {
         status,
@@ -72,7 +89,15 @@ export class InvocationRecords {
       const audit = new AuditRepository(trx);
       for (const e of extra.events ?? []) await audit.record(e, trx);
       await audit.record(
-        { org_id: orgId, actor: extra.actor ?? 'system', action: `invocation.${status}`, subject_type: 'invocation', subject_id: invocationId, invocation_id: invocationId, data: extra.error ? { error: extra.error } : {} },
+        {
+          org_id: orgId,
+          actor: extra.actor ?? 'system',
+          action: `invocation.${status}`,
+          subject_type: 'invocation',
+          subject_id: invocationId,
+          invocation_id: invocationId,
+          data: extra.error ? { error: extra.error } : {},
+        },
         trx,
       );
     });

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { INVOKE_CAPABILITY_WORKFLOW, invocationWorkflowId, isTerminalInvocation, type InvokeCapabilityWorkflow } from '../../contracts/invocation.contract.js';
+import {
+  INVOKE_CAPABILITY_WORKFLOW,
+  invocationWorkflowId,
+  isTerminalInvocation,
+  type InvokeCapabilityWorkflow,
+} from '../../contracts/invocation.contract.js';
 import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from '../../contracts/search-attributes.js';
 import { AgentRepository } from '../db/agent.repository.js';
 import { InvocationContextRepository } from '../db/invocation-context.repository.js';
@@ -69,20 +74,39 @@ export class InvocationService {
   async invoke(p: Principal, req: InvokeRequest, log?: Logger): Promise<{ row: InvocationRow; created: boolean }> {
     const idempotencyKey = req.idempotencyKey ?? null;
     if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw badRequest('invalid_idempotency_key', 'An idempotency key must be 1-200 characters of letters, digits, . _ : -');
+      throw badRequest(
+        'invalid_idempotency_key',
+        'An idempotency key must be 1-200 characters of letters, digits, . _ : -',
+      );
     }
     const agent = await this.agents.get(p.orgId, req.agentId);
     const cap = agent.capabilities.find((c) => c.name === req.capability);
-    if (!cap) throw badRequest('unknown_capability', `Agent "${agent.name}" has no capability "${req.capability}"`, { available: agent.capabilities.map((c) => c.name) });
-    assertValidToolInput(cap.tool_definition.inputSchema as Record<string, unknown> | undefined, req.input, { tool: cap.tool });
+    if (!cap)
+      throw badRequest('unknown_capability', `Agent "${agent.name}" has no capability "${req.capability}"`, {
+        available: agent.capabilities.map((c) => c.name),
+      });
+    assertValidToolInput(cap.tool_definition.inputSchema as Record<string, unknown> | undefined, req.input, {
+      tool: cap.tool,
+    });
     const invocationId = randomUUID();
     const server = await this.servers.get(p.orgId, cap.server_id);
     // The same policy the workflow will ask, asked now: a call it will deny must not spend the tokens others need.
-    const denied = this.deps.policy ? !decideInvoke(this.deps.policy, { ...(await this.contexts.requester(p.orgId, p.userId)), agent, capability: cap, server }, invocationId).allow : false;
+    const denied = this.deps.policy
+      ? !decideInvoke(
+          this.deps.policy,
+          { ...(await this.contexts.requester(p.orgId, p.userId)), agent, capability: cap, server },
+          invocationId,
+        ).allow
+      : false;
     // The server's breaker and rate limits, or the key's denied bucket (429/503 with Retry-After), before anything is recorded.
     const rateAdmitted = await this.admission.admit(server, idempotencyKey, denied ? p.keyId : undefined);
 
-    const requestHash = canonicalHash({ agentId: req.agentId, capability: req.capability, input: req.input, approvalExpiresIn: req.approvalExpiresIn ?? null });
+    const requestHash = canonicalHash({
+      agentId: req.agentId,
+      capability: req.capability,
+      input: req.input,
+      approvalExpiresIn: req.approvalExpiresIn ?? null,
+    });
     const { row, created } = await this.invocations.createOrGet({
       id: invocationId,
       org_id: p.orgId,
@@ -102,11 +126,19 @@ export class InvocationService {
     // completes it; otherwise Temporal rejects the duplicate id and nothing happens.
     if (!isTerminalInvocation(row.status)) {
       try {
-        await this.startWorkflow(row, req.approvalExpiresIn ? req.approvalExpiresIn * 1000 : this.deps.approvalTimeoutMs);
+        await this.startWorkflow(
+          row,
+          req.approvalExpiresIn ? req.approvalExpiresIn * 1000 : this.deps.approvalTimeoutMs,
+        );
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
           log?.error({ err, invocationId: row.id }, 'could not start invocation workflow');
-          throw new AppError('temporal_unavailable', 503, 'The invocation was recorded but could not be started; retry with the same idempotency key', { invocationId: row.id });
+          throw new AppError(
+            'temporal_unavailable',
+            503,
+            'The invocation was recorded but could not be started; retry with the same idempotency key',
+            { invocationId: row.id },
+          );
         }
       }
     }
@@ -125,7 +157,9 @@ export class InvocationService {
     signal?.addEventListener('abort', onAbort, { once: true });
     const stopped = new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
     try {
-      const ended = this.deps.temporal.withAbortSignal(stop.signal, () => this.deps.temporal.workflow.getHandle(row.workflow_id).result());
+      const ended = this.deps.temporal.withAbortSignal(stop.signal, () =>
+        this.deps.temporal.workflow.getHandle(row.workflow_id).result(),
+      );
       await Promise.race([ended.catch(() => undefined), stopped]);
     } finally {
       clearTimeout(timer);
@@ -143,8 +177,15 @@ export class InvocationService {
   async cancel(p: Principal, id: string): Promise<InvocationRow> {
     const row = await this.invocations.get(p.orgId, id);
     const right = cancelRight(p, row, await this.invocations.approvalFor(row));
-    if (!right) throw new AppError('cancel_forbidden', 403, 'Only the requester, an admin or an approver of its approval may cancel this invocation', { role: p.role });
-    if (isTerminalInvocation(row.status)) throw conflict(`The invocation already ended (${row.status})`, { status: row.status });
+    if (!right)
+      throw new AppError(
+        'cancel_forbidden',
+        403,
+        'Only the requester, an admin or an approver of its approval may cancel this invocation',
+        { role: p.role },
+      );
+    if (isTerminalInvocation(row.status))
+      throw conflict(`The invocation already ended (${row.status})`, { status: row.status });
     await this.deps.db.transaction(async (trx) => {
       await new InvocationRepository(trx).update(row.id, { cancel_requested_by: p.userId });
       await new AuditRepository(trx).record({
@@ -170,7 +211,16 @@ export class InvocationService {
       taskQueue: this.deps.taskQueue,
       workflowId: row.workflow_id,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [{ invocationId: row.id, orgId: row.org_id, agentId: row.agent_id, capability: row.capability, requestedBy: row.requested_by, approvalTimeoutMs }],
+      args: [
+        {
+          invocationId: row.id,
+          orgId: row.org_id,
+          agentId: row.agent_id,
+          capability: row.capability,
+          requestedBy: row.requested_by,
+          approvalTimeoutMs,
+        },
+      ],
       typedSearchAttributes: [
         { key: OrgIdKey, value: row.org_id },
         { key: AgentIdKey, value: row.agent_id },

@@ -34,7 +34,15 @@ export type ToolCallOutcome =
   | { kind: 'rejected'; code: string; message: string; details?: Record<string, unknown> };
 
 export type ToolCallFailure = Exclude<ToolCallOutcome, { kind: 'succeeded' }>;
-export const TOOL_CALL_FAILURE_KINDS: ReadonlySet<string> = new Set(['tool_error', 'limited', 'pin_violation', 'transient', 'indeterminate', 'too_large', 'rejected']);
+export const TOOL_CALL_FAILURE_KINDS: ReadonlySet<string> = new Set([
+  'tool_error',
+  'limited',
+  'pin_violation',
+  'transient',
+  'indeterminate',
+  'too_large',
+  'rejected',
+]);
 
 export interface ToolCallDeps {
   db: Knex;
@@ -89,9 +97,27 @@ export class ToolCalls {
 
   async call(invocationId: string, { attempt, signal }: ToolCallAttempt): Promise<ToolCallOutcome> {
     const { invocation: inv, capability: cap, server } = await this.contexts.load(invocationId);
-    if (!cap || !server) return { kind: 'rejected', code: 'capability_not_found', message: `capability ${inv.capability} no longer exists` };
+    if (!cap || !server)
+      return {
+        kind: 'rejected',
+        code: 'capability_not_found',
+        message: `capability ${inv.capability} no longer exists`,
+      };
     const limits = effectiveLimits(server, { timeoutCapMs: this.deps.toolTimeoutMs });
-    const call: Call = { inv, cap, server, limits, attempt, base: { org_id: inv.org_id, actor: `mcp:${server.name}`, subject_type: 'invocation', subject_id: inv.id, invocation_id: inv.id } };
+    const call: Call = {
+      inv,
+      cap,
+      server,
+      limits,
+      attempt,
+      base: {
+        org_id: inv.org_id,
+        actor: `mcp:${server.name}`,
+        subject_type: 'invocation',
+        subject_id: inv.id,
+        invocation_id: inv.id,
+      },
+    };
 
     // A missing or unusable secret is an AppError (4xx: final), naming the secret.
     const config = await resolvedServerConfig(server, this.deps.vault);
@@ -103,8 +129,19 @@ export class ToolCalls {
       permit = await this.limits.acquire(server, limits, { rateAdmitted, signal });
     } catch (err) {
       if (!(err instanceof LimitExceeded)) throw err;
-      await this.record(call, 'tool.limit_exceeded', { tool: cap.tool, ...err.toDetails(), message: err.message, attempt });
-      return { kind: 'limited', code: err.code, message: err.message, details: err.toDetails(), ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }) };
+      await this.record(call, 'tool.limit_exceeded', {
+        tool: cap.tool,
+        ...err.toDetails(),
+        message: err.message,
+        attempt,
+      });
+      return {
+        kind: 'limited',
+        code: err.code,
+        message: err.message,
+        details: err.toDetails(),
+        ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
+      };
     }
 
     const heard: { outcome?: CallOutcome } = {};
@@ -117,19 +154,33 @@ export class ToolCalls {
   }
 
   /** The pin check, the call and its result; `heard` tells the breaker what the server did. */
-  private async callAdmitted(c: Call, config: McpServerConfig, redactor: Redactor, heard: { outcome?: CallOutcome }, signal?: AbortSignal): Promise<ToolCallOutcome> {
+  private async callAdmitted(
+    c: Call,
+    config: McpServerConfig,
+    redactor: Redactor,
+    heard: { outcome?: CallOutcome },
+    signal?: AbortSignal,
+  ): Promise<ToolCallOutcome> {
     const { inv, cap, server, limits } = c;
     const startedAt = new Date();
     let result;
     try {
       // The pin: the server must still serve the definition the capability was bound to (a changed
       // description or schema is how a compromised server would steer a model), else the call is blocked.
-      const current = (await this.deps.mcp.listTools(config, { maxAgeMs: this.deps.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS })).find((t) => t.name === cap.tool);
+      const current = (
+        await this.deps.mcp.listTools(config, { maxAgeMs: this.deps.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS })
+      ).find((t) => t.name === cap.tool);
       heard.outcome = 'answered';
       const served = current ? toolDefinitionHash(current) : null;
       if (served !== cap.pinned_hash) return await this.pinViolation(c, served, current !== undefined);
       heard.outcome = undefined; // the call's own outcome is what the breaker hears
-      result = await this.deps.mcp.callTool(config, { name: cap.tool, arguments: inv.input, meta: { 'collexa/invocationId': inv.id, idempotencyKey: inv.id }, timeoutMs: limits.timeoutMs, signal });
+      result = await this.deps.mcp.callTool(config, {
+        name: cap.tool,
+        arguments: inv.input,
+        meta: { 'collexa/invocationId': inv.id, idempotencyKey: inv.id },
+        timeoutMs: limits.timeoutMs,
+        signal,
+      });
       heard.outcome = 'answered';
     } catch (err) {
       if (!(err instanceof McpCallError)) throw err;
@@ -139,10 +190,20 @@ export class ToolCalls {
     const bytes = resultBytes(result);
     if (bytes > limits.maxResultBytes) {
       const limit = LimitExceeded.resultSize(server.name, cap.tool, limits.maxResultBytes, bytes);
-      await this.record(c, 'tool.limit_exceeded', { tool: cap.tool, ...limit.toDetails(), bytes, message: limit.message, attempt: c.attempt });
+      await this.record(c, 'tool.limit_exceeded', {
+        tool: cap.tool,
+        ...limit.toDetails(),
+        bytes,
+        message: limit.message,
+        attempt: c.attempt,
+      });
       return { kind: 'too_large', code: limit.code, message: limit.message, details: { ...limit.toDetails(), bytes } };
     }
-    const stored = redactor.json({ content: result.content, structuredContent: result.structuredContent ?? null, isError: result.isError === true });
+    const stored = redactor.json({
+      content: result.content,
+      structuredContent: result.structuredContent ?? null,
+      isError: result.isError === true,
+    });
     const toolStartedAt = inv.tool_started_at ? new Date(inv.tool_started_at) : startedAt;
     if (result.isError) {
       const message = redactor.text(toolResultText(result) || 'the tool reported an error');
@@ -150,7 +211,11 @@ export class ToolCalls {
       await this.record(c, 'tool.failed', { tool: cap.tool, message });
       return { kind: 'tool_error', code: 'tool_error', message };
     }
-    await this.records.finish(inv.id, inv.org_id, 'succeeded', { result: stored, toolStartedAt, events: [{ ...c.base, action: 'tool.called', data: { tool: cap.tool, server: server.name } }] });
+    await this.records.finish(inv.id, inv.org_id, 'succeeded', {
+      result: stored,
+      toolStartedAt,
+      events: [{ ...c.base, action: 'tool.called', data: { tool: cap.tool, server: server.name } }],
+    });
     return { kind: 'succeeded' };
   }
 
@@ -161,7 +226,9 @@ export class ToolCalls {
     return {
       kind: 'pin_violation',
       code: 'tool_definition_changed',
-      message: stillServed ? `${server.name} now serves a different definition of ${cap.tool} than the one pinned; an admin must review and accept it (POST ${repin})` : `${server.name} no longer serves ${cap.tool}`,
+      message: stillServed
+        ? `${server.name} now serves a different definition of ${cap.tool} than the one pinned; an admin must review and accept it (POST ${repin})`
+        : `${server.name} no longer serves ${cap.tool}`,
       details: { tool: cap.tool, server: server.name, pinned: cap.pinned_hash, served, repin },
     };
   }
@@ -173,10 +240,18 @@ export class ToolCalls {
     const safeToRetry = annotations.readOnlyHint === true || annotations.idempotentHint === true;
     const limit = err.kind === 'timeout' ? LimitExceeded.timeout(server.name, cap.tool, limits.timeoutMs) : undefined;
     const message = limit?.message ?? boundedText(redactor.text(err.message), 1000);
-    await this.record(c, 'tool.call_failed', { tool: cap.tool, kind: err.kind, message, attempt: c.attempt, reachedServer: err.reachedServer, ...(limit ? limit.toDetails() : {}) });
+    await this.record(c, 'tool.call_failed', {
+      tool: cap.tool,
+      kind: err.kind,
+      message,
+      attempt: c.attempt,
+      reachedServer: err.reachedServer,
+      ...(limit ? limit.toDetails() : {}),
+    });
     if (err.kind === 'invalid_params') return { kind: 'rejected', code: 'invalid_params', message };
     const details = limit?.toDetails() ?? {};
-    if (!err.reachedServer || safeToRetry) return { kind: 'transient', code: limit?.code ?? err.kind, message, details };
+    if (!err.reachedServer || safeToRetry)
+      return { kind: 'transient', code: limit?.code ?? err.kind, message, details };
     return {
       kind: 'indeterminate',
       code: 'tool_call_indeterminate',
@@ -187,9 +262,24 @@ export class ToolCalls {
 
   private async recordBreaker(c: Call, breaker: 'opened' | 'closed'): Promise<void> {
     const { inv, server, limits } = c;
-    const data = breaker === 'opened' ? { server: server.name, breakerThreshold: limits.breakerThreshold, breakerCooldownMs: limits.breakerCooldownMs } : { server: server.name };
+    const data =
+      breaker === 'opened'
+        ? {
+            server: server.name,
+            breakerThreshold: limits.breakerThreshold,
+            breakerCooldownMs: limits.breakerCooldownMs,
+          }
+        : { server: server.name };
     await this.audit
-      .record({ org_id: inv.org_id, actor: 'system', action: `mcp_server.circuit_${breaker}`, subject_type: 'mcp_server', subject_id: server.id, invocation_id: inv.id, data })
+      .record({
+        org_id: inv.org_id,
+        actor: 'system',
+        action: `mcp_server.circuit_${breaker}`,
+        subject_type: 'mcp_server',
+        subject_id: server.id,
+        invocation_id: inv.id,
+        data,
+      })
       .catch((err: unknown) => this.deps.logger.warn({ err }, 'could not audit a circuit breaker change'));
   }
 

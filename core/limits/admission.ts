@@ -23,7 +23,11 @@ export class InvocationAdmission {
    * refused. `deniedFor`: the API key of a call policy denies.
    */
   async admit(server: McpServerRow, idempotencyKey: string | null, deniedFor?: string): Promise<boolean> {
-    if (idempotencyKey !== null && (await new InvocationRepository(this.db).hasIdempotencyKey(server.org_id, idempotencyKey))) return false;
+    if (
+      idempotencyKey !== null &&
+      (await new InvocationRepository(this.db).hasIdempotencyKey(server.org_id, idempotencyKey))
+    )
+      return false;
     try {
       if (deniedFor !== undefined) {
         const own = await this.limits.rates.take('denied_key', deniedFor, DENIED_RATE_PER_SECOND);

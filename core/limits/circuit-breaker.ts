@@ -19,7 +19,12 @@ export interface BreakerSettings {
 }
 
 /** Failures that say the server is unwell; a tool error or rejected arguments say nothing about it. */
-export const BREAKER_FAILURE_KINDS: ReadonlySet<McpFailureKind> = new Set(['connect', 'timeout', 'disconnected', 'protocol']);
+export const BREAKER_FAILURE_KINDS: ReadonlySet<McpFailureKind> = new Set([
+  'connect',
+  'timeout',
+  'disconnected',
+  'protocol',
+]);
 
 const CLOSED: BreakerRow = { state: 'closed', consecutive_failures: 0, opened_at: null, probe_started_at: null };
 const ms = (d: Date | string | null) => (d === null ? 0 : new Date(d).getTime());
@@ -53,14 +58,27 @@ export class CircuitBreakers {
       [serverId],
     );
     const r = rows[0]!;
-    return { row: r.state ? { state: r.state, consecutive_failures: r.consecutive_failures, opened_at: r.opened_at, probe_started_at: r.probe_started_at } : CLOSED, now: new Date(r.now) };
+    return {
+      row: r.state
+        ? {
+            state: r.state,
+            consecutive_failures: r.consecutive_failures,
+            opened_at: r.opened_at,
+            probe_started_at: r.probe_started_at,
+          }
+        : CLOSED,
+      now: new Date(r.now),
+    };
   }
 
   /**
    * Before a call: `probe` when this caller claimed the half-open probe (its outcome decides the state);
    * otherwise the state as it was, with the wait before a call may be tried.
    */
-  async admit(serverId: string, s: BreakerSettings): Promise<{ allowed: true; probe: boolean; row: BreakerRow } | { allowed: false; row: BreakerRow; waitMs: number }> {
+  async admit(
+    serverId: string,
+    s: BreakerSettings,
+  ): Promise<{ allowed: true; probe: boolean; row: BreakerRow } | { allowed: false; row: BreakerRow; waitMs: number }> {
     const { rows } = await this.db.raw<{ rows: (BreakerRow & { probe: boolean; now: Date })[] }>(
       `with claimed as (
          update mcp_server_breakers b set state = 'half_open', probe_started_at = now(), updated_at = now()
@@ -114,6 +132,8 @@ export class CircuitBreakers {
 
   /** Gives back a claimed probe that was not made (another limit refused the call): open again, cooldown over. */
   async releaseProbe(serverId: string): Promise<void> {
-    await this.db('mcp_server_breakers').where({ server_id: serverId, state: 'half_open' }).update({ state: 'open', probe_started_at: null, updated_at: this.db.fn.now() });
+    await this.db('mcp_server_breakers')
+      .where({ server_id: serverId, state: 'half_open' })
+      .update({ state: 'open', probe_started_at: null, updated_at: this.db.fn.now() });
   }
 }

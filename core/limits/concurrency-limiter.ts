@@ -36,12 +36,18 @@ export class ConcurrencyLimiter {
   }
 
   async release(lease: Lease): Promise<void> {
-    await this.db('mcp_call_slots').where({ server_id: lease.serverId, slot: lease.slot, holder: lease.holder }).delete();
+    await this.db('mcp_call_slots')
+      .where({ server_id: lease.serverId, slot: lease.slot, holder: lease.holder })
+      .delete();
   }
 
   /** How many unexpired slots the server's calls hold now. */
   async inUse(serverId: string): Promise<number> {
-    const row = await this.db('mcp_call_slots').where({ server_id: serverId }).andWhere('expires_at', '>', this.db.fn.now()).count<{ n: string }[]>({ n: '*' }).first();
+    const row = await this.db('mcp_call_slots')
+      .where({ server_id: serverId })
+      .andWhere('expires_at', '>', this.db.fn.now())
+      .count<{ n: string }[]>({ n: '*' })
+      .first();
     return Number(row?.n ?? 0);
   }
 }

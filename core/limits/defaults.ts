@@ -14,10 +14,58 @@ const MIB = 1024 * KIB;
 // maxProcesses is RLIMIT_NPROC, which the kernel counts per uid: all of an org's servers (each Node
 // server is a dozen threads) share the uid, so it is an org-wide budget against fork bombs, not a per-server one.
 export const LIMIT_DEFAULTS: Readonly<Record<Severity, EffectiveLimits>> = {
-  low: { timeoutMs: 60_000, maxConcurrency: 32, ratePerSecond: 50, orgRatePerSecond: 100, breakerThreshold: 5, breakerCooldownMs: 30_000, maxResultBytes: 4 * MIB, memoryMb: 2048, cpuSeconds: 3600, maxProcesses: 1024, maxOpenFiles: 1024 },
-  medium: { timeoutMs: 60_000, maxConcurrency: 16, ratePerSecond: 20, orgRatePerSecond: 50, breakerThreshold: 5, breakerCooldownMs: 30_000, maxResultBytes: 2 * MIB, memoryMb: 1024, cpuSeconds: 1800, maxProcesses: 512, maxOpenFiles: 512 },
-  high: { timeoutMs: 30_000, maxConcurrency: 8, ratePerSecond: 10, orgRatePerSecond: 25, breakerThreshold: 3, breakerCooldownMs: 60_000, maxResultBytes: 1 * MIB, memoryMb: 1024, cpuSeconds: 900, maxProcesses: 256, maxOpenFiles: 256 },
-  critical: { timeoutMs: 15_000, maxConcurrency: 2, ratePerSecond: 2, orgRatePerSecond: 10, breakerThreshold: 2, breakerCooldownMs: 120_000, maxResultBytes: 256 * KIB, memoryMb: 512, cpuSeconds: 300, maxProcesses: 128, maxOpenFiles: 128 },
+  low: {
+    timeoutMs: 60_000,
+    maxConcurrency: 32,
+    ratePerSecond: 50,
+    orgRatePerSecond: 100,
+    breakerThreshold: 5,
+    breakerCooldownMs: 30_000,
+    maxResultBytes: 4 * MIB,
+    memoryMb: 2048,
+    cpuSeconds: 3600,
+    maxProcesses: 1024,
+    maxOpenFiles: 1024,
+  },
+  medium: {
+    timeoutMs: 60_000,
+    maxConcurrency: 16,
+    ratePerSecond: 20,
+    orgRatePerSecond: 50,
+    breakerThreshold: 5,
+    breakerCooldownMs: 30_000,
+    maxResultBytes: 2 * MIB,
+    memoryMb: 1024,
+    cpuSeconds: 1800,
+    maxProcesses: 512,
+    maxOpenFiles: 512,
+  },
+  high: {
+    timeoutMs: 30_000,
+    maxConcurrency: 8,
+    ratePerSecond: 10,
+    orgRatePerSecond: 25,
+    breakerThreshold: 3,
+    breakerCooldownMs: 60_000,
+    maxResultBytes: 1 * MIB,
+    memoryMb: 1024,
+    cpuSeconds: 900,
+    maxProcesses: 256,
+    maxOpenFiles: 256,
+  },
+  critical: {
+    timeoutMs: 15_000,
+    maxConcurrency: 2,
+    ratePerSecond: 2,
+    orgRatePerSecond: 10,
+    breakerThreshold: 2,
+    breakerCooldownMs: 120_000,
+    maxResultBytes: 256 * KIB,
+    memoryMb: 512,
+    cpuSeconds: 300,
+    maxProcesses: 128,
+    maxOpenFiles: 128,
+  },
 };
 
 /**
@@ -30,10 +78,15 @@ export const DENIED_RATE_PER_SECOND = 2;
  * The limits a call to `server` runs under: its own `limits` over its level's defaults. `timeoutCapMs`
  * (MCP_CALL_TIMEOUT_MS) lowers the level's default timeout, never a timeout set on the server itself.
  */
-export function effectiveLimits(server: Pick<McpServerRow, 'security_level' | 'limits'>, opts: { timeoutCapMs?: number } = {}): EffectiveLimits {
+export function effectiveLimits(
+  server: Pick<McpServerRow, 'security_level' | 'limits'>,
+  opts: { timeoutCapMs?: number } = {},
+): EffectiveLimits {
   // An unknown level (a row written around the API) gets the tightest defaults, not the loosest.
   const defaults = LIMIT_DEFAULTS[server.security_level] ?? LIMIT_DEFAULTS.critical;
-  const own = Object.fromEntries(Object.entries(server.limits ?? {}).filter(([, v]) => typeof v === 'number')) as McpServerLimits;
+  const own = Object.fromEntries(
+    Object.entries(server.limits ?? {}).filter(([, v]) => typeof v === 'number'),
+  ) as McpServerLimits;
   const timeoutMs = own.timeoutMs ?? Math.min(defaults.timeoutMs, opts.timeoutCapMs ?? Infinity);
   return { ...defaults, ...own, timeoutMs };
 }

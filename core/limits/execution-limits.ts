@@ -3,7 +3,14 @@ import type { Logger } from '../log.js';
 import type { McpFailureKind } from '../mcp/call-error.js';
 import { InvocationRepository } from '../db/invocation.repository.js';
 import type { McpServerRow } from '../db/rows.js';
-import { BREAKER_FAILURE_KINDS, breakerRetryAt, breakerWaitMs, CircuitBreakers, type BreakerSettings, type BreakerState } from './circuit-breaker.js';
+import {
+  BREAKER_FAILURE_KINDS,
+  breakerRetryAt,
+  breakerWaitMs,
+  CircuitBreakers,
+  type BreakerSettings,
+  type BreakerState,
+} from './circuit-breaker.js';
 import { ConcurrencyLimiter, type Lease } from './concurrency-limiter.js';
 import type { EffectiveLimits } from './defaults.js';
 import { LimitExceeded } from './limit-exceeded.js';
@@ -60,7 +67,13 @@ export class ExecutionLimits {
   async admitRequest(server: Server, limits: EffectiveLimits): Promise<void> {
     const { row, now } = await this.breakers.read(server.id);
     const wait = breakerWaitMs(row, breakerSettings(limits), now);
-    if (wait > 0) throw LimitExceeded.circuitOpen(server.name, limits.breakerThreshold, row.state === 'half_open' ? Math.min(wait, HALF_OPEN_RETRY_MS) : wait, row.state === 'half_open');
+    if (wait > 0)
+      throw LimitExceeded.circuitOpen(
+        server.name,
+        limits.breakerThreshold,
+        row.state === 'half_open' ? Math.min(wait, HALF_OPEN_RETRY_MS) : wait,
+        row.state === 'half_open',
+      );
     await this.takeRates(server, limits);
   }
 
@@ -78,10 +91,20 @@ export class ExecutionLimits {
   }
 
   /** Worker: admits one call or throws LimitExceeded; waits up to `slotWaitMs` for a concurrency slot. */
-  async acquire(server: Server, limits: EffectiveLimits, opts: { rateAdmitted: boolean; signal?: AbortSignal; slotWaitMs?: number }): Promise<CallPermit> {
+  async acquire(
+    server: Server,
+    limits: EffectiveLimits,
+    opts: { rateAdmitted: boolean; signal?: AbortSignal; slotWaitMs?: number },
+  ): Promise<CallPermit> {
     const settings = breakerSettings(limits);
     const gate = await this.breakers.admit(server.id, settings);
-    if (!gate.allowed) throw LimitExceeded.circuitOpen(server.name, limits.breakerThreshold, gate.waitMs, gate.row.state === 'half_open');
+    if (!gate.allowed)
+      throw LimitExceeded.circuitOpen(
+        server.name,
+        limits.breakerThreshold,
+        gate.waitMs,
+        gate.row.state === 'half_open',
+      );
     const undo: (() => Promise<void>)[] = gate.probe ? [() => this.breakers.releaseProbe(server.id)] : [];
     try {
       if (!opts.rateAdmitted) {
@@ -91,7 +114,10 @@ export class ExecutionLimits {
       const lease = await this.waitForSlot(server, limits, opts.slotWaitMs ?? SLOT_WAIT_MS, opts.signal);
       return this.permit(server, limits, lease, gate.probe);
     } catch (err) {
-      for (const step of undo) await step().catch((e: unknown) => this.logger?.warn({ err: e, mcpServer: server.name }, 'could not undo a limit step'));
+      for (const step of undo)
+        await step().catch((e: unknown) =>
+          this.logger?.warn({ err: e, mcpServer: server.name }, 'could not undo a limit step'),
+        );
       throw err;
     }
   }
@@ -100,7 +126,12 @@ export class ExecutionLimits {
   async breakerView(server: Server, limits: EffectiveLimits): Promise<BreakerView> {
     const { row } = await this.breakers.read(server.id);
     const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-    return { state: row.state, consecutiveFailures: row.consecutive_failures, openedAt: iso(row.opened_at), retryAt: iso(breakerRetryAt(row, breakerSettings(limits))) };
+    return {
+      state: row.state,
+      consecutiveFailures: row.consecutive_failures,
+      openedAt: iso(row.opened_at),
+      retryAt: iso(breakerRetryAt(row, breakerSettings(limits))),
+    };
   }
 
   private async takeRates(server: Server, limits: EffectiveLimits): Promise<void> {
@@ -118,7 +149,12 @@ export class ExecutionLimits {
     await this.rates.refund('org', server.org_id, limits.orgRatePerSecond);
   }
 
-  private async waitForSlot(server: Server, limits: EffectiveLimits, waitMs: number, signal?: AbortSignal): Promise<Lease> {
+  private async waitForSlot(
+    server: Server,
+    limits: EffectiveLimits,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<Lease> {
     const deadline = Date.now() + waitMs;
     for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
       signal?.throwIfAborted();
@@ -148,7 +184,11 @@ export class ExecutionLimits {
         } catch (err) {
           this.logger?.warn({ err, mcpServer: server.name }, 'could not record the call in the circuit breaker');
         }
-        await this.slots.release(lease).catch((err: unknown) => this.logger?.warn({ err, mcpServer: server.name }, 'could not release a concurrency slot (it expires)'));
+        await this.slots
+          .release(lease)
+          .catch((err: unknown) =>
+            this.logger?.warn({ err, mcpServer: server.name }, 'could not release a concurrency slot (it expires)'),
+          );
         return breaker ? { breaker } : {};
       },
     };
@@ -156,7 +196,11 @@ export class ExecutionLimits {
 }
 
 export function breakerSettings(limits: EffectiveLimits): BreakerSettings {
-  return { breakerThreshold: limits.breakerThreshold, breakerCooldownMs: limits.breakerCooldownMs, probeLeaseMs: limits.timeoutMs + LEASE_MARGIN_MS };
+  return {
+    breakerThreshold: limits.breakerThreshold,
+    breakerCooldownMs: limits.breakerCooldownMs,
+    probeLeaseMs: limits.timeoutMs + LEASE_MARGIN_MS,
+  };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -2,7 +2,8 @@ import { AppError } from '../errors.js';
 import type { EffectiveLimits } from './defaults.js';
 
 /** Which limit refused or ended a call: a key of the server's limits, or its open circuit breaker. */
-export type LimitName = Exclude<keyof EffectiveLimits, 'memoryMb' | 'cpuSeconds' | 'maxProcesses' | 'maxOpenFiles'> | 'deniedRatePerSecond';
+export type LimitName =
+  Exclude<keyof EffectiveLimits, 'memoryMb' | 'cpuSeconds' | 'maxProcesses' | 'maxOpenFiles'> | 'deniedRatePerSecond';
 
 /**
  * A call refused (or ended) by one of its MCP server's execution limits. The message names the limit and
@@ -44,8 +45,14 @@ export class LimitExceeded extends Error {
 
   /** As the API answers it: 429 for rates, 503 for an open breaker or a full server, with Retry-After. */
   toAppError(): AppError {
-    const status = this.code === 'rate_limited' ? 429 : this.code === 'circuit_open' || this.code === 'concurrency_limited' ? 503 : 502;
-    const headers: Record<string, string> = this.retryAfterMs === undefined ? {} : { 'Retry-After': String(this.retryAfterSeconds) };
+    const status =
+      this.code === 'rate_limited'
+        ? 429
+        : this.code === 'circuit_open' || this.code === 'concurrency_limited'
+          ? 503
+          : 502;
+    const headers: Record<string, string> =
+      this.retryAfterMs === undefined ? {} : { 'Retry-After': String(this.retryAfterSeconds) };
     return new AppError(this.code, status, this.message, this.toDetails(), headers);
   }
 
@@ -56,11 +63,24 @@ export class LimitExceeded extends Error {
 
   /** The limit as API error details and audit data. */
   toDetails(): Record<string, unknown> {
-    return { limit: this.limit, value: this.value, server: this.serverName, ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs, retryAfterSeconds: this.retryAfterSeconds }) };
+    return {
+      limit: this.limit,
+      value: this.value,
+      server: this.serverName,
+      ...(this.retryAfterMs === undefined
+        ? {}
+        : { retryAfterMs: this.retryAfterMs, retryAfterSeconds: this.retryAfterSeconds }),
+    };
   }
 
   static rate(serverName: string, ratePerSecond: number, retryAfterMs: number): LimitExceeded {
-    return new LimitExceeded({ limit: 'ratePerSecond', value: ratePerSecond, serverName, retryAfterMs, message: `rate limit of ${ratePerSecond} calls/s for MCP server ${serverName} exceeded (ratePerSecond)` });
+    return new LimitExceeded({
+      limit: 'ratePerSecond',
+      value: ratePerSecond,
+      serverName,
+      retryAfterMs,
+      message: `rate limit of ${ratePerSecond} calls/s for MCP server ${serverName} exceeded (ratePerSecond)`,
+    });
   }
 
   static orgRate(serverName: string, orgRatePerSecond: number, retryAfterMs: number): LimitExceeded {
@@ -93,21 +113,47 @@ export class LimitExceeded extends Error {
     });
   }
 
-  static circuitOpen(serverName: string, breakerThreshold: number, retryAfterMs: number, halfOpen: boolean): LimitExceeded {
-    const why = halfOpen ? 'is half-open: a probe call is testing the server' : `is open after ${breakerThreshold} consecutive failures`;
-    return new LimitExceeded({ limit: 'breakerThreshold', value: breakerThreshold, serverName, retryAfterMs, message: `circuit breaker of MCP server ${serverName} ${why} (breakerThreshold)` });
+  static circuitOpen(
+    serverName: string,
+    breakerThreshold: number,
+    retryAfterMs: number,
+    halfOpen: boolean,
+  ): LimitExceeded {
+    const why = halfOpen
+      ? 'is half-open: a probe call is testing the server'
+      : `is open after ${breakerThreshold} consecutive failures`;
+    return new LimitExceeded({
+      limit: 'breakerThreshold',
+      value: breakerThreshold,
+      serverName,
+      retryAfterMs,
+      message: `circuit breaker of MCP server ${serverName} ${why} (breakerThreshold)`,
+    });
   }
 
   static timeout(serverName: string, tool: string, timeoutMs: number): LimitExceeded {
-    return new LimitExceeded({ limit: 'timeoutMs', value: timeoutMs, serverName, message: `MCP server ${serverName} did not answer ${tool} within its timeout limit of ${timeoutMs} ms (timeoutMs)` });
+    return new LimitExceeded({
+      limit: 'timeoutMs',
+      value: timeoutMs,
+      serverName,
+      message: `MCP server ${serverName} did not answer ${tool} within its timeout limit of ${timeoutMs} ms (timeoutMs)`,
+    });
   }
 
   static resultSize(serverName: string, tool: string, maxResultBytes: number, bytes: number): LimitExceeded {
-    return new LimitExceeded({ limit: 'maxResultBytes', value: maxResultBytes, serverName, message: `result of ${tool} is ${bytes} bytes, over the limit of ${maxResultBytes} bytes for MCP server ${serverName} (maxResultBytes)` });
+    return new LimitExceeded({
+      limit: 'maxResultBytes',
+      value: maxResultBytes,
+      serverName,
+      message: `result of ${tool} is ${bytes} bytes, over the limit of ${maxResultBytes} bytes for MCP server ${serverName} (maxResultBytes)`,
+    });
   }
 }
 
 /** The size a result is held to: the JSON bytes of its content and structuredContent. */
 export function resultBytes(result: { content?: unknown; structuredContent?: unknown }): number {
-  return Buffer.byteLength(JSON.stringify({ content: result.content ?? [], structuredContent: result.structuredContent ?? null }), 'utf8');
+  return Buffer.byteLength(
+    JSON.stringify({ content: result.content ?? [], structuredContent: result.structuredContent ?? null }),
+    'utf8',
+  );
 }

@@ -36,7 +36,10 @@ export class RateLimiter {
   /** Gives back a token taken by `take` (when a later check refused the call it was for). */
   async refund(scope: RateScope, key: string, ratePerSecond: number): Promise<void> {
     const { intervalMs } = gcra(ratePerSecond);
-    await this.db.raw(`update rate_limits set tat = tat - ?::float8 * interval '1 millisecond' where scope = ? and key = ?`, [intervalMs, scope, key]);
+    await this.db.raw(
+      `update rate_limits set tat = tat - ?::float8 * interval '1 millisecond' where scope = ? and key = ?`,
+      [intervalMs, scope, key],
+    );
   }
 }
 

@@ -46,7 +46,15 @@ export interface ManifestRow {
   revoked_by: string | null;
 }
 
-export type VerifyFailure = 'malformed' | 'unknown_kid' | 'bad_signature' | 'expired' | 'unknown_manifest' | 'revoked' | 'agent_deleted' | 'tool_definition_changed';
+export type VerifyFailure =
+  | 'malformed'
+  | 'unknown_kid'
+  | 'bad_signature'
+  | 'expired'
+  | 'unknown_manifest'
+  | 'revoked'
+  | 'agent_deleted'
+  | 'tool_definition_changed';
 export type Verification =
   | { valid: true; manifest: ManifestRow }
   | { valid: false; reason: VerifyFailure; message: string; details: Record<string, unknown>; manifest?: ManifestRow };
@@ -79,8 +87,13 @@ export class ManifestService {
       const agent = await trx<AgentRow>('agents').where({ org_id: orgId, id: agentId }).forUpdate().first();
       if (!agent) throw notFound('agent', agentId);
       const caps = await trx<CapabilityRow>('agent_capabilities').where({ agent_id: agentId }).orderBy('name');
-      const servers = new Map<string, string>((await trx('mcp_servers').where({ org_id: orgId }).select('id', 'name')).map((s: { id: string; name: string }) => [s.id, s.name]));
-      const last = (await trx('manifests').where({ agent_id: agentId }).max('version as v').first()) as { v: number | null } | undefined;
+      const servers = new Map<string, string>(
+        (await trx('mcp_servers').where({ org_id: orgId }).select('id', 'name')).map(
+          (s: { id: string; name: string }) => [s.id, s.name],
+        ),
+      );
+      const last = (await trx('manifests').where({ agent_id: agentId }).max('version as v').first()) as
+        { v: number | null } | undefined;
       const id = randomUUID();
       const issuedAt = new Date();
       const iat = Math.floor(issuedAt.getTime() / 1000);
@@ -89,14 +102,22 @@ export class ManifestService {
         org_id: orgId,
         agent_id: agentId,
         version: (last?.v ?? 0) + 1,
-        capabilities: caps.map((c) => ({ name: c.name, server: servers.get(c.server_id) ?? c.server_id, tool: c.tool, risk: c.risk, tool_definition_hash: c.pinned_hash })),
+        capabilities: caps.map((c) => ({
+          name: c.name,
+          server: servers.get(c.server_id) ?? c.server_id,
+          tool: c.tool,
+          risk: c.risk,
+          tool_definition_hash: c.pinned_hash,
+        })),
         issued_at: issuedAt.toISOString(),
         issuer: this.issuer,
         iss: this.issuer,
         iat,
         ...(opts.expiresInSeconds ? { exp: iat + opts.expiresInSeconds } : {}),
       };
-      const token = await new SignJWT(payload).setProtectedHeader({ alg: MANIFEST_ALG, kid: signer.kid, typ: MANIFEST_TYP }).sign(signer.privateKey);
+      const token = await new SignJWT(payload)
+        .setProtectedHeader({ alg: MANIFEST_ALG, kid: signer.kid, typ: MANIFEST_TYP })
+        .sign(signer.privateKey);
       const [row] = await trx<ManifestRow>('manifests')
         .insert({
           id,
@@ -111,7 +132,10 @@ export class ManifestService {
           expires_at: payload.exp ? new Date(payload.exp * 1000) : null,
         })
         .returning('*');
-      await new AuditRepository(trx).record(auditEvent(actor, 'manifest.issued', 'manifest', id, { agentId, version: payload.version, kid: signer.kid }), trx);
+      await new AuditRepository(trx).record(
+        auditEvent(actor, 'manifest.issued', 'manifest', id, { agentId, version: payload.version, kid: signer.kid }),
+        trx,
+      );
       return row!;
     });
   }
@@ -129,10 +153,16 @@ export class ManifestService {
   /** Revokes the manifest (idempotent, each call audited): it verifies as `revoked` from now on. */
   async revoke(actor: Actor, id: string): Promise<ManifestRow> {
     return this.db.transaction(async (trx) => {
-      await trx('manifests').where({ org_id: actor.orgId, id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now(), revoked_by: `user:${actor.userId}` });
+      await trx('manifests')
+        .where({ org_id: actor.orgId, id })
+        .whereNull('revoked_at')
+        .update({ revoked_at: trx.fn.now(), revoked_by: `user:${actor.userId}` });
       const row = await trx<ManifestRow>('manifests').where({ org_id: actor.orgId, id }).first();
       if (!row) throw notFound('manifest', id);
-      await new AuditRepository(trx).record(auditEvent(actor, 'manifest.revoked', 'manifest', row.id, { agentId: row.agent_id, version: row.version }), trx);
+      await new AuditRepository(trx).record(
+        auditEvent(actor, 'manifest.revoked', 'manifest', row.id, { agentId: row.agent_id, version: row.version }),
+        trx,
+      );
       return row;
     });
   }
@@ -143,7 +173,12 @@ export class ManifestService {
    * signed tool definition hash. The first failure is the answer.
    */
   async verify(orgId: string, token: string): Promise<Verification> {
-    const fail = (reason: VerifyFailure, message: string, details: Record<string, unknown> = {}, manifest?: ManifestRow): Verification => ({
+    const fail = (
+      reason: VerifyFailure,
+      message: string,
+      details: Record<string, unknown> = {},
+      manifest?: ManifestRow,
+    ): Verification => ({
       valid: false,
       reason,
       message,
@@ -153,7 +188,8 @@ export class ManifestService {
     let kid: string | undefined;
     try {
       const header = decodeProtectedHeader(token);
-      if (header.alg !== MANIFEST_ALG) return fail('malformed', `the token is signed with ${String(header.alg)}, not ${MANIFEST_ALG}`);
+      if (header.alg !== MANIFEST_ALG)
+        return fail('malformed', `the token is signed with ${String(header.alg)}, not ${MANIFEST_ALG}`);
       kid = header.kid;
     } catch {
       return fail('malformed', 'the token is not a compact JWS');
@@ -165,24 +201,49 @@ export class ManifestService {
     try {
       claims = (await jwtVerify(token, key, { algorithms: [MANIFEST_ALG] })).payload;
     } catch (err) {
-      if (err instanceof errors.JWSSignatureVerificationFailed) return fail('bad_signature', `the signature does not verify with key ${kid}: the token was altered or signed by another key`, { kid });
-      if (err instanceof errors.JWTExpired) return fail('expired', `the manifest expired at ${new Date(Number(err.payload.exp) * 1000).toISOString()}`, { kid });
+      if (err instanceof errors.JWSSignatureVerificationFailed)
+        return fail(
+          'bad_signature',
+          `the signature does not verify with key ${kid}: the token was altered or signed by another key`,
+          { kid },
+        );
+      if (err instanceof errors.JWTExpired)
+        return fail('expired', `the manifest expired at ${new Date(Number(err.payload.exp) * 1000).toISOString()}`, {
+          kid,
+        });
       return fail('malformed', `the token is not a valid manifest: ${(err as Error).message}`, { kid });
     }
     const parsed = PayloadSchema.safeParse(claims);
     if (!parsed.success) return fail('malformed', 'the token’s claims are not a capability manifest', { kid });
     const p = parsed.data;
     const row = await this.db<ManifestRow>('manifests').where({ id: p.jti, org_id: orgId }).first();
-    if (!row) return fail('unknown_manifest', 'no manifest with this id was issued to this organization', { id: p.jti });
-    if (row.revoked_at) return fail('revoked', `the manifest was revoked at ${new Date(row.revoked_at).toISOString()}`, { revokedAt: new Date(row.revoked_at).toISOString(), revokedBy: row.revoked_by }, row);
+    if (!row)
+      return fail('unknown_manifest', 'no manifest with this id was issued to this organization', { id: p.jti });
+    if (row.revoked_at)
+      return fail(
+        'revoked',
+        `the manifest was revoked at ${new Date(row.revoked_at).toISOString()}`,
+        { revokedAt: new Date(row.revoked_at).toISOString(), revokedBy: row.revoked_by },
+        row,
+      );
     const agent = await this.db<AgentRow>('agents').where({ org_id: orgId, id: p.agent_id }).first();
     if (!agent) return fail('agent_deleted', `agent ${p.agent_id} has been deleted`, { agentId: p.agent_id }, row);
-    const current = new Map((await this.db<CapabilityRow>('agent_capabilities').where({ agent_id: p.agent_id })).map((c) => [c.name, c.pinned_hash]));
+    const current = new Map(
+      (await this.db<CapabilityRow>('agent_capabilities').where({ agent_id: p.agent_id })).map((c) => [
+        c.name,
+        c.pinned_hash,
+      ]),
+    );
     const changed = p.capabilities
       .filter((c) => current.get(c.name) !== c.tool_definition_hash)
       .map((c) => ({ name: c.name, signed: c.tool_definition_hash, current: current.get(c.name) ?? null }));
     if (changed.length > 0) {
-      return fail('tool_definition_changed', `the tool definition of ${changed.map((c) => `"${c.name}"`).join(', ')} changed since the manifest was signed`, { capabilities: changed }, row);
+      return fail(
+        'tool_definition_changed',
+        `the tool definition of ${changed.map((c) => `"${c.name}"`).join(', ')} changed since the manifest was signed`,
+        { capabilities: changed },
+        row,
+      );
     }
     return { valid: true, manifest: row };
   }

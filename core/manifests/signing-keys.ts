@@ -65,10 +65,17 @@ export class SigningKeys {
   async retire(actor: Actor, kid: string): Promise<SigningKeyRow> {
     const row = await this.db<SigningKeyRow>('signing_keys').where({ kid }).first();
     if (!row) throw notFound('signing key', kid);
-    if (row.status === 'active') throw conflict('The active signing key cannot be retired; rotate first (POST /v1/signing-keys/rotate)', { kid });
+    if (row.status === 'active')
+      throw conflict('The active signing key cannot be retired; rotate first (POST /v1/signing-keys/rotate)', { kid });
     // Retiring again changes nothing but is audited all the same, as it always was.
     const retired = await this.db.transaction(async (trx) => {
-      const [updated] = row.status === 'retired' ? [row] : await trx<SigningKeyRow>('signing_keys').where({ kid }).update({ status: 'retired', retired_at: trx.fn.now() as unknown as Date }).returning('*');
+      const [updated] =
+        row.status === 'retired'
+          ? [row]
+          : await trx<SigningKeyRow>('signing_keys')
+              .where({ kid })
+              .update({ status: 'retired', retired_at: trx.fn.now() as unknown as Date })
+              .returning('*');
       await record(trx, actor, 'signing_key.retired', kid);
       return updated!;
     });
@@ -101,7 +108,10 @@ export class SigningKeys {
     const pair = await generateKeyPair(MANIFEST_ALG, { extractable: true });
     const publicJwk = await exportJWK(pair.publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
-    await this.vault.create(null, privateKeyName(kid), JSON.stringify(await exportJWK(pair.privateKey)), { actor: 'system', trx });
+    await this.vault.create(null, privateKeyName(kid), JSON.stringify(await exportJWK(pair.privateKey)), {
+      actor: 'system',
+      trx,
+    });
     const [row] = await trx<SigningKeyRow>('signing_keys')
       .insert({ kid, alg: MANIFEST_ALG, public_jwk: JSON.stringify(publicJwk) as never, status: 'active' })
       .returning('*');
@@ -112,7 +122,9 @@ export class SigningKeys {
   private privateKey(kid: string): Promise<CryptoKey> {
     let key = this.privateKeys.get(kid);
     if (!key) {
-      key = this.vault.reveal(null, privateKeyName(kid)).then((jwk) => importJWK(JSON.parse(jwk) as JWK, MANIFEST_ALG) as Promise<CryptoKey>);
+      key = this.vault
+        .reveal(null, privateKeyName(kid))
+        .then((jwk) => importJWK(JSON.parse(jwk) as JWK, MANIFEST_ALG) as Promise<CryptoKey>);
       key.catch(() => this.privateKeys.delete(kid));
       this.privateKeys.set(kid, key);
     }
@@ -120,7 +132,8 @@ export class SigningKeys {
   }
 }
 
-const record = (trx: Knex, actor: Actor, action: string, kid: string) => new AuditRepository(trx).record(auditEvent(actor, action, 'signing_key', kid, { kid }), trx);
+const record = (trx: Knex, actor: Actor, action: string, kid: string) =>
+  new AuditRepository(trx).record(auditEvent(actor, action, 'signing_key', kid, { kid }), trx);
 
 /** The public signing keys that verify (active and rotated), as a JWK Set: needs no vault. */
 export async function publicJwks(db: Knex): Promise<{ keys: JWK[] }> {

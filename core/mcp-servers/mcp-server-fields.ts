@@ -28,15 +28,27 @@ export type ServerFields = Omit<NewMcpServer, 'org_id' | 'id'>;
  * raw stdio commands an admin's and allowed, URLs passing the egress policy. Also answers the security
  * level the server would have without an explicit one.
  */
-export async function serverFields(deps: ServerFieldsDeps, actor: Actor, id: string, body: CreateMcpServer): Promise<{ fields: ServerFields; defaultLevel: Severity }> {
+export async function serverFields(
+  deps: ServerFieldsDeps,
+  actor: Actor,
+  id: string,
+  body: CreateMcpServer,
+): Promise<{ fields: ServerFields; defaultLevel: Severity }> {
   const common = { name: body.name, limits: body.limits, security_level: body.securityLevel ?? 'medium' };
   if ('template' in body) {
     const schema = TemplateConfigSchemas[body.template];
     const parsed = schema.safeParse(body.config);
-    if (!parsed.success) throw new TemplateConfigError(parsed.error.issues.map((i) => ({ path: ['config', ...i.path].join('.'), message: i.message })));
+    if (!parsed.success)
+      throw new TemplateConfigError(
+        parsed.error.issues.map((i) => ({ path: ['config', ...i.path].join('.'), message: i.message })),
+      );
     const config = await checkTemplateConfig(deps, actor, body.template, parsed.data as TemplateConfig[TemplateName]);
     const t = expandTemplate(body.template as TemplateName, config, path.join(deps.workRoot, id));
-    if (body.network === true && !t.network && actor.role !== 'admin') throw forbidden(`Giving the ${body.template} template network access needs the admin role`, { template: body.template, role: actor.role });
+    if (body.network === true && !t.network && actor.role !== 'admin')
+      throw forbidden(`Giving the ${body.template} template network access needs the admin role`, {
+        template: body.template,
+        role: actor.role,
+      });
     const fields = {
       ...common,
       transport: 'stdio' as const,
@@ -53,27 +65,62 @@ export async function serverFields(deps: ServerFieldsDeps, actor: Actor, id: str
     return { fields, defaultLevel: t.securityLevel };
   }
   if (body.transport === 'stdio') {
-    if (actor.role !== 'admin') throw forbidden('Registering a stdio command needs the admin role; developers register templates and http servers', { role: actor.role });
+    if (actor.role !== 'admin')
+      throw forbidden(
+        'Registering a stdio command needs the admin role; developers register templates and http servers',
+        { role: actor.role },
+      );
     let resolved: { command: string; args: string[] };
     try {
       resolved = deps.stdioCommands.resolve(body.command, body.args);
     } catch (err) {
-      if (err instanceof StdioCommandRefused) throw badRequest('stdio_command_not_allowed', err.message, { command: body.command, allowed: err.allowed });
+      if (err instanceof StdioCommandRefused)
+        throw badRequest('stdio_command_not_allowed', err.message, { command: body.command, allowed: err.allowed });
       throw err;
     }
-    return { fields: { ...common, transport: 'stdio', command: resolved.command, args: resolved.args, env: body.env, url: null, headers: {}, network: body.network }, defaultLevel: 'medium' };
+    return {
+      fields: {
+        ...common,
+        transport: 'stdio',
+        command: resolved.command,
+        args: resolved.args,
+        env: body.env,
+        url: null,
+        headers: {},
+        network: body.network,
+      },
+      defaultLevel: 'medium',
+    };
   }
   await checkEgressField(deps.egress, body.url, 'url');
-  return { fields: { ...common, transport: 'http', command: null, args: [], env: {}, url: body.url, headers: body.headers, network: true }, defaultLevel: 'medium' };
+  return {
+    fields: {
+      ...common,
+      transport: 'http',
+      command: null,
+      args: [],
+      env: {},
+      url: body.url,
+      headers: body.headers,
+      network: true,
+    },
+    defaultLevel: 'medium',
+  };
 }
 
 /** Template paths inside the org's workspace; URLs the egress policy allows. */
-async function checkTemplateConfig(deps: ServerFieldsDeps, actor: Actor, template: TemplateName, config: TemplateConfig[TemplateName]): Promise<TemplateConfig[TemplateName]> {
+async function checkTemplateConfig(
+  deps: ServerFieldsDeps,
+  actor: Actor,
+  template: TemplateName,
+  config: TemplateConfig[TemplateName],
+): Promise<TemplateConfig[TemplateName]> {
   const inside = (given: string, field: string) => {
     try {
       return inWorkspace(deps.workspaceRoot, actor.orgId, given);
     } catch (err) {
-      if (err instanceof OutsideWorkspaceError) throw new TemplateConfigError([{ path: `config.${field}`, message: err.message }]);
+      if (err instanceof OutsideWorkspaceError)
+        throw new TemplateConfigError([{ path: `config.${field}`, message: err.message }]);
       throw err;
     }
   };
@@ -88,7 +135,9 @@ async function checkTemplateConfig(deps: ServerFieldsDeps, actor: Actor, templat
   if (template === 'openapi') {
     const c = config as TemplateConfig['openapi'];
     await checkEgressField(deps.egress, c.baseUrl, 'config.baseUrl');
-    const spec = /^https?:\/\//i.test(c.spec) ? (await checkEgressField(deps.egress, c.spec, 'config.spec'), c.spec) : inside(c.spec, 'spec');
+    const spec = /^https?:\/\//i.test(c.spec)
+      ? (await checkEgressField(deps.egress, c.spec, 'config.spec'), c.spec)
+      : inside(c.spec, 'spec');
     return { ...c, spec };
   }
   return config;

@@ -3,19 +3,37 @@ import { AppError } from '../errors.js';
 import { ResourceName } from '../resource-name.js';
 import { SEVERITIES } from '../severity.js';
 
-const StringMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable or header name'), z.string().max(8192));
+const StringMap = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a variable or header name'),
+  z.string().max(8192),
+);
 
 export const McpServerLimitsSchema = z.strictObject({
-  timeoutMs: z.number().int().min(100).max(15 * 60_000).optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(15 * 60_000)
+    .optional(),
   maxConcurrency: z.number().int().min(1).max(1000).optional(),
   ratePerSecond: z.number().positive().max(10_000).optional(),
   orgRatePerSecond: z.number().positive().max(10_000).optional(),
   breakerThreshold: z.number().int().min(1).max(1000).optional(),
   breakerCooldownMs: z.number().int().min(100).max(3_600_000).optional(),
-  maxResultBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+  maxResultBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .optional(),
   // A stdio server's process (core/mcp/sandbox.ts ProcessLimits).
   memoryMb: z.number().int().min(256).max(65_536).optional(),
-  cpuSeconds: z.number().int().min(10).max(7 * 86_400).optional(),
+  cpuSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86_400)
+    .optional(),
   maxProcesses: z.number().int().min(16).max(4096).optional(),
   maxOpenFiles: z.number().int().min(64).max(65_536).optional(),
 });
@@ -31,7 +49,12 @@ const StdioServer = z.strictObject({
   /** false: the sandbox gets a network namespace of its own, with no route anywhere. */
   network: z.boolean().default(false),
 });
-const HttpServer = z.strictObject({ ...Common, transport: z.literal('http'), url: z.url({ protocol: /^https?$/ }), headers: StringMap.default({}) });
+const HttpServer = z.strictObject({
+  ...Common,
+  transport: z.literal('http'),
+  url: z.url({ protocol: /^https?$/ }),
+  headers: StringMap.default({}),
+});
 const TemplateServer = z.strictObject({
   ...Common,
   network: z.boolean().optional(),
@@ -44,7 +67,11 @@ export const TemplateConfigSchemas = {
   filesystem: z.strictObject({ paths: z.array(WorkspacePath).min(1).max(20).default(['.']) }),
   memory: z.strictObject({ file: WorkspacePath.optional() }),
   everything: z.strictObject({}),
-  openapi: z.strictObject({ spec: z.string().min(1).max(4096), baseUrl: z.url({ protocol: /^https?$/ }), headers: StringMap.optional() }),
+  openapi: z.strictObject({
+    spec: z.string().min(1).max(4096),
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    headers: StringMap.optional(),
+  }),
 } as const;
 
 /** A server body: a stdio command, an HTTP endpoint, or `{template, config}`. */

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { MCP_SERVER_WORKFLOW, mcpServerWorkflowId, stopSignal, type McpServerWorkflow } from '../../contracts/mcp-server.contract.js';
+import {
+  MCP_SERVER_WORKFLOW,
+  mcpServerWorkflowId,
+  stopSignal,
+  type McpServerWorkflow,
+} from '../../contracts/mcp-server.contract.js';
 import { OrgIdKey, StatusKey } from '../../contracts/search-attributes.js';
 import { AuditRepository } from '../db/audit.repository.js';
 import { McpCatalogRepository } from '../db/mcp-catalog.repository.js';
@@ -53,7 +58,10 @@ export class McpServerService {
   }
 
   /** One server with its circuit breaker and its recent status changes (newest first). */
-  async show(orgId: string, id: string): Promise<{ server: McpServerRow; breaker: BreakerView; statusHistory: McpServerStatusEventRow[] }> {
+  async show(
+    orgId: string,
+    id: string,
+  ): Promise<{ server: McpServerRow; breaker: BreakerView; statusHistory: McpServerStatusEventRow[] }> {
     const server = await this.servers.get(orgId, id);
     const statusHistory = await this.catalog.recentStatusEvents(id);
     const breaker = await this.limits.breakerView(server, effectiveLimits(server));
@@ -70,11 +78,22 @@ export class McpServerService {
     const id = randomUUID();
     // Who may: before anything is resolved or looked up for the body.
     const bound = referencedSecrets({ ...('env' in body ? body.env : {}), ...('headers' in body ? body.headers : {}) });
-    if (bound.length > 0 && actor.role !== 'admin') throw forbidden('Binding a secret: reference to an MCP server needs the admin role', { secrets: bound, role: actor.role });
+    if (bound.length > 0 && actor.role !== 'admin')
+      throw forbidden('Binding a secret: reference to an MCP server needs the admin role', {
+        secrets: bound,
+        role: actor.role,
+      });
     const { fields, defaultLevel } = await serverFields(this.deps, actor, id, body);
     // Limits and a security level below the default loosen how the server is governed: an admin's call.
-    if (actor.role !== 'admin' && (Object.keys(body.limits ?? {}).length > 0 || isBelow(fields.security_level!, defaultLevel))) {
-      throw forbidden('Setting limits or lowering the security level of an MCP server needs the admin role', { role: actor.role, securityLevel: fields.security_level, defaultSecurityLevel: defaultLevel });
+    if (
+      actor.role !== 'admin' &&
+      (Object.keys(body.limits ?? {}).length > 0 || isBelow(fields.security_level!, defaultLevel))
+    ) {
+      throw forbidden('Setting limits or lowering the security level of an MCP server needs the admin role', {
+        role: actor.role,
+        securityLevel: fields.security_level,
+        defaultSecurityLevel: defaultLevel,
+      });
     }
     if (bound.length > 0) {
       const known = new Set((await new SecretVault(this.deps.db).list(actor.orgId)).map((r) => r.name));
@@ -84,8 +103,23 @@ export class McpServerService {
     const row = await this.deps.db.transaction(async (trx) => {
       const created = await new McpServerRepository(trx).create({ id, org_id: actor.orgId, ...fields });
       const audit = new AuditRepository(trx);
-      await audit.record(auditEvent(actor, 'mcp_server.created', 'mcp_server', created.id, { name: created.name, transport: created.transport, template: created.template, network: created.network }), trx);
-      if (bound.length > 0) await audit.record(auditEvent(actor, 'mcp_server.secret_bound', 'mcp_server', created.id, { name: created.name, secrets: bound }), trx);
+      await audit.record(
+        auditEvent(actor, 'mcp_server.created', 'mcp_server', created.id, {
+          name: created.name,
+          transport: created.transport,
+          template: created.template,
+          network: created.network,
+        }),
+        trx,
+      );
+      if (bound.length > 0)
+        await audit.record(
+          auditEvent(actor, 'mcp_server.secret_bound', 'mcp_server', created.id, {
+            name: created.name,
+            secrets: bound,
+          }),
+          trx,
+        );
       return created;
     });
     return this.startLifecycle(row, waitSeconds);
@@ -102,12 +136,14 @@ export class McpServerService {
       try {
         outcome.created.push(await this.register(actor, e.body, waitSeconds));
       } catch (err) {
-        if (err instanceof TemplateConfigError) outcome.errors.push({ name, code: 'validation_error', message: err.message, details: err.issues });
+        if (err instanceof TemplateConfigError)
+          outcome.errors.push({ name, code: 'validation_error', message: err.message, details: err.issues });
         else if (err instanceof AppError) outcome.errors.push({ name, code: err.code, message: err.message });
         else throw err;
       }
     }
-    if (outcome.created.length === 0 && outcome.errors.length > 0) throw badRequest('import_failed', 'No server could be imported', { errors: outcome.errors });
+    if (outcome.created.length === 0 && outcome.errors.length > 0)
+      throw badRequest('import_failed', 'No server could be imported', { errors: outcome.errors });
     return outcome;
   }
 
@@ -127,7 +163,8 @@ export class McpServerService {
       .getHandle(row.workflow_id)
       .signal(stopSignal)
       .catch((err: unknown) => {
-        if (!(err instanceof WorkflowNotFoundError) && !/already completed/i.test(String((err as Error).message))) throw err;
+        if (!(err instanceof WorkflowNotFoundError) && !/already completed/i.test(String((err as Error).message)))
+          throw err;
       });
   }
 
@@ -144,6 +181,11 @@ export class McpServerService {
       ],
     });
     await this.servers.setWorkflowId(row.id, workflowId);
-    return pollUntil(() => this.servers.get(row.org_id, row.id), (s) => s.status !== 'starting', waitSeconds * 1000, 100);
+    return pollUntil(
+      () => this.servers.get(row.org_id, row.id),
+      (s) => s.status !== 'starting',
+      waitSeconds * 1000,
+      100,
+    );
   }
 }

@@ -17,10 +17,18 @@ export class ToolCatalogService {
   }
 
   /** Labels one tool of a server (null clears the category) and answers the tool as the catalog now has it. */
-  async label(actor: Actor, serverId: string, name: string, patch: { category?: string | null; tags?: string[] }): Promise<CatalogEntry> {
+  async label(
+    actor: Actor,
+    serverId: string,
+    name: string,
+    patch: { category?: string | null; tags?: string[] },
+  ): Promise<CatalogEntry> {
     await this.db.transaction(async (trx) => {
       await new ToolCatalogRepository(trx).configure(actor.orgId, serverId, name, patch);
-      await new AuditRepository(trx).record(auditEvent(actor, 'mcp_server.tool_labeled', 'mcp_server', serverId, { tool: name, ...patch }), trx);
+      await new AuditRepository(trx).record(
+        auditEvent(actor, 'mcp_server.tool_labeled', 'mcp_server', serverId, { tool: name, ...patch }),
+        trx,
+      );
     });
     // The one tool by name: a page of the server's tools would miss any past its end.
     const [entry] = await this.catalog.search(actor.orgId, { server: serverId, name, limit: 1 });

@@ -16,7 +16,15 @@ export class McpCallError extends Error {
   readonly code?: number;
   readonly data?: unknown;
 
-  constructor(opts: { kind: McpFailureKind; reachedServer: boolean; serverName: string; message: string; code?: number; data?: unknown; cause?: unknown }) {
+  constructor(opts: {
+    kind: McpFailureKind;
+    reachedServer: boolean;
+    serverName: string;
+    message: string;
+    code?: number;
+    data?: unknown;
+    cause?: unknown;
+  }) {
     super(opts.message, { cause: opts.cause });
     this.name = 'McpCallError';
     this.kind = opts.kind;
@@ -28,14 +36,28 @@ export class McpCallError extends Error {
 }
 
 // Socket-level codes that mean no byte of the request reached the server.
-const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_CONNECTED_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** Turns whatever a request to `serverName` threw into an McpCallError. */
 export function classifyFailure(err: unknown, serverName: string): McpCallError {
   if (err instanceof McpCallError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const make = (kind: McpFailureKind, reachedServer: boolean, extra: { code?: number; data?: unknown } = {}) =>
-    new McpCallError({ kind, reachedServer, serverName, message: `MCP server ${serverName}: ${message}`, cause: err, ...extra });
+    new McpCallError({
+      kind,
+      reachedServer,
+      serverName,
+      message: `MCP server ${serverName}: ${message}`,
+      cause: err,
+      ...extra,
+    });
 
   if (err instanceof McpError) {
     const extra = { code: err.code, data: err.data };
@@ -51,9 +73,11 @@ export function classifyFailure(err: unknown, serverName: string): McpCallError 
     }
   }
   // A stateful server that lost our session (restart) answers 404 without running anything.
-  if (err instanceof StreamableHTTPError) return err.code === 404 ? make('connect', false) : make('protocol', true, { data: { httpStatus: err.code } });
+  if (err instanceof StreamableHTTPError)
+    return err.code === 404 ? make('connect', false) : make('protocol', true, { data: { httpStatus: err.code } });
   // The SDK's own "no transport" (a stdio child that has already gone) and refused sockets.
-  if (message === 'Not connected' || errorCodes(err).some((c) => NOT_CONNECTED_CODES.has(c))) return make('connect', false);
+  if (message === 'Not connected' || errorCodes(err).some((c) => NOT_CONNECTED_CODES.has(c)))
+    return make('connect', false);
   // fetch failures mid-request (reset, "other side closed", "terminated"): the request may have run.
   if (err instanceof TypeError && message === 'fetch failed') return make('disconnected', true);
   if (errorCodes(err).length > 0 || message === 'terminated') return make('disconnected', true);
@@ -77,10 +101,15 @@ function errorCodes(err: unknown, depth = 0): string[] {
  * failure. We match only those pre-handler messages; "Output validation error" also carries -32602
  * but comes after the tool ran, so it stays an ordinary isError result for the caller to judge.
  */
-const PRE_HANDLER_REJECTION = /^MCP error -32602: (Tool (\S+) (?:not found|disabled)|Input validation error: Invalid arguments for tool (\S+):|Invalid arguments for tool (\S+):)/;
+const PRE_HANDLER_REJECTION =
+  /^MCP error -32602: (Tool (\S+) (?:not found|disabled)|Input validation error: Invalid arguments for tool (\S+):|Invalid arguments for tool (\S+):)/;
 
 /** The invalid-params rejection hidden in an isError result from an SDK-built server, if it is one. */
-export function rejectionInResult(result: CallToolResult, toolName: string, serverName: string): McpCallError | undefined {
+export function rejectionInResult(
+  result: CallToolResult,
+  toolName: string,
+  serverName: string,
+): McpCallError | undefined {
   if (result.isError !== true || result.content.length !== 1) return undefined;
   const [only] = result.content;
   if (only?.type !== 'text') return undefined;

@@ -6,7 +6,12 @@ import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log.js';
 import { McpCallError, classifyFailure, rejectionInResult } from './call-error.js';
 import type { EgressPolicy } from '../net/egress.js';
@@ -41,7 +46,15 @@ export type McpServerConfig =
       limits: ProcessLimits;
       secrets?: SecretValue[];
     }
-  | { id: string; orgId: string; name: string; transport: 'http'; url: string; headers: Record<string, string>; secrets?: SecretValue[] };
+  | {
+      id: string;
+      orgId: string;
+      name: string;
+      transport: 'http';
+      url: string;
+      headers: Record<string, string>;
+      secrets?: SecretValue[];
+    };
 
 /** A tool as the server lists it (JSON Schemas as sent). */
 export interface ToolDefinition {
@@ -101,7 +114,14 @@ export class McpClientPool {
    * may run (MCP_STDIO_COMMANDS, checked again here: the operator may have narrowed it since registration).
    * `egress`: where http servers may be reached (EGRESS_ALLOW).
    */
-  constructor(opts: { logger: Logger; sandbox: SandboxSettings; egress: EgressPolicy; commands?: StdioCommandPolicy; clientName?: string; connectTimeoutMs?: number }) {
+  constructor(opts: {
+    logger: Logger;
+    sandbox: SandboxSettings;
+    egress: EgressPolicy;
+    commands?: StdioCommandPolicy;
+    clientName?: string;
+    connectTimeoutMs?: number;
+  }) {
     this.logger = opts.logger;
     this.clientName = opts.clientName ?? 'collexa';
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 30_000;
@@ -148,7 +168,10 @@ export class McpClientPool {
       // client.request rather than client.callTool: callTool also validates structuredContent, but only
       // after a listTools on the same connection, and throws -32602 for it after the tool has run.
       const result = await conn.client.request(
-        { method: 'tools/call', params: { name: call.name, arguments: call.arguments, ...(call.meta ? { _meta: call.meta } : {}) } },
+        {
+          method: 'tools/call',
+          params: { name: call.name, arguments: call.arguments, ...(call.meta ? { _meta: call.meta } : {}) },
+        },
         CallToolResultSchema,
         { timeout: call.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, ...(call.signal ? { signal: call.signal } : {}) },
       );
@@ -185,7 +208,11 @@ export class McpClientPool {
     return transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined;
   }
 
-  private async withConnection<T>(server: McpServerConfig, signal: AbortSignal | undefined, use: (conn: Connection) => Promise<T>): Promise<T> {
+  private async withConnection<T>(
+    server: McpServerConfig,
+    signal: AbortSignal | undefined,
+    use: (conn: Connection) => Promise<T>,
+  ): Promise<T> {
     signal?.throwIfAborted();
     for (let attempt = 1; ; attempt++) {
       const conn = this.acquire(server);
@@ -219,11 +246,19 @@ export class McpClientPool {
 
   private open(server: McpServerConfig, hash: string): Connection {
     const stdio = server.transport === 'stdio' ? this.stdioTransport(server) : undefined;
-    const transport = server.transport === 'stdio' ? stdio!.transport : new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers }, fetch: this.fetch });
+    const transport =
+      server.transport === 'stdio'
+        ? stdio!.transport
+        : new StreamableHTTPClientTransport(new URL(server.url), {
+            requestInit: { headers: server.headers },
+            fetch: this.fetch,
+          });
     if (transport instanceof StdioClientTransport && transport.stderr) {
       // A server may print its env or its inputs: known secret values never reach our logs.
       const redactor = new Redactor(server.secrets ?? []);
-      createInterface({ input: transport.stderr as Readable, crlfDelay: Infinity }).on('line', (line) => this.logger.info({ mcpServer: server.name }, redactor.text(line).slice(0, 4096)));
+      createInterface({ input: transport.stderr as Readable, crlfDelay: Infinity }).on('line', (line) =>
+        this.logger.info({ mcpServer: server.name }, redactor.text(line).slice(0, 4096)),
+      );
     }
     const client = new Client({ name: this.clientName, version: CLIENT_VERSION });
     const conn: Connection = { serverId: server.id, hash, client, transport, ready: Promise.resolve() };
@@ -241,19 +276,36 @@ export class McpClientPool {
       if (!conn.closed) this.logger.warn({ mcpServer: server.name, err: err.message }, 'MCP transport error');
     };
     const prepared = server.transport === 'stdio' && stdio ? this.prepare(server, stdio) : Promise.resolve();
-    conn.ready = prepared.then(() => client.connect(transport, { timeout: this.connectTimeoutMs })).catch(async (err: unknown) => {
-      await this.retire(conn);
-      const cause = err instanceof Error ? err.message : String(err);
-      throw new McpCallError({ kind: 'connect', reachedServer: false, serverName: server.name, message: `could not connect to MCP server ${server.name}: ${cause}`, cause: err });
-    });
+    conn.ready = prepared
+      .then(() => client.connect(transport, { timeout: this.connectTimeoutMs }))
+      .catch(async (err: unknown) => {
+        await this.retire(conn);
+        const cause = err instanceof Error ? err.message : String(err);
+        throw new McpCallError({
+          kind: 'connect',
+          reachedServer: false,
+          serverName: server.name,
+          message: `could not connect to MCP server ${server.name}: ${cause}`,
+          cause: err,
+        });
+      });
     conn.ready.catch(() => {}); // a connect nobody awaits (closed first) must not be an unhandled rejection
     return conn;
   }
 
   /** Throws (kind connect) for a command no longer allowed, or a server that cannot be sandboxed, before anything spawns. */
-  private stdioTransport(server: Extract<McpServerConfig, { transport: 'stdio' }>): { transport: StdioClientTransport; workDir: string; egressSocket?: string } {
+  private stdioTransport(server: Extract<McpServerConfig, { transport: 'stdio' }>): {
+    transport: StdioClientTransport;
+    workDir: string;
+    egressSocket?: string;
+  } {
     if (!this.commands.allows(server.command)) {
-      throw new McpCallError({ kind: 'connect', reachedServer: false, serverName: server.name, message: `MCP server ${server.name} was not started: ${server.command} is not in MCP_STDIO_COMMANDS` });
+      throw new McpCallError({
+        kind: 'connect',
+        reachedServer: false,
+        serverName: server.name,
+        message: `MCP server ${server.name} was not started: ${server.command} is not in MCP_STDIO_COMMANDS`,
+      });
     }
     const egressSocket = server.network ? egressSocketPath(this.sandbox.workRoot, server.id) : undefined;
     const launch = sandboxedLaunch({ ...server, ...(egressSocket ? { egressSocket } : {}) }, this.sandbox);
@@ -273,14 +325,22 @@ export class McpClientPool {
    * Before a stdio server starts: a network: true server's only way out, the egress proxy, listens; the
    * files its template needs are fetched (under the egress policy) into its dir.
    */
-  private async prepare(server: Extract<McpServerConfig, { transport: 'stdio' }>, at: { workDir: string; egressSocket?: string }): Promise<void> {
+  private async prepare(
+    server: Extract<McpServerConfig, { transport: 'stdio' }>,
+    at: { workDir: string; egressSocket?: string },
+  ): Promise<void> {
     if (at.egressSocket) await this.egressProxy.listen(at.egressSocket, server.name);
     for (const file of server.files ?? []) {
       const res = await this.fetch(file.url, { signal: AbortSignal.timeout(30_000) });
-      if (!res.ok) throw new Error(`fetching ${new URL(file.url).host}${new URL(file.url).pathname} for ${server.name}: HTTP ${res.status}`);
-      if (Number(res.headers.get('content-length') ?? 0) > MAX_FETCHED_FILE_BYTES) throw new Error(`${file.url} is larger than ${MAX_FETCHED_FILE_BYTES} bytes`);
+      if (!res.ok)
+        throw new Error(
+          `fetching ${new URL(file.url).host}${new URL(file.url).pathname} for ${server.name}: HTTP ${res.status}`,
+        );
+      if (Number(res.headers.get('content-length') ?? 0) > MAX_FETCHED_FILE_BYTES)
+        throw new Error(`${file.url} is larger than ${MAX_FETCHED_FILE_BYTES} bytes`);
       const body = Buffer.from(await res.arrayBuffer());
-      if (body.length > MAX_FETCHED_FILE_BYTES) throw new Error(`${file.url} is larger than ${MAX_FETCHED_FILE_BYTES} bytes`);
+      if (body.length > MAX_FETCHED_FILE_BYTES)
+        throw new Error(`${file.url} is larger than ${MAX_FETCHED_FILE_BYTES} bytes`);
       // The file name came from a template, never from a tenant.
       writeFileSync(path.join(at.workDir, path.basename(file.path)), body, { mode: 0o644 });
     }
@@ -296,7 +356,9 @@ export class McpClientPool {
   private retire(conn: Connection): Promise<void> {
     this.forget(conn);
     if (!conn.closed) {
-      const closed = conn.transport.close().catch((err: unknown) => this.logger.warn({ err }, 'closing MCP transport failed'));
+      const closed = conn.transport
+        .close()
+        .catch((err: unknown) => this.logger.warn({ err }, 'closing MCP transport failed'));
       this.closing.add(closed);
       conn.closed = closed.finally(() => this.closing.delete(closed));
     }
@@ -319,9 +381,15 @@ function toDefinition(tool: Tool): ToolDefinition {
 function configHash(server: McpServerConfig): string {
   const canonical = (value: unknown): unknown =>
     value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]))
+      ? Object.fromEntries(
+          Object.entries(value)
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([k, v]) => [k, canonical(v)]),
+        )
       : value;
-  return createHash('sha256').update(JSON.stringify(canonical(server))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(server)))
+    .digest('hex');
 }
 
 /** Waits for `promise`, or rejects with the signal's reason when the caller gives up first. */

@@ -20,7 +20,14 @@ const listener = createServer((local) => {
 });
 listener.listen(Number(port), '127.0.0.1', () => {
   const proxy = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, NODE_USE_ENV_PROXY: '1' };
+  const env = {
+    ...process.env,
+    HTTP_PROXY: proxy,
+    HTTPS_PROXY: proxy,
+    http_proxy: proxy,
+    https_proxy: proxy,
+    NODE_USE_ENV_PROXY: '1',
+  };
   delete env.NO_PROXY;
   delete env.no_proxy;
   const child = spawn(command, args, { stdio: 'inherit', env });

@@ -31,10 +31,25 @@ export function findSandboxTools(): SandboxTools | { failures: string[] } {
   if (!prlimit) failures.push('prlimit (util-linux) is not on PATH');
   if (root && !setpriv) failures.push('setpriv (util-linux) is not on PATH, and the worker runs as root');
   if (failures.length === 0) {
-    const probe = ['--unshare-user', '--unshare-pid', '--unshare-net', '--disable-userns', '--ro-bind', '/', '/', '--', 'true'];
-    const [cmd, args] = root ? [setpriv!, [`--reuid=${PROBE_UID}`, `--regid=${PROBE_UID}`, '--clear-groups', '--', bwrap!, ...probe]] : [bwrap!, probe];
+    const probe = [
+      '--unshare-user',
+      '--unshare-pid',
+      '--unshare-net',
+      '--disable-userns',
+      '--ro-bind',
+      '/',
+      '/',
+      '--',
+      'true',
+    ];
+    const [cmd, args] = root
+      ? [setpriv!, [`--reuid=${PROBE_UID}`, `--regid=${PROBE_UID}`, '--clear-groups', '--', bwrap!, ...probe]]
+      : [bwrap!, probe];
     const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000, encoding: 'utf8' });
-    if (r.status !== 0) failures.push(`bwrap cannot create an unprivileged sandbox here: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
+    if (r.status !== 0)
+      failures.push(
+        `bwrap cannot create an unprivileged sandbox here: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`,
+      );
   }
   found = failures.length > 0 ? { failures } : { bwrap: bwrap!, prlimit: prlimit!, ...(setpriv ? { setpriv } : {}) };
   return found;

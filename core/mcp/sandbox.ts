@@ -66,7 +66,24 @@ export interface StdioLaunch {
 }
 
 // What a runtime needs from /etc to resolve names, verify TLS and find shared libraries.
-const ETC_FILES = ['resolv.conf', 'hosts', 'nsswitch.conf', 'host.conf', 'gai.conf', 'ssl', 'ca-certificates', 'ca-certificates.conf', 'alternatives', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'localtime', 'protocols', 'services', 'mime.types'];
+const ETC_FILES = [
+  'resolv.conf',
+  'hosts',
+  'nsswitch.conf',
+  'host.conf',
+  'gai.conf',
+  'ssl',
+  'ca-certificates',
+  'ca-certificates.conf',
+  'alternatives',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'localtime',
+  'protocols',
+  'services',
+  'mime.types',
+];
 const TOP_LEVEL = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 const SANDBOX_PATH = '/usr/local/bin:/usr/bin:/bin';
 const EGRESS_FORWARDER = path.join(PROJECT_ROOT, 'core', 'mcp', 'egress-forwarder.mjs');
@@ -92,17 +109,31 @@ export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettin
   const tools = settings.tools === undefined ? findSandboxTools() : settings.tools;
   if (tools === null || 'failures' in tools) {
     const why = tools === null ? 'no sandbox tools were given' : tools.failures.join('; ');
-    throw refusal(server, `it cannot be sandboxed here (${why}). Install bubblewrap and util-linux (apt-get install bubblewrap util-linux, or \`npm run tools\` as root) and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0)`);
+    throw refusal(
+      server,
+      `it cannot be sandboxed here (${why}). Install bubblewrap and util-linux (apt-get install bubblewrap util-linux, or \`npm run tools\` as root) and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0)`,
+    );
   }
   const uid = process.getuid?.() === 0 ? sandboxUid(server.orgId, settings.uidBase) : undefined;
   const workDir = serverWorkDir(settings.workRoot, server.id, uid);
   const workspace = ensureOwnedDir(orgWorkspace(settings.workspaceRoot, server.orgId), uid);
   const writable = server.writablePaths.map((p) => insideWorkspace(server, ensureOwnedDir(p, uid), workspace));
-  const readable = server.readablePaths.filter((p) => existsSync(p)).map((p) => insideWorkspace(server, realpathSync(p), workspace));
+  const readable = server.readablePaths
+    .filter((p) => existsSync(p))
+    .map((p) => insideWorkspace(server, realpathSync(p), workspace));
 
   // Always a network namespace of its own: `network: true` reaches out only through the egress proxy.
-  const bwrap = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--disable-userns', '--unshare-net'];
-  if (server.network && !server.egressSocket) throw refusal(server, 'it has network: true but no egress proxy was set up for it');
+  const bwrap = [
+    '--unshare-user',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--disable-userns',
+    '--unshare-net',
+  ];
+  if (server.network && !server.egressSocket)
+    throw refusal(server, 'it has network: true but no egress proxy was set up for it');
   bwrap.push('--die-with-parent', '--new-session', '--hostname', 'mcp', '--ro-bind', '/usr', '/usr');
   for (const dir of TOP_LEVEL) {
     const p = `/${dir}`;
@@ -118,18 +149,52 @@ export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettin
   if (uid !== undefined) for (const p of [...readOnly, workDir, ...writable]) assertReachable(server, p, uid);
   for (const p of readOnly) bwrap.push('--ro-bind', p, p);
   for (const p of [workDir, ...writable]) bwrap.push('--bind', p, p);
-  const command = server.network ? [realpathSync(process.execPath), EGRESS_FORWARDER, server.egressSocket!, String(FORWARDER_PORT), '--', server.command, ...server.args] : [server.command, ...server.args];
-  if (server.network) bwrap.push('--ro-bind', EGRESS_FORWARDER, EGRESS_FORWARDER, '--bind', server.egressSocket!, server.egressSocket!);
+  const command = server.network
+    ? [
+        realpathSync(process.execPath),
+        EGRESS_FORWARDER,
+        server.egressSocket!,
+        String(FORWARDER_PORT),
+        '--',
+        server.command,
+        ...server.args,
+      ]
+    : [server.command, ...server.args];
+  if (server.network)
+    bwrap.push('--ro-bind', EGRESS_FORWARDER, EGRESS_FORWARDER, '--bind', server.egressSocket!, server.egressSocket!);
   // Everything else (the mount points bwrap made) read-only: the writable mounts above stay writable.
   bwrap.push('--remount-ro', '/', '--chdir', workDir, '--', ...command);
 
   const l = server.limits;
-  const prlimit = [`--data=${l.memoryMb * 1024 * 1024}`, `--cpu=${l.cpuSeconds}`, `--nproc=${l.maxProcesses}`, `--nofile=${l.maxOpenFiles}`, '--core=0', '--', tools.bwrap, ...bwrap];
+  const prlimit = [
+    `--data=${l.memoryMb * 1024 * 1024}`,
+    `--cpu=${l.cpuSeconds}`,
+    `--nproc=${l.maxProcesses}`,
+    `--nofile=${l.maxOpenFiles}`,
+    '--core=0',
+    '--',
+    tools.bwrap,
+    ...bwrap,
+  ];
   const env = { PATH: SANDBOX_PATH, HOME: workDir, TMPDIR: '/tmp', USER: 'mcp', LOGNAME: 'mcp', SHELL: '/bin/sh' };
   if (uid === undefined) return { command: tools.prlimit, args: prlimit, cwd: workDir, env };
-  if (!tools.setpriv) throw refusal(server, 'the worker runs as root and setpriv (util-linux) is missing, so the server cannot be given an unprivileged uid');
+  if (!tools.setpriv)
+    throw refusal(
+      server,
+      'the worker runs as root and setpriv (util-linux) is missing, so the server cannot be given an unprivileged uid',
+    );
   // setpriv drops to the org's uid before anything else runs; no_new_privs keeps it there.
-  const setpriv = [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all', '--', tools.prlimit, ...prlimit];
+  const setpriv = [
+    `--reuid=${uid}`,
+    `--regid=${uid}`,
+    '--clear-groups',
+    '--no-new-privs',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+    '--',
+    tools.prlimit,
+    ...prlimit,
+  ];
   return { command: tools.setpriv, args: setpriv, cwd: workDir, env };
 }
 
@@ -165,7 +230,11 @@ function ensureOwnedDir(dir: string, uid: number | undefined): string {
 /** The runtime, the shipped packages, the command's own dir (when outside /usr) and the operator's read paths. */
 function readOnlyPaths(server: SandboxedServer, settings: SandboxSettings): string[] {
   const runtime = realpathSync(process.execPath);
-  const candidates = [path.dirname(path.dirname(runtime)), path.join(PROJECT_ROOT, 'node_modules'), ...settings.readPaths];
+  const candidates = [
+    path.dirname(path.dirname(runtime)),
+    path.join(PROJECT_ROOT, 'node_modules'),
+    ...settings.readPaths,
+  ];
   if (path.isAbsolute(server.command)) candidates.push(path.dirname(realpathSync(server.command)));
   const paths = candidates.filter((p) => existsSync(p) && !p.startsWith('/usr/')).map((p) => realpathSync(p));
   // Parents first, then drop children a parent already covers.
@@ -181,12 +250,20 @@ function assertReachable(server: SandboxedServer, target: string, uid: number): 
   for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
     const st = statSync(dir);
     if ((st.mode & (st.uid === uid ? 0o100 : 0o001)) === 0) {
-      throw refusal(server, `its sandbox user cannot reach ${target}: ${dir} is not traversable by other users (chmod o+x ${dir}, or move the checkout or data dir)`);
+      throw refusal(
+        server,
+        `its sandbox user cannot reach ${target}: ${dir} is not traversable by other users (chmod o+x ${dir}, or move the checkout or data dir)`,
+      );
     }
     if (dir === '/') return;
   }
 }
 
 function refusal(server: { name: string }, why: string): McpCallError {
-  return new McpCallError({ kind: 'connect', reachedServer: false, serverName: server.name, message: `MCP server ${server.name} was not started: ${why}` });
+  return new McpCallError({
+    kind: 'connect',
+    reachedServer: false,
+    serverName: server.name,
+    message: `MCP server ${server.name} was not started: ${why}`,
+  });
 }

@@ -4,7 +4,12 @@ import { PROJECT_ROOT } from '../paths.js';
 import { onPath } from './sandbox-tools.js';
 
 /** The MCP server packages Collexa ships templates for: allowed as stdio commands by default. */
-export const SHIPPED_PACKAGES = ['@modelcontextprotocol/server-everything', '@modelcontextprotocol/server-filesystem', '@modelcontextprotocol/server-memory', '@ivotoby/openapi-mcp-server'] as const;
+export const SHIPPED_PACKAGES = [
+  '@modelcontextprotocol/server-everything',
+  '@modelcontextprotocol/server-filesystem',
+  '@modelcontextprotocol/server-memory',
+  '@ivotoby/openapi-mcp-server',
+] as const;
 
 /** The default MCP_STDIO_COMMANDS: the Node runtime Collexa runs on and the shipped packages. */
 export const DEFAULT_STDIO_COMMANDS: readonly string[] = [process.execPath, ...SHIPPED_PACKAGES];
@@ -52,7 +57,8 @@ export class StdioCommandPolicy {
       const spec = rest.shift() ?? '';
       return this.packageCommand(spec.replace(/(.)@[^/@]*$/, '$1'), rest, `npx ${spec}`);
     }
-    if (!path.isAbsolute(command) && PACKAGE_NAME.test(command) && this.packages.has(command)) return this.packageCommand(command, args, command);
+    if (!path.isAbsolute(command) && PACKAGE_NAME.test(command) && this.packages.has(command))
+      return this.packageCommand(command, args, command);
     const found = path.isAbsolute(command) ? command : onPath(command);
     const real = found && existsSync(found) ? realpathSync(found) : undefined;
     if (!real || !this.executables.has(real)) throw this.refused(`"${command}" is not an allowed stdio command`);
@@ -65,11 +71,18 @@ export class StdioCommandPolicy {
   }
 
   private packageCommand(name: string, args: string[], shown: string): { command: string; args: string[] } {
-    if (!this.packages.has(name)) throw this.refused(`"${shown}" is not an allowed stdio command (package ${name || '(none)'} is not in MCP_STDIO_COMMANDS)`);
+    if (!this.packages.has(name))
+      throw this.refused(
+        `"${shown}" is not an allowed stdio command (package ${name || '(none)'} is not in MCP_STDIO_COMMANDS)`,
+      );
     const bin = packageBin(name);
-    if (!bin) throw this.refused(`package ${name} is allowed but not installed in ${path.join(PROJECT_ROOT, 'node_modules')}`);
+    if (!bin)
+      throw this.refused(`package ${name} is allowed but not installed in ${path.join(PROJECT_ROOT, 'node_modules')}`);
     const runtime = realpathSync(process.execPath);
-    if (!this.executables.has(runtime)) throw this.refused(`package ${name} needs the Node runtime ${process.execPath}, which is not in MCP_STDIO_COMMANDS`);
+    if (!this.executables.has(runtime))
+      throw this.refused(
+        `package ${name} needs the Node runtime ${process.execPath}, which is not in MCP_STDIO_COMMANDS`,
+      );
     return { command: runtime, args: [bin, ...args] };
   }
 

@@ -39,7 +39,11 @@ const PACKAGES: Record<TemplateName, string> = {
  * in the server's own working dir, or in a file of the workspace; everything is the MCP reference
  * server; openapi fronts one HTTP API from its OpenAPI spec, the only one that needs the network.
  */
-export function expandTemplate<T extends TemplateName>(template: T, config: TemplateConfig[T], workDir: string): ExpandedTemplate {
+export function expandTemplate<T extends TemplateName>(
+  template: T,
+  config: TemplateConfig[T],
+  workDir: string,
+): ExpandedTemplate {
   const command = process.execPath;
   const bin = packageBin(PACKAGES[template]);
   if (!bin) throw new Error(`the ${template} template's package ${PACKAGES[template]} is not installed`);
@@ -51,7 +55,13 @@ export function expandTemplate<T extends TemplateName>(template: T, config: Temp
     }
     case 'memory': {
       const { file } = config as TemplateConfig['memory'];
-      return { ...base, args: [bin], env: { MEMORY_FILE_PATH: file ?? path.join(workDir, 'memory.jsonl') }, securityLevel: 'medium', writablePaths: file ? [path.dirname(file)] : [] };
+      return {
+        ...base,
+        args: [bin],
+        env: { MEMORY_FILE_PATH: file ?? path.join(workDir, 'memory.jsonl') },
+        securityLevel: 'medium',
+        writablePaths: file ? [path.dirname(file)] : [],
+      };
     }
     case 'everything':
       return { ...base, args: [bin, 'stdio'], securityLevel: 'low' };
@@ -62,8 +72,19 @@ export function expandTemplate<T extends TemplateName>(template: T, config: Temp
       const remote = /^https?:\/\//i.test(spec);
       const local = remote ? path.join(workDir, 'openapi-spec.json') : spec;
       const env: Record<string, string> = { API_BASE_URL: baseUrl, OPENAPI_SPEC_PATH: local };
-      if (headers && Object.keys(headers).length > 0) env.API_HEADERS = Object.entries(headers).map(([k, v]) => `${k}:${v}`).join(',');
-      return { ...base, args: [bin], env, network: true, securityLevel: 'high', readablePaths: remote ? [] : [spec], files: remote ? [{ url: spec, path: 'openapi-spec.json' }] : [] };
+      if (headers && Object.keys(headers).length > 0)
+        env.API_HEADERS = Object.entries(headers)
+          .map(([k, v]) => `${k}:${v}`)
+          .join(',');
+      return {
+        ...base,
+        args: [bin],
+        env,
+        network: true,
+        securityLevel: 'high',
+        readablePaths: remote ? [] : [spec],
+        files: remote ? [{ url: spec, path: 'openapi-spec.json' }] : [],
+      };
     }
     default:
       throw new Error(`unknown template ${String(template)}`);

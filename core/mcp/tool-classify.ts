@@ -6,7 +6,16 @@ import type { ToolDefinition } from './client-pool.js';
  */
 export function inferToolCategory(tool: ToolDefinition): { category: string; tags: string[] } {
   const a = (tool.annotations ?? {}) as Record<string, unknown>;
-  const category = a.destructiveHint === true ? 'destructive' : a.readOnlyHint === true ? 'read' : a.openWorldHint === true ? 'external' : a.idempotentHint === true ? 'write' : 'other';
+  const category =
+    a.destructiveHint === true
+      ? 'destructive'
+      : a.readOnlyHint === true
+        ? 'read'
+        : a.openWorldHint === true
+          ? 'external'
+          : a.idempotentHint === true
+            ? 'write'
+            : 'other';
   const words = `${tool.name} ${tool.title ?? ''}`
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .toLowerCase()
@@ -14,7 +23,12 @@ export function inferToolCategory(tool: ToolDefinition): { category: string; tag
     .filter((w) => w.length > 2);
   const flags = Object.entries(a)
     .filter(([k, v]) => k.endsWith('Hint') && v === true)
-    .map(([k]) => k.replace(/Hint$/, '').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase());
+    .map(([k]) =>
+      k
+        .replace(/Hint$/, '')
+        .replace(/([a-z])([A-Z])/g, '$1-$2')
+        .toLowerCase(),
+    );
   return { category, tags: [...new Set([...words, ...flags])].sort() };
 }
 

@@ -2,7 +2,10 @@
 export function toolResultText(result: { content?: unknown }): string {
   const content = Array.isArray(result.content) ? result.content : [];
   return content
-    .filter((c): c is { type: 'text'; text: string } => typeof c === 'object' && c !== null && (c as { type?: unknown }).type === 'text')
+    .filter(
+      (c): c is { type: 'text'; text: string } =>
+        typeof c === 'object' && c !== null && (c as { type?: unknown }).type === 'text',
+    )
     .map((c) => c.text)
     .join('\n')
     .trim();

@@ -23,6 +23,7 @@ export class OutsideWorkspaceError extends Error {
 export function inWorkspace(root: string, orgId: string, given: string): string {
   const workspace = orgWorkspace(root, orgId);
   const resolved = path.resolve(workspace, given);
-  if (resolved !== workspace && !resolved.startsWith(`${workspace}${path.sep}`)) throw new OutsideWorkspaceError(given, workspace);
+  if (resolved !== workspace && !resolved.startsWith(`${workspace}${path.sep}`))
+    throw new OutsideWorkspaceError(given, workspace);
   return resolved;
 }

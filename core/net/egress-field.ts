@@ -6,7 +6,8 @@ export async function checkEgressField(egress: EgressPolicy, url: string, field:
   try {
     await egress.checkUrl(url);
   } catch (err) {
-    if (err instanceof EgressDenied) throw badRequest('egress_denied', `${field}: ${err.reason}`, { field, ...err.target });
+    if (err instanceof EgressDenied)
+      throw badRequest('egress_denied', `${field}: ${err.reason}`, { field, ...err.target });
     throw err;
   }
 }

@@ -75,7 +75,8 @@ export class EgressProxy {
       [host, port] = [m[1]!, Number(m[2])];
       rest = head.subarray(end + 4);
     } else {
-      if (!target || !URL.canParse(target) || !/^http:$/.test(new URL(target).protocol)) return refuse(client, 400, 'only CONNECT and absolute http:// requests go through the egress proxy');
+      if (!target || !URL.canParse(target) || !/^http:$/.test(new URL(target).protocol))
+        return refuse(client, 400, 'only CONNECT and absolute http:// requests go through the egress proxy');
       const url = new URL(target);
       [host, port] = [bareHost(url.hostname), Number(url.port || 80)];
       // Origin-form towards the server, and one request per connection: a kept-alive connection would carry
@@ -85,7 +86,13 @@ export class EgressProxy {
         .toString('latin1')
         .split('\r\n')
         .filter((h) => !/^(connection|proxy-connection|keep-alive):/i.test(h));
-      rest = Buffer.concat([Buffer.from([`${method} ${url.pathname}${url.search} ${version}`, ...headers, 'connection: close', '', ''].join('\r\n'), 'latin1'), head.subarray(end + 4)]);
+      rest = Buffer.concat([
+        Buffer.from(
+          [`${method} ${url.pathname}${url.search} ${version}`, ...headers, 'connection: close', '', ''].join('\r\n'),
+          'latin1',
+        ),
+        head.subarray(end + 4),
+      ]);
     }
     let address: string;
     try {
@@ -101,15 +108,25 @@ export class EgressProxy {
       client.pipe(upstream).pipe(client);
       client.resume();
     });
-    upstream.once('error', () => (client.writable && !client.destroyed ? refuse(client, 502, `could not connect to ${host}:${port}`) : client.destroy()));
+    upstream.once('error', () =>
+      client.writable && !client.destroyed
+        ? refuse(client, 502, `could not connect to ${host}:${port}`)
+        : client.destroy(),
+    );
     client.once('close', () => upstream.destroy());
   }
-
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  431: 'Request Header Fields Too Large',
+  502: 'Bad Gateway',
+};
 
 function refuse(client: Socket, status: number, reason: string): void {
   const body = `${reason}\n`;
-  client.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  client.end(
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

@@ -38,7 +38,8 @@ export class EgressPolicy {
     const special = specialRange(ip, type);
     if (special === null) return null;
     if (this.allowNets.check(ip, type)) return null;
-    if (this.allowHostPorts.has(`${ip}:${port}`) || this.allowHostPorts.has(`${hostname.toLowerCase()}:${port}`)) return null;
+    if (this.allowHostPorts.has(`${ip}:${port}`) || this.allowHostPorts.has(`${hostname.toLowerCase()}:${port}`))
+      return null;
     return `${hostname === address ? address : `${hostname} (${address})`} is a ${special} address; the operator can allow it with EGRESS_ALLOW`;
   }
 
@@ -57,9 +58,11 @@ export class EgressPolicy {
    * EgressDenied otherwise. Connect to one of these, not to the name again: that is what beats rebinding.
    */
   async allowedAddresses(host: string, port: number): Promise<string[]> {
-    const addresses = isIP(host) ? [host] : await resolveAll(host).catch((err: NodeJS.ErrnoException) => {
-      throw new EgressDenied(`${host} does not resolve (${err.code ?? err.message})`, { host });
-    });
+    const addresses = isIP(host)
+      ? [host]
+      : await resolveAll(host).catch((err: NodeJS.ErrnoException) => {
+          throw new EgressDenied(`${host} does not resolve (${err.code ?? err.message})`, { host });
+        });
     for (const a of addresses) {
       const why = this.refusal(a, port, host);
       if (why) throw new EgressDenied(why, { host, port });
@@ -71,8 +74,12 @@ export class EgressPolicy {
   checkUrlShape(raw: string): URL {
     if (!URL.canParse(raw)) throw new EgressDenied('not a URL', {});
     const url = new URL(raw);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EgressDenied(`${url.protocol} URLs are not allowed (http or https only)`, {});
-    if (url.username || url.password) throw new EgressDenied('credentials in a URL are not allowed: send them in a header with a secret: reference', { host: url.hostname });
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new EgressDenied(`${url.protocol} URLs are not allowed (http or https only)`, {});
+    if (url.username || url.password)
+      throw new EgressDenied('credentials in a URL are not allowed: send them in a header with a secret: reference', {
+        host: url.hostname,
+      });
     const host = bareHost(url.hostname);
     if (isIP(host)) {
       const why = this.refusal(host, portOf(url), host);
@@ -85,17 +92,26 @@ export class EgressPolicy {
    * A `lookup` for net/tls connect options: resolves as dns.lookup does, then refuses the connection when
    * any address is not allowed. Node calls it for host names only; IP literals go through checkUrlShape.
    */
-  readonly lookup = (hostname: string, options: { all?: boolean; family?: number | string }, callback: LookupCallback, port = 0): void => {
-    dnsLookup(hostname, { all: true, ...(options.family ? { family: Number(options.family) || 0 } : {}) }, (err, addresses) => {
-      if (err) return callback(err, '', 0);
-      for (const a of addresses) {
-        const why = this.refusal(a.address, port, hostname);
-        if (why) return callback(new EgressDenied(why, { host: hostname, port }), '', 0);
-      }
-      if (options.all) return (callback as unknown as (e: null, all: LookupAddress[]) => void)(null, addresses);
-      const first = addresses[0]!;
-      callback(null, first.address, first.family);
-    });
+  readonly lookup = (
+    hostname: string,
+    options: { all?: boolean; family?: number | string },
+    callback: LookupCallback,
+    port = 0,
+  ): void => {
+    dnsLookup(
+      hostname,
+      { all: true, ...(options.family ? { family: Number(options.family) || 0 } : {}) },
+      (err, addresses) => {
+        if (err) return callback(err, '', 0);
+        for (const a of addresses) {
+          const why = this.refusal(a.address, port, hostname);
+          if (why) return callback(new EgressDenied(why, { host: hostname, port }), '', 0);
+        }
+        if (options.all) return (callback as unknown as (e: null, all: LookupAddress[]) => void)(null, addresses);
+        const first = addresses[0]!;
+        callback(null, first.address, first.family);
+      },
+    );
   };
 }
 
@@ -170,10 +186,14 @@ export const bareHost = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1
 const portOf = (url: URL) => (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
 
 function resolveAll(host: string): Promise<string[]> {
-  return new Promise((resolve, reject) => dnsLookup(host, { all: true }, (err, all) => (err ? reject(err) : resolve(all.map((a) => a.address)))));
+  return new Promise((resolve, reject) =>
+    dnsLookup(host, { all: true }, (err, all) => (err ? reject(err) : resolve(all.map((a) => a.address)))),
+  );
 }
 
-type AllowRule = { kind: 'net'; address: string; prefix: number; family: 'ipv4' | 'ipv6' } | { kind: 'hostport'; host: string; port: number };
+type AllowRule =
+  | { kind: 'net'; address: string; prefix: number; family: 'ipv4' | 'ipv6' }
+  | { kind: 'hostport'; host: string; port: number };
 
 /** One EGRESS_ALLOW entry; throws with a message naming the entry when it is none of the forms. */
 export function parseAllowRule(entry: string): AllowRule {
@@ -184,8 +204,15 @@ export function parseAllowRule(entry: string): AllowRule {
     const prefix = Number(cidr[2]);
     if (prefix <= (family === 'ipv4' ? 32 : 128)) return { kind: 'net', address: cidr[1]!, prefix, family };
   }
-  if (isIP(e)) return { kind: 'net', address: unmapped(e), prefix: isIP(e) === 4 ? 32 : 128, family: isIP(e) === 4 ? 'ipv4' : 'ipv6' };
+  if (isIP(e))
+    return {
+      kind: 'net',
+      address: unmapped(e),
+      prefix: isIP(e) === 4 ? 32 : 128,
+      family: isIP(e) === 4 ? 'ipv4' : 'ipv6',
+    };
   const hp = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(e);
-  if (hp && Number(hp[2]) > 0 && Number(hp[2]) < 65536) return { kind: 'hostport', host: bareHost(hp[1]!).toLowerCase(), port: Number(hp[2]) };
+  if (hp && Number(hp[2]) > 0 && Number(hp[2]) < 65536)
+    return { kind: 'hostport', host: bareHost(hp[1]!).toLowerCase(), port: Number(hp[2]) };
   throw new Error(`"${entry}" is not a CIDR, an IP address or host:port`);
 }

@@ -35,18 +35,27 @@ export function guardedFetch(policy: EgressPolicy, opts: { dropErrorBodies?: boo
     const target = policy.checkUrlShape(String(url));
     let res: Response;
     try {
-      res = (await undiciFetch(String(url), { ...(init as object), redirect: 'manual', dispatcher } as never)) as unknown as Response;
+      res = (await undiciFetch(String(url), {
+        ...(init as object),
+        redirect: 'manual',
+        dispatcher,
+      } as never)) as unknown as Response;
     } catch (err) {
       throw unwrapDenied(err) ?? err;
     }
     if (!opts.dropErrorBodies || res.ok) return res;
     await res.body?.cancel().catch(() => {});
-    return new Response(`HTTP ${res.status} from ${target.host}`, { status: res.status, statusText: res.statusText, headers: { 'content-type': 'text/plain' } });
+    return new Response(`HTTP ${res.status} from ${target.host}`, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: { 'content-type': 'text/plain' },
+    });
   };
 }
 
 /** fetch wraps connect errors in `TypeError('fetch failed', {cause})`; surface ours as itself. */
 function unwrapDenied(err: unknown): EgressDenied | undefined {
-  for (let e = err, i = 0; e instanceof Error && i < 5; e = e.cause, i++) if (e instanceof EgressDenied || (e as { code?: string }).code === 'EGRESS_DENIED') return e as EgressDenied;
+  for (let e = err, i = 0; e instanceof Error && i < 5; e = e.cause, i++)
+    if (e instanceof EgressDenied || (e as { code?: string }).code === 'EGRESS_DENIED') return e as EgressDenied;
   return undefined;
 }

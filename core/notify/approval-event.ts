@@ -26,7 +26,16 @@ export function approvalRequestedEvent(row: ApprovalRow): { msgId: string; paylo
           expiresAt: new Date(row.expires_at).toISOString(),
           links: { self: `/v1/approvals/${row.id}` },
           // An invocation's approval: the workflow wrote the context from the agent and the policy decision.
-          ...(fromInvocation ? { invocation: { id: row.invocation_id, agentId: ctx.agentId, capability: ctx.capability, policyReasons: ctx.reasons } } : {}),
+          ...(fromInvocation
+            ? {
+                invocation: {
+                  id: row.invocation_id,
+                  agentId: ctx.agentId,
+                  capability: ctx.capability,
+                  policyReasons: ctx.reasons,
+                },
+              }
+            : {}),
         },
         untrusted: fromInvocation ? {} : { subjectId: row.subject_id, context: row.context },
       },

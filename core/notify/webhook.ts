@@ -56,6 +56,7 @@ export async function deliverWebhook(
   await res.body?.cancel();
   if (res.ok) return res.status;
   const message = `webhook ${new URL(target.url).host} answered ${res.status}`;
-  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new WebhookRejectedError(message);
+  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
+    throw new WebhookRejectedError(message);
   throw new Error(message);
 }

@@ -6,7 +6,10 @@ import { isMalformedStandardSecret } from '../notify/webhook.js';
  * A webhook secret: a plain string (its UTF-8 bytes key the signature; Standard Webhooks form
  * `whsec_` + base64(secret)) or a Standard Webhooks secret `whsec_<base64 of 24-64 bytes>`, used as it is.
  */
-const StoredWebhookSchema = z.strictObject({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16).max(256) });
+const StoredWebhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  secret: z.string().min(16).max(256),
+});
 const WebhookSchema = StoredWebhookSchema.refine((w) => !isMalformedStandardSecret(w.secret), {
   path: ['secret'],
   message: 'a secret starting with whsec_ must be whsec_ + the base64 of 24-64 bytes',

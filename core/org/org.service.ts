@@ -37,7 +37,13 @@ export class OrgService {
         else if (v !== undefined) settings[k] = v;
       }
       const fresh = await orgs.update(actor.orgId, { name: patch.name, settings });
-      await new AuditRepository(trx).record(auditEvent(actor, 'org.updated', 'organization', actor.orgId, { name: patch.name, settings: Object.keys(patch.settings ?? {}) }), trx);
+      await new AuditRepository(trx).record(
+        auditEvent(actor, 'org.updated', 'organization', actor.orgId, {
+          name: patch.name,
+          settings: Object.keys(patch.settings ?? {}),
+        }),
+        trx,
+      );
       return fresh;
     });
   }

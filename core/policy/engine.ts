@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import type { PolicyDecision } from '../../contracts/invocation.contract.js';
-import { POLICY_DATA_FILE, POLICY_ENTRYPOINTS, POLICY_WASM_FILE, policyVersion, type PolicyEntrypoint } from './bundle.js';
+import {
+  POLICY_DATA_FILE,
+  POLICY_ENTRYPOINTS,
+  POLICY_WASM_FILE,
+  policyVersion,
+  type PolicyEntrypoint,
+} from './bundle.js';
 
 /** What the invoke policy is asked: who wants to run which capability of which agent, in which org. */
 export interface InvokePolicyInput {
@@ -13,7 +19,6 @@ export interface InvokePolicyInput {
   capability: { name: string; risk: string; server: string; server_security_level: string; tool: string };
   context: Record<string, unknown>;
 }
-
 
 /** What the approve policy is asked: may this user decide this approval? */
 export interface ApprovePolicyInput {
@@ -42,13 +47,19 @@ export class PolicyEngine {
   static async load(dir: string): Promise<PolicyEngine> {
     let wasm: Buffer, data: Buffer;
     try {
-      [wasm, data] = await Promise.all([readFile(path.join(dir, POLICY_WASM_FILE)), readFile(path.join(dir, POLICY_DATA_FILE))]);
+      [wasm, data] = await Promise.all([
+        readFile(path.join(dir, POLICY_WASM_FILE)),
+        readFile(path.join(dir, POLICY_DATA_FILE)),
+      ]);
     } catch (err) {
-      throw new Error(`no policy bundle in ${dir} (${(err as Error).message}): run \`npm run build:policies\``, { cause: err });
+      throw new Error(`no policy bundle in ${dir} (${(err as Error).message}): run \`npm run build:policies\``, {
+        cause: err,
+      });
     }
     const policy = await loadPolicy(wasm);
     const missing = POLICY_ENTRYPOINTS.filter((e) => !Object.prototype.hasOwnProperty.call(policy.entrypoints, e));
-    if (missing.length > 0) throw new Error(`policy bundle in ${dir} lacks ${missing.join(', ')}: run \`npm run build:policies\``);
+    if (missing.length > 0)
+      throw new Error(`policy bundle in ${dir} lacks ${missing.join(', ')}: run \`npm run build:policies\``);
     policy.setData(JSON.parse(data.toString('utf8')) as object);
     return new PolicyEngine(policy, policyVersion(wasm, data));
   }
@@ -56,10 +67,22 @@ export class PolicyEngine {
   /** May input.user run input.capability now, after an approval, or not at all. */
   decideInvoke(input: InvokePolicyInput): PolicyDecision {
     const r = this.evaluate(input, 'collexa/authz/invoke/decision');
-    const deny = (reason: string): PolicyDecision => ({ allow: false, requireApproval: false, approverRoles: [], reasons: [reason], policyVersion: this.version });
+    const deny = (reason: string): PolicyDecision => ({
+      allow: false,
+      requireApproval: false,
+      approverRoles: [],
+      reasons: [reason],
+      policyVersion: this.version,
+    });
     if (typeof r === 'string') return deny(r);
     const { allow, require_approval: requireApproval, approver_roles: approverRoles, reasons } = r;
-    if (typeof allow !== 'boolean' || typeof requireApproval !== 'boolean' || !isStrings(approverRoles) || !isStrings(reasons)) return deny(NO_DECISION);
+    if (
+      typeof allow !== 'boolean' ||
+      typeof requireApproval !== 'boolean' ||
+      !isStrings(approverRoles) ||
+      !isStrings(reasons)
+    )
+      return deny(NO_DECISION);
     // An approval nobody may give, or one asked of a denied call, is a broken policy: refuse.
     if (requireApproval && !(allow && approverRoles.length > 0)) return deny(NO_DECISION);
     return { allow, requireApproval, approverRoles, reasons, policyVersion: this.version };
@@ -84,8 +107,11 @@ export class PolicyEngine {
       // A trap inside the policy (e.g. a rule conflict) is a deny, never a retried activity error or an allow.
       return `policy evaluation failed: ${err instanceof Error ? err.message : String(err)}`;
     }
-    const result: unknown = Array.isArray(rs) && rs.length === 1 ? (rs[0] as { result?: unknown } | undefined)?.result : undefined;
-    return typeof result === 'object' && result !== null && !Array.isArray(result) ? (result as Record<string, unknown>) : NO_DECISION;
+    const result: unknown =
+      Array.isArray(rs) && rs.length === 1 ? (rs[0] as { result?: unknown } | undefined)?.result : undefined;
+    return typeof result === 'object' && result !== null && !Array.isArray(result)
+      ? (result as Record<string, unknown>)
+      : NO_DECISION;
   }
 }
 

@@ -16,13 +16,25 @@ export type InvokeSubject = Pick<InvocationContext, 'user' | 'org' | 'agent'> & 
 export function decideInvoke(policy: PolicyEngine, s: InvokeSubject, invocationId: string): PolicyDecision {
   const { user, org, agent, capability: cap, server } = s;
   if (!user || !org || !agent || !cap || !server) {
-    return { allow: false, requireApproval: false, approverRoles: [], reasons: ['the requester, agent or capability no longer exists'], policyVersion: policy.version };
+    return {
+      allow: false,
+      requireApproval: false,
+      approverRoles: [],
+      reasons: ['the requester, agent or capability no longer exists'],
+      policyVersion: policy.version,
+    };
   }
   return policy.decideInvoke({
     user: { id: user.id, role: user.role, org_id: user.org_id },
     org: { id: org.id, settings: org.settings },
     agent: { id: agent.id, name: agent.name },
-    capability: { name: cap.name, risk: cap.risk, server: server.name, server_security_level: server.security_level, tool: cap.tool },
+    capability: {
+      name: cap.name,
+      risk: cap.risk,
+      server: server.name,
+      server_security_level: server.security_level,
+      tool: cap.tool,
+    },
     context: { invocation_id: invocationId },
   });
 }

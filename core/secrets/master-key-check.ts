@@ -13,7 +13,9 @@ export const secretAad = (secretId: string, version: number) => `collexa/secret/
  */
 export async function checkMasterKeys(db: Knex, keyring: MasterKeyring): Promise<{ rewrapped: number }> {
   const recorded: { kid: string; check_value: string }[] = await db('vault_meta').select('kid', 'check_value');
-  const mismatched = recorded.filter((r) => keyring.get(r.kid) && !keyring.matches(r.kid, r.check_value)).map((r) => r.kid);
+  const mismatched = recorded
+    .filter((r) => keyring.get(r.kid) && !keyring.matches(r.kid, r.check_value))
+    .map((r) => r.kid);
   if (mismatched.length > 0) throw new MasterKeyMismatchError(mismatched, keyring.active.kid);
   const inUse: string[] = await db('secret_versions').distinct('kek_id').pluck('kek_id');
   const unknown = inUse.filter((kid) => !keyring.get(kid));
@@ -29,12 +31,20 @@ async function rewrapDataKeys(db: Knex, keyring: MasterKeyring): Promise<number>
   return db.transaction(async (trx) => {
     // API and worker may start together; one of them re-wraps.
     await trx.raw('select pg_advisory_xact_lock(hashtext(?))', ['collexa.vault.rewrap']);
-    const rows: { secret_id: string; version: number; kek_id: string; wrapped_dek: Buffer; ciphertext: Buffer }[] = await trx('secret_versions')
-      .whereNot('kek_id', keyring.active.kid)
-      .select('secret_id', 'version', 'kek_id', 'wrapped_dek', 'ciphertext');
+    const rows: { secret_id: string; version: number; kek_id: string; wrapped_dek: Buffer; ciphertext: Buffer }[] =
+      await trx('secret_versions')
+        .whereNot('kek_id', keyring.active.kid)
+        .select('secret_id', 'version', 'kek_id', 'wrapped_dek', 'ciphertext');
     for (const r of rows) {
-      const env = rewrapEnvelope(keyring, { kekId: r.kek_id, wrappedDek: r.wrapped_dek, ciphertext: r.ciphertext }, secretAad(r.secret_id, r.version), `secret version ${r.version}`);
-      await trx('secret_versions').where({ secret_id: r.secret_id, version: r.version }).update({ kek_id: env.kekId, wrapped_dek: env.wrappedDek });
+      const env = rewrapEnvelope(
+        keyring,
+        { kekId: r.kek_id, wrappedDek: r.wrapped_dek, ciphertext: r.ciphertext },
+        secretAad(r.secret_id, r.version),
+        `secret version ${r.version}`,
+      );
+      await trx('secret_versions')
+        .where({ secret_id: r.secret_id, version: r.version })
+        .update({ kek_id: env.kekId, wrapped_dek: env.wrappedDek });
     }
     return rows.length;
   });

@@ -14,16 +14,25 @@ import { SecretVault } from './vault.js';
  */
 export async function openVault(config: Pick<Config, 'env' | 'vault'>, db: Db, logger: Logger): Promise<SecretVault> {
   if (!config.vault.masterKey) {
-    if (config.env === 'production') throw new StartupError('COLLEXA_MASTER_KEY is required in production (base64 of 32 random bytes: openssl rand -base64 32)');
-    logger.warn('COLLEXA_MASTER_KEY is not set: secrets, secret references and manifests are unavailable (npm start sets it)');
+    if (config.env === 'production')
+      throw new StartupError(
+        'COLLEXA_MASTER_KEY is required in production (base64 of 32 random bytes: openssl rand -base64 32)',
+      );
+    logger.warn(
+      'COLLEXA_MASTER_KEY is not set: secrets, secret references and manifests are unavailable (npm start sets it)',
+    );
     return new SecretVault(db);
   }
   const vault = new SecretVault(db, MasterKeyring.fromBase64(config.vault.masterKey, config.vault.previousMasterKeys));
   try {
     await vault.verify();
   } catch (err) {
-    if (err instanceof MasterKeyMismatchError) throw new StartupError(err.message, { code: err.code, details: err.details });
-    logger.warn({ err: (err as Error).message }, 'could not check the master key against the database yet; checking at first use');
+    if (err instanceof MasterKeyMismatchError)
+      throw new StartupError(err.message, { code: err.code, details: err.details });
+    logger.warn(
+      { err: (err as Error).message },
+      'could not check the master key against the database yet; checking at first use',
+    );
   }
   return vault;
 }

@@ -11,7 +11,12 @@ const BAD_IN_ENV = /\0/;
 export class UnknownSecretError extends AppError {
   constructor(server: string, names: string[]) {
     const list = names.map((n) => `"${n}"`).join(', ');
-    super('unknown_secret', 400, `MCP server "${server}" references secret ${list}, which ${names.length > 1 ? 'do' : 'does'} not exist in this organization`, { server, secrets: names });
+    super(
+      'unknown_secret',
+      400,
+      `MCP server "${server}" references secret ${list}, which ${names.length > 1 ? 'do' : 'does'} not exist in this organization`,
+      { server, secrets: names },
+    );
   }
 }
 
@@ -32,7 +37,11 @@ export function secretRefs(config: McpServerConfig): string[] {
  * the result is never stored or logged. A config without
  * references is returned as is, without touching the vault.
  */
-export async function resolveServerSecrets(config: McpServerConfig, vault: SecretReader | undefined, orgId: string): Promise<McpServerConfig> {
+export async function resolveServerSecrets(
+  config: McpServerConfig,
+  vault: SecretReader | undefined,
+  orgId: string,
+): Promise<McpServerConfig> {
   const names = secretRefs(config);
   if (names.length === 0) return config;
   if (!vault) throw new VaultUnavailableError();
@@ -48,11 +57,21 @@ export async function resolveServerSecrets(config: McpServerConfig, vault: Secre
         if (name === undefined) return [key, v];
         const value = values.get(name)!;
         if (bad.test(value)) {
-          const what = config.transport === 'stdio' ? 'an environment variable (it holds a NUL byte)' : 'an HTTP header (it holds a line break or NUL byte)';
-          throw new AppError('invalid_secret_value', 400, `Secret "${name}" cannot be used as ${what} of MCP server "${config.name}"`, { server: config.name, secret: name });
+          const what =
+            config.transport === 'stdio'
+              ? 'an environment variable (it holds a NUL byte)'
+              : 'an HTTP header (it holds a line break or NUL byte)';
+          throw new AppError(
+            'invalid_secret_value',
+            400,
+            `Secret "${name}" cannot be used as ${what} of MCP server "${config.name}"`,
+            { server: config.name, secret: name },
+          );
         }
         return [key, value];
       }),
     );
-  return config.transport === 'stdio' ? { ...config, env: swap(config.env), secrets } : { ...config, headers: swap(config.headers), secrets };
+  return config.transport === 'stdio'
+    ? { ...config, env: swap(config.env), secrets }
+    : { ...config, headers: swap(config.headers), secrets };
 }

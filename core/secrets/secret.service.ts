@@ -44,8 +44,11 @@ export class SecretService {
   /** Deletes the secret with every version; 409 while an MCP server references it. */
   async delete(actor: Actor, name: string): Promise<void> {
     await this.vault.get(actor.orgId, name);
-    const users = (await new McpServerRepository(this.db).list(actor.orgId)).filter((s) => secretRefs(toServerConfig(s)).includes(name)).map((s) => s.name);
-    if (users.length > 0) throw conflict('The secret is referenced by MCP servers; change or remove them first', { servers: users });
+    const users = (await new McpServerRepository(this.db).list(actor.orgId))
+      .filter((s) => secretRefs(toServerConfig(s)).includes(name))
+      .map((s) => s.name);
+    if (users.length > 0)
+      throw conflict('The secret is referenced by MCP servers; change or remove them first', { servers: users });
     await this.db.transaction(async (trx) => {
       await this.vault.delete(actor.orgId, name, trx);
       await this.record(trx, actor, 'secret.deleted', name);
@@ -53,6 +56,9 @@ export class SecretService {
   }
 
   private record(trx: Knex, actor: Actor, action: string, name: string, version?: number) {
-    return new AuditRepository(trx).record(auditEvent(actor, action, 'secret', name, { name, ...(version ? { version } : {}) }), trx);
+    return new AuditRepository(trx).record(
+      auditEvent(actor, action, 'secret', name, { name, ...(version ? { version } : {}) }),
+      trx,
+    );
   }
 }

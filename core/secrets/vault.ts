@@ -26,7 +26,11 @@ export interface SecretReader {
 
 export class VaultUnavailableError extends AppError {
   constructor() {
-    super('vault_unavailable', 503, 'No master key is configured (COLLEXA_MASTER_KEY), so secrets cannot be stored or read');
+    super(
+      'vault_unavailable',
+      503,
+      'No master key is configured (COLLEXA_MASTER_KEY), so secrets cannot be stored or read',
+    );
   }
 }
 
@@ -64,17 +68,25 @@ export class SecretVault implements SecretReader {
     return this.verified;
   }
 
-  async create(orgId: string | null, name: string, value: string, opts: { actor?: string; trx?: Knex } = {}): Promise<SecretRow> {
+  async create(
+    orgId: string | null,
+    name: string,
+    value: string,
+    opts: { actor?: string; trx?: Knex } = {},
+  ): Promise<SecretRow> {
     const keyring = await this.open();
     const id = randomUUID();
     try {
       return await (opts.trx ?? this.db).transaction(async (trx) => {
-        const [row] = await trx<SecretRow>('secrets').insert({ id, org_id: orgId, name, current_version: 1, created_by: opts.actor ?? null }).returning('*');
+        const [row] = await trx<SecretRow>('secrets')
+          .insert({ id, org_id: orgId, name, current_version: 1, created_by: opts.actor ?? null })
+          .returning('*');
         await trx('secret_versions').insert(versionRow(keyring, id, 1, value));
         return row!;
       });
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw conflict(`A secret named "${name}" already exists`, { name });
+      if ((err as { code?: string }).code === '23505')
+        throw conflict(`A secret named "${name}" already exists`, { name });
       throw err;
     }
   }
@@ -87,7 +99,10 @@ export class SecretVault implements SecretReader {
       if (!row) throw notFound('secret', name);
       const version = row.current_version + 1;
       await trx('secret_versions').insert(versionRow(keyring, row.id, version, value));
-      const [updated] = await trx<SecretRow>('secrets').where({ id: row.id }).update({ current_version: version, rotated_at: trx.fn.now() as unknown as Date }).returning('*');
+      const [updated] = await trx<SecretRow>('secrets')
+        .where({ id: row.id })
+        .update({ current_version: version, rotated_at: trx.fn.now() as unknown as Date })
+        .returning('*');
       return updated!;
     });
   }
@@ -112,13 +127,26 @@ export class SecretVault implements SecretReader {
   async revealMany(orgId: string | null, names: string[]): Promise<Map<string, string>> {
     if (names.length === 0) return new Map();
     const keyring = await this.open();
-    const rows: (Pick<SecretRow, 'id' | 'name'> & { version: number; kek_id: string; wrapped_dek: Buffer; ciphertext: Buffer })[] = await this.db('secrets as s')
+    const rows: (Pick<SecretRow, 'id' | 'name'> & {
+      version: number;
+      kek_id: string;
+      wrapped_dek: Buffer;
+      ciphertext: Buffer;
+    })[] = await this.db('secrets as s')
       .join('secret_versions as v', (j) => j.on('v.secret_id', 's.id').andOn('v.version', 's.current_version'))
       .where('s.org_id', orgId)
       .whereIn('s.name', [...new Set(names)])
       .select('s.id', 's.name', 'v.version', 'v.kek_id', 'v.wrapped_dek', 'v.ciphertext');
     return new Map(
-      rows.map((r) => [r.name, decryptEnvelope(keyring, { kekId: r.kek_id, wrappedDek: r.wrapped_dek, ciphertext: r.ciphertext }, secretAad(r.id, r.version), `secret "${r.name}" version ${r.version}`)]),
+      rows.map((r) => [
+        r.name,
+        decryptEnvelope(
+          keyring,
+          { kekId: r.kek_id, wrappedDek: r.wrapped_dek, ciphertext: r.ciphertext },
+          secretAad(r.id, r.version),
+          `secret "${r.name}" version ${r.version}`,
+        ),
+      ]),
     );
   }
 

@@ -14,7 +14,10 @@ export function createDataConverter(ring: MasterKeyring): DataConverter {
 }
 
 /** From config: the encrypting converter when a master key is configured, else none (Temporal's default). */
-export function dataConverterFromConfig(vault: { masterKey?: string; previousMasterKeys: string[] }): { dataConverter?: DataConverter; codec?: EncryptionCodec } {
+export function dataConverterFromConfig(vault: { masterKey?: string; previousMasterKeys: string[] }): {
+  dataConverter?: DataConverter;
+  codec?: EncryptionCodec;
+} {
   if (!vault.masterKey) return {};
   const ring = MasterKeyring.fromBase64(vault.masterKey, vault.previousMasterKeys);
   const codec = new EncryptionCodec(ring);

@@ -32,7 +32,11 @@ export class PayloadOrgs {
   private readonly byWorkflow = new Map<string, string>();
 
   orgFor(stamped: string | undefined, context: SerializationContext | undefined): string | undefined {
-    return stamped ?? requestOrg.getStore() ?? (context?.type === 'activity' && context.workflowId ? this.byWorkflow.get(context.workflowId) : undefined);
+    return (
+      stamped ??
+      requestOrg.getStore() ??
+      (context?.type === 'activity' && context.workflowId ? this.byWorkflow.get(context.workflowId) : undefined)
+    );
   }
 
   /** Remembers the org of a decoded activity input, for that workflow's activity results. */

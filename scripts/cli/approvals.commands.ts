@@ -16,12 +16,16 @@ export class ApiError extends Error {
  * COLLEXA_API_KEY) for a decision token to send through Temporal itself. Text mode prints the token alone
  * on stdout (for `TOKEN=$(…)`) and the temporal command on stderr.
  */
-export async function runApprovalsCommand({ positionals, flags }: Parsed, env: NodeJS.ProcessEnv = process.env): Promise<{ text: string; json: unknown; hint?: string }> {
+export async function runApprovalsCommand(
+  { positionals, flags }: Parsed,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ text: string; json: unknown; hint?: string }> {
   const [, action, id] = positionals;
   if (action !== 'token') throw new UsageError(`unknown command "approvals ${action ?? ''}"`.trim());
   const approvalId = z.uuid().safeParse(id);
   if (!approvalId.success) throw new UsageError(`approval ID must be a UUID, got ${JSON.stringify(id ?? '')}`);
-  if (flags.decision !== 'approve' && flags.decision !== 'deny') throw new UsageError('--decision must be approve or deny');
+  if (flags.decision !== 'approve' && flags.decision !== 'deny')
+    throw new UsageError('--decision must be approve or deny');
   const key = env.COLLEXA_API_KEY;
   if (!key) throw new UsageError('set COLLEXA_API_KEY to the approver’s API key');
   const apiUrl = String(flags['api-url'] ?? env.COLLEXA_API_URL ?? 'http://localhost:3000').replace(/\/$/, '');
@@ -34,10 +38,22 @@ export async function runApprovalsCommand({ positionals, flags }: Parsed, env: N
       body: JSON.stringify({ decision: flags.decision }),
     });
   } catch (err) {
-    throw new ApiError('api_unavailable', `cannot reach the API at ${apiUrl} (${(err as Error).message}); is "npm start" running, or COLLEXA_API_URL set?`);
+    throw new ApiError(
+      'api_unavailable',
+      `cannot reach the API at ${apiUrl} (${(err as Error).message}); is "npm start" running, or COLLEXA_API_URL set?`,
+    );
   }
-  const body = (await res.json().catch(() => ({}))) as { token?: string; workflowId?: string; expiresAt?: string; error?: { code: string; message: string } };
-  if (!res.ok || !body.token) throw new ApiError(body.error?.code ?? `http_${res.status}`, body.error?.message ?? `the API answered ${res.status}`);
+  const body = (await res.json().catch(() => ({}))) as {
+    token?: string;
+    workflowId?: string;
+    expiresAt?: string;
+    error?: { code: string; message: string };
+  };
+  if (!res.ok || !body.token)
+    throw new ApiError(
+      body.error?.code ?? `http_${res.status}`,
+      body.error?.message ?? `the API answered ${res.status}`,
+    );
   return {
     json: body,
     text: body.token,

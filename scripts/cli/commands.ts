@@ -34,7 +34,10 @@ const uuid = (what: string, v: unknown) => {
 };
 
 /** Runs one command and returns what to print: `text` for people, `json` for --json. */
-export async function runCommand(identity: IdentityService, { positionals, flags }: Parsed): Promise<{ text: string; json: unknown }> {
+export async function runCommand(
+  identity: IdentityService,
+  { positionals, flags }: Parsed,
+): Promise<{ text: string; json: unknown }> {
   const [group, action, ...rest] = positionals;
   const cmd = `${group ?? ''} ${action ?? ''}`.trim();
   switch (cmd) {
@@ -44,7 +47,11 @@ export async function runCommand(identity: IdentityService, { positionals, flags
       if (name.length > 200) throw new UsageError('NAME is longer than 200 characters');
       const { org, adminKey } = await identity.createOrganization(name);
       return {
-        json: { orgId: org.id, name: org.name, adminKey: { id: adminKey.id, key: adminKey.key, userId: adminKey.userId } },
+        json: {
+          orgId: org.id,
+          name: org.name,
+          adminKey: { id: adminKey.id, key: adminKey.key, userId: adminKey.userId },
+        },
         text: `org ${org.name} created\n  org id     ${org.id}\n  admin key  ${adminKey.key}\n(store the key now: it is not shown again)`,
       };
     }
@@ -59,8 +66,14 @@ export async function runCommand(identity: IdentityService, { positionals, flags
       if (userId === undefined && (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role))) {
         throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
       }
-      if (flags.name !== undefined && (typeof flags.name !== 'string' || !flags.name.trim())) throw new UsageError('--name needs a value');
-      const key = await identity.createKey({ orgId, role: role as Role | undefined, userId, name: flags.name as string | undefined });
+      if (flags.name !== undefined && (typeof flags.name !== 'string' || !flags.name.trim()))
+        throw new UsageError('--name needs a value');
+      const key = await identity.createKey({
+        orgId,
+        role: role as Role | undefined,
+        userId,
+        name: flags.name as string | undefined,
+      });
       return {
         json: key,
         text: `key ${key.id} created for ${key.role} ${key.userId}\n  key  ${key.key}\n(store it now: it is not shown again)`,
@@ -70,7 +83,10 @@ export async function runCommand(identity: IdentityService, { positionals, flags
       const keys = await identity.listKeys(uuid('--org', flags.org));
       return {
         json: keys,
-        text: keys.map((k) => `${k.id}  ${k.key_prefix}…  ${k.role.padEnd(9)} ${k.name}${k.revoked_at ? '  (revoked)' : ''}`).join('\n') || '(no keys)',
+        text:
+          keys
+            .map((k) => `${k.id}  ${k.key_prefix}…  ${k.role.padEnd(9)} ${k.name}${k.revoked_at ? '  (revoked)' : ''}`)
+            .join('\n') || '(no keys)',
       };
     }
     case 'key revoke': {

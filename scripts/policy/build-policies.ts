@@ -8,7 +8,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../core/paths.js';
-import { POLICY_DATA_FILE, POLICY_ENTRYPOINTS, POLICY_MANIFEST_FILE, POLICY_WASM_FILE, DEFAULT_POLICY_DIR, policyVersion } from '../../core/policy/bundle.js';
+import {
+  POLICY_DATA_FILE,
+  POLICY_ENTRYPOINTS,
+  POLICY_MANIFEST_FILE,
+  POLICY_WASM_FILE,
+  DEFAULT_POLICY_DIR,
+  policyVersion,
+} from '../../core/policy/bundle.js';
 import { configOrExit } from '../entry.js';
 import { toolPath } from '../dev/tool-paths.js';
 
@@ -28,12 +35,17 @@ export interface BuildPoliciesOptions {
 }
 
 /** Builds the policy bundle into outDir, skipping the build when the sources are unchanged since the last one there. */
-export async function buildPolicies(opts: BuildPoliciesOptions = {}): Promise<{ outDir: string; version: string; rebuilt: boolean }> {
+export async function buildPolicies(
+  opts: BuildPoliciesOptions = {},
+): Promise<{ outDir: string; version: string; rebuilt: boolean }> {
   const outDir = path.resolve(opts.outDir ?? DEFAULT_POLICY_DIR);
   const policiesDir = path.resolve(opts.policiesDir ?? path.join(PROJECT_ROOT, 'policies'));
   const sources = await sourcesHash(policiesDir);
   if (!opts.force && (await isFresh(outDir, sources))) {
-    const [wasm, data] = await Promise.all([readFile(path.join(outDir, POLICY_WASM_FILE)), readFile(path.join(outDir, POLICY_DATA_FILE))]);
+    const [wasm, data] = await Promise.all([
+      readFile(path.join(outDir, POLICY_WASM_FILE)),
+      readFile(path.join(outDir, POLICY_DATA_FILE)),
+    ]);
     return { outDir, version: policyVersion(wasm, data), rebuilt: false };
   }
 
@@ -41,9 +53,16 @@ export async function buildPolicies(opts: BuildPoliciesOptions = {}): Promise<{ 
   try {
     const bundle = path.join(work, 'bundle.tar.gz');
     const entrypoints = POLICY_ENTRYPOINTS.flatMap((e) => ['-e', e]);
-    await exec(toolPath('opa'), ['build', '-t', 'wasm', '--ignore', '*_test.rego', ...entrypoints, '-o', bundle, policiesDir], 'opa build');
+    await exec(
+      toolPath('opa'),
+      ['build', '-t', 'wasm', '--ignore', '*_test.rego', ...entrypoints, '-o', bundle, policiesDir],
+      'opa build',
+    );
     await exec('tar', ['-xzf', bundle, '-C', work, `/${POLICY_WASM_FILE}`, `/${POLICY_DATA_FILE}`], 'tar -xzf');
-    const [wasm, data] = await Promise.all([readFile(path.join(work, POLICY_WASM_FILE)), readFile(path.join(work, POLICY_DATA_FILE))]);
+    const [wasm, data] = await Promise.all([
+      readFile(path.join(work, POLICY_WASM_FILE)),
+      readFile(path.join(work, POLICY_DATA_FILE)),
+    ]);
     const version = policyVersion(wasm, data);
     const manifest = { version, entrypoints: [...POLICY_ENTRYPOINTS], builtAt: new Date().toISOString() };
 
@@ -76,12 +95,17 @@ async function sourcesHash(policiesDir: string): Promise<string> {
     .map((d) => path.relative(policiesDir, path.join(d.parentPath, d.name)).split(path.sep).join('/'))
     .sort();
   const hash = createHash('sha256').update(`entrypoints:${POLICY_ENTRYPOINTS.join(',')}\0`);
-  for (const rel of files) hash.update(`${rel}\0`).update(await readFile(path.join(policiesDir, rel))).update('\0');
+  for (const rel of files)
+    hash
+      .update(`${rel}\0`)
+      .update(await readFile(path.join(policiesDir, rel)))
+      .update('\0');
   return hash.digest('hex');
 }
 
 async function isFresh(outDir: string, sources: string): Promise<boolean> {
-  if (![POLICY_WASM_FILE, POLICY_DATA_FILE, POLICY_MANIFEST_FILE].every((f) => existsSync(path.join(outDir, f)))) return false;
+  if (![POLICY_WASM_FILE, POLICY_DATA_FILE, POLICY_MANIFEST_FILE].every((f) => existsSync(path.join(outDir, f))))
+    return false;
   const recorded = await readFile(path.join(outDir, SOURCES_FILE), 'utf8').catch(() => '');
   return recorded.trim() === sources;
 }

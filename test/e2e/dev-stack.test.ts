@@ -19,7 +19,14 @@ let pendingWorkflowId: string;
 
 beforeAll(async () => {
   ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
-  env = { ...process.env, PORT: String(ports.api), TEMPORAL_DEV_PORT: String(ports.temporal), TEMPORAL_UI_PORT: String(ports.ui), EMBEDDED_PG_PORT: String(ports.pg), COLLEXA_DATA_DIR: dataDir };
+  env = {
+    ...process.env,
+    PORT: String(ports.api),
+    TEMPORAL_DEV_PORT: String(ports.temporal),
+    TEMPORAL_UI_PORT: String(ports.ui),
+    EMBEDDED_PG_PORT: String(ports.pg),
+    COLLEXA_DATA_DIR: dataDir,
+  };
   delete env.DATABASE_URL;
   delete env.TEMPORAL_ADDRESS;
 });
@@ -31,7 +38,11 @@ function devDataConverter() {
 }
 
 function start(): { child: ChildProcess; output: () => string; ready: Promise<void>; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/start.ts')], { env, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts/start.ts')], {
+    env,
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const ready = new Promise<void>((resolve, reject) => {
@@ -49,7 +60,9 @@ function start(): { child: ChildProcess; output: () => string; ready: Promise<vo
 /** Processes whose command line mentions this test's data dir or ports (what must not outlive the stack). */
 function leftovers(): string[] {
   const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n');
-  return ps.filter((l) => l.includes(dataDir) || l.includes(`--port ${ports.temporal}`) || l.includes(`-p ${ports.pg}`));
+  return ps.filter(
+    (l) => l.includes(dataDir) || l.includes(`--port ${ports.temporal}`) || l.includes(`-p ${ports.pg}`),
+  );
 }
 
 describe('npm start (scripts/start.ts)', () => {
@@ -96,7 +109,9 @@ describe('npm start (scripts/start.ts)', () => {
     const me = await call(`http://127.0.0.1:${ports.api}/v1/me`, { key: before.adminKey });
     expect(me.json.org.id).toBe(before.orgId);
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
-    const result = await new Client({ connection, dataConverter: devDataConverter() }).workflow.getHandle(pendingWorkflowId).result();
+    const result = await new Client({ connection, dataConverter: devDataConverter() }).workflow
+      .getHandle(pendingWorkflowId)
+      .result();
     await connection.close();
     expect(result).toMatchObject({ echo: 'after restart' });
     run.child.kill('SIGTERM');

@@ -27,8 +27,18 @@ export async function spawnApi(env: Record<string, string>) {
   child.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   // Up, or gone: an API that exited is not waited for any longer.
-  const state = async () => ({ exitCode: child.exitCode, healthy: await fetch(`${url}/healthz`).then((r) => r.ok, () => false) });
-  const up = await waitFor(state, (s) => s.healthy || s.exitCode !== null, { what: 'the api to answer /healthz', timeoutMs: 60_000, intervalMs: 200 }).catch((err: Error) => {
+  const state = async () => ({
+    exitCode: child.exitCode,
+    healthy: await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ),
+  });
+  const up = await waitFor(state, (s) => s.healthy || s.exitCode !== null, {
+    what: 'the api to answer /healthz',
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  }).catch((err: Error) => {
     throw new Error(`${err.message}\n${errors.join('\n')}`, { cause: err });
   });
   if (!up.healthy) throw new Error(`api exited (${child.exitCode}):\n${errors.join('\n')}`);
@@ -85,7 +95,10 @@ export interface HealthStats {
 
 /** Polls `url` from a worker thread until stopped; answers the slowest round trip, the polls, the failed and the slow ones. */
 export function watchHealth(url: string, opts: { intervalMs?: number; reportOverMs?: number } = {}) {
-  const worker = new Worker(WATCHER, { eval: true, workerData: { url, intervalMs: opts.intervalMs ?? 25, reportOverMs: opts.reportOverMs ?? 50 } });
+  const worker = new Worker(WATCHER, {
+    eval: true,
+    workerData: { url, intervalMs: opts.intervalMs ?? 25, reportOverMs: opts.reportOverMs ?? 50 },
+  });
   return async (): Promise<HealthStats> => {
     const result = new Promise<HealthStats>((r) => worker.once('message', r));
     worker.postMessage('stop');

@@ -22,10 +22,28 @@ export interface FuzzRequest {
   body?: string;
 }
 
-const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
+const ascii = fc.string({
+  unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  maxLength: 40,
+});
 // Full UTF-16: NULs, lone surrogates, astral characters and all.
-const text = fc.oneof(ascii, fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom('', 'a\u0000b', '\ud800', '\udc00x', '🚀', ' '.repeat(3), 'x'.repeat(300)));
-const junkEscapes = fc.constantFrom('%E0%A4%A', '%', '%zz', '%00', '%ED%A0%80', '%FF', '..', '%2F', '%C3%A9', '%F0%9F%9A%80');
+const text = fc.oneof(
+  ascii,
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.constantFrom('', 'a\u0000b', '\ud800', '\udc00x', '🚀', ' '.repeat(3), 'x'.repeat(300)),
+);
+const junkEscapes = fc.constantFrom(
+  '%E0%A4%A',
+  '%',
+  '%zz',
+  '%00',
+  '%ED%A0%80',
+  '%FF',
+  '..',
+  '%2F',
+  '%C3%A9',
+  '%F0%9F%9A%80',
+);
 const encode = (s: string) => {
   try {
     return encodeURIComponent(s);
@@ -52,7 +70,12 @@ function pathArb(route: ApiRoute, t: Targets): fc.Arbitrary<string> {
   const parts = route.path.split('/').map((segment) => {
     if (!segment.startsWith(':')) return fc.constant(segment);
     const real = realIds(route, segment.slice(1), t);
-    return fc.oneof({ weight: 6, arbitrary: real.length ? fc.constantFrom(...real) : fc.uuid() }, fc.uuid(), text.map(encode), junkEscapes);
+    return fc.oneof(
+      { weight: 6, arbitrary: real.length ? fc.constantFrom(...real) : fc.uuid() },
+      fc.uuid(),
+      text.map(encode),
+      junkEscapes,
+    );
   });
   return fc.tuple(...parts).map((p) => p.join('/'));
 }
@@ -61,9 +84,14 @@ const QUERY_KEYS = ['limit', 'cursor', 'status', 'query', 'server', 'category', 
 // `wait` holds a request for that many seconds: kept short, so the run stays bounded.
 const queryArb = fc.oneof(
   fc.constant(''),
-  fc.tuple(fc.option(fc.constantFrom('0', '0', '1', '1', '-1', 'abc', '61')), fc.dictionary(fc.constantFrom(...QUERY_KEYS), fc.oneof(text.map(encode), junkEscapes), { maxKeys: 3 })).map(([wait, rest]) =>
-    [...(wait === null ? [] : [`wait=${wait}`]), ...Object.entries(rest).map(([k, v]) => `${k}=${v}`)].join('&'),
-  ),
+  fc
+    .tuple(
+      fc.option(fc.constantFrom('0', '0', '1', '1', '-1', 'abc', '61')),
+      fc.dictionary(fc.constantFrom(...QUERY_KEYS), fc.oneof(text.map(encode), junkEscapes), { maxKeys: 3 }),
+    )
+    .map(([wait, rest]) =>
+      [...(wait === null ? [] : [`wait=${wait}`]), ...Object.entries(rest).map(([k, v]) => `${k}=${v}`)].join('&'),
+    ),
   junkEscapes.map((j) => `query=${j}&limit=${j}`),
 );
 
@@ -74,46 +102,169 @@ const jsonObject = fc.dictionary(text, smallJson, { maxKeys: 3 });
 /** Bodies shaped like what each route reads, with hostile values, so generated input reaches the code behind the schema. */
 function shapedBody(route: ApiRoute): fc.Arbitrary<unknown> {
   const p = route.path;
-  if (p === '/v1/api-keys') return fc.record({ role: fc.constantFrom('admin', 'developer', 'approver', 'viewer', 'x'), name: text, userId: fc.oneof(fc.uuid(), text) }, { requiredKeys: [] });
-  if (p === '/v1/org') return fc.record({ name: text, settings: fc.record({ approval_required_from: fc.constantFrom('low', 'medium', 'high', null, 'x') }, { requiredKeys: [] }) }, { requiredKeys: [] });
+  if (p === '/v1/api-keys')
+    return fc.record(
+      {
+        role: fc.constantFrom('admin', 'developer', 'approver', 'viewer', 'x'),
+        name: text,
+        userId: fc.oneof(fc.uuid(), text),
+      },
+      { requiredKeys: [] },
+    );
+  if (p === '/v1/org')
+    return fc.record(
+      {
+        name: text,
+        settings: fc.record(
+          { approval_required_from: fc.constantFrom('low', 'medium', 'high', null, 'x') },
+          { requiredKeys: [] },
+        ),
+      },
+      { requiredKeys: [] },
+    );
   if (p === '/v1/mcp-servers') {
     // Servers that point at nothing: a closed port, a command that exits. Never a command that does anything.
-    return fc.record({ name: text, transport: fc.constantFrom('http', 'stdio', 'x'), url: fc.constantFrom('http://127.0.0.1:9/mcp', 'ftp://x', 'not a url'), command: fc.constant('/bin/false'), args: fc.array(text, { maxLength: 2 }), env: fc.dictionary(text, text, { maxKeys: 2 }), headers: fc.dictionary(text, text, { maxKeys: 2 }), securityLevel: risk, limits: fc.record({ timeoutMs: fc.integer() }, { requiredKeys: [] }), template: fc.constantFrom('nope', 'filesystem') }, { requiredKeys: [] });
+    return fc.record(
+      {
+        name: text,
+        transport: fc.constantFrom('http', 'stdio', 'x'),
+        url: fc.constantFrom('http://127.0.0.1:9/mcp', 'ftp://x', 'not a url'),
+        command: fc.constant('/bin/false'),
+        args: fc.array(text, { maxLength: 2 }),
+        env: fc.dictionary(text, text, { maxKeys: 2 }),
+        headers: fc.dictionary(text, text, { maxKeys: 2 }),
+        securityLevel: risk,
+        limits: fc.record({ timeoutMs: fc.integer() }, { requiredKeys: [] }),
+        template: fc.constantFrom('nope', 'filesystem'),
+      },
+      { requiredKeys: [] },
+    );
   }
-  if (p === '/v1/mcp-servers/import') return fc.record({ mcpServers: fc.dictionary(text, fc.oneof(fc.record({ url: fc.constant('http://127.0.0.1:9/mcp'), headers: fc.dictionary(text, text, { maxKeys: 1 }) }), fc.record({ command: fc.constant('/bin/false'), args: fc.array(text, { maxLength: 1 }) }), smallJson), { maxKeys: 2 }) });
+  if (p === '/v1/mcp-servers/import')
+    return fc.record({
+      mcpServers: fc.dictionary(
+        text,
+        fc.oneof(
+          fc.record({ url: fc.constant('http://127.0.0.1:9/mcp'), headers: fc.dictionary(text, text, { maxKeys: 1 }) }),
+          fc.record({ command: fc.constant('/bin/false'), args: fc.array(text, { maxLength: 1 }) }),
+          smallJson,
+        ),
+        { maxKeys: 2 },
+      ),
+    });
   if (p.startsWith('/v1/agents') && (p.endsWith('agents') || p.endsWith(':agentId'))) {
-    const cap = fc.record({ name: fc.oneof(fc.constantFrom('say', 'sum'), text), server: fc.constantFrom('fuzz-http', 'nope'), tool: fc.constantFrom('echo', 'add', 'nope'), risk }, { requiredKeys: ['name', 'server', 'tool'] });
-    return fc.record({ name: text, description: text, capabilities: fc.array(cap, { maxLength: 2 }) }, { requiredKeys: [] });
+    const cap = fc.record(
+      {
+        name: fc.oneof(fc.constantFrom('say', 'sum'), text),
+        server: fc.constantFrom('fuzz-http', 'nope'),
+        tool: fc.constantFrom('echo', 'add', 'nope'),
+        risk,
+      },
+      { requiredKeys: ['name', 'server', 'tool'] },
+    );
+    return fc.record(
+      { name: text, description: text, capabilities: fc.array(cap, { maxLength: 2 }) },
+      { requiredKeys: [] },
+    );
   }
   if (p.endsWith('/invoke')) {
     // Mostly calls that run (and wait for approvals that expire in seconds), some that do not.
     const expiry = fc.constantFrom(1, 2, 3);
     const valid = fc.oneof(
       fc.record({ capability: fc.constant('say'), input: fc.record({ text }) }),
-      fc.record({ capability: fc.constantFrom('sum'), input: fc.record({ a: fc.integer(), b: fc.integer() }), approvalExpiresIn: expiry }),
+      fc.record({
+        capability: fc.constantFrom('sum'),
+        input: fc.record({ a: fc.integer(), b: fc.integer() }),
+        approvalExpiresIn: expiry,
+      }),
       fc.record({ capability: fc.constantFrom('note'), input: fc.record({ note: text }), approvalExpiresIn: expiry }),
     );
     const input = fc.oneof(fc.record({ text }), fc.record({ a: fc.integer(), b: fc.integer() }), jsonObject);
-    const other = fc.record({ capability: fc.oneof(fc.constantFrom('say', 'sum', 'nope'), text), input, approvalExpiresIn: fc.constantFrom(1, 0, -1, 'x') }, { requiredKeys: ['capability'] });
+    const other = fc.record(
+      {
+        capability: fc.oneof(fc.constantFrom('say', 'sum', 'nope'), text),
+        input,
+        approvalExpiresIn: fc.constantFrom(1, 0, -1, 'x'),
+      },
+      { requiredKeys: ['capability'] },
+    );
     return fc.oneof({ weight: 3, arbitrary: valid }, other);
   }
   if (p === '/v1/approvals') {
-    const valid = fc.record({ subjectType: fc.constant('budget_override'), subjectId: text, context: jsonObject, expiresIn: fc.constantFrom(1, 2, 3), approverRoles: fc.constantFrom(['approver'], ['admin'], ['approver', 'admin']) }, { requiredKeys: ['subjectType', 'subjectId', 'expiresIn'] });
-    const other = fc.record({ subjectType: fc.constantFrom('budget_override', 'Bad Type'), subjectId: text, context: smallJson, expiresIn: fc.constantFrom(1, 0, -1, 'x'), approverRoles: fc.constantFrom(['viewer'], []) }, { requiredKeys: ['subjectType', 'subjectId'] });
+    const valid = fc.record(
+      {
+        subjectType: fc.constant('budget_override'),
+        subjectId: text,
+        context: jsonObject,
+        expiresIn: fc.constantFrom(1, 2, 3),
+        approverRoles: fc.constantFrom(['approver'], ['admin'], ['approver', 'admin']),
+      },
+      { requiredKeys: ['subjectType', 'subjectId', 'expiresIn'] },
+    );
+    const other = fc.record(
+      {
+        subjectType: fc.constantFrom('budget_override', 'Bad Type'),
+        subjectId: text,
+        context: smallJson,
+        expiresIn: fc.constantFrom(1, 0, -1, 'x'),
+        approverRoles: fc.constantFrom(['viewer'], []),
+      },
+      { requiredKeys: ['subjectType', 'subjectId'] },
+    );
     return fc.oneof({ weight: 2, arbitrary: valid }, other);
   }
-  if (p.startsWith('/v1/secrets')) return fc.record({ name: fc.oneof(fc.constant('FUZZ_SECRET'), text), value: text }, { requiredKeys: [] });
-  if (p.endsWith('/tools/:name')) return fc.record({ category: fc.oneof(fc.constant(null), text), tags: fc.array(text, { maxLength: 2 }) }, { requiredKeys: [] });
+  if (p.startsWith('/v1/secrets'))
+    return fc.record({ name: fc.oneof(fc.constant('FUZZ_SECRET'), text), value: text }, { requiredKeys: [] });
+  if (p.endsWith('/tools/:name'))
+    return fc.record(
+      { category: fc.oneof(fc.constant(null), text), tags: fc.array(text, { maxLength: 2 }) },
+      { requiredKeys: [] },
+    );
   if (p === '/v1/manifests/verify') return fc.record({ token: text });
-  if (p.startsWith('/codec')) return fc.record({ payloads: fc.array(fc.record({ metadata: fc.dictionary(fc.constantFrom('encoding', 'encryption-key-id', 'x'), fc.base64String({ maxLength: 16 }), { maxKeys: 2 }), data: fc.base64String({ maxLength: 40 }) }, { requiredKeys: [] }), { maxLength: 2 }) });
+  if (p.startsWith('/codec'))
+    return fc.record({
+      payloads: fc.array(
+        fc.record(
+          {
+            metadata: fc.dictionary(
+              fc.constantFrom('encoding', 'encryption-key-id', 'x'),
+              fc.base64String({ maxLength: 16 }),
+              { maxKeys: 2 },
+            ),
+            data: fc.base64String({ maxLength: 40 }),
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 2 },
+      ),
+    });
   if (p.startsWith('/mcp')) {
     const params = fc.oneof(
-      fc.record({ name: fc.constantFrom('say', 'fuzz__say', 'collexa_invocation_status', 'nope'), arguments: fc.oneof(fc.record({ text }), fc.record({ invocationId: fc.oneof(fc.uuid(), text) }), jsonObject), _meta: fc.record({ idempotencyKey: fc.oneof(ascii, smallJson) }, { requiredKeys: [] }) }, { requiredKeys: ['name'] }),
-      fc.record({ protocolVersion: fc.constantFrom('2025-06-18', 'x'), capabilities: fc.constant({}), clientInfo: fc.constant({ name: 'fuzz', version: '1' }) }),
+      fc.record(
+        {
+          name: fc.constantFrom('say', 'fuzz__say', 'collexa_invocation_status', 'nope'),
+          arguments: fc.oneof(fc.record({ text }), fc.record({ invocationId: fc.oneof(fc.uuid(), text) }), jsonObject),
+          _meta: fc.record({ idempotencyKey: fc.oneof(ascii, smallJson) }, { requiredKeys: [] }),
+        },
+        { requiredKeys: ['name'] },
+      ),
+      fc.record({
+        protocolVersion: fc.constantFrom('2025-06-18', 'x'),
+        capabilities: fc.constant({}),
+        clientInfo: fc.constant({ name: 'fuzz', version: '1' }),
+      }),
       fc.record({ cursor: fc.oneof(text, fc.integer()) }),
       smallJson,
     );
-    const message = fc.record({ jsonrpc: fc.constantFrom('2.0', '1.0'), id: fc.oneof(fc.integer(), ascii, fc.constant(null)), method: fc.constantFrom('initialize', 'ping', 'tools/list', 'tools/call', 'nope', 'notifications/initialized'), params }, { requiredKeys: ['jsonrpc', 'method'] });
+    const message = fc.record(
+      {
+        jsonrpc: fc.constantFrom('2.0', '1.0'),
+        id: fc.oneof(fc.integer(), ascii, fc.constant(null)),
+        method: fc.constantFrom('initialize', 'ping', 'tools/list', 'tools/call', 'nope', 'notifications/initialized'),
+        params,
+      },
+      { requiredKeys: ['jsonrpc', 'method'] },
+    );
     return fc.oneof({ weight: 4, arbitrary: message }, fc.array(message, { minLength: 1, maxLength: 3 }));
   }
   return fc.record({ comment: text, expiresIn: fc.constantFrom(1, 60, -1, 'x') }, { requiredKeys: [] });
@@ -123,18 +274,50 @@ const bodyArb = (route: ApiRoute) =>
   fc.oneof(
     { weight: 5, arbitrary: shapedBody(route).map((b) => JSON.stringify(b)) },
     { weight: 2, arbitrary: smallJson.map((b) => JSON.stringify(b)) },
-    fc.constantFrom('{"a":', '', 'null', '[]', '"str"', nested(64), nested(5000), '{"s":"\\u0000"}', '{"s":"\\ud800"}', '{"__proto__":{"x":1}}'),
+    fc.constantFrom(
+      '{"a":',
+      '',
+      'null',
+      '[]',
+      '"str"',
+      nested(64),
+      nested(5000),
+      '{"s":"\\u0000"}',
+      '{"s":"\\ud800"}',
+      '{"__proto__":{"x":1}}',
+    ),
   );
 
 const headersArb = (route: ApiRoute) =>
   fc.record(
     {
-      'content-type': fc.oneof({ weight: 8, arbitrary: fc.constant('application/json') }, fc.constantFrom('text/plain', 'application/json; charset=utf-16', 'application/json; charset=latin1', 'application/merge-patch+json', 'application/x-www-form-urlencoded')),
+      'content-type': fc.oneof(
+        { weight: 8, arbitrary: fc.constant('application/json') },
+        fc.constantFrom(
+          'text/plain',
+          'application/json; charset=utf-16',
+          'application/json; charset=latin1',
+          'application/merge-patch+json',
+          'application/x-www-form-urlencoded',
+        ),
+      ),
       'content-encoding': fc.constantFrom('identity', 'identity', 'identity', 'identity', 'gzip', 'br'),
-      'idempotency-key': fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z0-9._:-]{1,12}$/) }, fc.constantFrom('fuzz-key-1', 'fuzz-key-2'), ascii),
+      'idempotency-key': fc.oneof(
+        { weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z0-9._:-]{1,12}$/) },
+        fc.constantFrom('fuzz-key-1', 'fuzz-key-2'),
+        ascii,
+      ),
       'x-request-id': ascii,
-      origin: fc.constantFrom('http://localhost:8233', 'http://localhost:8233', 'http://localhost:8233', 'https://evil.example', 'null'),
-      accept: route.path.startsWith('/mcp') ? fc.constantFrom('application/json, text/event-stream', 'application/json, text/event-stream', 'text/html') : ascii,
+      origin: fc.constantFrom(
+        'http://localhost:8233',
+        'http://localhost:8233',
+        'http://localhost:8233',
+        'https://evil.example',
+        'null',
+      ),
+      accept: route.path.startsWith('/mcp')
+        ? fc.constantFrom('application/json, text/event-stream', 'application/json, text/event-stream', 'text/html')
+        : ascii,
     },
     { requiredKeys: [] },
   );
@@ -143,7 +326,18 @@ const headersArb = (route: ApiRoute) =>
 export function requestArb(route: ApiRoute, t: Targets): fc.Arbitrary<FuzzRequest> {
   const hasBody = route.method === 'POST' || route.method === 'PATCH';
   return fc.record({
-    role: fc.constantFrom('admin', 'developer', 'approver', 'viewer', 'admin', 'developer', 'approver', 'viewer', 'none', 'bogus'),
+    role: fc.constantFrom(
+      'admin',
+      'developer',
+      'approver',
+      'viewer',
+      'admin',
+      'developer',
+      'approver',
+      'viewer',
+      'none',
+      'bogus',
+    ),
     path: pathArb(route, t),
     query: queryArb,
     headers: headersArb(route),

@@ -82,7 +82,8 @@ export function appRoutes(app: Express): ApiRoute[] {
     for (const layer of stack) {
       if (layer.route) {
         const methods = Object.keys(layer.route.methods).filter((m) => m !== '_all');
-        for (const path of [layer.route.path].flat()) for (const m of methods) out.push({ method: m.toUpperCase() as Method, path });
+        for (const path of [layer.route.path].flat())
+          for (const m of methods) out.push({ method: m.toUpperCase() as Method, path });
       } else if (layer.handle?.stack) walk(layer.handle.stack);
     }
   };

@@ -35,13 +35,16 @@ export interface HttpMcpServer {
   restart(): Promise<void>;
 }
 
-const serverBin = (pkg: string) => path.join(PROJECT_ROOT, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');
+const serverBin = (pkg: string) =>
+  path.join(PROJECT_ROOT, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');
 
 /**
  * Our Streamable HTTP test server (test/fixtures/mcp-http-server.ts) as a child process on a free port;
  * `pageSize` makes it answer tools/list in pages of that many tools.
  */
-export async function startHttpMcpServer(opts: { port?: number; version?: string; pageSize?: number } = {}): Promise<HttpMcpServer> {
+export async function startHttpMcpServer(
+  opts: { port?: number; version?: string; pageSize?: number } = {},
+): Promise<HttpMcpServer> {
   const port = opts.port ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
   const args = ['--version', opts.version ?? 'v1', ...(opts.pageSize ? ['--page-size', String(opts.pageSize)] : [])];
@@ -80,9 +83,26 @@ function launchHttpFixture(port: number, args: string[]): Promise<ManagedProcess
 export const TEST_ORG = '00000000-0000-4000-8000-00000000c0de';
 
 /** A stdio server config as toServerConfig would make it, with a low server's sandbox limits. */
-export function stdioConfig(c: { id: string; command: string; args: string[]; env?: Record<string, string>; network?: boolean; writablePaths?: string[] }): Extract<McpServerConfig, { transport: 'stdio' }> {
+export function stdioConfig(c: {
+  id: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  network?: boolean;
+  writablePaths?: string[];
+}): Extract<McpServerConfig, { transport: 'stdio' }> {
   const { memoryMb, cpuSeconds, maxProcesses, maxOpenFiles } = LIMIT_DEFAULTS.low;
-  return { orgId: TEST_ORG, name: c.id, transport: 'stdio', env: {}, network: false, writablePaths: [], readablePaths: [], limits: { memoryMb, cpuSeconds, maxProcesses, maxOpenFiles }, ...c };
+  return {
+    orgId: TEST_ORG,
+    name: c.id,
+    transport: 'stdio',
+    env: {},
+    network: false,
+    writablePaths: [],
+    readablePaths: [],
+    limits: { memoryMb, cpuSeconds, maxProcesses, maxOpenFiles },
+    ...c,
+  };
 }
 
 /** A path in the test org's workspace (where pool-level test servers may be given files). */
@@ -92,22 +112,41 @@ export function testWorkspacePath(...parts: string[]): string {
 
 /** The reference "everything" server over stdio (node_modules/@modelcontextprotocol/server-everything). */
 export function everythingServer(opts: { id?: string; env?: Record<string, string> } = {}): McpServerConfig {
-  return stdioConfig({ id: opts.id ?? 'everything', command: process.execPath, args: [serverBin('server-everything'), 'stdio'], env: opts.env ?? {} });
+  return stdioConfig({
+    id: opts.id ?? 'everything',
+    command: process.execPath,
+    args: [serverBin('server-everything'), 'stdio'],
+    env: opts.env ?? {},
+  });
 }
 
 /** The reference knowledge-graph memory server over stdio, keeping its graph in the test org's workspace. */
 export function memoryServer(opts: { id?: string } = {}): McpServerConfig {
   const dir = testWorkspacePath(`memory-${randomUUID()}`);
-  return stdioConfig({ id: opts.id ?? 'memory', command: process.execPath, args: [serverBin('server-memory')], env: { MEMORY_FILE_PATH: path.join(dir, 'graph.jsonl') }, writablePaths: [dir] });
+  return stdioConfig({
+    id: opts.id ?? 'memory',
+    command: process.execPath,
+    args: [serverBin('server-memory')],
+    env: { MEMORY_FILE_PATH: path.join(dir, 'graph.jsonl') },
+    writablePaths: [dir],
+  });
 }
 
 /** The reference filesystem server over stdio, allowed to read and write only `dir` (in the test org's workspace). */
 export function filesystemServer(dir: string, opts: { id?: string } = {}): McpServerConfig {
-  return stdioConfig({ id: opts.id ?? 'filesystem', command: process.execPath, args: [serverBin('server-filesystem'), dir], writablePaths: [dir] });
+  return stdioConfig({
+    id: opts.id ?? 'filesystem',
+    command: process.execPath,
+    args: [serverBin('server-filesystem'), dir],
+    writablePaths: [dir],
+  });
 }
 
 /** Our HTTP test server as a pool config. */
-export function httpServerConfig(server: HttpMcpServer, opts: { id?: string; headers?: Record<string, string> } = {}): McpServerConfig {
+export function httpServerConfig(
+  server: HttpMcpServer,
+  opts: { id?: string; headers?: Record<string, string> } = {},
+): McpServerConfig {
   const id = opts.id ?? `http-${server.port}`;
   return { id, orgId: TEST_ORG, name: id, transport: 'http', url: server.url, headers: opts.headers ?? {} };
 }

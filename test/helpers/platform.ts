@@ -18,11 +18,28 @@ import { waitFor } from './wait.js';
 
 /** The API and a worker on a task queue of their own, over the run's real Temporal and PostgreSQL. */
 export async function startPlatform(
-  opts: { approvalTimeoutMs?: number; toolTimeoutMs?: number; mcpHealthIntervalMs?: number; worker?: 'in-process' | 'none'; mcpEndpoint?: AppDeps['mcpEndpoint']; logger?: Logger; operatorOrgId?: string; apiPolicy?: false } = {},
+  opts: {
+    approvalTimeoutMs?: number;
+    toolTimeoutMs?: number;
+    mcpHealthIntervalMs?: number;
+    worker?: 'in-process' | 'none';
+    mcpEndpoint?: AppDeps['mcpEndpoint'];
+    logger?: Logger;
+    operatorOrgId?: string;
+    apiPolicy?: false;
+  } = {},
 ) {
   const taskQueue = `test-${randomUUID()}`;
   const logger = opts.logger ?? testLogger;
-  const api = await startApi({ taskQueue, logger, ...(opts.apiPolicy === false ? { policy: undefined } : {}), ...(opts.operatorOrgId ? { operatorOrgId: opts.operatorOrgId } : {}), ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}), ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}), ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}) });
+  const api = await startApi({
+    taskQueue,
+    logger,
+    ...(opts.apiPolicy === false ? { policy: undefined } : {}),
+    ...(opts.operatorOrgId ? { operatorOrgId: opts.operatorOrgId } : {}),
+    ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}),
+    ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}),
+    ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}),
+  });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, dataConverter: testDataConverter() });
   let worker: Worker | undefined;
@@ -31,7 +48,14 @@ export async function startPlatform(
   const pool = testPool({ logger });
   if (opts.worker !== 'none') {
     native = await NativeConnection.connect({ address: inject('temporalAddress') });
-    const { deps } = await createWorkerDeps(testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), { db: api.db, logger, mcp: pool, policy: await testPolicy(), toolTimeoutMs: opts.toolTimeoutMs, catalogMaxAgeMs: 0 });
+    const { deps } = await createWorkerDeps(testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), {
+      db: api.db,
+      logger,
+      mcp: pool,
+      policy: await testPolicy(),
+      toolTimeoutMs: opts.toolTimeoutMs,
+      catalogMaxAgeMs: 0,
+    });
     worker = await createWorker({
       dataConverter: testDataConverter(),
       connection: native,
@@ -59,7 +83,12 @@ export async function startPlatform(
 }
 
 /** `npm run worker` as a child process on the given task queue, to kill and restart it in tests. */
-export function spawnWorkerProcess(taskQueue: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; output: () => string } {
+export function spawnWorkerProcess(taskQueue: string): {
+  child: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+  output: () => string;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
     env: stackEnv({ TEMPORAL_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath') }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,9 +113,18 @@ export async function userWithRole(db: Db, orgId: string, role: Role, name = `${
 }
 
 /** Polls GET /v1/invocations/:id until `status` (or fails after timeoutMs). */
-export async function waitForStatus(url: string, key: string, invocationId: string, status: string, timeoutMs = 30_000) {
+export async function waitForStatus(
+  url: string,
+  key: string,
+  invocationId: string,
+  status: string,
+  timeoutMs = 30_000,
+) {
   const read = async () => (await call(`${url}/v1/invocations/${invocationId}`, { key })).json;
-  return waitFor(read, (invocation) => invocation?.status === status, { timeoutMs, what: `invocation ${invocationId} to reach ${status}` });
+  return waitFor(read, (invocation) => invocation?.status === status, {
+    timeoutMs,
+    what: `invocation ${invocationId} to reach ${status}`,
+  });
 }
 
 export interface CapabilitySpec {
@@ -108,7 +146,11 @@ export async function createServerAndAgent(
   const created = await call(`${url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: server });
   if (created.status !== 201) throw new Error(`POST /v1/mcp-servers: ${created.status} ${created.text}`);
   const capabilities = agent.capabilities.map((c) => ({ ...c, server: server.name }));
-  const made = await call(`${url}/v1/agents`, { method: 'POST', key: adminKey, json: { name: agent.name, capabilities } });
+  const made = await call(`${url}/v1/agents`, {
+    method: 'POST',
+    key: adminKey,
+    json: { name: agent.name, capabilities },
+  });
   if (made.status !== 201) throw new Error(`POST /v1/agents: ${made.status} ${made.text}`);
   return { serverId: created.json.id as string, agentId: made.json.id as string };
 }

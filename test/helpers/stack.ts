@@ -58,12 +58,24 @@ export const testEgress = () => new EgressPolicy(TEST_EGRESS_ALLOW);
 /** How a test run's stdio servers are sandboxed: dirs in the run's temp dir; the fixtures dir is readable. */
 export function testSandbox(): SandboxSettings {
   const runDir = inject('runDir');
-  return { workRoot: path.join(runDir, 'mcp-work'), workspaceRoot: path.join(runDir, 'workspaces'), readPaths: [path.join(PROJECT_ROOT, 'test', 'fixtures')], uidBase: 200_000 };
+  return {
+    workRoot: path.join(runDir, 'mcp-work'),
+    workspaceRoot: path.join(runDir, 'workspaces'),
+    readPaths: [path.join(PROJECT_ROOT, 'test', 'fixtures')],
+    uidBase: 200_000,
+  };
 }
 
 /** A worker-side MCP pool as the tests use it. */
-export function testPool(opts: { logger?: Logger; connectTimeoutMs?: number; sandbox?: Partial<SandboxSettings> } = {}): McpClientPool {
-  return new McpClientPool({ logger: opts.logger ?? testLogger, sandbox: { ...testSandbox(), ...opts.sandbox }, egress: testEgress(), ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
+export function testPool(
+  opts: { logger?: Logger; connectTimeoutMs?: number; sandbox?: Partial<SandboxSettings> } = {},
+): McpClientPool {
+  return new McpClientPool({
+    logger: opts.logger ?? testLogger,
+    sandbox: { ...testSandbox(), ...opts.sandbox },
+    egress: testEgress(),
+    ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+  });
 }
 
 export function testDb(): Db {
@@ -90,7 +102,12 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export async function startApi(overrides: Partial<AppDeps> = {}) {
   const db = overrides.db ?? testDb();
   const taskQueue = overrides.taskQueue ?? 'collexa';
-  const api = await createApiDeps(testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), { logger: testLogger, db, policy: await testPolicy(), ...overrides });
+  const api = await createApiDeps(testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), {
+    logger: testLogger,
+    db,
+    policy: await testPolicy(),
+    ...overrides,
+  });
   const app = createApp(api.deps);
   const server = app.listen(0, '127.0.0.1');
   answerClientErrors(server);
@@ -112,9 +129,17 @@ export async function startApi(overrides: Partial<AppDeps> = {}) {
 }
 
 /** Runs a TypeScript entry point of the project as a child process and collects its output. */
-export function runTs(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runTs(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, file), ...args], { env, cwd: PROJECT_ROOT });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, file), ...args], {
+      env,
+      cwd: PROJECT_ROOT,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -9,7 +9,12 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temp
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { inject, vi } from 'vitest';
 import type { createActivities } from '../../activities/index.js';
-import { DECISION_TOKEN_AUDIENCE, DECISION_TOKEN_TYP, type Decision, type DecisionKey } from '../../contracts/approval.contract.js';
+import {
+  DECISION_TOKEN_AUDIENCE,
+  DECISION_TOKEN_TYP,
+  type Decision,
+  type DecisionKey,
+} from '../../contracts/approval.contract.js';
 import { SEARCH_ATTRIBUTES } from '../../contracts/search-attributes.js';
 import type { RecordedDecision } from '../../core/approvals/decision-records.js';
 import { toolPath } from '../../scripts/dev/tool-paths.js';
@@ -26,9 +31,14 @@ export const FAST = { timeoutMs: 10_000, intervalMs: 20 };
 // advertise a newer server's capabilities. One runtime per process (vitest forks one per file).
 const QUIET = [/^Activity failed$/, /is required to guarantee/];
 const logger = new DefaultLogger('WARN', ({ level, message, meta }) => {
-  if (!QUIET.some((re) => re.test(message))) console.warn(`[${level}] ${message}`, meta?.error instanceof Error ? meta.error.message : (meta ?? ''));
+  if (!QUIET.some((re) => re.test(message)))
+    console.warn(`[${level}] ${message}`, meta?.error instanceof Error ? meta.error.message : (meta ?? ''));
 });
-if (!Runtime.instantiator) Runtime.install({ logger, telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+if (!Runtime.instantiator)
+  Runtime.install({
+    logger,
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  });
 
 /**
  * The provisioned time-skipping server. Off CI a machine without it skips these files; under CI=true the
@@ -49,7 +59,9 @@ export function testServerPath(): string | undefined {
  * (unlike the dev server) but implements OperatorService.addSearchAttributes.
  */
 export async function startTimeSkipping(path: string): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path } },
+  });
   const keyword = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
@@ -65,9 +77,19 @@ export async function workflowBundle(): Promise<{ code: string }> {
 }
 
 /** Runs `fn` while a worker with these mocked activities polls a task queue of its own. */
-export async function withWorker<T>(env: TestWorkflowEnvironment, bundle: { code: string }, activities: Partial<Activities>, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  bundle: { code: string },
+  activities: Partial<Activities>,
+  fn: (taskQueue: string) => Promise<T>,
+): Promise<T> {
   const taskQueue = `wf-test-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities,
+  });
   return worker.runUntil(() => fn(taskQueue));
 }
 
@@ -77,7 +99,12 @@ export async function withWorker<T>(env: TestWorkflowEnvironment, bundle: { code
  * retried, running its local activities again; these tests count calls, so they let the webhook finish.
  */
 export async function activitiesCompleted(handle: WorkflowHandle, count = 1): Promise<void> {
-  await waitFor(async () => ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length, (n) => n >= count, { what: `${count} completed activities`, ...FAST });
+  await waitFor(
+    async () =>
+      ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length,
+    (n) => n >= count,
+    { what: `${count} completed activities`, ...FAST },
+  );
 }
 
 export interface TokenClaims {
@@ -113,14 +140,22 @@ export async function decisionSigner() {
 /** Mocks of the approval workflow's activities: its row, its keys, the webhook and the recorded decision. */
 export function approvalActivities(key: DecisionKey) {
   return {
-    openApproval: vi.fn<Activities['openApproval']>(async (input) => ({ expiresAt: new Date(Date.now() + input.expiresInMs).toISOString(), keys: [key] })),
+    openApproval: vi.fn<Activities['openApproval']>(async (input) => ({
+      expiresAt: new Date(Date.now() + input.expiresInMs).toISOString(),
+      keys: [key],
+    })),
     loadDecisionKeys: vi.fn<Activities['loadDecisionKeys']>(async () => [key]),
     closeApproval: vi.fn<Activities['closeApproval']>(async () => undefined),
     notifyApprovers: vi.fn<Activities['notifyApprovers']>(async () => ({ delivered: true, status: 200 })),
     // The real one verifies again and writes the row; here the token's own claims say what was decided.
     recordDecision: vi.fn<Activities['recordDecision']>(async ({ token }): Promise<RecordedDecision> => {
       const claims = decodeJwt(token);
-      return { status: claims.decision === 'approve' ? 'approved' : 'denied', decidedBy: claims.sub!, decidedAt: new Date().toISOString(), channel: 'api' };
+      return {
+        status: claims.decision === 'approve' ? 'approved' : 'denied',
+        decidedBy: claims.sub!,
+        decidedAt: new Date().toISOString(),
+        channel: 'api',
+      };
     }),
   };
 }

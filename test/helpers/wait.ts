@@ -16,7 +16,11 @@ const MAX_QUOTED = 4000;
  * (or `until`) that throws counts as not yet: what is read may be coming up, or mid-restart. After
  * `timeoutMs` it throws an Error naming `what`, with the JSON of the last value read and the last error.
  */
-export async function waitFor<T>(read: () => Promise<T> | T, until: (value: T) => boolean, { what, timeoutMs = 30_000, intervalMs = 100 }: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  read: () => Promise<T> | T,
+  until: (value: T) => boolean,
+  { what, timeoutMs = 30_000, intervalMs = 100 }: WaitOptions,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: { value: T } | undefined;
   let lastError: unknown;
@@ -34,8 +38,14 @@ export async function waitFor<T>(read: () => Promise<T> | T, until: (value: T) =
     await sleep(Math.min(intervalMs, left));
   }
   const seen = last ? quote(last.value) : '(nothing read)';
-  const failed = lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${seen}${failed}`, lastError === undefined ? undefined : { cause: lastError });
+  const failed =
+    lastError === undefined
+      ? ''
+      : `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}; last value: ${seen}${failed}`,
+    lastError === undefined ? undefined : { cause: lastError },
+  );
 }
 
 /**

@@ -25,47 +25,113 @@ describe('MCP servers and agents API', () => {
     const stdio = await call(`${platform.url}/v1/mcp-servers`, {
       method: 'POST',
       key: adminKey,
-      json: { name: 'everything', transport: 'stdio', command: process.execPath, args: [everythingBin, 'stdio'], env: { API_TOKEN: 'sk-very-secret-1' } },
+      json: {
+        name: 'everything',
+        transport: 'stdio',
+        command: process.execPath,
+        args: [everythingBin, 'stdio'],
+        env: { API_TOKEN: 'sk-very-secret-1' },
+      },
     });
     expect(stdio.status).toBe(201);
     expect(stdio.json.envKeys).toEqual(['API_TOKEN']);
-    const httpServer = await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'h', transport: 'http', url: mcpHttp.url, headers: { Authorization: 'Bearer sk-very-secret-2' } } });
+    const httpServer = await call(`${platform.url}/v1/mcp-servers`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'h', transport: 'http', url: mcpHttp.url, headers: { Authorization: 'Bearer sk-very-secret-2' } },
+    });
     expect(httpServer.json.headerNames).toEqual(['Authorization']);
     const list = await call(`${platform.url}/v1/mcp-servers`, { key: adminKey });
     const one = await call(`${platform.url}/v1/mcp-servers/${stdio.json.id}`, { key: adminKey });
     for (const r of [stdio, httpServer, list, one]) expect(r.text).not.toMatch(/sk-very-secret/);
-    expect((await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'everything', transport: 'http', url: mcpHttp.url } })).status).toBe(409);
+    expect(
+      (
+        await call(`${platform.url}/v1/mcp-servers`, {
+          method: 'POST',
+          key: adminKey,
+          json: { name: 'everything', transport: 'http', url: mcpHttp.url },
+        })
+      ).status,
+    ).toBe(409);
   });
 
   it('validates server bodies with a 400 listing the problems', async () => {
     const { adminKey } = await createOrg(platform.db);
-    const r = await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'bad name!', transport: 'carrier-pigeon' } });
+    const r = await call(`${platform.url}/v1/mcp-servers`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'bad name!', transport: 'carrier-pigeon' },
+    });
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe('validation_error');
   });
 
   it('creates an agent only when each server serves the tool, pinning the tool definition', async () => {
     const { adminKey } = await createOrg(platform.db);
-    await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'h', transport: 'http', url: mcpHttp.url } });
-    const unknownTool = await call(`${platform.url}/v1/agents`, { method: 'POST', key: adminKey, json: { name: 'a', capabilities: [{ name: 'x', server: 'h', tool: 'nope' }] } });
+    await call(`${platform.url}/v1/mcp-servers`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'h', transport: 'http', url: mcpHttp.url },
+    });
+    const unknownTool = await call(`${platform.url}/v1/agents`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'a', capabilities: [{ name: 'x', server: 'h', tool: 'nope' }] },
+    });
     expect(unknownTool.status).toBe(400);
-    expect(unknownTool.json.error).toMatchObject({ code: 'unknown_tool', details: { available: expect.arrayContaining(['echo', 'add']) } });
-    const unknownServer = await call(`${platform.url}/v1/agents`, { method: 'POST', key: adminKey, json: { name: 'a', capabilities: [{ name: 'x', server: 'ghost', tool: 'echo' }] } });
+    expect(unknownTool.json.error).toMatchObject({
+      code: 'unknown_tool',
+      details: { available: expect.arrayContaining(['echo', 'add']) },
+    });
+    const unknownServer = await call(`${platform.url}/v1/agents`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'a', capabilities: [{ name: 'x', server: 'ghost', tool: 'echo' }] },
+    });
     expect(unknownServer.json.error.code).toBe('unknown_server');
-    const ok = await call(`${platform.url}/v1/agents`, { method: 'POST', key: adminKey, json: { name: 'a', capabilities: [{ name: 'sum', server: 'h', tool: 'add', risk: 'medium' }] } });
+    const ok = await call(`${platform.url}/v1/agents`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'a', capabilities: [{ name: 'sum', server: 'h', tool: 'add', risk: 'medium' }] },
+    });
     expect(ok.status, ok.text).toBe(201);
-    expect(ok.json.capabilities[0]).toMatchObject({ name: 'sum', tool: 'add', risk: 'medium', server: { name: 'h' }, annotations: { idempotentHint: true } });
+    expect(ok.json.capabilities[0]).toMatchObject({
+      name: 'sum',
+      tool: 'add',
+      risk: 'medium',
+      server: { name: 'h' },
+      annotations: { idempotentHint: true },
+    });
     expect(ok.json.capabilities[0].inputSchema.properties).toHaveProperty('a');
-    const patched = await call(`${platform.url}/v1/agents/${ok.json.id}`, { method: 'PATCH', key: adminKey, json: { capabilities: [{ name: 'say', server: 'h', tool: 'echo' }] } });
+    const patched = await call(`${platform.url}/v1/agents/${ok.json.id}`, {
+      method: 'PATCH',
+      key: adminKey,
+      json: { capabilities: [{ name: 'say', server: 'h', tool: 'echo' }] },
+    });
     expect(patched.json.capabilities.map((c: { name: string }) => c.name)).toEqual(['say']);
     // A server an agent uses cannot be removed from under it.
-    expect((await call(`${platform.url}/v1/mcp-servers/${ok.json.capabilities[0].server.id}`, { method: 'DELETE', key: adminKey })).status).toBe(409);
+    expect(
+      (
+        await call(`${platform.url}/v1/mcp-servers/${ok.json.capabilities[0].server.id}`, {
+          method: 'DELETE',
+          key: adminKey,
+        })
+      ).status,
+    ).toBe(409);
   });
 
   it('answers 502 when the server cannot be reached for tools/list', async () => {
     const { adminKey } = await createOrg(platform.db);
-    await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'dead', transport: 'http', url: `http://127.0.0.1:${await freePort()}/mcp` } });
-    const r = await call(`${platform.url}/v1/agents`, { method: 'POST', key: adminKey, json: { name: 'a', capabilities: [{ name: 'x', server: 'dead', tool: 'echo' }] } });
+    await call(`${platform.url}/v1/mcp-servers`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'dead', transport: 'http', url: `http://127.0.0.1:${await freePort()}/mcp` },
+    });
+    const r = await call(`${platform.url}/v1/agents`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'a', capabilities: [{ name: 'x', server: 'dead', tool: 'echo' }] },
+    });
     expect(r.status).toBe(502);
     expect(r.json.error.code).toBe('mcp_server_unavailable');
   });
@@ -73,14 +139,26 @@ describe('MCP servers and agents API', () => {
   it('scopes agents and servers to the caller’s org (404 elsewhere) and keeps viewers read-only', async () => {
     const a = await createOrg(platform.db, 'a');
     const b = await createOrg(platform.db, 'b');
-    const server = await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: a.adminKey, json: { name: 'h', transport: 'http', url: mcpHttp.url } });
-    const agent = await call(`${platform.url}/v1/agents`, { method: 'POST', key: a.adminKey, json: { name: 'a', capabilities: [{ name: 'say', server: 'h', tool: 'echo' }] } });
+    const server = await call(`${platform.url}/v1/mcp-servers`, {
+      method: 'POST',
+      key: a.adminKey,
+      json: { name: 'h', transport: 'http', url: mcpHttp.url },
+    });
+    const agent = await call(`${platform.url}/v1/agents`, {
+      method: 'POST',
+      key: a.adminKey,
+      json: { name: 'a', capabilities: [{ name: 'say', server: 'h', tool: 'echo' }] },
+    });
     expect((await call(`${platform.url}/v1/agents/${agent.json.id}`, { key: b.adminKey })).status).toBe(404);
     expect((await call(`${platform.url}/v1/mcp-servers/${server.json.id}`, { key: b.adminKey })).status).toBe(404);
-    expect((await call(`${platform.url}/v1/agents/${agent.json.id}`, { method: 'DELETE', key: b.adminKey })).status).toBe(404);
+    expect(
+      (await call(`${platform.url}/v1/agents/${agent.json.id}`, { method: 'DELETE', key: b.adminKey })).status,
+    ).toBe(404);
     expect((await call(`${platform.url}/v1/agents`, { key: b.adminKey })).json.data).toEqual([]);
     const viewer = await userWithRole(platform.db, a.org.id, 'viewer');
     expect((await call(`${platform.url}/v1/agents`, { key: viewer.key })).json.data).toHaveLength(1);
-    expect((await call(`${platform.url}/v1/agents`, { method: 'POST', key: viewer.key, json: { name: 'v' } })).status).toBe(403);
+    expect(
+      (await call(`${platform.url}/v1/agents`, { method: 'POST', key: viewer.key, json: { name: 'v' } })).status,
+    ).toBe(403);
   });
 });

@@ -33,13 +33,27 @@ function startDirect(subjectId: string, context: Record<string, unknown>) {
   return platform.client.workflow.start<typeof approvalWorkflow>('approvalWorkflow', {
     taskQueue: platform.taskQueue,
     workflowId: `approval-${approvalId}`,
-    args: [{ approvalId, orgId, subjectType: 'budget_override', subjectId, requestedBy: developer.userId, approverRoles: ['approver'], context, expiresInMs: 3_600_000 }],
+    args: [
+      {
+        approvalId,
+        orgId,
+        subjectType: 'budget_override',
+        subjectId,
+        requestedBy: developer.userId,
+        approverRoles: ['approver'],
+        context,
+        expiresInMs: 3_600_000,
+      },
+    ],
   });
 }
 
 describe('data PostgreSQL refuses', () => {
   it('fails an approval whose subjectId or context holds a NUL byte at once, instead of retrying its row forever', async () => {
-    for (const [subjectId, context] of [['b\u0000d', {}], ['ok', { note: 'nul \u0000 inside' }]] as const) {
+    for (const [subjectId, context] of [
+      ['b\u0000d', {}],
+      ['ok', { note: 'nul \u0000 inside' }],
+    ] as const) {
       const started = Date.now();
       const handle = await startDirect(subjectId, context);
       const failure = await handle.result().catch((e: unknown) => e);
@@ -47,7 +61,13 @@ describe('data PostgreSQL refuses', () => {
       // Somewhere down the chain (ActivityFailure of openApproval): the non-retryable, typed ApplicationFailure.
       const chain: unknown[] = [];
       for (let e: unknown = failure; e; e = (e as { cause?: unknown }).cause) chain.push(e);
-      expect(chain).toContainEqual(expect.objectContaining({ type: 'invalid_data', nonRetryable: true, message: expect.stringContaining('SQLSTATE 22') }));
+      expect(chain).toContainEqual(
+        expect.objectContaining({
+          type: 'invalid_data',
+          nonRetryable: true,
+          message: expect.stringContaining('SQLSTATE 22'),
+        }),
+      );
       expect(Date.now() - started).toBeLessThan(10_000);
     }
   });
@@ -56,27 +76,53 @@ describe('data PostgreSQL refuses', () => {
     const id = await createApproval(platform.url, developer.key);
     const token = (await requestDecisionToken(platform.url, approver.key, id, 'approve')).json.token;
     const started = Date.now();
-    const bad = platform.client.workflow.getHandle(`approval-${id}`).executeUpdate('decide', { args: [{ decision: 'approve', token, comment: 'x\u0000' }] });
+    const bad = platform.client.workflow
+      .getHandle(`approval-${id}`)
+      .executeUpdate('decide', { args: [{ decision: 'approve', token, comment: 'x\u0000' }] });
     await expect(bad).rejects.toMatchObject({ cause: { type: 'invalid_data' } });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect((await call(`${platform.url}/v1/approvals/${id}`, { key: approver.key })).json.status).toBe('pending');
     // The failed decision consumed nothing: the transaction rolled back.
     expect(await platform.db('approval_decision_tokens').where({ approval_id: id })).toEqual([]);
-    const denied = await call(`${platform.url}/v1/approvals/${id}/deny`, { method: 'POST', key: approver.key, json: { comment: 'clean' } });
+    const denied = await call(`${platform.url}/v1/approvals/${id}/deny`, {
+      method: 'POST',
+      key: approver.key,
+      json: { comment: 'clean' },
+    });
     expect(denied.json).toMatchObject({ status: 'denied', comment: 'clean' });
   });
 
   it('answers an approve with a NUL comment quickly and typed, and the invocation can still be cancelled', async () => {
-    const { agentId } = await createServerAndAgent(platform.url, adminKey, { name: 'h', transport: 'http', url: fixture.url }, { name: 'nul', capabilities: [{ name: 'note', tool: 'record', risk: 'high' }] });
-    const inv = await call(`${platform.url}/v1/agents/${agentId}/invoke`, { method: 'POST', key: developer.key, json: { capability: 'note', input: { note: 'n' } } });
+    const { agentId } = await createServerAndAgent(
+      platform.url,
+      adminKey,
+      { name: 'h', transport: 'http', url: fixture.url },
+      { name: 'nul', capabilities: [{ name: 'note', tool: 'record', risk: 'high' }] },
+    );
+    const inv = await call(`${platform.url}/v1/agents/${agentId}/invoke`, {
+      method: 'POST',
+      key: developer.key,
+      json: { capability: 'note', input: { note: 'n' } },
+    });
     const pending = await waitForStatus(platform.url, developer.key, inv.json.invocationId, 'pending_approval');
     const started = Date.now();
-    const r = await call(`${platform.url}/v1/approvals/${pending.approval.id}/approve`, { method: 'POST', key: approver.key, json: { comment: 'x\u0000' } });
+    const r = await call(`${platform.url}/v1/approvals/${pending.approval.id}/approve`, {
+      method: 'POST',
+      key: approver.key,
+      json: { comment: 'x\u0000' },
+    });
     expect(r.status).toBe(400);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect((await call(`${platform.url}/v1/invocations/${inv.json.invocationId}`, { key: developer.key })).json.status).toBe('pending_approval');
-    const cancelled = await call(`${platform.url}/v1/invocations/${inv.json.invocationId}/cancel`, { method: 'POST', key: developer.key });
+    expect(
+      (await call(`${platform.url}/v1/invocations/${inv.json.invocationId}`, { key: developer.key })).json.status,
+    ).toBe('pending_approval');
+    const cancelled = await call(`${platform.url}/v1/invocations/${inv.json.invocationId}/cancel`, {
+      method: 'POST',
+      key: developer.key,
+    });
     expect(cancelled.json.status).toBe('cancelled');
-    expect((await call(`${platform.url}/v1/approvals/${pending.approval.id}`, { key: approver.key })).json.status).toBe('cancelled');
+    expect((await call(`${platform.url}/v1/approvals/${pending.approval.id}`, { key: approver.key })).json.status).toBe(
+      'cancelled',
+    );
   });
 });

@@ -24,7 +24,21 @@ afterAll(() => platform?.stop());
 
 /** `temporal workflow update execute --name decide`; codec: Collexa's remote codec with `codecKey`, or none. */
 async function temporalDecide(approvalId: string, input: unknown, codecKey?: string) {
-  const args = ['workflow', 'update', 'execute', '--address', inject('temporalAddress'), '--workflow-id', `approval-${approvalId}`, '--name', 'decide', '--input', JSON.stringify(input), '--output', 'json'];
+  const args = [
+    'workflow',
+    'update',
+    'execute',
+    '--address',
+    inject('temporalAddress'),
+    '--workflow-id',
+    `approval-${approvalId}`,
+    '--name',
+    'decide',
+    '--input',
+    JSON.stringify(input),
+    '--output',
+    'json',
+  ];
   if (codecKey) args.push('--codec-endpoint', `${platform.url}/codec`, '--codec-auth', `Bearer ${codecKey}`);
   try {
     const { stdout } = await promisify(execFile)(TEMPORAL, args, { timeout: 30_000 });
@@ -35,13 +49,17 @@ async function temporalDecide(approvalId: string, input: unknown, codecKey?: str
   }
 }
 
-const collexa = (args: string[], key: string) => runTs('scripts/cli/main.ts', args, stackEnv({ COLLEXA_API_URL: platform.url, COLLEXA_API_KEY: key }));
+const collexa = (args: string[], key: string) =>
+  runTs('scripts/cli/main.ts', args, stackEnv({ COLLEXA_API_URL: platform.url, COLLEXA_API_KEY: key }));
 const approvalOf = async (id: string) => (await call(`${platform.url}/v1/approvals/${id}`, { key: approver.key })).json;
 
 describe('deciding through the Temporal CLI', () => {
   it('refuses plain JSON naming a real approver (no token, no codec): the approval stays pending', async () => {
     const id = await createApproval(platform.url, developer.key);
-    const r = await temporalDecide(id, { decision: 'approve', approver: { userId: approver.userId, orgId, role: 'approver' } });
+    const r = await temporalDecide(id, {
+      decision: 'approve',
+      approver: { userId: approver.userId, orgId, role: 'approver' },
+    });
     expect(r.ok).toBe(false);
     expect(r.out).toContain('decision_token_required');
     expect((await approvalOf(id)).status).toBe('pending');
@@ -57,14 +75,25 @@ describe('deciding through the Temporal CLI', () => {
     expect(token.stderr).toContain(`--workflow-id approval-${id}`);
 
     // The token is for approve: sending it as a deny is refused, and so is a reuse after it decided.
-    expect((await temporalDecide(id, { decision: 'deny', token: token.stdout.trim() }, approver.key)).out).toContain('decision_token_mismatch');
-    const r = await temporalDecide(id, { decision: 'approve', token: token.stdout.trim(), comment: 'via cli' }, approver.key);
+    expect((await temporalDecide(id, { decision: 'deny', token: token.stdout.trim() }, approver.key)).out).toContain(
+      'decision_token_mismatch',
+    );
+    const r = await temporalDecide(
+      id,
+      { decision: 'approve', token: token.stdout.trim(), comment: 'via cli' },
+      approver.key,
+    );
     expect(r.ok, r.out).toBe(true);
     expect(r.out).toContain('approved');
     expect(await approvalOf(id)).toMatchObject({ status: 'approved', decidedBy: approver.userId, comment: 'via cli' });
     const [event] = await platform.db('audit_events').where({ subject_id: id, action: 'approval.approved' });
-    expect(event).toMatchObject({ actor: `user:${approver.userId}`, data: { channel: 'temporal', comment: 'via cli' } });
-    expect((await temporalDecide(id, { decision: 'approve', token: token.stdout.trim() }, approver.key)).ok).toBe(false);
+    expect(event).toMatchObject({
+      actor: `user:${approver.userId}`,
+      data: { channel: 'temporal', comment: 'via cli' },
+    });
+    expect((await temporalDecide(id, { decision: 'approve', token: token.stdout.trim() }, approver.key)).ok).toBe(
+      false,
+    );
   });
 
   it('answers usage mistakes with exit 2 and API refusals with exit 1', async () => {

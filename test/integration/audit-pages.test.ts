@@ -18,7 +18,12 @@ interface Event {
 }
 
 async function seed(orgId: string, n: number, invocationId: string | null = null) {
-  const rows = Array.from({ length: n }, (_, i) => ({ org_id: orgId, actor: 'system', action: `test.event_${i}`, invocation_id: invocationId }));
+  const rows = Array.from({ length: n }, (_, i) => ({
+    org_id: orgId,
+    actor: 'system',
+    action: `test.event_${i}`,
+    invocation_id: invocationId,
+  }));
   await api.db.batchInsert('audit_events', rows, 500);
 }
 
@@ -26,7 +31,9 @@ async function allPages(key: string, query: string) {
   const pages: Event[][] = [];
   let cursor: string | null = null;
   do {
-    const r = await call(`${api.url}/v1/audit?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key });
+    const r = await call(`${api.url}/v1/audit?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+      key,
+    });
     expect(r.status, r.text).toBe(200);
     pages.push(r.json.data);
     cursor = r.json.nextCursor;
@@ -38,7 +45,9 @@ describe('GET /v1/audit', () => {
   it('reaches every one of more than 500 events, newest first, through nextCursor', async () => {
     const org = await createOrg(api.db, 'audit-pages');
     await seed(org.org.id, 1_203);
-    const total = Number((await api.db('audit_events').where({ org_id: org.org.id }).count<{ count: string }[]>('* as count'))[0]!.count);
+    const total = Number(
+      (await api.db('audit_events').where({ org_id: org.org.id }).count<{ count: string }[]>('* as count'))[0]!.count,
+    );
     expect(total).toBeGreaterThanOrEqual(1_203);
 
     const pages = await allPages(org.adminKey, 'limit=500');

@@ -22,7 +22,10 @@ describe('API-key auth', () => {
   });
 
   it('rejects a non-Bearer Authorization header', async () => {
-    expectUnauthorized(await call(`${api.url}/v1/me`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } }), 'malformed');
+    expectUnauthorized(
+      await call(`${api.url}/v1/me`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+      'malformed',
+    );
   });
 
   it('rejects a token that is not shaped like a Collexa key', async () => {
@@ -58,7 +61,11 @@ describe('API-key auth', () => {
 
   it('lets an admin issue a key shown once, list it without the secret, and revoke it', async () => {
     const { adminKey } = await createOrg(api.db);
-    const created = await call(`${api.url}/v1/api-keys`, { method: 'POST', key: adminKey, json: { role: 'approver', name: 'alice' } });
+    const created = await call(`${api.url}/v1/api-keys`, {
+      method: 'POST',
+      key: adminKey,
+      json: { role: 'approver', name: 'alice' },
+    });
     expect(created.status).toBe(201);
     expect(created.json.key).toMatch(/^clx_/);
     const list = await call(`${api.url}/v1/api-keys`, { key: adminKey });

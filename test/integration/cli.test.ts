@@ -46,9 +46,20 @@ describe('collexa CLI', () => {
   });
 
   it('rejects usage mistakes with exit code 2 and a reason', async () => {
-    const badRole = await cli('key', 'create', '--org', '00000000-0000-4000-8000-000000000000', '--role', 'emperor', '--json');
+    const badRole = await cli(
+      'key',
+      'create',
+      '--org',
+      '00000000-0000-4000-8000-000000000000',
+      '--role',
+      'emperor',
+      '--json',
+    );
     expect(badRole.code).toBe(2);
-    expect(JSON.parse(badRole.stderr).error).toMatchObject({ code: 'usage', message: expect.stringContaining('--role') });
+    expect(JSON.parse(badRole.stderr).error).toMatchObject({
+      code: 'usage',
+      message: expect.stringContaining('--role'),
+    });
     expect((await cli('org', 'create')).code).toBe(2);
     expect((await cli('frobnicate')).code).toBe(2);
     expect((await cli('key', 'revoke', 'nope')).code).toBe(2);

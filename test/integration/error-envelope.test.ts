@@ -13,7 +13,12 @@ afterAll(() => api.stop());
 
 describe('error envelope', () => {
   it('answers malformed JSON with 400 invalid_json', async () => {
-    const r = await call(`${api.url}/v1/api-keys`, { method: 'POST', key, headers: { 'content-type': 'application/json' }, body: '{"role":' });
+    const r = await call(`${api.url}/v1/api-keys`, {
+      method: 'POST',
+      key,
+      headers: { 'content-type': 'application/json' },
+      body: '{"role":',
+    });
     expectEnvelope(r, 400, 'invalid_json');
   });
 

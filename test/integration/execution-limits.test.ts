@@ -20,20 +20,36 @@ afterAll(async () => {
 });
 
 /** A fresh org with one server (`limits`, `securityLevel`) and an agent whose capabilities use its tools. */
-async function orgWith(opts: { limits?: Record<string, number>; securityLevel?: string; url?: string }, base = platform.url) {
+async function orgWith(
+  opts: { limits?: Record<string, number>; securityLevel?: string; url?: string },
+  base = platform.url,
+) {
   const org = await createOrg(platform.db, 'limits');
-  const { serverId, agentId } = await createServerAndAgent(base, org.adminKey, { name: 'limited', transport: 'http', ...opts, url: opts.url ?? mcpHttp.url }, {
-    name: 'limited-agent',
-    capabilities: [
-      { name: 'echo', tool: 'echo', risk: 'low' },
-      { name: 'slow', tool: 'slow', risk: 'low' },
-      { name: 'note', tool: 'record', risk: 'high' },
-    ],
-  });
+  const { serverId, agentId } = await createServerAndAgent(
+    base,
+    org.adminKey,
+    { name: 'limited', transport: 'http', ...opts, url: opts.url ?? mcpHttp.url },
+    {
+      name: 'limited-agent',
+      capabilities: [
+        { name: 'echo', tool: 'echo', risk: 'low' },
+        { name: 'slow', tool: 'slow', risk: 'low' },
+        { name: 'note', tool: 'record', risk: 'high' },
+      ],
+    },
+  );
   const developer = await userWithRole(platform.db, org.org.id, 'developer');
   const invoke = (capability: string, input: Record<string, unknown>, opts: { url?: string; wait?: number } = {}) =>
-    call(`${opts.url ?? base}/v1/agents/${agentId}/invoke${opts.wait ? `?wait=${opts.wait}` : ''}`, { method: 'POST', key: developer.key, json: { capability, input } });
-  const audit = async (invocationId: string) => (await call(`${base}/v1/audit?invocationId=${invocationId}`, { key: org.adminKey })).json.data as { action: string; data: Record<string, unknown> }[];
+    call(`${opts.url ?? base}/v1/agents/${agentId}/invoke${opts.wait ? `?wait=${opts.wait}` : ''}`, {
+      method: 'POST',
+      key: developer.key,
+      json: { capability, input },
+    });
+  const audit = async (invocationId: string) =>
+    (await call(`${base}/v1/audit?invocationId=${invocationId}`, { key: org.adminKey })).json.data as {
+      action: string;
+      data: Record<string, unknown>;
+    }[];
   const server = () => call(`${base}/v1/mcp-servers/${serverId}`, { key: org.adminKey });
   return { org, serverId, developer, invoke, audit, server };
 }
@@ -48,12 +64,17 @@ describe('rate limits', () => {
       const refused = await invoke('echo', { text: 'second' }, { url: second.url });
       expect(refused.status, refused.text).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(refused.json.error).toMatchObject({ code: 'rate_limited', details: { limit: 'ratePerSecond', value: 1, server: 'limited', retryAfterSeconds: 1 } });
+      expect(refused.json.error).toMatchObject({
+        code: 'rate_limited',
+        details: { limit: 'ratePerSecond', value: 1, server: 'limited', retryAfterSeconds: 1 },
+      });
       expect(refused.json.error.message).toContain('rate limit of 1 calls/s for MCP server limited exceeded');
       // The API's token covered the call: the worker did not take (and wait for) a second one.
       expect((await audit(first.json.invocationId)).map((e) => e.action)).not.toContain('tool.limit_exceeded');
       await sleep(Number(refused.headers.get('retry-after')) * 1000); // the time is the point: the Retry-After it named is wait enough
-      expect((await invoke('echo', { text: 'after the wait' }, { url: second.url, wait: 20 })).json.status).toBe('succeeded');
+      expect((await invoke('echo', { text: 'after the wait' }, { url: second.url, wait: 20 })).json.status).toBe(
+        'succeeded',
+      );
     } finally {
       await second.close();
     }
@@ -61,7 +82,11 @@ describe('rate limits', () => {
 
   it("holds an org's calls to all its servers to a server's orgRatePerSecond", async () => {
     const { org, invoke } = await orgWith({ limits: { orgRatePerSecond: 1 } });
-    const other = await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: org.adminKey, json: { name: 'other', transport: 'http', url: mcpHttp.url } });
+    const other = await call(`${platform.url}/v1/mcp-servers`, {
+      method: 'POST',
+      key: org.adminKey,
+      json: { name: 'other', transport: 'http', url: mcpHttp.url },
+    });
     expect(other.status).toBe(201);
     expect((await invoke('echo', { text: 'uses the org token' })).status).toBe(202);
     const refused = await invoke('echo', { text: 'over the org rate' });
@@ -76,20 +101,33 @@ describe('rate limits', () => {
     const r = await invoke('note', { note: 'rate-deferred' });
     const pending = await waitForStatus(platform.url, approver.key, r.json.invocationId, 'pending_approval');
     await sleep(2100); // past the API token's admission window: the call needs a token of its own
-    expect((await call(`${platform.url}/v1/approvals/${pending.approval.id}/approve`, { method: 'POST', key: approver.key, json: {} })).status).toBe(200);
+    expect(
+      (
+        await call(`${platform.url}/v1/approvals/${pending.approval.id}/approve`, {
+          method: 'POST',
+          key: approver.key,
+          json: {},
+        })
+      ).status,
+    ).toBe(200);
     const done = await waitForStatus(platform.url, approver.key, r.json.invocationId, 'succeeded', 20_000);
     const deferred = (await audit(done.invocationId)).filter((e) => e.action === 'tool.limit_exceeded');
     expect(deferred.length).toBeGreaterThan(0);
     expect(deferred[0]!.data).toMatchObject({ limit: 'ratePerSecond', value: 0.25 });
     expect(String(deferred[0]!.data.message)).toContain('rate limit of 0.25 calls/s');
-    expect(new Date(done.timings.completedAt).getTime() - new Date(done.timings.createdAt).getTime()).toBeGreaterThanOrEqual(3500);
+    expect(
+      new Date(done.timings.completedAt).getTime() - new Date(done.timings.createdAt).getTime(),
+    ).toBeGreaterThanOrEqual(3500);
   });
 });
 
 describe('concurrency, timeout and result size', () => {
   it('runs one call at a time on a server with maxConcurrency 1', async () => {
     const { invoke } = await orgWith({ limits: { maxConcurrency: 1 } });
-    const [a, b] = await Promise.all([invoke('slow', { ms: 1500 }, { wait: 30 }), invoke('slow', { ms: 1500 }, { wait: 30 })]);
+    const [a, b] = await Promise.all([
+      invoke('slow', { ms: 1500 }, { wait: 30 }),
+      invoke('slow', { ms: 1500 }, { wait: 30 }),
+    ]);
     expect([a.json.status, b.json.status]).toEqual(['succeeded', 'succeeded']);
     const ids = new Set([a.json.invocationId, b.json.invocationId]);
     const starts = (await mcpHttp.calls())
@@ -117,7 +155,9 @@ describe('concurrency, timeout and result size', () => {
     expect(r.json.error.message).toContain('over the limit of 1024 bytes for MCP server limited (maxResultBytes)');
     expect(r.json.error.details).toMatchObject({ limit: 'maxResultBytes', value: 1024 });
     expect(r.json.result).toBeNull();
-    expect((await audit(r.json.invocationId)).find((e) => e.action === 'tool.limit_exceeded')?.data).toMatchObject({ limit: 'maxResultBytes' });
+    expect((await audit(r.json.invocationId)).find((e) => e.action === 'tool.limit_exceeded')?.data).toMatchObject({
+      limit: 'maxResultBytes',
+    });
   });
 });
 
@@ -125,28 +165,53 @@ describe('circuit breaker', () => {
   it('opens after consecutive failures (503 circuit_open, visible on the server), then a half-open probe closes it', async () => {
     const own = await startHttpMcpServer();
     try {
-      const { developer, invoke, audit, server } = await orgWith({ url: own.url, limits: { breakerThreshold: 2, breakerCooldownMs: 4000 } });
-      expect((await server()).json.breaker).toEqual({ state: 'closed', consecutiveFailures: 0, openedAt: null, retryAt: null });
+      const { developer, invoke, audit, server } = await orgWith({
+        url: own.url,
+        limits: { breakerThreshold: 2, breakerCooldownMs: 4000 },
+      });
+      expect((await server()).json.breaker).toEqual({
+        state: 'closed',
+        consecutiveFailures: 0,
+        openedAt: null,
+        retryAt: null,
+      });
       await own.stop();
       const r = await invoke('echo', { text: 'outlives the outage' });
-      const view = await waitFor(async () => (await server()).json, (v) => v.breaker.state === 'open', { what: 'the breaker to open', timeoutMs: 20_000 });
+      const view = await waitFor(
+        async () => (await server()).json,
+        (v) => v.breaker.state === 'open',
+        { what: 'the breaker to open', timeoutMs: 20_000 },
+      );
       expect(view.breaker).toMatchObject({ state: 'open', consecutiveFailures: 2 });
       expect(new Date(view.breaker.retryAt).getTime() - new Date(view.breaker.openedAt).getTime()).toBe(4000);
 
       const refused = await invoke('echo', { text: 'while open' });
       expect(refused.status, refused.text).toBe(503);
       expect(refused.json.error.code).toBe('circuit_open');
-      expect(refused.json.error.message).toContain('circuit breaker of MCP server limited is open after 2 consecutive failures');
+      expect(refused.json.error.message).toContain(
+        'circuit breaker of MCP server limited is open after 2 consecutive failures',
+      );
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
 
       await own.restart();
       // The first invocation kept being retried; after the cooldown its retry is the probe, and succeeds.
       const done = await waitForStatus(platform.url, developer.key, r.json.invocationId, 'succeeded', 30_000);
       expect(done.result.structuredContent).toEqual({ text: 'outlives the outage' });
-      expect((await server()).json.breaker).toEqual({ state: 'closed', consecutiveFailures: 0, openedAt: null, retryAt: null });
+      expect((await server()).json.breaker).toEqual({
+        state: 'closed',
+        consecutiveFailures: 0,
+        openedAt: null,
+        retryAt: null,
+      });
       const events = await audit(r.json.invocationId);
-      expect(events.find((e) => e.action === 'mcp_server.circuit_opened')?.data).toMatchObject({ server: 'limited', breakerThreshold: 2 });
-      expect(events.find((e) => e.action === 'tool.limit_exceeded')?.data).toMatchObject({ limit: 'breakerThreshold', value: 2 });
+      expect(events.find((e) => e.action === 'mcp_server.circuit_opened')?.data).toMatchObject({
+        server: 'limited',
+        breakerThreshold: 2,
+      });
+      expect(events.find((e) => e.action === 'tool.limit_exceeded')?.data).toMatchObject({
+        limit: 'breakerThreshold',
+        value: 2,
+      });
       expect(events.map((e) => e.action)).toContain('mcp_server.circuit_closed');
       expect((await invoke('echo', { text: 'closed again' }, { wait: 20 })).json.status).toBe('succeeded');
     } finally {
@@ -164,6 +229,8 @@ describe('security level', () => {
     const r = await invoke('echo', { text: 'on a critical server' });
     const pending = await waitForStatus(platform.url, org.adminKey, r.json.invocationId, 'pending_approval');
     expect(pending.approval.approverRoles).toEqual(['admin']);
-    expect(pending.decision.reasons).toEqual(['low risk capability on critical security level server limited requires approval by admin']);
+    expect(pending.decision.reasons).toEqual([
+      'low risk capability on critical security level server limited requires approval by admin',
+    ]);
   });
 });

@@ -37,11 +37,18 @@ describe('NUL characters', () => {
     const query = await call(`${api.url}/v1/tools?query=a%00b`, { key });
     expectEnvelope(query, 400, 'invalid_text');
     expect(query.json.error.details).toMatchObject({ where: 'query', path: 'query' });
-    const param = await call(`${api.url}/v1/mcp-servers/${SERVER}/tools/a%00b`, { method: 'PATCH', key, json: { tags: ['x'] } });
+    const param = await call(`${api.url}/v1/mcp-servers/${SERVER}/tools/a%00b`, {
+      method: 'PATCH',
+      key,
+      json: { tags: ['x'] },
+    });
     expectEnvelope(param, 400, 'invalid_text');
     expect(param.json.error.details).toMatchObject({ where: 'path', reason: 'nul_byte' });
     // fetch will not send it; Node's parser refuses it, and the refusal is the same envelope.
-    const header = await rawHttp(api.url, `GET /v1/me HTTP/1.1\r\nAuthorization: Bearer ${key}\r\nIdempotency-Key: a\u0000b`);
+    const header = await rawHttp(
+      api.url,
+      `GET /v1/me HTTP/1.1\r\nAuthorization: Bearer ${key}\r\nIdempotency-Key: a\u0000b`,
+    );
     expect(header.status).toBe(400);
     expect(header.json).toMatchObject({ error: { code: 'bad_request', details: {} } });
   });
@@ -63,7 +70,11 @@ describe('lone UTF-16 surrogates', () => {
 describe('JSON depth', () => {
   it(`takes ${DEFAULT_JSON_MAX_DEPTH} levels and refuses one more with 400 json_too_deep`, async () => {
     // At the limit the body passes the guard and the route's own schema answers.
-    expectEnvelope(await send('POST', '/v1/api-keys', `{"name":${nested(DEFAULT_JSON_MAX_DEPTH - 1)}}`), 400, 'validation_error');
+    expectEnvelope(
+      await send('POST', '/v1/api-keys', `{"name":${nested(DEFAULT_JSON_MAX_DEPTH - 1)}}`),
+      400,
+      'validation_error',
+    );
     const over = await send('POST', '/v1/api-keys', `{"name":${nested(DEFAULT_JSON_MAX_DEPTH)}}`);
     expectEnvelope(over, 400, 'json_too_deep');
     expect(over.json.error.details).toMatchObject({ where: 'body', limit: DEFAULT_JSON_MAX_DEPTH });
@@ -74,18 +85,29 @@ describe('JSON depth', () => {
     const r = await send('PATCH', '/v1/org', `{"settings":{"approval_required_from":${nested(40_000)}}}`);
     expectEnvelope(r, 400, 'json_too_deep');
     expect(Date.now() - started).toBeLessThan(1000);
-    const approval = await send('POST', '/v1/approvals', `{"subjectType":"deep","subjectId":"x","context":{"a":${nested(5000)}}}`);
+    const approval = await send(
+      'POST',
+      '/v1/approvals',
+      `{"subjectType":"deep","subjectId":"x","context":{"a":${nested(5000)}}}`,
+    );
     expectEnvelope(approval, 400, 'json_too_deep');
   });
 });
 
 describe('percent-escapes in path parameters', () => {
-  it.each(PARAM_ROUTES.map((r) => [r.method, r.path] as const))('%s %s answers a malformed percent-escape with 400 invalid_escape', async (method, path) => {
-    const url = path.replace(/:[A-Za-z]+/g, '%E0%A4%A');
-    const r = await call(`${api.url}${url}`, { method, key, ...(method === 'GET' || method === 'DELETE' ? {} : { json: {} }) });
-    expectEnvelope(r, 400, 'invalid_escape');
-    expect(r.json.error.details).toMatchObject({ where: 'path', reason: 'malformed_escape' });
-  });
+  it.each(PARAM_ROUTES.map((r) => [r.method, r.path] as const))(
+    '%s %s answers a malformed percent-escape with 400 invalid_escape',
+    async (method, path) => {
+      const url = path.replace(/:[A-Za-z]+/g, '%E0%A4%A');
+      const r = await call(`${api.url}${url}`, {
+        method,
+        key,
+        ...(method === 'GET' || method === 'DELETE' ? {} : { json: {} }),
+      });
+      expectEnvelope(r, 400, 'invalid_escape');
+      expect(r.json.error.details).toMatchObject({ where: 'path', reason: 'malformed_escape' });
+    },
+  );
 
   it('refuses invalid UTF-8 and encoded surrogates, and decodes good escapes as before', async () => {
     expectEnvelope(await call(`${api.url}/v1/agents/%FF`, { key }), 400, 'invalid_escape');
@@ -95,11 +117,22 @@ describe('percent-escapes in path parameters', () => {
 });
 
 describe('Content-Encoding', () => {
-  it.each(['gzip', 'br', 'deflate'])('answers a %s-labelled plain body with 415 unsupported_encoding', async (encoding) => {
-    expectEnvelope(await send('POST', '/v1/api-keys', '{"name":"x"}', { 'content-encoding': encoding }), 415, 'unsupported_encoding');
-  });
+  it.each(['gzip', 'br', 'deflate'])(
+    'answers a %s-labelled plain body with 415 unsupported_encoding',
+    async (encoding) => {
+      expectEnvelope(
+        await send('POST', '/v1/api-keys', '{"name":"x"}', { 'content-encoding': encoding }),
+        415,
+        'unsupported_encoding',
+      );
+    },
+  );
 
   it('refuses a really gzipped body too (bodies are never inflated)', async () => {
-    expectEnvelope(await send('POST', '/v1/api-keys', gzipSync('{"name":"x"}'), { 'content-encoding': 'gzip' }), 415, 'unsupported_encoding');
+    expectEnvelope(
+      await send('POST', '/v1/api-keys', gzipSync('{"name":"x"}'), { 'content-encoding': 'gzip' }),
+      415,
+      'unsupported_encoding',
+    );
   });
 });

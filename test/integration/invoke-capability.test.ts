@@ -23,7 +23,8 @@ async function setupOrg(o: Awaited<ReturnType<typeof createOrg>>) {
     { name: 'everything', transport: 'stdio', command: process.execPath, args: [everythingBin, 'stdio'] },
     { name: 'testhttp', transport: 'http', url: mcpHttp.url, headers: { 'x-test': 'secret-header-value' } },
   ];
-  for (const s of servers) expect((await call(`${url()}/v1/mcp-servers`, { method: 'POST', key: admin, json: s })).status).toBe(201);
+  for (const s of servers)
+    expect((await call(`${url()}/v1/mcp-servers`, { method: 'POST', key: admin, json: s })).status).toBe(201);
   const agent = await call(`${url()}/v1/agents`, {
     method: 'POST',
     key: admin,
@@ -53,7 +54,13 @@ beforeAll(async () => {
     const issued = await userWithRole(platform.db, org.org.id, role);
     return { key: issued.key, userId: issued.userId };
   };
-  keys = { developer: await k('developer'), approver: await k('approver'), approver2: await k('approver'), viewer: await k('viewer'), admin2: await k('admin') };
+  keys = {
+    developer: await k('developer'),
+    approver: await k('approver'),
+    approver2: await k('approver'),
+    viewer: await k('viewer'),
+    admin2: await k('admin'),
+  };
 }, 120_000);
 afterAll(async () => {
   await platform?.stop();
@@ -69,19 +76,29 @@ const invoke = (key: string, body: unknown, opts: { wait?: number; idempotencyKe
   });
 const approve = (key: string, approvalId: string, decision: 'approve' | 'deny' = 'approve', comment?: string) =>
   call(`${url()}/v1/approvals/${approvalId}/${decision}`, { method: 'POST', key, json: comment ? { comment } : {} });
-const notesCalled = async (note: string) => (await mcpHttp.calls()).filter((c) => c.tool === 'record' && c.arguments.note === note);
+const notesCalled = async (note: string) =>
+  (await mcpHttp.calls()).filter((c) => c.tool === 'record' && c.arguments.note === note);
 
 /** An org of its own with an agent whose `sum` adds on the test HTTP server, for tests that count or list the org's invocations. */
 async function sumOrg(name: string) {
   const own = await createOrg(platform.db, name);
-  const { agentId: ownAgentId } = await createServerAndAgent(url(), own.adminKey, { name: 'testhttp', transport: 'http', url: mcpHttp.url }, { name: 'sum-agent', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] });
+  const { agentId: ownAgentId } = await createServerAndAgent(
+    url(),
+    own.adminKey,
+    { name: 'testhttp', transport: 'http', url: mcpHttp.url },
+    { name: 'sum-agent', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] },
+  );
   const developer = await userWithRole(platform.db, own.org.id, 'developer');
   return { orgId: own.org.id, adminKey: own.adminKey, agentId: ownAgentId, developer };
 }
 
 describe('invoking a capability', () => {
   it('runs a low-risk capability end to end over stdio and records the decision, result and audit trail', async () => {
-    const r = await invoke(keys.developer.key, { capability: 'say', input: { message: 'hello from collexa' } }, { wait: 30 });
+    const r = await invoke(
+      keys.developer.key,
+      { capability: 'say', input: { message: 'hello from collexa' } },
+      { wait: 30 },
+    );
     expect(r.status, r.text).toBe(200);
     expect(r.json.status).toBe('succeeded');
     expect(r.json.decision).toMatchObject({ allow: true, requireApproval: false });
@@ -89,39 +106,61 @@ describe('invoking a capability', () => {
     expect(JSON.stringify(r.json.result.content)).toContain('hello from collexa');
     expect(r.json.timings.completedAt).toBeTruthy();
     const audit = await call(`${url()}/v1/audit?invocationId=${r.json.invocationId}`, { key: org.adminKey });
-    expect(audit.json.data.map((e: { action: string }) => e.action).reverse()).toEqual(['policy.decided', 'tool.called', 'invocation.succeeded']); // newest first
+    expect(audit.json.data.map((e: { action: string }) => e.action).reverse()).toEqual([
+      'policy.decided',
+      'tool.called',
+      'invocation.succeeded',
+    ]); // newest first
   });
 
   it('returns structuredContent and passes the invocation id to the server as idempotency key (HTTP transport)', async () => {
     const r = await invoke(keys.developer.key, { capability: 'sum', input: { a: 2, b: 40 } }, { wait: 30 });
     expect(r.json.status).toBe('succeeded');
     expect(r.json.result.structuredContent).toEqual({ sum: 42 });
-    const seen = (await mcpHttp.calls()).find((c) => c.tool === 'add' && c.meta?.idempotencyKey === r.json.invocationId);
+    const seen = (await mcpHttp.calls()).find(
+      (c) => c.tool === 'add' && c.meta?.idempotencyKey === r.json.invocationId,
+    );
     expect(seen).toBeTruthy();
   });
 
   it('answers 202 at once without ?wait, and the invocation can be followed', async () => {
     const r = await invoke(keys.developer.key, { capability: 'sum', input: { a: 1, b: 1 } });
     expect(r.status).toBe(202);
-    expect(r.json).toMatchObject({ invocationId: expect.any(String), status: 'running', links: { self: `/v1/invocations/${r.json.invocationId}` } });
+    expect(r.json).toMatchObject({
+      invocationId: expect.any(String),
+      status: 'running',
+      links: { self: `/v1/invocations/${r.json.invocationId}` },
+    });
     await waitForStatus(url(), keys.developer.key, r.json.invocationId, 'succeeded');
   });
 
   it('rejects input that breaks the tool’s JSON Schema with 400 before any workflow starts', async () => {
     const own = await sumOrg('invoke-schema');
-    const before = await platform.db('invocations').where({ org_id: own.orgId }).count<{ count: string }[]>('* as count');
+    const before = await platform
+      .db('invocations')
+      .where({ org_id: own.orgId })
+      .count<{ count: string }[]>('* as count');
     const r = await invoke(own.developer.key, { capability: 'sum', input: { a: 'two' } }, { agentId: own.agentId });
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe('invalid_input');
     expect(r.json.error.details.errors.length).toBeGreaterThan(0);
-    const after = await platform.db('invocations').where({ org_id: own.orgId }).count<{ count: string }[]>('* as count');
+    const after = await platform
+      .db('invocations')
+      .where({ org_id: own.orgId })
+      .count<{ count: string }[]>('* as count');
     expect(after[0]!.count).toBe(before[0]!.count);
   });
 
   it('rejects an unknown capability with 400 and another org’s agent with 404', async () => {
-    expect((await invoke(keys.developer.key, { capability: 'nope', input: {} })).json.error.code).toBe('unknown_capability');
+    expect((await invoke(keys.developer.key, { capability: 'nope', input: {} })).json.error.code).toBe(
+      'unknown_capability',
+    );
     const other = await createOrg(platform.db, 'other');
-    const r = await call(`${url()}/v1/agents/${agentId}/invoke`, { method: 'POST', key: other.adminKey, json: { capability: 'say', input: { message: 'x' } } });
+    const r = await call(`${url()}/v1/agents/${agentId}/invoke`, {
+      method: 'POST',
+      key: other.adminKey,
+      json: { capability: 'say', input: { message: 'x' } },
+    });
     expect(r.status).toBe(404);
   });
 
@@ -136,31 +175,58 @@ describe('invoking a capability', () => {
 
   it('replays the same invocation for the same Idempotency-Key and body, and answers 409 for a different body', async () => {
     const key = `idem-${Date.now()}`;
-    const first = await invoke(keys.developer.key, { capability: 'sum', input: { a: 3, b: 4 } }, { idempotencyKey: key, wait: 30 });
-    const again = await invoke(keys.developer.key, { capability: 'sum', input: { b: 4, a: 3 } }, { idempotencyKey: key });
+    const first = await invoke(
+      keys.developer.key,
+      { capability: 'sum', input: { a: 3, b: 4 } },
+      { idempotencyKey: key, wait: 30 },
+    );
+    const again = await invoke(
+      keys.developer.key,
+      { capability: 'sum', input: { b: 4, a: 3 } },
+      { idempotencyKey: key },
+    );
     expect(again.json.invocationId).toBe(first.json.invocationId);
     expect(again.json.status).toBe('succeeded');
     expect((await mcpHttp.calls()).filter((c) => c.meta?.idempotencyKey === first.json.invocationId)).toHaveLength(1);
-    const clash = await invoke(keys.developer.key, { capability: 'sum', input: { a: 3, b: 5 } }, { idempotencyKey: key });
+    const clash = await invoke(
+      keys.developer.key,
+      { capability: 'sum', input: { a: 3, b: 5 } },
+      { idempotencyKey: key },
+    );
     expect(clash.status).toBe(409);
     expect(clash.json.error.details.invocationId).toBe(first.json.invocationId);
   });
 
   it('fails with the tool’s message when the tool reports an error, without retrying', async () => {
-    const r = await invoke(keys.developer.key, { capability: 'broken', input: { message: 'disk on fire' } }, { wait: 30 });
+    const r = await invoke(
+      keys.developer.key,
+      { capability: 'broken', input: { message: 'disk on fire' } },
+      { wait: 30 },
+    );
     expect(r.json.status).toBe('failed');
     expect(r.json.error).toMatchObject({ code: 'tool_error', message: 'disk on fire' });
-    expect((await mcpHttp.calls()).filter((c) => c.tool === 'fail' && c.arguments.message === 'disk on fire')).toHaveLength(1);
+    expect(
+      (await mcpHttp.calls()).filter((c) => c.tool === 'fail' && c.arguments.message === 'disk on fire'),
+    ).toHaveLength(1);
   });
 
   it('lists invocations with filters and a cursor', async () => {
     // Its own org and invocations: the list holds only what this test made.
     const own = await sumOrg('invoke-list');
-    for (const a of [1, 2, 3]) expect((await invoke(own.developer.key, { capability: 'sum', input: { a, b: 1 } }, { agentId: own.agentId, wait: 30 })).json.status).toBe('succeeded');
-    const page1 = await call(`${url()}/v1/invocations?agentId=${own.agentId}&status=succeeded&limit=2`, { key: own.adminKey });
+    for (const a of [1, 2, 3])
+      expect(
+        (await invoke(own.developer.key, { capability: 'sum', input: { a, b: 1 } }, { agentId: own.agentId, wait: 30 }))
+          .json.status,
+      ).toBe('succeeded');
+    const page1 = await call(`${url()}/v1/invocations?agentId=${own.agentId}&status=succeeded&limit=2`, {
+      key: own.adminKey,
+    });
     expect(page1.json.data).toHaveLength(2);
     expect(page1.json.data.every((i: { status: string }) => i.status === 'succeeded')).toBe(true);
-    const page2 = await call(`${url()}/v1/invocations?agentId=${own.agentId}&status=succeeded&limit=2&cursor=${page1.json.nextCursor}`, { key: own.adminKey });
+    const page2 = await call(
+      `${url()}/v1/invocations?agentId=${own.agentId}&status=succeeded&limit=2&cursor=${page1.json.nextCursor}`,
+      { key: own.adminKey },
+    );
     const ids1 = page1.json.data.map((i: { invocationId: string }) => i.invocationId);
     expect(page2.json.data).toHaveLength(1);
     for (const i of page2.json.data) expect(ids1).not.toContain(i.invocationId);
@@ -189,8 +255,16 @@ describe('approval gate', () => {
     const done = await waitForStatus(url(), keys.developer.key, inv.invocationId, 'succeeded');
     expect(done.approval.status).toBe('approved');
     expect(await notesCalled('approved-note')).toHaveLength(1);
-    const actions = (await call(`${url()}/v1/audit?invocationId=${inv.invocationId}`, { key: org.adminKey })).json.data.map((e: { action: string }) => e.action).reverse(); // newest first
-    expect(actions).toEqual(['policy.decided', 'approval.requested', 'approval.approved', 'tool.called', 'invocation.succeeded']);
+    const actions = (await call(`${url()}/v1/audit?invocationId=${inv.invocationId}`, { key: org.adminKey })).json.data
+      .map((e: { action: string }) => e.action)
+      .reverse(); // newest first
+    expect(actions).toEqual([
+      'policy.decided',
+      'approval.requested',
+      'approval.approved',
+      'tool.called',
+      'invocation.succeeded',
+    ]);
     // Decided is decided: a second decision is a conflict.
     expect((await approve(keys.approver2.key, inv.approval.id, 'deny')).status).toBe(409);
   });
@@ -224,14 +298,22 @@ describe('approval gate', () => {
   it('re-checks the token’s approver against the database and policy, failing the update with a typed rejection', async () => {
     const inv = await pendingHighRisk('demoted-note');
     const demoted = await userWithRole(platform.db, org.org.id, 'approver');
-    const token = await call(`${url()}/v1/approvals/${inv.approval.id}/decision-token`, { method: 'POST', key: demoted.key, json: { decision: 'approve' } });
+    const token = await call(`${url()}/v1/approvals/${inv.approval.id}/decision-token`, {
+      method: 'POST',
+      key: demoted.key,
+      json: { decision: 'approve' },
+    });
     expect(token.status, token.text).toBe(201);
     await platform.db('users').where({ id: demoted.userId }).update({ role: 'viewer' });
     // The token still says approver, so it passes the validator...
-    const stale = platform.client.workflow.getHandle(`approval-${inv.approval.id}`).executeUpdate('decide', { args: [{ decision: 'approve', token: token.json.token }] });
+    const stale = platform.client.workflow
+      .getHandle(`approval-${inv.approval.id}`)
+      .executeUpdate('decide', { args: [{ decision: 'approve', token: token.json.token }] });
     // ...and is refused by the database + policy check, with the policy's type (the API maps it to 403).
     await expect(stale).rejects.toMatchObject({ cause: { type: 'approver_policy_denied' } });
-    expect((await call(`${url()}/v1/approvals/${inv.approval.id}`, { key: keys.approver.key })).json.status).toBe('pending');
+    expect((await call(`${url()}/v1/approvals/${inv.approval.id}`, { key: keys.approver.key })).json.status).toBe(
+      'pending',
+    );
     await approve(keys.approver.key, inv.approval.id, 'deny');
   });
 
@@ -253,17 +335,29 @@ describe('approval gate', () => {
       return found;
     };
     // Visibility is eventually consistent: the search attributes show up a moment after they are set.
-    const found = await waitFor(listed, (ids) => ids.some((id) => id.endsWith(inv.invocationId)), { what: 'the pending invocation in a search-attribute query', timeoutMs: 15_000, intervalMs: 200 });
+    const found = await waitFor(listed, (ids) => ids.some((id) => id.endsWith(inv.invocationId)), {
+      what: 'the pending invocation in a search-attribute query',
+      timeoutMs: 15_000,
+      intervalMs: 200,
+    });
     expect(found.some((id) => id.endsWith(inv.invocationId))).toBe(true);
     await approve(keys.approver.key, inv.approval.id, 'deny');
   });
 
   it('cancels a pending invocation and its approval', async () => {
     const inv = await pendingHighRisk('cancelled-note');
-    const r = await call(`${url()}/v1/invocations/${inv.invocationId}/cancel`, { method: 'POST', key: keys.developer.key });
+    const r = await call(`${url()}/v1/invocations/${inv.invocationId}/cancel`, {
+      method: 'POST',
+      key: keys.developer.key,
+    });
     expect(r.json.status).toBe('cancelled');
-    expect((await call(`${url()}/v1/approvals/${inv.approval.id}`, { key: keys.approver.key })).json.status).toBe('cancelled');
-    expect((await call(`${url()}/v1/invocations/${inv.invocationId}/cancel`, { method: 'POST', key: keys.developer.key })).status).toBe(409);
+    expect((await call(`${url()}/v1/approvals/${inv.approval.id}`, { key: keys.approver.key })).json.status).toBe(
+      'cancelled',
+    );
+    expect(
+      (await call(`${url()}/v1/invocations/${inv.invocationId}/cancel`, { method: 'POST', key: keys.developer.key }))
+        .status,
+    ).toBe(409);
     expect(await notesCalled('cancelled-note')).toEqual([]);
   });
 
@@ -274,9 +368,21 @@ describe('approval gate', () => {
       json: { subjectType: 'budget_override', subjectId: 'budget-q4', context: { amount: 5000 }, expiresIn: 3600 },
     });
     expect(created.status, created.text).toBe(201);
-    expect(created.json).toMatchObject({ status: 'pending', subjectType: 'budget_override', context: { amount: 5000 } });
+    expect(created.json).toMatchObject({
+      status: 'pending',
+      subjectType: 'budget_override',
+      context: { amount: 5000 },
+    });
     expect((await approve(keys.developer.key, created.json.id)).status).toBe(403);
     expect((await approve(keys.approver.key, created.json.id)).json.status).toBe('approved');
-    expect((await call(`${url()}/v1/approvals`, { method: 'POST', key: keys.developer.key, json: { subjectType: 'Bad Type', subjectId: 'x' } })).status).toBe(400);
+    expect(
+      (
+        await call(`${url()}/v1/approvals`, {
+          method: 'POST',
+          key: keys.developer.key,
+          json: { subjectType: 'Bad Type', subjectId: 'x' },
+        })
+      ).status,
+    ).toBe(400);
   });
 });

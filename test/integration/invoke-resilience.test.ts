@@ -3,7 +3,13 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/dev/processes.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
-import { createServerAndAgent, spawnWorkerProcess, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
+import {
+  createServerAndAgent,
+  spawnWorkerProcess,
+  startPlatform,
+  userWithRole,
+  waitForStatus,
+} from '../helpers/platform.js';
 import { call, createOrg, startApi } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -16,18 +22,27 @@ afterAll(() => mcpHttp?.stop());
 /** An org with the test HTTP server registered and an agent over its tools. */
 async function orgWithAgent(platform: Awaited<ReturnType<typeof startPlatform>>) {
   const org = await createOrg(platform.db, 'resilience');
-  const { agentId } = await createServerAndAgent(platform.url, org.adminKey, { name: 'testhttp', transport: 'http', url: mcpHttp.url }, {
-    name: 'resilient',
-    capabilities: [
-      { name: 'echo', tool: 'echo', risk: 'low' },
-      { name: 'slow_write', tool: 'slow', risk: 'low' },
-      { name: 'note', tool: 'record', risk: 'high' },
-    ],
-  });
+  const { agentId } = await createServerAndAgent(
+    platform.url,
+    org.adminKey,
+    { name: 'testhttp', transport: 'http', url: mcpHttp.url },
+    {
+      name: 'resilient',
+      capabilities: [
+        { name: 'echo', tool: 'echo', risk: 'low' },
+        { name: 'slow_write', tool: 'slow', risk: 'low' },
+        { name: 'note', tool: 'record', risk: 'high' },
+      ],
+    },
+  );
   const developer = await userWithRole(platform.db, org.org.id, 'developer');
   const approver = await userWithRole(platform.db, org.org.id, 'approver');
   const invoke = (capability: string, input: Record<string, unknown>) =>
-    call(`${platform.url}/v1/agents/${agentId}/invoke`, { method: 'POST', key: developer.key, json: { capability, input } });
+    call(`${platform.url}/v1/agents/${agentId}/invoke`, {
+      method: 'POST',
+      key: developer.key,
+      json: { capability, input },
+    });
   return { org, developer, approver, invoke };
 }
 
@@ -58,7 +73,9 @@ describe('durability', () => {
       });
       expect(r.status).toBe(200);
       expect(r.json.status).toBe('expired');
-      expect(new Date(r.json.approval.expiresAt).getTime() - new Date(r.json.approval.createdAt).getTime()).toBeLessThan(2000);
+      expect(
+        new Date(r.json.approval.expiresAt).getTime() - new Date(r.json.approval.createdAt).getTime(),
+      ).toBeLessThan(2000);
     } finally {
       await platform.stop();
     }
@@ -67,16 +84,30 @@ describe('durability', () => {
   it('keeps an invocation Temporal could not take (503) and starts it on a replay with the same key', async () => {
     const platform = await startPlatform();
     const deadTemporal = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
-    const cut = await startApi({ db: platform.db, taskQueue: platform.taskQueue, temporal: new Client({ connection: deadTemporal }) });
+    const cut = await startApi({
+      db: platform.db,
+      taskQueue: platform.taskQueue,
+      temporal: new Client({ connection: deadTemporal }),
+    });
     try {
       const { developer } = await orgWithAgent(platform);
       const agentId = (await call(`${platform.url}/v1/agents`, { key: developer.key })).json.data[0].id;
       const body = { capability: 'echo', input: { text: 'not lost' } };
       const headers = { 'idempotency-key': 'retry-after-outage' };
-      const failed = await call(`${cut.url}/v1/agents/${agentId}/invoke`, { method: 'POST', key: developer.key, json: body, headers });
+      const failed = await call(`${cut.url}/v1/agents/${agentId}/invoke`, {
+        method: 'POST',
+        key: developer.key,
+        json: body,
+        headers,
+      });
       expect(failed.status).toBe(503);
       expect(failed.json.error.code).toBe('temporal_unavailable');
-      const replay = await call(`${platform.url}/v1/agents/${agentId}/invoke?wait=20`, { method: 'POST', key: developer.key, json: body, headers });
+      const replay = await call(`${platform.url}/v1/agents/${agentId}/invoke?wait=20`, {
+        method: 'POST',
+        key: developer.key,
+        json: body,
+        headers,
+      });
       expect(replay.json.invocationId).toBe(failed.json.error.details.invocationId);
       expect(replay.json.status).toBe('succeeded');
     } finally {
@@ -95,10 +126,20 @@ describe('durability', () => {
       // Wait until at least one attempt failed against the dead server...
       const connectFailures = async () => {
         const audit = await call(`${platform.url}/v1/audit?invocationId=${r.json.invocationId}`, { key: org.adminKey });
-        return audit.json.data.filter((e: { action: string; data: { kind: string } }) => e.action === 'tool.call_failed' && e.data.kind === 'connect').length as number;
+        return audit.json.data.filter(
+          (e: { action: string; data: { kind: string } }) =>
+            e.action === 'tool.call_failed' && e.data.kind === 'connect',
+        ).length as number;
       };
-      expect(await waitFor(connectFailures, (failures) => failures > 0, { what: 'an audited connect failure against the dead server', timeoutMs: 20_000 })).toBeGreaterThan(0);
-      expect((await call(`${platform.url}/v1/invocations/${r.json.invocationId}`, { key: developer.key })).json.status).toBe('running');
+      expect(
+        await waitFor(connectFailures, (failures) => failures > 0, {
+          what: 'an audited connect failure against the dead server',
+          timeoutMs: 20_000,
+        }),
+      ).toBeGreaterThan(0);
+      expect(
+        (await call(`${platform.url}/v1/invocations/${r.json.invocationId}`, { key: developer.key })).json.status,
+      ).toBe('running');
       // ...then bring it back: the next retry goes through, exactly once.
       await mcpHttp.restart();
       const done = await waitForStatus(platform.url, developer.key, r.json.invocationId, 'succeeded');
@@ -116,7 +157,11 @@ describe('durability', () => {
       const { developer, invoke } = await orgWithAgent(platform);
       const r = await invoke('slow_write', { ms: 2500 });
       // Kill the server while the request is in flight.
-      await waitFor(() => mcpHttp.calls(), (calls) => calls.some((c) => c.meta?.idempotencyKey === r.json.invocationId), { what: 'the slow call to reach the server', timeoutMs: 10_000, intervalMs: 50 });
+      await waitFor(
+        () => mcpHttp.calls(),
+        (calls) => calls.some((c) => c.meta?.idempotencyKey === r.json.invocationId),
+        { what: 'the slow call to reach the server', timeoutMs: 10_000, intervalMs: 50 },
+      );
       await mcpHttp.restart();
       const done = await waitForStatus(platform.url, developer.key, r.json.invocationId, 'failed');
       expect(done.error.code).toBe('tool_call_indeterminate');
@@ -138,7 +183,11 @@ describe('durability', () => {
       await worker.exited;
       worker = spawnWorkerProcess(platform.taskQueue);
       await worker.ready;
-      const ok = await call(`${platform.url}/v1/approvals/${pending.approval.id}/approve`, { method: 'POST', key: approver.key, json: {} });
+      const ok = await call(`${platform.url}/v1/approvals/${pending.approval.id}/approve`, {
+        method: 'POST',
+        key: approver.key,
+        json: {},
+      });
       expect(ok.status, ok.text).toBe(200);
       await waitForStatus(platform.url, developer.key, r.json.invocationId, 'succeeded');
       expect((await mcpHttp.calls()).filter((c) => c.arguments.note === 'outlives-the-worker')).toHaveLength(1);

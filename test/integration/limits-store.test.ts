@@ -18,7 +18,16 @@ beforeAll(async () => {
 afterAll(() => db?.destroy());
 
 async function newServer() {
-  const row = await new McpServerRepository(db).create({ org_id: orgId, name: `s-${randomUUID().slice(0, 8)}`, transport: 'http', command: null, args: [], env: {}, url: 'http://127.0.0.1:9/mcp', headers: {} });
+  const row = await new McpServerRepository(db).create({
+    org_id: orgId,
+    name: `s-${randomUUID().slice(0, 8)}`,
+    transport: 'http',
+    command: null,
+    args: [],
+    env: {},
+    url: 'http://127.0.0.1:9/mcp',
+    headers: {},
+  });
   return row.id;
 }
 
@@ -115,7 +124,11 @@ describe('CircuitBreakers', () => {
     await sleep(320); // past the re-opened breaker's cooldown
     expect(await breakers.admit(server, settings)).toMatchObject({ allowed: true, probe: true });
     expect(await breakers.recordSuccess(server)).toBe(true);
-    expect(await breakers.admit(server, settings)).toMatchObject({ allowed: true, probe: false, row: { state: 'closed' } });
+    expect(await breakers.admit(server, settings)).toMatchObject({
+      allowed: true,
+      probe: false,
+      row: { state: 'closed' },
+    });
   });
 
   it('hands the probe to another caller when its holder gives it back or its lease lapses', async () => {

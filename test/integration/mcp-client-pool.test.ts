@@ -3,9 +3,18 @@ import path from 'node:path';
 import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { McpClientPool} from '../../core/mcp/client-pool.js';
+import type { McpClientPool } from '../../core/mcp/client-pool.js';
 import { McpCallError, type McpServerConfig } from '../../core/mcp/client-pool.js';
-import { everythingServer, filesystemServer, httpServerConfig, memoryServer, startHttpMcpServer, stdioConfig, testWorkspacePath, type HttpMcpServer } from '../helpers/mcp-servers.js';
+import {
+  everythingServer,
+  filesystemServer,
+  httpServerConfig,
+  memoryServer,
+  startHttpMcpServer,
+  stdioConfig,
+  testWorkspacePath,
+  type HttpMcpServer,
+} from '../helpers/mcp-servers.js';
 import { testPool, testSandbox } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -30,7 +39,8 @@ async function failureOf(promise: Promise<unknown>): Promise<McpCallError> {
   return err as McpCallError;
 }
 
-const textOf = (result: { content: Array<{ type: string; text?: string }> }) => result.content.map((c) => c.text ?? '').join('');
+const textOf = (result: { content: Array<{ type: string; text?: string }> }) =>
+  result.content.map((c) => c.text ?? '').join('');
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -50,8 +60,13 @@ describe('McpClientPool over stdio (server-everything)', () => {
   it('lists server-everything tools and calls its echo tool', async () => {
     const { pool } = newPool();
     const tools = await pool.listTools(everythingServer());
-    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'get-env', 'get-sum', 'trigger-long-running-operation']));
-    expect(tools.find((t) => t.name === 'echo')).toMatchObject({ inputSchema: { type: 'object', required: ['message'] }, annotations: { readOnlyHint: true } });
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['echo', 'get-env', 'get-sum', 'trigger-long-running-operation']),
+    );
+    expect(tools.find((t) => t.name === 'echo')).toMatchObject({
+      inputSchema: { type: 'object', required: ['message'] },
+      annotations: { readOnlyHint: true },
+    });
 
     const result = await pool.callTool(everythingServer(), { name: 'echo', arguments: { message: 'hello' } });
     expect(textOf(result)).toBe('Echo: hello');
@@ -60,10 +75,17 @@ describe('McpClientPool over stdio (server-everything)', () => {
   it('shares one spawned server among concurrent callers and logs its stderr under its name', async () => {
     const { pool, lines } = newPool();
     const server = everythingServer({ id: 'everything-shared' });
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => pool.callTool(server, { name: 'echo', arguments: { message: `m${i}` } })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => pool.callTool(server, { name: 'echo', arguments: { message: `m${i}` } })),
+    );
     expect(results.map(textOf)).toEqual(Array.from({ length: 8 }, (_, i) => `Echo: m${i}`));
-    const starts = () => lines.filter((l) => l.mcpServer === 'everything-shared' && l.msg.startsWith('Starting default (STDIO) server'));
-    await waitFor(() => starts().length, (n) => n > 0, { what: 'the shared server’s start line in the log', timeoutMs: 5000 });
+    const starts = () =>
+      lines.filter((l) => l.mcpServer === 'everything-shared' && l.msg.startsWith('Starting default (STDIO) server'));
+    await waitFor(
+      () => starts().length,
+      (n) => n > 0,
+      { what: 'the shared server’s start line in the log', timeoutMs: 5000 },
+    );
     expect(starts()).toHaveLength(1);
     expect(starts()[0]!.level).toBe(30); // info
   });
@@ -72,7 +94,10 @@ describe('McpClientPool over stdio (server-everything)', () => {
     process.env.SECRET_PARENT_VAR = 'must-not-leak';
     const { pool } = newPool();
     const server = everythingServer({ id: 'everything-env', env: { CONFIGURED_VAR: 'visible' } });
-    const env = JSON.parse(textOf(await pool.callTool(server, { name: 'get-env', arguments: {} }))) as Record<string, string>;
+    const env = JSON.parse(textOf(await pool.callTool(server, { name: 'get-env', arguments: {} }))) as Record<
+      string,
+      string
+    >;
     expect(env.CONFIGURED_VAR).toBe('visible');
     expect(env.PATH).toBe('/usr/local/bin:/usr/bin:/bin');
     expect(env.HOME).toBe(path.join(testSandbox().workRoot, 'everything-env'));
@@ -88,7 +113,13 @@ describe('McpClientPool over stdio (server-everything)', () => {
     await pool.callTool(server, { name: 'echo', arguments: { message: 'before' } });
     const firstPid = pool.pidOf(server.id)!;
     process.kill(firstPid, 'SIGKILL');
-    expect(await waitFor(() => pool.pidOf(server.id), (pid) => pid === undefined, { what: 'the pool to notice the killed server', timeoutMs: 5000 })).toBeUndefined();
+    expect(
+      await waitFor(
+        () => pool.pidOf(server.id),
+        (pid) => pid === undefined,
+        { what: 'the pool to notice the killed server', timeoutMs: 5000 },
+      ),
+    ).toBeUndefined();
 
     const result = await pool.callTool(server, { name: 'echo', arguments: { message: 'after' } });
     expect(textOf(result)).toBe('Echo: after');
@@ -99,7 +130,10 @@ describe('McpClientPool over stdio (server-everything)', () => {
     const { pool } = newPool();
     const server = everythingServer({ id: 'everything-dies' });
     await pool.listTools(server);
-    const pending = pool.callTool(server, { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } });
+    const pending = pool.callTool(server, {
+      name: 'trigger-long-running-operation',
+      arguments: { duration: 10, steps: 10 },
+    });
     setTimeout(() => process.kill(pool.pidOf(server.id)!, 'SIGKILL'), 300); // an action mid-call (the operation takes 10 s), not a wait
     const err = await failureOf(pending);
     expect(err).toMatchObject({ kind: 'disconnected', reachedServer: true, serverName: 'everything-dies' });
@@ -112,10 +146,19 @@ describe('McpClientPool over stdio (server-everything)', () => {
     const oldPid = pool.pidOf(v1.id)!;
 
     const v2: McpServerConfig = everythingServer({ id: 'everything-config', env: { GENERATION: '2' } });
-    const env = JSON.parse(textOf(await pool.callTool(v2, { name: 'get-env', arguments: {} }))) as Record<string, string>;
+    const env = JSON.parse(textOf(await pool.callTool(v2, { name: 'get-env', arguments: {} }))) as Record<
+      string,
+      string
+    >;
     expect(env.GENERATION).toBe('2');
     expect(pool.pidOf(v2.id)).not.toBe(oldPid);
-    expect(await waitFor(() => isAlive(oldPid), (alive) => !alive, { what: `the old process ${oldPid} to exit`, timeoutMs: 5000 })).toBe(false);
+    expect(
+      await waitFor(
+        () => isAlive(oldPid),
+        (alive) => !alive,
+        { what: `the old process ${oldPid} to exit`, timeoutMs: 5000 },
+      ),
+    ).toBe(false);
   });
 
   it('runs the memory and filesystem reference servers from their configs', async () => {
@@ -123,7 +166,10 @@ describe('McpClientPool over stdio (server-everything)', () => {
     mkdirSync(testWorkspacePath(), { recursive: true });
     const dir = mkdtempSync(testWorkspacePath('fs-'));
     writeFileSync(path.join(dir, 'note.txt'), 'from the test');
-    const read = await pool.callTool(filesystemServer(dir), { name: 'read_text_file', arguments: { path: path.join(dir, 'note.txt') } });
+    const read = await pool.callTool(filesystemServer(dir), {
+      name: 'read_text_file',
+      arguments: { path: path.join(dir, 'note.txt') },
+    });
     expect(textOf(read)).toBe('from the test');
     const graph = await pool.callTool(memoryServer(), { name: 'read_graph', arguments: {} });
     expect(graph.structuredContent).toEqual({ entities: [], relations: [] });
@@ -159,8 +205,13 @@ describe('McpClientPool over Streamable HTTP (our test server)', () => {
 
   it('calls tools and returns their structured content', async () => {
     const { pool } = newPool();
-    expect(await pool.callTool(server, { name: 'echo', arguments: { text: 'hi' } })).toMatchObject({ content: [{ type: 'text', text: 'hi' }], structuredContent: { text: 'hi' } });
-    expect((await pool.callTool(server, { name: 'add', arguments: { a: 2, b: 3 } })).structuredContent).toEqual({ sum: 5 });
+    expect(await pool.callTool(server, { name: 'echo', arguments: { text: 'hi' } })).toMatchObject({
+      content: [{ type: 'text', text: 'hi' }],
+      structuredContent: { text: 'hi' },
+    });
+    expect((await pool.callTool(server, { name: 'add', arguments: { a: 2, b: 3 } })).structuredContent).toEqual({
+      sum: 5,
+    });
   });
 
   it('sends meta as the request _meta', async () => {
@@ -212,7 +263,9 @@ describe('McpClientPool over Streamable HTTP (our test server)', () => {
     const controller = new AbortController();
     const reason = new Error('cancelled by the workflow');
     setTimeout(() => controller.abort(reason), 100); // an action mid-call (the tool sleeps 5 s), not a wait
-    await expect(pool.callTool(server, { name: 'slow', arguments: { ms: 5000 }, signal: controller.signal })).rejects.toBe(reason);
+    await expect(
+      pool.callTool(server, { name: 'slow', arguments: { ms: 5000 }, signal: controller.signal }),
+    ).rejects.toBe(reason);
   });
 
   it('fails as connect while the server is down and reconnects once it is back', async () => {
@@ -227,7 +280,9 @@ describe('McpClientPool over Streamable HTTP (our test server)', () => {
     expect(err).toMatchObject({ kind: 'connect', reachedServer: false });
 
     await own.restart();
-    expect((await pool.callTool(config, { name: 'echo', arguments: { text: 'back' } })).structuredContent).toEqual({ text: 'back' });
+    expect((await pool.callTool(config, { name: 'echo', arguments: { text: 'back' } })).structuredContent).toEqual({
+      text: 'back',
+    });
     expect(await own.calls()).toMatchObject([{ tool: 'echo', arguments: { text: 'back' } }]);
   });
 });

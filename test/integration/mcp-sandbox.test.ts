@@ -31,19 +31,48 @@ let dataDir: string;
 function newPool(opts: { tools?: null } = {}) {
   const lines: Array<{ msg: string; mcpServer?: string }> = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  const sandbox = { ...testSandbox(), workRoot: path.join(dataDir, 'mcp'), ...(opts.tools === null ? { tools: null } : {}) };
+  const sandbox = {
+    ...testSandbox(),
+    workRoot: path.join(dataDir, 'mcp'),
+    ...(opts.tools === null ? { tools: null } : {}),
+  };
   const pool = new McpClientPool({ logger, connectTimeoutMs: 15_000, sandbox, egress: testEgress() });
   pools.push(pool);
   return { pool, lines };
 }
 
 /** Our hostile fixture server over stdio. */
-function netServer(id: string, opts: { network?: boolean; env?: Record<string, string>; orgId?: string; limits?: Partial<Extract<McpServerConfig, { transport: 'stdio' }>['limits']>; secrets?: { name: string; value: string }[] } = {}) {
-  const base = stdioConfig({ id, command: process.execPath, args: ['--import', TSX, FIXTURE], env: opts.env ?? {}, network: opts.network ?? false });
-  return { ...base, orgId: opts.orgId ?? SANDBOX_ORG, limits: { ...base.limits, ...opts.limits }, ...(opts.secrets ? { secrets: opts.secrets } : {}) };
+function netServer(
+  id: string,
+  opts: {
+    network?: boolean;
+    env?: Record<string, string>;
+    orgId?: string;
+    limits?: Partial<Extract<McpServerConfig, { transport: 'stdio' }>['limits']>;
+    secrets?: { name: string; value: string }[];
+  } = {},
+) {
+  const base = stdioConfig({
+    id,
+    command: process.execPath,
+    args: ['--import', TSX, FIXTURE],
+    env: opts.env ?? {},
+    network: opts.network ?? false,
+  });
+  return {
+    ...base,
+    orgId: opts.orgId ?? SANDBOX_ORG,
+    limits: { ...base.limits, ...opts.limits },
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
+  };
 }
 
-async function call<T>(pool: McpClientPool, server: McpServerConfig, name: string, args: Record<string, unknown> = {}): Promise<T> {
+async function call<T>(
+  pool: McpClientPool,
+  server: McpServerConfig,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<T> {
   return (await pool.callTool(server, { name, arguments: args, timeoutMs: 30_000 })).structuredContent as T;
 }
 type Attempt = { ok: boolean; value?: string; error?: string };
@@ -80,7 +109,12 @@ describe('stdio MCP server sandbox', () => {
     const { pool } = newPool();
     const before = accepted;
     for (const network of [false, true]) {
-      const r = await call<{ connected: boolean; error?: string }>(pool, netServer(`net-${network}`, { network }), 'connect', { host: '127.0.0.1', port });
+      const r = await call<{ connected: boolean; error?: string }>(
+        pool,
+        netServer(`net-${network}`, { network }),
+        'connect',
+        { host: '127.0.0.1', port },
+      );
       expect(r.connected, `network: ${network}`).toBe(false);
       expect(r.error).toMatch(/^(ECONNREFUSED|ENETUNREACH|EHOSTUNREACH)$/);
     }
@@ -89,19 +123,27 @@ describe('stdio MCP server sandbox', () => {
 
   it('lets a network: true server reach allowed HTTP through the egress proxy, and nothing the policy refuses', async () => {
     const hits: string[] = [];
-    const web = http.createServer((req, res) => (hits.push(`${req.socket.localAddress} ${req.url}`), res.end('hello from outside')));
+    const web = http.createServer(
+      (req, res) => (hits.push(`${req.socket.localAddress} ${req.url}`), res.end('hello from outside')),
+    );
     await new Promise<void>((r) => web.listen(0, '0.0.0.0', r));
     const webPort = (web.address() as AddressInfo).port;
     try {
       const { pool } = newPool();
       const s = netServer('net-proxied', { network: true });
-      const ok = await call<{ status?: number; body?: string }>(pool, s, 'fetch', { url: `http://127.0.0.1:${webPort}/allowed` });
+      const ok = await call<{ status?: number; body?: string }>(pool, s, 'fetch', {
+        url: `http://127.0.0.1:${webPort}/allowed`,
+      });
       expect(ok).toEqual({ status: 200, body: 'hello from outside' });
       // 127.0.0.2 is loopback too, but not what the test run's EGRESS_ALLOW (127.0.0.1) lets through.
-      const refused = await call<{ status?: number; body?: string }>(pool, s, 'fetch', { url: `http://127.0.0.2:${webPort}/refused` });
+      const refused = await call<{ status?: number; body?: string }>(pool, s, 'fetch', {
+        url: `http://127.0.0.2:${webPort}/refused`,
+      });
       expect(refused.status).toBe(403);
       expect(refused.body).toMatch(/egress denied: 127\.0\.0\.2 is a loopback address/);
-      const closed = await call<{ status?: number }>(pool, netServer('net-closed-fetch'), 'fetch', { url: `http://127.0.0.1:${webPort}/closed` });
+      const closed = await call<{ status?: number }>(pool, netServer('net-closed-fetch'), 'fetch', {
+        url: `http://127.0.0.1:${webPort}/closed`,
+      });
       expect(closed.status).toBeUndefined();
       expect(hits).toEqual([`127.0.0.1 /allowed`]);
     } finally {
@@ -112,7 +154,11 @@ describe('stdio MCP server sandbox', () => {
   it('runs as an unprivileged uid of its org, never root; another org gets another uid', async () => {
     const { pool } = newPool();
     const mine = await call<{ uid: number; gid: number }>(pool, netServer('ids-a'), 'ids');
-    const other = await call<{ uid: number }>(pool, netServer('ids-b', { orgId: '11111111-1111-4111-8111-111111111111' }), 'ids');
+    const other = await call<{ uid: number }>(
+      pool,
+      netServer('ids-b', { orgId: '11111111-1111-4111-8111-111111111111' }),
+      'ids',
+    );
     expect(mine.uid).not.toBe(0);
     expect(mine.gid).not.toBe(0);
     if (isRoot) {
@@ -152,7 +198,10 @@ describe('stdio MCP server sandbox', () => {
     const write = (p: string) => call<Attempt>(pool, s, 'write', { path: p });
     expect(await write(path.join(dataDir, 'mcp', 'writer', 'mine.txt'))).toEqual({ ok: true, value: 'written' });
     expect(existsSync(path.join(dataDir, 'mcp', 'writer', 'mine.txt'))).toBe(true);
-    expect(await write(path.join(PROJECT_ROOT, 'node_modules', 'planted.js'))).toMatchObject({ ok: false, error: 'EROFS' });
+    expect(await write(path.join(PROJECT_ROOT, 'node_modules', 'planted.js'))).toMatchObject({
+      ok: false,
+      error: 'EROFS',
+    });
     expect(await write('/usr/planted')).toMatchObject({ ok: false, error: 'EROFS' });
     // The run's data dir is under /tmp, which the sandbox has a private copy of: whatever lands there is not the host's.
     await write(path.join(dataDir, 'planted'));
@@ -167,10 +216,18 @@ describe('stdio MCP server sandbox', () => {
     process.env.SECRET_PARENT_VAR = 'must-not-leak';
     try {
       const { pool } = newPool();
-      const { keys } = await call<{ keys: string[] }>(pool, netServer('env-closed', { env: { CONFIGURED_VAR: 'x' } }), 'env');
+      const { keys } = await call<{ keys: string[] }>(
+        pool,
+        netServer('env-closed', { env: { CONFIGURED_VAR: 'x' } }),
+        'env',
+      );
       expect(keys).toEqual(expect.arrayContaining(['CONFIGURED_VAR', 'PATH', 'HOME']));
       expect(keys).not.toContain('SECRET_PARENT_VAR');
-      expect(keys.filter((k) => !['CONFIGURED_VAR', 'PATH', 'HOME', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'PWD'].includes(k))).toEqual([]);
+      expect(
+        keys.filter(
+          (k) => !['CONFIGURED_VAR', 'PATH', 'HOME', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'PWD'].includes(k),
+        ),
+      ).toEqual([]);
     } finally {
       delete process.env.SECRET_PARENT_VAR;
     }
@@ -185,13 +242,21 @@ describe('stdio MCP server sandbox', () => {
     );
     expect(big.ok).toBe(false);
     // The same allocation under a limit that allows it succeeds: the limit, not the tool, refused it.
-    const roomy = await call<Attempt>(pool, netServer('memory-roomy', { limits: { memoryMb: 2048 } }), 'allocate', { mb: 1024 });
+    const roomy = await call<Attempt>(pool, netServer('memory-roomy', { limits: { memoryMb: 2048 } }), 'allocate', {
+      mb: 1024,
+    });
     expect(roomy).toEqual({ ok: true, value: '1024' });
     // Processes and threads of the org's uid: an org of its own, so no other test server counts.
-    const capped = netServer('procs-capped', { orgId: '22222222-2222-4222-8222-222222222222', limits: { maxProcesses: 64 } });
+    const capped = netServer('procs-capped', {
+      orgId: '22222222-2222-4222-8222-222222222222',
+      limits: { maxProcesses: 64 },
+    });
     const { started } = await call<{ started: number }>(pool, capped, 'spawn', { n: 100 });
     expect(started).toBeLessThan(64);
-    const roomyProcs = netServer('procs-roomy', { orgId: '44444444-4444-4444-8444-444444444444', limits: { maxProcesses: 1024 } });
+    const roomyProcs = netServer('procs-roomy', {
+      orgId: '44444444-4444-4444-8444-444444444444',
+      limits: { maxProcesses: 1024 },
+    });
     expect(await call(pool, roomyProcs, 'spawn', { n: 100 })).toEqual({ started: 100 });
   });
 
@@ -201,14 +266,19 @@ describe('stdio MCP server sandbox', () => {
     const s = netServer('stderr-secret', { env: { TOKEN: value }, secrets: [{ name: 'apitoken', value }] });
     await call(pool, s, 'stderr', { text: `my token is ${value}` });
     const logged = () => lines.filter((l) => l.mcpServer === 'stderr-secret').map((l) => l.msg);
-    const mine = await waitFor(logged, (msgs) => msgs.includes('my token is [secret:apitoken]'), { what: 'the server’s stderr line in the log', timeoutMs: 5000 });
+    const mine = await waitFor(logged, (msgs) => msgs.includes('my token is [secret:apitoken]'), {
+      what: 'the server’s stderr line in the log',
+      timeoutMs: 5000,
+    });
     expect(mine).toContain('my token is [secret:apitoken]');
     expect(JSON.stringify(lines)).not.toContain(value);
   });
 
   it('refuses to start any stdio server without the sandbox tools, naming bubblewrap', async () => {
     const { pool, lines } = newPool({ tools: null });
-    const err = await pool.callTool(netServer('no-sandbox', { network: true }), { name: 'ids', arguments: {} }).catch((e: unknown) => e);
+    const err = await pool
+      .callTool(netServer('no-sandbox', { network: true }), { name: 'ids', arguments: {} })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McpCallError);
     expect(err).toMatchObject({ kind: 'connect', reachedServer: false, serverName: 'no-sandbox' });
     expect((err as Error).message).toMatch(/bubblewrap/);
@@ -218,7 +288,9 @@ describe('stdio MCP server sandbox', () => {
 
   it('refuses a command the operator did not allow, even when it is stored', async () => {
     const { pool } = newPool();
-    const err = await pool.callTool(stdioConfig({ id: 'bash', command: '/bin/bash', args: ['-c', 'id'] }), { name: 'x', arguments: {} }).catch((e: unknown) => e);
+    const err = await pool
+      .callTool(stdioConfig({ id: 'bash', command: '/bin/bash', args: ['-c', 'id'] }), { name: 'x', arguments: {} })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'connect', reachedServer: false });
     expect((err as Error).message).toMatch(/not in MCP_STDIO_COMMANDS/);
   });

@@ -22,7 +22,11 @@ afterAll(async () => {
 describe('MCP server lifecycle', () => {
   it('probes a new server, stores its catalog, tracks outages in the status history and recovers', async () => {
     const { adminKey } = await createOrg(platform.db, 'lifecycle');
-    const created = await call(`${platform.url}/v1/mcp-servers?wait=15`, { method: 'POST', key: adminKey, json: { name: 'h', transport: 'http', url: fixture.url } });
+    const created = await call(`${platform.url}/v1/mcp-servers?wait=15`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'h', transport: 'http', url: fixture.url },
+    });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ status: 'healthy', toolsCount: 6 });
     const get = () => call(`${platform.url}/v1/mcp-servers/${created.json.id}`, { key: adminKey }).then((r) => r.json);
@@ -32,12 +36,23 @@ describe('MCP server lifecycle', () => {
 
     const port = fixture.port;
     await fixture.stop();
-    const down = await waitFor(get, (s) => s.status === 'unhealthy', { what: 'the stopped server to turn unhealthy', timeoutMs: 20_000 });
+    const down = await waitFor(get, (s) => s.status === 'unhealthy', {
+      what: 'the stopped server to turn unhealthy',
+      timeoutMs: 20_000,
+    });
     expect(down.statusReason).toBeTruthy();
     // The server comes back with a changed tool: healthy again, catalog refreshed.
     fixture = await startHttpMcpServer({ port, version: 'v2' });
-    const up = await waitFor(get, (s) => s.status === 'healthy', { what: 'the restarted server to turn healthy again', timeoutMs: 20_000 });
-    expect(up.statusHistory.map((e: { status: string }) => e.status).reverse()).toEqual(['healthy', 'degraded', 'unhealthy', 'healthy']);
+    const up = await waitFor(get, (s) => s.status === 'healthy', {
+      what: 'the restarted server to turn healthy again',
+      timeoutMs: 20_000,
+    });
+    expect(up.statusHistory.map((e: { status: string }) => e.status).reverse()).toEqual([
+      'healthy',
+      'degraded',
+      'unhealthy',
+      'healthy',
+    ]);
     const echo = await waitFor(
       () => platform.db('mcp_tools').where({ server_id: created.json.id, name: 'echo' }).first(),
       (row) => row?.definition?.description === 'Echoes the text back, now in v2',
@@ -57,13 +72,27 @@ describe('MCP server lifecycle', () => {
     const firstPid = platform.workerPool.pidOf(created.json.id);
     expect(firstPid).toBeTypeOf('number');
     process.kill(firstPid!, 'SIGKILL');
-    const secondPid = await waitFor(() => platform.workerPool.pidOf(created.json.id), (pid) => pid !== undefined && pid !== firstPid, { what: 'the killed server to be respawned', timeoutMs: 20_000 });
-    await waitFor(() => call(`${platform.url}/v1/mcp-servers/${created.json.id}`, { key: adminKey }).then((r) => r.json), (s) => s.status === 'healthy', { what: 'the respawned server to turn healthy', timeoutMs: 20_000 });
+    const secondPid = await waitFor(
+      () => platform.workerPool.pidOf(created.json.id),
+      (pid) => pid !== undefined && pid !== firstPid,
+      { what: 'the killed server to be respawned', timeoutMs: 20_000 },
+    );
+    await waitFor(
+      () => call(`${platform.url}/v1/mcp-servers/${created.json.id}`, { key: adminKey }).then((r) => r.json),
+      (s) => s.status === 'healthy',
+      { what: 'the respawned server to turn healthy', timeoutMs: 20_000 },
+    );
 
     const handle = platform.client.workflow.getHandle(`mcp-server-${created.json.id}`);
-    expect((await call(`${platform.url}/v1/mcp-servers/${created.json.id}`, { method: 'DELETE', key: adminKey })).status).toBe(204);
+    expect(
+      (await call(`${platform.url}/v1/mcp-servers/${created.json.id}`, { method: 'DELETE', key: adminKey })).status,
+    ).toBe(204);
     expect(await handle.result()).toMatchObject({ status: 'stopped' });
-    await waitFor(() => platform.workerPool.pidOf(created.json.id), (pid) => pid === undefined, { what: 'the deleted server’s process to stop', timeoutMs: 20_000 });
+    await waitFor(
+      () => platform.workerPool.pidOf(created.json.id),
+      (pid) => pid === undefined,
+      { what: 'the deleted server’s process to stop', timeoutMs: 20_000 },
+    );
     expect(() => process.kill(secondPid!, 0)).toThrow();
     expect((await call(`${platform.url}/v1/mcp-servers/${created.json.id}`, { key: adminKey })).status).toBe(404);
   });

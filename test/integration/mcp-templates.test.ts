@@ -32,11 +32,17 @@ describe('MCP server templates', () => {
     const dir = path.join(testSandbox().workspaceRoot, org.id, 'docs');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'hello.txt'), 'hi');
-    const create = (json: unknown) => call(`${platform.url}/v1/mcp-servers?wait=30`, { method: 'POST', key: adminKey, json });
+    const create = (json: unknown) =>
+      call(`${platform.url}/v1/mcp-servers?wait=30`, { method: 'POST', key: adminKey, json });
 
     const memory = await create({ name: 'memory', template: 'memory' });
     expect(memory.status, memory.text).toBe(201);
-    expect(memory.json).toMatchObject({ status: 'healthy', template: 'memory', securityLevel: 'medium', network: false });
+    expect(memory.json).toMatchObject({
+      status: 'healthy',
+      template: 'memory',
+      securityLevel: 'medium',
+      network: false,
+    });
     const fsServer = await create({ name: 'files', template: 'filesystem', config: { paths: ['docs'] } });
     expect(fsServer.json).toMatchObject({ status: 'healthy', template: 'filesystem', securityLevel: 'high' });
     const everything = await create({ name: 'everything', template: 'everything' });
@@ -58,8 +64,15 @@ describe('MCP server templates', () => {
     });
     expect(agent.status, agent.text).toBe(201);
     const invoke = (capability: string, input: unknown) =>
-      call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=30`, { method: 'POST', key: developer.key, json: { capability, input } }).then((r) => r.json);
-    expect((await invoke('remember', { entities: [{ name: 'collexa', entityType: 'project', observations: ['durable'] }] })).status).toBe('succeeded');
+      call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=30`, {
+        method: 'POST',
+        key: developer.key,
+        json: { capability, input },
+      }).then((r) => r.json);
+    expect(
+      (await invoke('remember', { entities: [{ name: 'collexa', entityType: 'project', observations: ['durable'] }] }))
+        .status,
+    ).toBe('succeeded');
     expect(JSON.stringify((await invoke('recall', {})).result)).toContain('collexa');
     expect(JSON.stringify((await invoke('ls', { path: dir })).result)).toContain('hello.txt');
     expect(JSON.stringify((await invoke('sum', { a: 2, b: 3 })).result)).toContain('5');
@@ -76,7 +89,9 @@ describe('MCP server templates', () => {
             operationId: 'getForecast',
             summary: 'Forecast for a city',
             parameters: [{ name: 'city', in: 'path', required: true, schema: { type: 'string' } }],
-            responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } } },
+            responses: {
+              '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } },
+            },
           },
         },
       },
@@ -97,14 +112,26 @@ describe('MCP server templates', () => {
       const server = await call(`${platform.url}/v1/mcp-servers?wait=30`, {
         method: 'POST',
         key: adminKey,
-        json: { name: 'weather', template: 'openapi', config: { spec: `${base}/openapi.json`, baseUrl: base, headers: { 'X-API-Key': 'k-123' } } },
+        json: {
+          name: 'weather',
+          template: 'openapi',
+          config: { spec: `${base}/openapi.json`, baseUrl: base, headers: { 'X-API-Key': 'k-123' } },
+        },
       });
       expect(server.json, server.text).toMatchObject({ status: 'healthy', template: 'openapi', toolsCount: 1 });
       expect(server.text).not.toContain('k-123');
       const tools = await call(`${platform.url}/v1/tools?server=weather`, { key: adminKey });
       const tool = tools.json.data[0].name as string;
-      const agent = await call(`${platform.url}/v1/agents`, { method: 'POST', key: adminKey, json: { name: 'weather-agent', capabilities: [{ name: 'forecast', server: 'weather', tool }] } });
-      const r = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=30`, { method: 'POST', key: developer.key, json: { capability: 'forecast', input: { city: 'Oslo' } } });
+      const agent = await call(`${platform.url}/v1/agents`, {
+        method: 'POST',
+        key: adminKey,
+        json: { name: 'weather-agent', capabilities: [{ name: 'forecast', server: 'weather', tool }] },
+      });
+      const r = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=30`, {
+        method: 'POST',
+        key: developer.key,
+        json: { capability: 'forecast', input: { city: 'Oslo' } },
+      });
       expect(r.json.status, JSON.stringify(r.json.error)).toBe('succeeded');
       expect(JSON.stringify(r.json.result)).toContain('sunny');
       expect(seen).toContain('GET /forecast/Oslo k-123');
@@ -115,47 +142,107 @@ describe('MCP server templates', () => {
 
   it('rejects a template with a bad config, naming the field', async () => {
     const { adminKey } = await orgWithDeveloper();
-    const r = await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'bad', template: 'filesystem', config: { paths: [42] } } });
+    const r = await call(`${platform.url}/v1/mcp-servers`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'bad', template: 'filesystem', config: { paths: [42] } },
+    });
     expect(r.status).toBe(400);
     expect(r.json.error.details.issues[0].path).toBe('config.paths.0');
-    expect((await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'bad', template: 'nope' } })).status).toBe(400);
+    expect(
+      (
+        await call(`${platform.url}/v1/mcp-servers`, {
+          method: 'POST',
+          key: adminKey,
+          json: { name: 'bad', template: 'nope' },
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
 describe('mcpServers import and export', () => {
   it('imports the common client config, reports entries it cannot take, and exports without secret values', async () => {
     const { adminKey } = await orgWithDeveloper();
-    await call(`${platform.url}/v1/secrets`, { method: 'POST', key: adminKey, json: { name: 'github_token', value: 'ghp-not-a-real-token' } });
+    await call(`${platform.url}/v1/secrets`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'github_token', value: 'ghp-not-a-real-token' },
+    });
     const everythingBin = path.join(PROJECT_ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
     const file = {
       mcpServers: {
-        everything: { command: process.execPath, args: [everythingBin, 'stdio'], env: { API_TOKEN: 'sk-live-123', REF: 'secret:github_token' } },
+        everything: {
+          command: process.execPath,
+          args: [everythingBin, 'stdio'],
+          env: { API_TOKEN: 'sk-live-123', REF: 'secret:github_token' },
+        },
         web: { type: 'http', url: fixture.url, headers: { Authorization: 'Bearer sk-live-456' } },
         'bad name!': { command: 'x' },
         nothing: {},
         legacy: { type: 'sse', url: 'https://example.com/sse' },
         elsewhere: { command: process.execPath, args: [everythingBin, 'stdio'], cwd: '/srv' },
         off: { command: process.execPath, args: [everythingBin, 'stdio'], disabled: true },
-        tight: { command: process.execPath, args: [everythingBin, 'stdio'], network: false, securityLevel: 'high', limits: { timeoutMs: 5000 } },
+        tight: {
+          command: process.execPath,
+          args: [everythingBin, 'stdio'],
+          network: false,
+          securityLevel: 'high',
+          limits: { timeoutMs: 5000 },
+        },
       },
     };
-    const imported = await call(`${platform.url}/v1/mcp-servers/import?wait=20`, { method: 'POST', key: adminKey, json: file });
+    const imported = await call(`${platform.url}/v1/mcp-servers/import?wait=20`, {
+      method: 'POST',
+      key: adminKey,
+      json: file,
+    });
     expect(imported.status, imported.text).toBe(207);
     expect(imported.json.created.map((s: { name: string }) => s.name).sort()).toEqual(['everything', 'tight', 'web']);
-    expect(imported.json.errors.map((e: { name: string }) => e.name).sort()).toEqual(['bad name!', 'elsewhere', 'legacy', 'nothing']);
-    expect(imported.json.errors.find((e: { name: string }) => e.name === 'legacy').message).toMatch(/SSE transport is not supported/);
+    expect(imported.json.errors.map((e: { name: string }) => e.name).sort()).toEqual([
+      'bad name!',
+      'elsewhere',
+      'legacy',
+      'nothing',
+    ]);
+    expect(imported.json.errors.find((e: { name: string }) => e.name === 'legacy').message).toMatch(
+      /SSE transport is not supported/,
+    );
     expect(imported.json.skipped).toEqual([{ name: 'off', reason: 'disabled in the file' }]);
     // Collexa's own fields survive the import.
-    expect(imported.json.created.find((s: { name: string }) => s.name === 'tight')).toMatchObject({ network: false, securityLevel: 'high', limits: { timeoutMs: 5000 } });
+    expect(imported.json.created.find((s: { name: string }) => s.name === 'tight')).toMatchObject({
+      network: false,
+      securityLevel: 'high',
+      limits: { timeoutMs: 5000 },
+    });
     expect(imported.text).not.toContain('sk-live');
 
     const exported = await call(`${platform.url}/v1/mcp-servers/export`, { key: adminKey });
-    expect(exported.json.mcpServers.everything).toEqual({ command: process.execPath, args: [everythingBin, 'stdio'], env: { API_TOKEN: '<redacted>', REF: 'secret:github_token' }, network: false, securityLevel: 'medium' });
-    expect(exported.json.mcpServers.web).toEqual({ type: 'http', url: fixture.url, headers: { Authorization: '<redacted>' }, securityLevel: 'medium' });
-    expect(exported.json.mcpServers.tight).toMatchObject({ network: false, securityLevel: 'high', limits: { timeoutMs: 5000 } });
+    expect(exported.json.mcpServers.everything).toEqual({
+      command: process.execPath,
+      args: [everythingBin, 'stdio'],
+      env: { API_TOKEN: '<redacted>', REF: 'secret:github_token' },
+      network: false,
+      securityLevel: 'medium',
+    });
+    expect(exported.json.mcpServers.web).toEqual({
+      type: 'http',
+      url: fixture.url,
+      headers: { Authorization: '<redacted>' },
+      securityLevel: 'medium',
+    });
+    expect(exported.json.mcpServers.tight).toMatchObject({
+      network: false,
+      securityLevel: 'high',
+      limits: { timeoutMs: 5000 },
+    });
     expect(exported.text).not.toContain('sk-live');
 
-    const none = await call(`${platform.url}/v1/mcp-servers/import`, { method: 'POST', key: adminKey, json: { mcpServers: { 'x y': {} } } });
+    const none = await call(`${platform.url}/v1/mcp-servers/import`, {
+      method: 'POST',
+      key: adminKey,
+      json: { mcpServers: { 'x y': {} } },
+    });
     expect(none.status).toBe(400);
     expect(none.json.error.code).toBe('import_failed');
   });

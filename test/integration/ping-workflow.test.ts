@@ -14,10 +14,19 @@ describe('pingWorkflow through a real worker', () => {
     try {
       const { org } = await createOrg(platform.db);
       const workflowId = `ping-${org.id}-${randomUUID()}`;
-      const result = await platform.client.workflow.execute<typeof pingWorkflow>('pingWorkflow', { taskQueue: platform.taskQueue, workflowId, args: [{ orgId: org.id, message: 'hello' }] });
+      const result = await platform.client.workflow.execute<typeof pingWorkflow>('pingWorkflow', {
+        taskQueue: platform.taskQueue,
+        workflowId,
+        args: [{ orgId: org.id, message: 'hello' }],
+      });
       expect(result).toMatchObject({ echo: 'hello', workflowId });
       const row = await platform.db('audit_events').where({ id: result.auditEventId }).first();
-      expect(row).toMatchObject({ org_id: org.id, action: 'system.ping', subject_id: workflowId, data: { message: 'hello' } });
+      expect(row).toMatchObject({
+        org_id: org.id,
+        action: 'system.ping',
+        subject_id: workflowId,
+        data: { message: 'hello' },
+      });
       const described = await platform.client.workflow.getHandle(workflowId).describe();
       expect(described.typedSearchAttributes.get(OrgIdKey)).toBe(org.id);
       expect(described.typedSearchAttributes.get(StatusKey)).toBe('succeeded');

@@ -14,20 +14,38 @@ type Key = { key: string; userId: string };
 let keys: Record<'developer' | 'developer2' | 'approver' | 'viewer' | 'admin', Key>;
 
 const url = () => platform.url;
-const invoke = (key: string, capability: string, input: Record<string, unknown>) => call(`${url()}/v1/agents/${agentId}/invoke`, { method: 'POST', key, json: { capability, input } });
-const cancel = (key: string, invocationId: string) => call(`${url()}/v1/invocations/${invocationId}/cancel`, { method: 'POST', key });
-const auditOf = async (invocationId: string) => (await call(`${url()}/v1/audit?invocationId=${invocationId}&limit=200`, { key: org.adminKey })).json.data as { actor: string; action: string; data: Record<string, unknown> }[];
+const invoke = (key: string, capability: string, input: Record<string, unknown>) =>
+  call(`${url()}/v1/agents/${agentId}/invoke`, { method: 'POST', key, json: { capability, input } });
+const cancel = (key: string, invocationId: string) =>
+  call(`${url()}/v1/invocations/${invocationId}/cancel`, { method: 'POST', key });
+const auditOf = async (invocationId: string) =>
+  (await call(`${url()}/v1/audit?invocationId=${invocationId}&limit=200`, { key: org.adminKey })).json.data as {
+    actor: string;
+    action: string;
+    data: Record<string, unknown>;
+  }[];
 
 beforeAll(async () => {
   mcpHttp = await startHttpMcpServer();
   platform = await startPlatform();
   org = await createOrg(platform.db, 'roles');
-  ({ agentId } = await createServerAndAgent(url(), org.adminKey, { name: 'open', transport: 'http', url: mcpHttp.url }, { name: 'roles-agent', capabilities: [{ name: 'note', tool: 'record', risk: 'high' }] }));
+  ({ agentId } = await createServerAndAgent(
+    url(),
+    org.adminKey,
+    { name: 'open', transport: 'http', url: mcpHttp.url },
+    { name: 'roles-agent', capabilities: [{ name: 'note', tool: 'record', risk: 'high' }] },
+  ));
   const k = async (role: 'developer' | 'approver' | 'viewer' | 'admin') => {
     const issued = await userWithRole(platform.db, org.org.id, role);
     return { key: issued.key, userId: issued.userId };
   };
-  keys = { developer: await k('developer'), developer2: await k('developer'), approver: await k('approver'), viewer: await k('viewer'), admin: await k('admin') };
+  keys = {
+    developer: await k('developer'),
+    developer2: await k('developer'),
+    approver: await k('approver'),
+    viewer: await k('viewer'),
+    admin: await k('admin'),
+  };
 }, 120_000);
 afterAll(async () => {
   await platform?.stop();
@@ -38,7 +56,10 @@ describe('cancelling an invocation', () => {
   async function pendingNote(note: string) {
     const r = await invoke(keys.developer.key, 'note', { note });
     expect(r.status, r.text).toBe(202);
-    return (await waitForStatus(url(), keys.developer.key, r.json.invocationId, 'pending_approval')) as { invocationId: string; approval: { id: string } };
+    return (await waitForStatus(url(), keys.developer.key, r.json.invocationId, 'pending_approval')) as {
+      invocationId: string;
+      approval: { id: string };
+    };
   }
 
   it("refuses a viewer's or another developer's cancel with 403, and the invocation carries on", async () => {
@@ -52,7 +73,11 @@ describe('cancelling an invocation', () => {
     expect(after.json.approval.status).toBe('pending');
     expect((await auditOf(inv.invocationId)).map((e) => e.action)).not.toContain('invocation.cancel_requested');
     // Still alive in Temporal: an approver's approval runs it.
-    const approved = await call(`${url()}/v1/approvals/${inv.approval.id}/approve`, { method: 'POST', key: keys.approver.key, json: {} });
+    const approved = await call(`${url()}/v1/approvals/${inv.approval.id}/approve`, {
+      method: 'POST',
+      key: keys.approver.key,
+      json: {},
+    });
     expect(approved.status, approved.text).toBe(200);
     await waitForStatus(url(), keys.developer.key, inv.invocationId, 'succeeded');
   });
@@ -68,7 +93,10 @@ describe('cancelling an invocation', () => {
     expect(r.json.status).toBe('cancelled');
     const actor = `user:${keys[role].userId}`;
     const events = await auditOf(inv.invocationId);
-    expect(events.find((e) => e.action === 'invocation.cancel_requested')).toMatchObject({ actor, data: { as: right, role } });
+    expect(events.find((e) => e.action === 'invocation.cancel_requested')).toMatchObject({
+      actor,
+      data: { as: right, role },
+    });
     expect(events.find((e) => e.action === 'invocation.cancelled')).toMatchObject({ actor });
     expect(events.find((e) => e.action === 'approval.cancelled')).toMatchObject({ actor });
     expect(events.filter((e) => e.actor === 'system' && e.action.endsWith('cancelled'))).toEqual([]);
@@ -86,8 +114,18 @@ describe('calls policy denies', () => {
       { name: 'rated', transport: 'http', url: mcpHttp.url, limits: { ratePerSecond: 2, orgRatePerSecond: 4 } },
       { name: 'rated-agent', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] },
     );
-    const invokeSum = (key: string, n: number) => call(`${url()}/v1/agents/${ratedAgentId}/invoke`, { method: 'POST', key, json: { capability: 'sum', input: { a: n, b: 1 } } });
-    return { orgId: o.org.id, invokeSum, viewer: await userWithRole(platform.db, o.org.id, 'viewer'), admin: await userWithRole(platform.db, o.org.id, 'admin') };
+    const invokeSum = (key: string, n: number) =>
+      call(`${url()}/v1/agents/${ratedAgentId}/invoke`, {
+        method: 'POST',
+        key,
+        json: { capability: 'sum', input: { a: n, b: 1 } },
+      });
+    return {
+      orgId: o.org.id,
+      invokeSum,
+      viewer: await userWithRole(platform.db, o.org.id, 'viewer'),
+      admin: await userWithRole(platform.db, o.org.id, 'admin'),
+    };
   }
 
   it("spend none of the server's rate tokens: a viewer's flood leaves an admin's calls alone and ends in 429 for the viewer", async () => {
@@ -106,7 +144,10 @@ describe('calls policy denies', () => {
     }
     // Right after the flood, the server's own two tokens are still there for the admin.
     const admin = await Promise.all([invokeSum(adminUser.key, 100), invokeSum(adminUser.key, 200)]);
-    expect(admin.map((r) => r.status), admin.map((r) => r.text).join('\n')).toEqual([202, 202]);
+    expect(
+      admin.map((r) => r.status),
+      admin.map((r) => r.text).join('\n'),
+    ).toEqual([202, 202]);
     for (const r of admin) await waitForStatus(url(), adminUser.key, r.json.invocationId, 'succeeded');
     // The admitted denials ran to their recorded denial, as before.
     for (const r of admitted) {
@@ -121,7 +162,9 @@ describe('calls policy denies', () => {
     const other = await userWithRole(platform.db, orgId, 'viewer', 'second viewer');
     const r = await invokeSum(other.key, 1);
     expect(r.status, r.text).toBe(202);
-    expect((await waitForStatus(url(), other.key, r.json.invocationId, 'denied')).error).toMatchObject({ code: 'policy_denied' });
+    expect((await waitForStatus(url(), other.key, r.json.invocationId, 'denied')).error).toMatchObject({
+      code: 'policy_denied',
+    });
   });
 });
 
@@ -134,12 +177,22 @@ describe('an API without the policy bundle', () => {
     await bare?.stop();
   });
 
-  it('gets a denied call\'s rate tokens back once the workflow denies it', async () => {
+  it("gets a denied call's rate tokens back once the workflow denies it", async () => {
     const o = await createOrg(bare.db, 'roles-refund');
     // One call a second: the viewer's call takes the only token, the denial must give it back.
-    const { agentId: id } = await createServerAndAgent(bare.url, o.adminKey, { name: 'single', transport: 'http', url: mcpHttp.url, limits: { ratePerSecond: 1 } }, { name: 'single-agent', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] });
+    const { agentId: id } = await createServerAndAgent(
+      bare.url,
+      o.adminKey,
+      { name: 'single', transport: 'http', url: mcpHttp.url, limits: { ratePerSecond: 1 } },
+      { name: 'single-agent', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] },
+    );
     const viewer = await userWithRole(bare.db, o.org.id, 'viewer');
-    const sum = (key: string) => call(`${bare.url}/v1/agents/${id}/invoke`, { method: 'POST', key, json: { capability: 'sum', input: { a: 1, b: 2 } } });
+    const sum = (key: string) =>
+      call(`${bare.url}/v1/agents/${id}/invoke`, {
+        method: 'POST',
+        key,
+        json: { capability: 'sum', input: { a: 1, b: 2 } },
+      });
     const started = Date.now();
     const denied = await sum(viewer.key);
     expect(denied.status, denied.text).toBe(202);

@@ -15,7 +15,10 @@ import { startPlatform, userWithRole, waitForStatus } from '../helpers/platform.
 import { call, createOrg, runTs, stackEnv, TEST_MASTER_KEY } from '../helpers/stack.js';
 
 let logs = '';
-const logger = pino({ level: 'trace' }, new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) }));
+const logger = pino(
+  { level: 'trace' },
+  new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) }),
+);
 let api: Awaited<ReturnType<typeof startPlatform>>;
 let mcpHttp: HttpMcpServer;
 beforeAll(async () => {
@@ -40,19 +43,48 @@ describe('secrets API', () => {
     const responses: Response[] = [];
     const r = (res: Response) => (responses.push(res), res);
 
-    const created = r(await call(`${api.url}/v1/secrets`, { method: 'POST', key: adminKey, json: { name: 'API_TOKEN', value: v1 } }));
+    const created = r(
+      await call(`${api.url}/v1/secrets`, { method: 'POST', key: adminKey, json: { name: 'API_TOKEN', value: v1 } }),
+    );
     expect(created.status, created.text).toBe(201);
-    expect(created.json).toMatchObject({ name: 'API_TOKEN', version: 1, rotatedAt: null, reference: 'secret:API_TOKEN' });
-    expect(r(await call(`${api.url}/v1/secrets`, { method: 'POST', key: adminKey, json: { name: 'API_TOKEN', value: v2 } })).status).toBe(409);
-    expect(r(await call(`${api.url}/v1/secrets`, { method: 'POST', key: developer.key, json: { name: 'OTHER', value: v1 } })).status).toBe(403);
-    const invalid = r(await call(`${api.url}/v1/secrets`, { method: 'POST', key: adminKey, json: { name: 'bad name', value: v1, extra: v1 } }));
+    expect(created.json).toMatchObject({
+      name: 'API_TOKEN',
+      version: 1,
+      rotatedAt: null,
+      reference: 'secret:API_TOKEN',
+    });
+    expect(
+      r(await call(`${api.url}/v1/secrets`, { method: 'POST', key: adminKey, json: { name: 'API_TOKEN', value: v2 } }))
+        .status,
+    ).toBe(409);
+    expect(
+      r(await call(`${api.url}/v1/secrets`, { method: 'POST', key: developer.key, json: { name: 'OTHER', value: v1 } }))
+        .status,
+    ).toBe(403);
+    const invalid = r(
+      await call(`${api.url}/v1/secrets`, {
+        method: 'POST',
+        key: adminKey,
+        json: { name: 'bad name', value: v1, extra: v1 },
+      }),
+    );
     expect(invalid.json.error.code).toBe('validation_error');
 
-    const rotated = r(await call(`${api.url}/v1/secrets/API_TOKEN/rotate`, { method: 'POST', key: adminKey, json: { value: v2 } }));
+    const rotated = r(
+      await call(`${api.url}/v1/secrets/API_TOKEN/rotate`, { method: 'POST', key: adminKey, json: { value: v2 } }),
+    );
     expect(rotated.status, rotated.text).toBe(200);
     expect(rotated.json.version).toBe(2);
     expect(rotated.json.rotatedAt).not.toBeNull();
-    expect(r(await call(`${api.url}/v1/secrets/API_TOKEN/rotate`, { method: 'POST', key: developer.key, json: { value: v1 } })).status).toBe(403);
+    expect(
+      r(
+        await call(`${api.url}/v1/secrets/API_TOKEN/rotate`, {
+          method: 'POST',
+          key: developer.key,
+          json: { value: v1 },
+        }),
+      ).status,
+    ).toBe(403);
 
     const list = r(await call(`${api.url}/v1/secrets`, { key: developer.key }));
     expect(list.json.data).toEqual([expect.objectContaining({ name: 'API_TOKEN', version: 2 })]);
@@ -62,12 +94,21 @@ describe('secrets API', () => {
     const other = await createOrg(api.db, 'other');
     expect(r(await call(`${api.url}/v1/secrets/API_TOKEN`, { key: other.adminKey })).status).toBe(404);
     const audit = r(await call(`${api.url}/v1/audit`, { key: adminKey }));
-    expect(audit.json.data.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['secret.created', 'secret.rotated']));
+    expect(audit.json.data.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining(['secret.created', 'secret.rotated']),
+    );
 
     // Both versions are kept, each under its own data key, wrapped by the run's master key.
-    const versions = await api.db('secret_versions as v').join('secrets as s', 's.id', 'v.secret_id').where('s.org_id', org.id).orderBy('v.version').select('v.*');
+    const versions = await api
+      .db('secret_versions as v')
+      .join('secrets as s', 's.id', 'v.secret_id')
+      .where('s.org_id', org.id)
+      .orderBy('v.version')
+      .select('v.*');
     expect(versions.map((v) => v.version)).toEqual([1, 2]);
-    expect(new Set(versions.map((v) => v.kek_id))).toEqual(new Set([MasterKeyring.fromBase64(TEST_MASTER_KEY).active.kid]));
+    expect(new Set(versions.map((v) => v.kek_id))).toEqual(
+      new Set([MasterKeyring.fromBase64(TEST_MASTER_KEY).active.kid]),
+    );
     for (const v of versions) {
       for (const plain of [v1, v2]) {
         expect(Buffer.from(v.ciphertext).includes(Buffer.from(plain))).toBe(false);
@@ -88,10 +129,18 @@ describe('secrets API', () => {
     const { adminKey } = await createOrg(api.db, 'secret refs');
     const [v1, v2] = [value('header-one'), value('header-two')];
     await call(`${api.url}/v1/secrets`, { method: 'POST', key: adminKey, json: { name: 'MCP_TOKEN', value: v1 } });
-    const server = await call(`${api.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'h', transport: 'http', url: mcpHttp.url, headers: { 'x-test-secret': 'secret:MCP_TOKEN' } } });
+    const server = await call(`${api.url}/v1/mcp-servers`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'h', transport: 'http', url: mcpHttp.url, headers: { 'x-test-secret': 'secret:MCP_TOKEN' } },
+    });
     expect(server.status, server.text).toBe(201);
     await mcpHttp.clearCalls();
-    const agent = await call(`${api.url}/v1/agents`, { method: 'POST', key: adminKey, json: { name: 'a', capabilities: [{ name: 'say', server: 'h', tool: 'echo' }] } });
+    const agent = await call(`${api.url}/v1/agents`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'a', capabilities: [{ name: 'say', server: 'h', tool: 'echo' }] },
+    });
     expect(agent.status, agent.text).toBe(201);
     const first = await mcpHttp.secretHeaders();
     expect(first).toContainEqual({ method: 'tools/list', value: v1 });
@@ -100,7 +149,10 @@ describe('secrets API', () => {
     await call(`${api.url}/v1/secrets/MCP_TOKEN/rotate`, { method: 'POST', key: adminKey, json: { value: v2 } });
     await mcpHttp.clearCalls();
     // A repin asks the worker for a fresh tools/list: its connection opens anew with the rotated value.
-    const patched = await call(`${api.url}/v1/agents/${agent.json.id}/capabilities/say/repin`, { method: 'POST', key: adminKey });
+    const patched = await call(`${api.url}/v1/agents/${agent.json.id}/capabilities/say/repin`, {
+      method: 'POST',
+      key: adminKey,
+    });
     expect(patched.status, patched.text).toBe(200);
     const second = await mcpHttp.secretHeaders();
     // A new connection (initialize), made with the rotated value only.
@@ -122,10 +174,16 @@ describe('secrets API', () => {
 
   it('names a secret that does not exist when the server is registered, and nothing else', async () => {
     const { adminKey } = await createOrg(api.db, 'missing secret');
-    const res = await call(`${api.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'h', transport: 'http', url: mcpHttp.url, headers: { 'x-test-secret': 'secret:NOT_THERE' } } });
+    const res = await call(`${api.url}/v1/mcp-servers`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'h', transport: 'http', url: mcpHttp.url, headers: { 'x-test-secret': 'secret:NOT_THERE' } },
+    });
     expect(res.status).toBe(400);
     expect(res.json.error).toMatchObject({ code: 'unknown_secret', details: { server: 'h', secrets: ['NOT_THERE'] } });
-    expect(res.json.error.message).toBe('MCP server "h" references secret "NOT_THERE", which does not exist in this organization');
+    expect(res.json.error.message).toBe(
+      'MCP server "h" references secret "NOT_THERE", which does not exist in this organization',
+    );
   });
 });
 
@@ -143,10 +201,22 @@ describe('secret references in the worker', () => {
     const [v1, v2] = [value('call-one'), value('call-two')];
     await mcpHttp.clearCalls();
     await call(`${platform.url}/v1/secrets`, { method: 'POST', key: adminKey, json: { name: 'TOKEN', value: v1 } });
-    await call(`${platform.url}/v1/mcp-servers`, { method: 'POST', key: adminKey, json: { name: 'h', transport: 'http', url: mcpHttp.url, headers: { 'x-test-secret': 'secret:TOKEN' } } });
-    const agent = await call(`${platform.url}/v1/agents`, { method: 'POST', key: adminKey, json: { name: 'a', capabilities: [{ name: 'say', server: 'h', tool: 'echo' }] } });
+    await call(`${platform.url}/v1/mcp-servers`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'h', transport: 'http', url: mcpHttp.url, headers: { 'x-test-secret': 'secret:TOKEN' } },
+    });
+    const agent = await call(`${platform.url}/v1/agents`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'a', capabilities: [{ name: 'say', server: 'h', tool: 'echo' }] },
+    });
     const invoke = async () => {
-      const res = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, { method: 'POST', key: adminKey, json: { capability: 'say', input: { text: 'hi' } } });
+      const res = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, {
+        method: 'POST',
+        key: adminKey,
+        json: { capability: 'say', input: { text: 'hi' } },
+      });
       return waitForStatus(platform.url, adminKey, res.json.invocationId, 'succeeded');
     };
     await invoke();
@@ -163,9 +233,16 @@ describe('secret references in the worker', () => {
 
     // A secret gone from under a server fails the invocation at once, naming the secret (no retries).
     await platform.db('secrets').where({ org_id: org.id, name: 'TOKEN' }).delete();
-    const res = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, { method: 'POST', key: adminKey, json: { capability: 'say', input: { text: 'hi' } } });
+    const res = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, {
+      method: 'POST',
+      key: adminKey,
+      json: { capability: 'say', input: { text: 'hi' } },
+    });
     const failed = await waitForStatus(platform.url, adminKey, res.json.invocationId, 'failed');
-    expect(failed.error).toMatchObject({ code: 'unknown_secret', message: 'MCP server "h" references secret "TOKEN", which does not exist in this organization' });
+    expect(failed.error).toMatchObject({
+      code: 'unknown_secret',
+      message: 'MCP server "h" references secret "TOKEN", which does not exist in this organization',
+    });
   });
 });
 
@@ -188,10 +265,12 @@ describe('master keys', () => {
     const admin = new URL(inject('databaseUrl'));
     admin.pathname = '/postgres';
     const db = createDb(admin.toString(), 1);
-    for (const { url } of databases) await db.raw('drop database if exists ?? with (force)', [new URL(url).pathname.slice(1)]);
+    for (const { url } of databases)
+      await db.raw('drop database if exists ?? with (force)', [new URL(url).pathname.slice(1)]);
     await db.destroy();
   });
-  const vaultOf = (db: Db, key: string, previous: string[] = []) => new SecretVault(db, MasterKeyring.fromBase64(key, previous));
+  const vaultOf = (db: Db, key: string, previous: string[] = []) =>
+    new SecretVault(db, MasterKeyring.fromBase64(key, previous));
 
   it('refuses a different master key with a clear error, at start and at use, and the API does not start', async () => {
     const { url, db, orgId } = await freshDatabase();
@@ -202,7 +281,11 @@ describe('master keys', () => {
     await expect(wrong.verify()).rejects.toThrow(/master key does not match the one secrets were encrypted with/);
     await expect(wrong.reveal(orgId, 'S')).rejects.toThrow(/master key does not match/);
     await expect(wrong.rotate(orgId, 'S', 'x')).rejects.toThrow(/master key does not match/);
-    const started = await runTs('api/server.ts', [], stackEnv({ DATABASE_URL: url, COLLEXA_MASTER_KEY: other, PORT: String(await freePort()) }));
+    const started = await runTs(
+      'api/server.ts',
+      [],
+      stackEnv({ DATABASE_URL: url, COLLEXA_MASTER_KEY: other, PORT: String(await freePort()) }),
+    );
     expect(started.code).toBe(78);
     const output = started.stdout + started.stderr;
     expect(output).toContain('master key does not match the one secrets were encrypted with');
@@ -221,7 +304,9 @@ describe('master keys', () => {
     expect(await db('secret_versions').pluck('kek_id')).toEqual([MasterKeyring.fromBase64(newKey).active.kid]);
     expect(await vaultOf(db, newKey).reveal(orgId, 'S')).toBe(plain);
     await expect(vaultOf(db, oldKey).verify()).rejects.toThrow(/master key does not match/);
-    expect((await db('vault_meta').pluck('kid')).sort()).toEqual([MasterKeyring.fromBase64(oldKey).active.kid, MasterKeyring.fromBase64(newKey).active.kid].sort());
+    expect((await db('vault_meta').pluck('kid')).sort()).toEqual(
+      [MasterKeyring.fromBase64(oldKey).active.kid, MasterKeyring.fromBase64(newKey).active.kid].sort(),
+    );
   });
 
   it('refuses an altered ciphertext instead of returning garbage', async () => {
@@ -234,6 +319,8 @@ describe('master keys', () => {
     altered[13]! ^= 0xff;
     await db('secret_versions').where({ secret_id: row.secret_id }).update({ ciphertext: altered });
     const attempt = vaultOf(db, key).reveal(orgId, 'S');
-    await expect(attempt).rejects.toThrow('secret "S" version 1 could not be decrypted: the stored ciphertext or data key was altered');
+    await expect(attempt).rejects.toThrow(
+      'secret "S" version 1 could not be decrypted: the stored ciphertext or data key was altered',
+    );
   });
 });

@@ -18,30 +18,72 @@ afterAll(async () => {
 describe('tool catalog', () => {
   it('searches names and descriptions, filters by category and tag, shows annotations and stats', async () => {
     const { org, adminKey } = await createOrg(platform.db, 'catalog');
-    const server = await call(`${platform.url}/v1/mcp-servers?wait=15`, { method: 'POST', key: adminKey, json: { name: 'tools', transport: 'http', url: fixture.url } });
+    const server = await call(`${platform.url}/v1/mcp-servers?wait=15`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'tools', transport: 'http', url: fixture.url },
+    });
     expect(server.json.status).toBe('healthy');
-    const search = (qs: string, key = adminKey) => call(`${platform.url}/v1/tools?${qs}`, { key }).then((r) => r.json.data as { name: string; [k: string]: unknown }[]);
+    const search = (qs: string, key = adminKey) =>
+      call(`${platform.url}/v1/tools?${qs}`, { key }).then(
+        (r) => r.json.data as { name: string; [k: string]: unknown }[],
+      );
 
     expect((await search('query=ECHOES')).map((t) => t.name)).toEqual(['echo']); // description, any case
     expect((await search('query=add')).map((t) => t.name)).toEqual(['add']);
     const echo = (await search('query=echo'))[0]!;
-    expect(echo).toMatchObject({ server: { name: 'tools' }, category: 'read', categorySource: 'inferred', annotations: { readOnlyHint: true, destructiveHint: null } });
+    expect(echo).toMatchObject({
+      server: { name: 'tools' },
+      category: 'read',
+      categorySource: 'inferred',
+      annotations: { readOnlyHint: true, destructiveHint: null },
+    });
     expect((await search('category=read')).map((t) => t.name)).toEqual(['echo']);
     expect((await search('tag=idempotent')).map((t) => t.name)).toEqual(['add']);
     expect((await search('server=tools')).length).toBe(6);
     expect(await search('server=elsewhere')).toEqual([]);
 
     // Labels set by people win over the inferred ones.
-    const labelled = await call(`${platform.url}/v1/mcp-servers/${server.json.id}/tools/record`, { method: 'PATCH', key: adminKey, json: { category: 'notes', tags: ['journal'] } });
+    const labelled = await call(`${platform.url}/v1/mcp-servers/${server.json.id}/tools/record`, {
+      method: 'PATCH',
+      key: adminKey,
+      json: { category: 'notes', tags: ['journal'] },
+    });
     expect(labelled.json).toMatchObject({ category: 'notes', categorySource: 'configured' });
     expect((await search('tag=journal')).map((t) => t.name)).toEqual(['record']);
-    expect((await call(`${platform.url}/v1/mcp-servers/${server.json.id}/tools/record`, { method: 'PATCH', key: adminKey, json: { category: 'Bad Label' } })).status).toBe(400);
+    expect(
+      (
+        await call(`${platform.url}/v1/mcp-servers/${server.json.id}/tools/record`, {
+          method: 'PATCH',
+          key: adminKey,
+          json: { category: 'Bad Label' },
+        })
+      ).status,
+    ).toBe(400);
 
     // Stats come from real invocations of capabilities bound to the tool.
-    const agent = await call(`${platform.url}/v1/agents`, { method: 'POST', key: adminKey, json: { name: 'stats', capabilities: [{ name: 'sum', server: 'tools', tool: 'add' }, { name: 'boom', server: 'tools', tool: 'fail' }] } });
+    const agent = await call(`${platform.url}/v1/agents`, {
+      method: 'POST',
+      key: adminKey,
+      json: {
+        name: 'stats',
+        capabilities: [
+          { name: 'sum', server: 'tools', tool: 'add' },
+          { name: 'boom', server: 'tools', tool: 'fail' },
+        ],
+      },
+    });
     const developer = await userWithRole(platform.db, org.id, 'developer');
-    for (const [capability, input] of [['sum', { a: 1, b: 2 }], ['sum', { a: 2, b: 2 }], ['boom', { message: 'x' }]] as const) {
-      await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=20`, { method: 'POST', key: developer.key, json: { capability, input } });
+    for (const [capability, input] of [
+      ['sum', { a: 1, b: 2 }],
+      ['sum', { a: 2, b: 2 }],
+      ['boom', { message: 'x' }],
+    ] as const) {
+      await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=20`, {
+        method: 'POST',
+        key: developer.key,
+        json: { capability, input },
+      });
     }
     const add = (await search('query=add'))[0]!;
     expect(add.stats).toMatchObject({ calls: 2, errors: 0 });

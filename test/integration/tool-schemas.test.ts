@@ -21,15 +21,28 @@ let serverId: string;
 beforeAll(async () => {
   platform = await startPlatform({ mcpHealthIntervalMs: 60_000 });
   org = await createOrg(platform.db, 'tool-schemas');
-  const server = { name: 'schemas', transport: 'stdio', command: process.execPath, args: ['--import', TSX, FIXTURE, '--fillers', String(FILLERS)] };
-  const created = await call(`${platform.url}/v1/mcp-servers?wait=30`, { method: 'POST', key: org.adminKey, json: server });
+  const server = {
+    name: 'schemas',
+    transport: 'stdio',
+    command: process.execPath,
+    args: ['--import', TSX, FIXTURE, '--fillers', String(FILLERS)],
+  };
+  const created = await call(`${platform.url}/v1/mcp-servers?wait=30`, {
+    method: 'POST',
+    key: org.adminKey,
+    json: server,
+  });
   expect(created.json?.status, created.text).toBe('healthy');
   serverId = created.json.id;
 }, 120_000);
 afterAll(() => platform?.stop());
 
 const createAgent = (name: string, tool: string) =>
-  call(`${platform.url}/v1/agents`, { method: 'POST', key: org.adminKey, json: { name, capabilities: [{ name: 'cap', server: 'schemas', tool, risk: 'low' }] } });
+  call(`${platform.url}/v1/agents`, {
+    method: 'POST',
+    key: org.adminKey,
+    json: { name, capabilities: [{ name: 'cap', server: 'schemas', tool, risk: 'low' }] },
+  });
 
 /** Polls /healthz every 10 ms until stopped; `stop` answers the slowest round trip. */
 function watchHealth() {
@@ -64,9 +77,17 @@ describe('schema patterns run on RE2', () => {
     const health = watchHealth();
     await waitFor(health.polls, (n) => n > 0, { what: 'the /healthz watcher to be polling', timeoutMs: 5000 });
     const started = performance.now();
-    const r = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, { method: 'POST', key: viewer.key, json: { capability: 'cap', input: { s: `${'a'.repeat(30)}!` } } });
+    const r = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, {
+      method: 'POST',
+      key: viewer.key,
+      json: { capability: 'cap', input: { s: `${'a'.repeat(30)}!` } },
+    });
     const elapsed = performance.now() - started;
-    const long = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, { method: 'POST', key: viewer.key, json: { capability: 'cap', input: { s: `${'a'.repeat(50_000)}!` } } });
+    const long = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke`, {
+      method: 'POST',
+      key: viewer.key,
+      json: { capability: 'cap', input: { s: `${'a'.repeat(50_000)}!` } },
+    });
     const slowest = await health.stop();
     expectEnvelope(r, 400, 'invalid_input');
     expect(r.json.error.details.errors[0]).toMatchObject({ path: '/s', keyword: 'pattern' });
@@ -77,7 +98,11 @@ describe('schema patterns run on RE2', () => {
 
   it('still accepts input the pattern matches', async () => {
     const agent = await createAgent('redos-ok', 'redos');
-    const r = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=20`, { method: 'POST', key: org.adminKey, json: { capability: 'cap', input: { s: 'aaaa' } } });
+    const r = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=20`, {
+      method: 'POST',
+      key: org.adminKey,
+      json: { capability: 'cap', input: { s: 'aaaa' } },
+    });
     expect(r.status, r.text).toBe(200);
     expect(r.json).toMatchObject({ status: 'succeeded', result: { structuredContent: { s: 'aaaa' } } });
   });
@@ -99,11 +124,27 @@ describe('schema patterns run on RE2', () => {
 describe('labelling a tool of a large catalog', () => {
   it('labels a tool past the 200th of its server', async () => {
     const last = `filler-${String(FILLERS - 1).padStart(4, '0')}`;
-    const r = await call(`${platform.url}/v1/mcp-servers/${serverId}/tools/${last}`, { method: 'PATCH', key: org.adminKey, json: { tags: ['late'] } });
+    const r = await call(`${platform.url}/v1/mcp-servers/${serverId}/tools/${last}`, {
+      method: 'PATCH',
+      key: org.adminKey,
+      json: { tags: ['late'] },
+    });
     expect(r.status, r.text).toBe(200);
     expect(r.json).toMatchObject({ name: last, tags: expect.arrayContaining(['late']), server: { id: serverId } });
-    const redos = await call(`${platform.url}/v1/mcp-servers/${serverId}/tools/redos`, { method: 'PATCH', key: org.adminKey, json: { category: 'text' } });
+    const redos = await call(`${platform.url}/v1/mcp-servers/${serverId}/tools/redos`, {
+      method: 'PATCH',
+      key: org.adminKey,
+      json: { category: 'text' },
+    });
     expect(redos.json).toMatchObject({ name: 'redos', category: 'text', categorySource: 'configured' });
-    expectEnvelope(await call(`${platform.url}/v1/mcp-servers/${serverId}/tools/nope`, { method: 'PATCH', key: org.adminKey, json: { tags: ['x'] } }), 404, 'not_found');
+    expectEnvelope(
+      await call(`${platform.url}/v1/mcp-servers/${serverId}/tools/nope`, {
+        method: 'PATCH',
+        key: org.adminKey,
+        json: { tags: ['x'] },
+      }),
+      404,
+      'not_found',
+    );
   });
 });

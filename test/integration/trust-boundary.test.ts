@@ -45,7 +45,11 @@ afterAll(async () => {
 
 async function orgWithRoles() {
   const o = await createOrg(platform.db, 'trust');
-  return { ...o, developer: await userWithRole(platform.db, o.org.id, 'developer'), viewer: await userWithRole(platform.db, o.org.id, 'viewer') };
+  return {
+    ...o,
+    developer: await userWithRole(platform.db, o.org.id, 'developer'),
+    viewer: await userWithRole(platform.db, o.org.id, 'viewer'),
+  };
 }
 const post = (url: string, key: string, json: unknown) => call(url, { method: 'POST', key, json });
 
@@ -55,8 +59,13 @@ describe('who may run what', () => {
     const shell = { name: 'x', transport: 'stdio', command: 'bash', args: ['-c', 'id > proof.txt'] };
     const rest = await post(`${platform.url}/v1/mcp-servers`, developer.key, shell);
     expect(rest.status).toBe(403);
-    expect(rest.json.error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/stdio command needs the admin role/) });
-    const imported = await post(`${platform.url}/v1/mcp-servers/import`, developer.key, { mcpServers: { x: { command: 'bash', args: ['-c', 'id'] } } });
+    expect(rest.json.error).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringMatching(/stdio command needs the admin role/),
+    });
+    const imported = await post(`${platform.url}/v1/mcp-servers/import`, developer.key, {
+      mcpServers: { x: { command: 'bash', args: ['-c', 'id'] } },
+    });
     expect(imported.status).toBe(400);
     expect(imported.json.error.details.errors).toEqual([expect.objectContaining({ name: 'x', code: 'forbidden' })]);
     expect(await platform.db('mcp_servers').where({ org_id: org.id })).toEqual([]);
@@ -64,22 +73,51 @@ describe('who may run what', () => {
 
   it('lets an admin run only allowed executables, and takes `npx -y <shipped package>` as the shipped package', async () => {
     const { adminKey } = await orgWithRoles();
-    const bash = await post(`${platform.url}/v1/mcp-servers`, adminKey, { name: 'sh', transport: 'stdio', command: 'bash', args: ['-c', 'id'] });
+    const bash = await post(`${platform.url}/v1/mcp-servers`, adminKey, {
+      name: 'sh',
+      transport: 'stdio',
+      command: 'bash',
+      args: ['-c', 'id'],
+    });
     expect(bash.status).toBe(400);
-    expect(bash.json.error).toMatchObject({ code: 'stdio_command_not_allowed', details: { command: 'bash', allowed: expect.arrayContaining(['@modelcontextprotocol/server-everything']) } });
-    const npx = await post(`${platform.url}/v1/mcp-servers?wait=30`, adminKey, { name: 'ev', transport: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything@2026.8.31', 'stdio'] });
+    expect(bash.json.error).toMatchObject({
+      code: 'stdio_command_not_allowed',
+      details: { command: 'bash', allowed: expect.arrayContaining(['@modelcontextprotocol/server-everything']) },
+    });
+    const npx = await post(`${platform.url}/v1/mcp-servers?wait=30`, adminKey, {
+      name: 'ev',
+      transport: 'stdio',
+      command: 'npx',
+      args: ['-y', '@modelcontextprotocol/server-everything@2026.8.31', 'stdio'],
+    });
     expect(npx.status, npx.text).toBe(201);
-    expect(npx.json).toMatchObject({ command: expect.stringMatching(/node$/), args: [EVERYTHING, 'stdio'], status: 'healthy' });
+    expect(npx.json).toMatchObject({
+      command: expect.stringMatching(/node$/),
+      args: [EVERYTHING, 'stdio'],
+      status: 'healthy',
+    });
   });
 
   it('keeps the filesystem template inside the org workspace', async () => {
     const { developer } = await orgWithRoles();
     for (const paths of [['/'], ['../other-org'], ['/etc']]) {
-      const r = await post(`${platform.url}/v1/mcp-servers`, developer.key, { name: 'fs', template: 'filesystem', config: { paths } });
+      const r = await post(`${platform.url}/v1/mcp-servers`, developer.key, {
+        name: 'fs',
+        template: 'filesystem',
+        config: { paths },
+      });
       expect(r.status, JSON.stringify(paths)).toBe(400);
-      expect(r.json.error.details.issues[0]).toMatchObject({ path: 'config.paths.0', message: expect.stringMatching(/outside the organization's workspace/) });
+      expect(r.json.error.details.issues[0]).toMatchObject({
+        path: 'config.paths.0',
+        message: expect.stringMatching(/outside the organization's workspace/),
+      });
     }
-    const network = await post(`${platform.url}/v1/mcp-servers`, developer.key, { name: 'fs', template: 'filesystem', network: true, config: { paths: ['docs'] } });
+    const network = await post(`${platform.url}/v1/mcp-servers`, developer.key, {
+      name: 'fs',
+      template: 'filesystem',
+      network: true,
+      config: { paths: ['docs'] },
+    });
     expect(network.status).toBe(403);
   });
 });
@@ -89,32 +127,67 @@ describe('secrets are bound, not borrowed', () => {
     const { org, adminKey, developer, viewer } = await orgWithRoles();
     const value = `sk-live-${Date.now()}-trust`;
     expect((await post(`${platform.url}/v1/secrets`, adminKey, { name: 'apitoken', value })).status).toBe(201);
-    const server = { name: 'ev', transport: 'stdio', command: process.execPath, args: [EVERYTHING, 'stdio'], env: { X: 'secret:apitoken' } };
-    expect((await post(`${platform.url}/v1/mcp-servers`, developer.key, { ...server, command: '@modelcontextprotocol/server-everything', args: ['stdio'] })).status).toBe(403);
+    const server = {
+      name: 'ev',
+      transport: 'stdio',
+      command: process.execPath,
+      args: [EVERYTHING, 'stdio'],
+      env: { X: 'secret:apitoken' },
+    };
+    expect(
+      (
+        await post(`${platform.url}/v1/mcp-servers`, developer.key, {
+          ...server,
+          command: '@modelcontextprotocol/server-everything',
+          args: ['stdio'],
+        })
+      ).status,
+    ).toBe(403);
     // The role is checked first: a developer hears "admin only", not what is wrong with the URL.
-    const headers = await post(`${platform.url}/v1/mcp-servers`, developer.key, { name: 'h', transport: 'http', url: 'http://10.0.0.1/mcp', headers: { Authorization: 'secret:apitoken' } });
+    const headers = await post(`${platform.url}/v1/mcp-servers`, developer.key, {
+      name: 'h',
+      transport: 'http',
+      url: 'http://10.0.0.1/mcp',
+      headers: { Authorization: 'secret:apitoken' },
+    });
     expect(headers.status).toBe(403);
     const created = await post(`${platform.url}/v1/mcp-servers?wait=30`, adminKey, server);
     expect(created.status, created.text).toBe(201);
     const bound = await platform.db('audit_events').where({ org_id: org.id, action: 'mcp_server.secret_bound' });
     expect(bound.map((e) => e.data)).toEqual([{ name: 'ev', secrets: ['apitoken'] }]);
 
-    const agent = await post(`${platform.url}/v1/agents`, adminKey, { name: 'env-reader', capabilities: [{ name: 'env', server: 'ev', tool: 'get-env' }] });
+    const agent = await post(`${platform.url}/v1/agents`, adminKey, {
+      name: 'env-reader',
+      capabilities: [{ name: 'env', server: 'ev', tool: 'get-env' }],
+    });
     expect(agent.status, agent.text).toBe(201);
-    const inv = await post(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=30`, developer.key, { capability: 'env', input: {} });
+    const inv = await post(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=30`, developer.key, {
+      capability: 'env',
+      input: {},
+    });
     expect(inv.json.status, inv.text).toBe('succeeded');
     expect(inv.text).toContain('[secret:apitoken]');
     expect(inv.text).not.toContain(value);
     const seen = await call(`${platform.url}/v1/invocations/${inv.json.invocationId}`, { key: viewer.key });
     expect(seen.text).not.toContain(value);
-    const rows = JSON.stringify(await platform.db('invocations').where({ org_id: org.id })) + JSON.stringify(await platform.db('audit_events').where({ org_id: org.id }));
+    const rows =
+      JSON.stringify(await platform.db('invocations').where({ org_id: org.id })) +
+      JSON.stringify(await platform.db('audit_events').where({ org_id: org.id }));
     expect(rows).toContain('[secret:apitoken]');
     expect(rows).not.toContain(value);
   });
 });
 
 describe('egress: nothing fetched from internal addresses', () => {
-  const internal = ['http://127.0.0.1:PORT/mcp', 'http://localhost:PORT/mcp', 'http://[::1]:PORT/mcp', 'http://10.0.0.1/mcp', 'http://192.168.1.1/mcp', 'http://169.254.169.254/latest/meta-data/', 'http://[::ffff:127.0.0.1]:PORT/'];
+  const internal = [
+    'http://127.0.0.1:PORT/mcp',
+    'http://localhost:PORT/mcp',
+    'http://[::1]:PORT/mcp',
+    'http://10.0.0.1/mcp',
+    'http://192.168.1.1/mcp',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[::ffff:127.0.0.1]:PORT/',
+  ];
 
   it('refuses loopback, private, link-local and metadata URLs for MCP servers with a 400, sending nothing', async () => {
     const { org, adminKey } = await createOrg(platform.db, 'ssrf');
@@ -126,11 +199,28 @@ describe('egress: nothing fetched from internal addresses', () => {
       expect(r.json.error.code, url).toBe('egress_denied');
       expect(r.json.error.message).toMatch(/loopback|private|link-local|EGRESS_ALLOW/);
     }
-    const creds = await post(`${strict.url}/v1/mcp-servers`, adminKey, { name: 'x', transport: 'http', url: 'https://user:pass@example.com/mcp' });
-    expect(creds.json.error).toMatchObject({ code: 'egress_denied', message: expect.stringMatching(/credentials in a URL/) });
-    const openapi = await post(`${strict.url}/v1/mcp-servers`, adminKey, { name: 'x', template: 'openapi', config: { spec: 'https://example.com/spec.json', baseUrl: 'http://169.254.169.254/' } });
+    const creds = await post(`${strict.url}/v1/mcp-servers`, adminKey, {
+      name: 'x',
+      transport: 'http',
+      url: 'https://user:pass@example.com/mcp',
+    });
+    expect(creds.json.error).toMatchObject({
+      code: 'egress_denied',
+      message: expect.stringMatching(/credentials in a URL/),
+    });
+    const openapi = await post(`${strict.url}/v1/mcp-servers`, adminKey, {
+      name: 'x',
+      template: 'openapi',
+      config: { spec: 'https://example.com/spec.json', baseUrl: 'http://169.254.169.254/' },
+    });
     expect(openapi.json.error).toMatchObject({ code: 'egress_denied', details: { field: 'config.baseUrl' } });
-    const hook = await call(`${strict.url}/v1/org`, { method: 'PATCH', key: adminKey, json: { settings: { approvalWebhook: { url: `http://127.0.0.1:${trapPort}/`, secret: 'a-webhook-secret-of-16+' } } } });
+    const hook = await call(`${strict.url}/v1/org`, {
+      method: 'PATCH',
+      key: adminKey,
+      json: {
+        settings: { approvalWebhook: { url: `http://127.0.0.1:${trapPort}/`, secret: 'a-webhook-secret-of-16+' } },
+      },
+    });
     expect(hook.status).toBe(400);
     expect(hook.json.error.code).toBe('egress_denied');
     expect(await platform.db('mcp_servers').where({ org_id: org.id })).toEqual([]);
@@ -139,7 +229,18 @@ describe('egress: nothing fetched from internal addresses', () => {
 
   it('never shows a viewer credentials in a stored server URL (rows from before they were refused)', async () => {
     const { org, viewer } = await orgWithRoles();
-    const [row] = await platform.db('mcp_servers').insert({ org_id: org.id, name: 'old', transport: 'http', url: 'https://svc:hunter2@mcp.example.com/mcp', args: '[]', env: '{}', headers: '{}' }).returning('id');
+    const [row] = await platform
+      .db('mcp_servers')
+      .insert({
+        org_id: org.id,
+        name: 'old',
+        transport: 'http',
+        url: 'https://svc:hunter2@mcp.example.com/mcp',
+        args: '[]',
+        env: '{}',
+        headers: '{}',
+      })
+      .returning('id');
     const shown = await call(`${platform.url}/v1/mcp-servers/${row.id}`, { key: viewer.key });
     expect(shown.json.url).toBe('https://mcp.example.com/mcp');
     expect((await call(`${platform.url}/v1/mcp-servers`, { key: viewer.key })).text).not.toContain('hunter2');
@@ -148,10 +249,21 @@ describe('egress: nothing fetched from internal addresses', () => {
   it('refuses the platform own services even where loopback is allowed', async () => {
     const { adminKey } = await createOrg(platform.db, 'ssrf platform');
     const pg = inject('pgPort');
-    const app = await startApi({ db: platform.db, taskQueue: platform.taskQueue, egress: new EgressPolicy(['127.0.0.1'], [{ host: '127.0.0.1', port: pg }]) });
+    const app = await startApi({
+      db: platform.db,
+      taskQueue: platform.taskQueue,
+      egress: new EgressPolicy(['127.0.0.1'], [{ host: '127.0.0.1', port: pg }]),
+    });
     try {
-      const r = await post(`${app.url}/v1/mcp-servers`, adminKey, { name: 'pg', transport: 'http', url: `http://127.0.0.1:${pg}/` });
-      expect(r.json.error).toMatchObject({ code: 'egress_denied', message: expect.stringMatching(/platform's own services/) });
+      const r = await post(`${app.url}/v1/mcp-servers`, adminKey, {
+        name: 'pg',
+        transport: 'http',
+        url: `http://127.0.0.1:${pg}/`,
+      });
+      expect(r.json.error).toMatchObject({
+        code: 'egress_denied',
+        message: expect.stringMatching(/platform's own services/),
+      });
     } finally {
       await app.close();
     }
@@ -178,7 +290,11 @@ describe('egress: nothing fetched from internal addresses', () => {
     await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
     try {
       const port = (page.address() as AddressInfo).port;
-      const r = await post(`${platform.url}/v1/mcp-servers?wait=30`, adminKey, { name: 'leaky', transport: 'http', url: `http://127.0.0.1:${port}/mcp` });
+      const r = await post(`${platform.url}/v1/mcp-servers?wait=30`, adminKey, {
+        name: 'leaky',
+        transport: 'http',
+        url: `http://127.0.0.1:${port}/mcp`,
+      });
       expect(r.status, r.text).toBe(201);
       const shown = await call(`${platform.url}/v1/mcp-servers/${r.json.id}`, { key: viewer.key });
       expect(shown.json.statusReason).toMatch(/HTTP 500 from 127\.0\.0\.1/);
@@ -209,9 +325,15 @@ describe('only workers talk to MCP servers', () => {
       const url = `http://127.0.0.1:${port}`;
       const server = await post(`${url}/v1/mcp-servers`, adminKey, { name: 'ev', template: 'everything' });
       expect(server.status, server.text).toBe(201);
-      const agent = await post(`${url}/v1/agents`, adminKey, { name: 'a', capabilities: [{ name: 'echo', server: 'ev', tool: 'echo' }] });
+      const agent = await post(`${url}/v1/agents`, adminKey, {
+        name: 'a',
+        capabilities: [{ name: 'echo', server: 'ev', tool: 'echo' }],
+      });
       expect(agent.status, agent.text).toBe(201);
-      const inv = await post(`${url}/v1/agents/${agent.json.id}/invoke`, adminKey, { capability: 'echo', input: { message: 'hi' } });
+      const inv = await post(`${url}/v1/agents/${agent.json.id}/invoke`, adminKey, {
+        capability: 'echo',
+        input: { message: 'hi' },
+      });
       await waitForStatus(url, adminKey, inv.json.invocationId, 'succeeded');
       // tsx (how the API runs from source) keeps an esbuild service process; nothing else may be there.
       const children = childrenOf(api.pid!).map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!);
@@ -224,5 +346,7 @@ describe('only workers talk to MCP servers', () => {
 
 /** The pids of a process's children, from /proc (every thread's children file). */
 function childrenOf(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
+  );
 }

@@ -36,9 +36,14 @@ export const historyFile = (name: string) => path.join(HISTORIES_DIR, `${name}.j
 export function readHistories(): { file: string; history: unknown }[] {
   let files: string[];
   try {
-    files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(HISTORIES_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     files = [];
   }
-  return files.map((file) => ({ file, history: JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as unknown }));
+  return files.map((file) => ({
+    file,
+    history: JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as unknown,
+  }));
 }

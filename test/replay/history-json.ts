@@ -18,7 +18,9 @@ interface ProtoJson {
 
 const protoEntry = createRequire(import.meta.url).resolve('@temporalio/proto');
 const protojson = createRequire(protoEntry)('protobufjs/ext/protojson') as ProtoJson;
-const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
+const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType(
+  'temporal.api.history.v1.History',
+);
 
 export function historyToJson(history: History): unknown {
   return protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history));

@@ -35,14 +35,19 @@ beforeAll(async () => {
   const org = await createOrg(platform.db, 'replay histories');
   orgId = org.org.id;
   adminKey = org.adminKey;
-  ({ agentId } = await createServerAndAgent(platform.url, org.adminKey, { name: 'testhttp', transport: 'http', url: mcpHttp.url }, {
-    name: 'recorder',
-    capabilities: [
-      { name: 'sum', tool: 'add', risk: 'low' },
-      { name: 'note', tool: 'record', risk: 'high' },
-      { name: 'broken', tool: 'fail', risk: 'low' },
-    ],
-  }));
+  ({ agentId } = await createServerAndAgent(
+    platform.url,
+    org.adminKey,
+    { name: 'testhttp', transport: 'http', url: mcpHttp.url },
+    {
+      name: 'recorder',
+      capabilities: [
+        { name: 'sum', tool: 'add', risk: 'low' },
+        { name: 'note', tool: 'record', risk: 'high' },
+        { name: 'broken', tool: 'fail', risk: 'low' },
+      ],
+    },
+  ));
   const key = async (role: 'developer' | 'approver' | 'viewer') => (await userWithRole(platform.db, orgId, role)).key;
   keys = { developer: await key('developer'), approver: await key('approver'), viewer: await key('viewer') };
 }, 120_000);
@@ -62,7 +67,9 @@ async function save<R>(name: RecordedPath, workflowId: string, expected: Partial
     // Normal task queue (ours, random per run) and sticky queues (named after the worker identity).
     if (key === 'taskQueue' && value && typeof value === 'object' && 'name' in value) {
       const q = value as { name: string; kind?: string; normalName?: string };
-      return q.kind === 'TASK_QUEUE_KIND_STICKY' ? { ...q, name: `${IDENTITY}-sticky`, normalName: TASK_QUEUE } : { ...q, name: TASK_QUEUE };
+      return q.kind === 'TASK_QUEUE_KIND_STICKY'
+        ? { ...q, name: `${IDENTITY}-sticky`, normalName: TASK_QUEUE }
+        : { ...q, name: TASK_QUEUE };
     }
     return value;
   });
@@ -70,22 +77,38 @@ async function save<R>(name: RecordedPath, workflowId: string, expected: Partial
 }
 
 const invoke = (key: string, body: Record<string, unknown>, wait?: number) =>
-  call(`${platform.url}/v1/agents/${agentId}/invoke${wait ? `?wait=${wait}` : ''}`, { method: 'POST', key, json: body });
+  call(`${platform.url}/v1/agents/${agentId}/invoke${wait ? `?wait=${wait}` : ''}`, {
+    method: 'POST',
+    key,
+    json: body,
+  });
 const decide = (approvalId: string, decision: 'approve' | 'deny', comment?: string) =>
-  call(`${platform.url}/v1/approvals/${approvalId}/${decision}`, { method: 'POST', key: keys.approver, json: comment ? { comment } : {} });
+  call(`${platform.url}/v1/approvals/${approvalId}/${decision}`, {
+    method: 'POST',
+    key: keys.approver,
+    json: comment ? { comment } : {},
+  });
 
 /** A high-risk invocation, waited for until its approval is pending. */
 async function pendingHighRisk(note: string, extra: Record<string, unknown> = {}) {
   const r = await invoke(keys.developer, { capability: 'note', input: { note }, ...extra });
   expect(r.status, r.text).toBe(202);
   const pending = await waitForStatus(platform.url, keys.developer, r.json.invocationId, 'pending_approval');
-  return { invocationId: r.json.invocationId as string, workflowId: pending.workflowId as string, approvalId: pending.approval.id as string };
+  return {
+    invocationId: r.json.invocationId as string,
+    workflowId: pending.workflowId as string,
+    approvalId: pending.approval.id as string,
+  };
 }
 
 describe('recording workflow histories', () => {
   it('pingWorkflow', async () => {
     const workflowId = `ping-${orgId}-${randomUUID()}`;
-    await platform.client.workflow.start<typeof pingWorkflow>('pingWorkflow', { taskQueue: platform.taskQueue, workflowId, args: [{ orgId, message: 'replay' }] });
+    await platform.client.workflow.start<typeof pingWorkflow>('pingWorkflow', {
+      taskQueue: platform.taskQueue,
+      workflowId,
+      args: [{ orgId, message: 'replay' }],
+    });
     await save('ping-succeeded', workflowId, { echo: 'replay' });
   });
 
@@ -121,7 +144,10 @@ describe('recording workflow histories', () => {
 
   it('invokeCapabilityWorkflow: cancelled while pending (and its approval)', async () => {
     const inv = await pendingHighRisk('cancelled');
-    expect((await call(`${platform.url}/v1/invocations/${inv.invocationId}/cancel`, { method: 'POST', key: keys.developer })).json.status).toBe('cancelled');
+    expect(
+      (await call(`${platform.url}/v1/invocations/${inv.invocationId}/cancel`, { method: 'POST', key: keys.developer }))
+        .json.status,
+    ).toBe('cancelled');
     await save<InvokeResult>('invoke-capability-cancelled-while-pending', inv.workflowId, { status: 'cancelled' });
     await save<ApprovalResult>('approval-invocation-cancelled', `approval-${inv.approvalId}`, { status: 'cancelled' });
   });
@@ -142,26 +168,44 @@ describe('recording workflow histories', () => {
     await save<ApprovalResult>('approval-standalone-approved', `approval-${created.json.id}`, { status: 'approved' });
   });
 
-  const serverStatus = async (id: string) => (await call(`${platform.url}/v1/mcp-servers/${id}`, { key: adminKey })).json.status as string;
-  const untilStatus = (id: string, status: string) => waitFor(() => serverStatus(id), (s) => s === status, { what: `server ${id} to become ${status}`, timeoutMs: 20_000 });
+  const serverStatus = async (id: string) =>
+    (await call(`${platform.url}/v1/mcp-servers/${id}`, { key: adminKey })).json.status as string;
+  const untilStatus = (id: string, status: string) =>
+    waitFor(
+      () => serverStatus(id),
+      (s) => s === status,
+      { what: `server ${id} to become ${status}`, timeoutMs: 20_000 },
+    );
 
   it('mcpServerWorkflow: probed healthy, then stopped', async () => {
-    const s = await call(`${platform.url}/v1/mcp-servers?wait=15`, { method: 'POST', key: adminKey, json: { name: 'lifecycle-a', transport: 'http', url: mcpHttp.url } });
+    const s = await call(`${platform.url}/v1/mcp-servers?wait=15`, {
+      method: 'POST',
+      key: adminKey,
+      json: { name: 'lifecycle-a', transport: 'http', url: mcpHttp.url },
+    });
     expect(s.json.status).toBe('healthy');
-    expect((await call(`${platform.url}/v1/mcp-servers/${s.json.id}`, { method: 'DELETE', key: adminKey })).status).toBe(204);
+    expect(
+      (await call(`${platform.url}/v1/mcp-servers/${s.json.id}`, { method: 'DELETE', key: adminKey })).status,
+    ).toBe(204);
     await save('mcp-server-healthy-stopped', `mcp-server-${s.json.id}`, { status: 'stopped' });
   });
 
   it('mcpServerWorkflow: outage (degraded, unhealthy), recovered, stopped', async () => {
     const own = await startHttpMcpServer();
     try {
-      const s = await call(`${platform.url}/v1/mcp-servers?wait=15`, { method: 'POST', key: adminKey, json: { name: 'lifecycle-b', transport: 'http', url: own.url } });
+      const s = await call(`${platform.url}/v1/mcp-servers?wait=15`, {
+        method: 'POST',
+        key: adminKey,
+        json: { name: 'lifecycle-b', transport: 'http', url: own.url },
+      });
       expect(s.json.status).toBe('healthy');
       await own.stop();
       await untilStatus(s.json.id, 'unhealthy');
       await own.restart();
       await untilStatus(s.json.id, 'healthy');
-      expect((await call(`${platform.url}/v1/mcp-servers/${s.json.id}`, { method: 'DELETE', key: adminKey })).status).toBe(204);
+      expect(
+        (await call(`${platform.url}/v1/mcp-servers/${s.json.id}`, { method: 'DELETE', key: adminKey })).status,
+      ).toBe(204);
       await save('mcp-server-outage-recovered-stopped', `mcp-server-${s.json.id}`, { status: 'stopped' });
     } finally {
       await own.stop();

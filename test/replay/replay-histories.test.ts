@@ -11,7 +11,10 @@ import { HISTORIES_DIR, readHistories, RECORDED_PATHS } from './history-files.js
 import { historyFromJson } from './history-json.js';
 
 // Core logs each failed workflow task at WARN; the assertions below already say which history failed and why.
-Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+Runtime.install({
+  logger: new DefaultLogger('ERROR'),
+  telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+});
 
 const saved = readHistories();
 
@@ -19,7 +22,11 @@ const saved = readHistories();
 async function replay(code: string, histories: { file: string; history: unknown }[]): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   const items = histories.map(({ file, history }) => ({ workflowId: file, history: historyFromJson(history) }));
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { code }, replayName: 'collexa-replay', dataConverter: testDataConverter() }, items)) results.push(result);
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: { code }, replayName: 'collexa-replay', dataConverter: testDataConverter() },
+    items,
+  ))
+    results.push(result);
   return results;
 }
 
@@ -38,7 +45,9 @@ describe('saved workflow histories', () => {
     expect(saved.length).toBeGreaterThan(0);
     const results = await replay(currentBundle, saved);
     expect(results.map((r) => r.workflowId)).toEqual(saved.map((h) => h.file));
-    const failures = results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error!.name}: ${r.error!.message}`);
+    const failures = results
+      .filter((r) => r.error)
+      .map((r) => `${r.workflowId}: ${r.error!.name}: ${r.error!.message}`);
     expect(failures).toEqual([]);
   });
 });

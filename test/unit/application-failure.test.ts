@@ -12,12 +12,27 @@ const asFailure = (value: unknown) => {
 
 describe('toApplicationFailure', () => {
   it('retries a limited call after the wait it names, as a benign failure', () => {
-    const f = asFailure({ kind: 'limited', code: 'rate_limited', message: 'slow down', details: { limit: 'rate' }, retryAfterMs: 1500 } satisfies ToolCallFailure);
-    expect(f).toMatchObject({ type: 'rate_limited', nonRetryable: false, nextRetryDelay: 1500, category: ApplicationFailureCategory.BENIGN, details: [{ limit: 'rate' }] });
+    const f = asFailure({
+      kind: 'limited',
+      code: 'rate_limited',
+      message: 'slow down',
+      details: { limit: 'rate' },
+      retryAfterMs: 1500,
+    } satisfies ToolCallFailure);
+    expect(f).toMatchObject({
+      type: 'rate_limited',
+      nonRetryable: false,
+      nextRetryDelay: 1500,
+      category: ApplicationFailureCategory.BENIGN,
+      details: [{ limit: 'rate' }],
+    });
   });
 
   it('retries a transient failure and ends every other outcome at once', () => {
-    expect(asFailure({ kind: 'transient', code: 'connection_lost', message: 'gone', details: {} })).toMatchObject({ type: 'connection_lost', nonRetryable: false });
+    expect(asFailure({ kind: 'transient', code: 'connection_lost', message: 'gone', details: {} })).toMatchObject({
+      type: 'connection_lost',
+      nonRetryable: false,
+    });
     const finals: ToolCallFailure[] = [
       { kind: 'tool_error', code: 'tool_error', message: 'boom' },
       { kind: 'pin_violation', code: 'tool_definition_changed', message: 'changed', details: { repin: '/x' } },
@@ -25,13 +40,21 @@ describe('toApplicationFailure', () => {
       { kind: 'too_large', code: 'result_too_large', message: 'big', details: { bytes: 9 } },
       { kind: 'rejected', code: 'invalid_params', message: 'bad' },
     ];
-    for (const outcome of finals) expect(asFailure(outcome)).toMatchObject({ type: outcome.code, message: outcome.message, nonRetryable: true });
+    for (const outcome of finals)
+      expect(asFailure(outcome)).toMatchObject({ type: outcome.code, message: outcome.message, nonRetryable: true });
   });
 
   it('ends a 4xx AppError (a business rejection) and retries a 5xx one (a dependency down)', () => {
-    expect(asFailure(new AppError('unknown_secret', 400, 'no such secret', { secrets: ['X'] }))).toMatchObject({ type: 'unknown_secret', nonRetryable: true, details: [{ secrets: ['X'] }] });
+    expect(asFailure(new AppError('unknown_secret', 400, 'no such secret', { secrets: ['X'] }))).toMatchObject({
+      type: 'unknown_secret',
+      nonRetryable: true,
+      details: [{ secrets: ['X'] }],
+    });
     expect(asFailure(new AppError('not_found', 404, 'gone'))).toMatchObject({ type: 'not_found', nonRetryable: true });
-    expect(asFailure(new AppError('vault_unavailable', 503, 'sealed'))).toMatchObject({ type: 'vault_unavailable', nonRetryable: false });
+    expect(asFailure(new AppError('vault_unavailable', 503, 'sealed'))).toMatchObject({
+      type: 'vault_unavailable',
+      nonRetryable: false,
+    });
   });
 
   it('ends a PostgreSQL data error and passes anything else through for Temporal to retry', () => {

@@ -15,7 +15,10 @@ describe('clean input', () => {
   it('counts depth with the top-level value as 1, and names the path of the first problem', () => {
     expect(jsonProblem(nest(64), 64)).toBeUndefined();
     expect(jsonProblem(nest(65), 64)).toMatchObject({ problem: 'too_deep' });
-    expect(jsonProblem({ list: [1, { 'odd key': 'x\u0000' }] }, 64)).toEqual({ problem: 'nul_byte', path: 'list[1]["odd key"]' });
+    expect(jsonProblem({ list: [1, { 'odd key': 'x\u0000' }] }, 64)).toEqual({
+      problem: 'nul_byte',
+      path: 'list[1]["odd key"]',
+    });
     expect(jsonProblem({ ['k\ud800']: 1 }, 64)).toEqual({ problem: 'lone_surrogate', path: '["k\uFFFD"]' });
     expect(jsonProblem('top\u0000', 64)).toEqual({ problem: 'nul_byte', path: '' });
   });

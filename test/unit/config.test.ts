@@ -31,7 +31,8 @@ describe('config', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const message = (err as Error).message;
-    for (const name of ['PORT="abc"', 'DATABASE_URL="mysql://x"', 'LOG_LEVEL="loud"', 'TEMPORAL_ADDRESS="no-port"']) expect(message).toContain(name);
+    for (const name of ['PORT="abc"', 'DATABASE_URL="mysql://x"', 'LOG_LEVEL="loud"', 'TEMPORAL_ADDRESS="no-port"'])
+      expect(message).toContain(name);
   });
 
   it('rejects out-of-range ports', () => {

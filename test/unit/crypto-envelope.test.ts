@@ -1,7 +1,15 @@
 // Envelope encryption: AES-256-GCM under a per-value data key, wrapped by a master key, bound to its row.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DecryptionError, decryptEnvelope, encryptEnvelope, MasterKeyMismatchError, rewrapEnvelope, seal, unseal } from '../../core/crypto/envelope.js';
+import {
+  DecryptionError,
+  decryptEnvelope,
+  encryptEnvelope,
+  MasterKeyMismatchError,
+  rewrapEnvelope,
+  seal,
+  unseal,
+} from '../../core/crypto/envelope.js';
 import { generateMasterKey, MasterKeyring } from '../../core/crypto/master-key.js';
 
 const PLAINTEXT = 'sk-live-0123456789-ünïcode';
@@ -24,8 +32,12 @@ describe('envelope encryption', () => {
     expect(() => decryptEnvelope(keyring, env, 'collexa/secret/b/1')).toThrow(DecryptionError);
     const flipped = Buffer.from(env.ciphertext);
     flipped[14]! ^= 1;
-    expect(() => decryptEnvelope(keyring, { ...env, ciphertext: flipped }, 'collexa/secret/a/1')).toThrow(/could not be decrypted/);
-    expect(() => unseal(randomBytes(32), seal(randomBytes(32), Buffer.from('x'), 'aad'), 'aad')).toThrow(DecryptionError);
+    expect(() => decryptEnvelope(keyring, { ...env, ciphertext: flipped }, 'collexa/secret/a/1')).toThrow(
+      /could not be decrypted/,
+    );
+    expect(() => unseal(randomBytes(32), seal(randomBytes(32), Buffer.from('x'), 'aad'), 'aad')).toThrow(
+      DecryptionError,
+    );
   });
 
   it('names the master key a value was wrapped with when that key is not configured', () => {

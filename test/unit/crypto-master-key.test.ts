@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../core/config.js';
-import { generateMasterKey, isMasterKeyText, MasterKeyring, readOrCreateKeyFile } from '../../core/crypto/master-key.js';
+import {
+  generateMasterKey,
+  isMasterKeyText,
+  MasterKeyring,
+  readOrCreateKeyFile,
+} from '../../core/crypto/master-key.js';
 
 describe('master keys', () => {
   it('accepts base64 or base64url of exactly 32 bytes', () => {

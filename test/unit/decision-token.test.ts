@@ -45,14 +45,22 @@ describe('verifyDecisionToken (workflow side)', () => {
     expect(await type(await sign({ exp: Math.floor(Date.now() / 1000) - 1 }))).toBe('decision_token_expired');
     expect(await type(await sign({ approval: 'b' }))).toBe('decision_token_mismatch');
     expect(await type(await sign(), { ...expected, decision: 'deny' })).toBe('decision_token_mismatch');
-    expect(verifyDecisionToken(undefined, keys, expected)).toMatchObject({ ok: false, type: 'decision_token_required' });
+    expect(verifyDecisionToken(undefined, keys, expected)).toMatchObject({
+      ok: false,
+      type: 'decision_token_required',
+    });
   });
 });
 
 describe('permanentDbError', () => {
   it('classifies data exceptions and constraint violations, and nothing else', () => {
-    expect(permanentDbError({ code: '22021', severity: 'ERROR', message: 'insert into x - invalid byte sequence' })).toEqual({ sqlstate: '22021', kind: 'invalid_data', message: 'invalid byte sequence' });
-    expect(permanentDbError({ code: '23505', severity: 'ERROR', message: 'dup', constraint: 'k' })).toMatchObject({ kind: 'constraint_violation', constraint: 'k' });
+    expect(
+      permanentDbError({ code: '22021', severity: 'ERROR', message: 'insert into x - invalid byte sequence' }),
+    ).toEqual({ sqlstate: '22021', kind: 'invalid_data', message: 'invalid byte sequence' });
+    expect(permanentDbError({ code: '23505', severity: 'ERROR', message: 'dup', constraint: 'k' })).toMatchObject({
+      kind: 'constraint_violation',
+      constraint: 'k',
+    });
     expect(permanentDbError({ code: '40001', severity: 'ERROR', message: 'serialization' })).toBeUndefined();
     expect(permanentDbError({ code: 'ECONNREFUSED', message: 'down' })).toBeUndefined();
     expect(permanentDbError(new Error('x'))).toBeUndefined();

@@ -7,7 +7,10 @@ import { gcra } from '../../core/limits/rate-limiter.js';
 describe('effectiveLimits', () => {
   it("fills unset limits from the server's security level", () => {
     expect(effectiveLimits({ security_level: 'critical', limits: {} })).toEqual(LIMIT_DEFAULTS.critical);
-    expect(effectiveLimits({ security_level: 'low', limits: { maxConcurrency: 3 } })).toEqual({ ...LIMIT_DEFAULTS.low, maxConcurrency: 3 });
+    expect(effectiveLimits({ security_level: 'low', limits: { maxConcurrency: 3 } })).toEqual({
+      ...LIMIT_DEFAULTS.low,
+      maxConcurrency: 3,
+    });
   });
 
   it('runs tighter the higher the level', () => {
@@ -22,7 +25,9 @@ describe('effectiveLimits', () => {
 
   it("lets MCP_CALL_TIMEOUT_MS lower the level's default timeout but never the server's own", () => {
     expect(effectiveLimits({ security_level: 'low', limits: {} }, { timeoutCapMs: 3000 }).timeoutMs).toBe(3000);
-    expect(effectiveLimits({ security_level: 'low', limits: { timeoutMs: 90_000 } }, { timeoutCapMs: 3000 }).timeoutMs).toBe(90_000);
+    expect(
+      effectiveLimits({ security_level: 'low', limits: { timeoutMs: 90_000 } }, { timeoutCapMs: 3000 }).timeoutMs,
+    ).toBe(90_000);
   });
 
   it('gives an unknown level the tightest defaults', () => {
@@ -32,11 +37,19 @@ describe('effectiveLimits', () => {
 
 describe('LimitExceeded', () => {
   it('names the limit and its value in the message', () => {
-    expect(LimitExceeded.rate('billing', 5, 200).message).toBe('rate limit of 5 calls/s for MCP server billing exceeded (ratePerSecond)');
-    expect(LimitExceeded.concurrency('billing', 1, 1000).message).toContain('concurrency limit of 1 call at a time for MCP server billing');
+    expect(LimitExceeded.rate('billing', 5, 200).message).toBe(
+      'rate limit of 5 calls/s for MCP server billing exceeded (ratePerSecond)',
+    );
+    expect(LimitExceeded.concurrency('billing', 1, 1000).message).toContain(
+      'concurrency limit of 1 call at a time for MCP server billing',
+    );
     expect(LimitExceeded.timeout('billing', 'refund', 500).message).toContain('timeout limit of 500 ms');
-    expect(LimitExceeded.resultSize('billing', 'export', 1024, 4096).message).toContain('4096 bytes, over the limit of 1024 bytes');
-    expect(LimitExceeded.circuitOpen('billing', 3, 1000, false).message).toContain('is open after 3 consecutive failures');
+    expect(LimitExceeded.resultSize('billing', 'export', 1024, 4096).message).toContain(
+      '4096 bytes, over the limit of 1024 bytes',
+    );
+    expect(LimitExceeded.circuitOpen('billing', 3, 1000, false).message).toContain(
+      'is open after 3 consecutive failures',
+    );
   });
 
   it('answers a rate limit as 429 and an open breaker as 503, each with Retry-After in whole seconds', () => {
@@ -72,7 +85,13 @@ describe('gcra', () => {
 describe('breaker timing', () => {
   const settings = { breakerThreshold: 3, breakerCooldownMs: 30_000, probeLeaseMs: 70_000 };
   const at = new Date('2026-01-01T00:00:00Z');
-  const row = (over: Partial<BreakerRow>): BreakerRow => ({ state: 'closed', consecutive_failures: 0, opened_at: null, probe_started_at: null, ...over });
+  const row = (over: Partial<BreakerRow>): BreakerRow => ({
+    state: 'closed',
+    consecutive_failures: 0,
+    opened_at: null,
+    probe_started_at: null,
+    ...over,
+  });
 
   it('lets calls through a closed breaker', () => {
     expect(breakerRetryAt(row({ consecutive_failures: 2 }), settings)).toBeNull();

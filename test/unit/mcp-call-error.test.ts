@@ -3,7 +3,10 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { classifyFailure, rejectionInResult } from '../../core/mcp/call-error.js';
 
-const refused = () => new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
+const refused = () =>
+  new TypeError('fetch failed', {
+    cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+  });
 
 describe('classifyFailure', () => {
   it.each([
@@ -13,9 +16,21 @@ describe('classifyFailure', () => {
     [new McpError(ErrorCode.MethodNotFound, 'no tools'), 'protocol', true],
     [new McpError(ErrorCode.InternalError, 'boom'), 'protocol', true],
     [refused(), 'connect', false],
-    [new TypeError('fetch failed', { cause: new AggregateError([Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })]) }), 'connect', false],
+    [
+      new TypeError('fetch failed', {
+        cause: new AggregateError([Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })]),
+      }),
+      'connect',
+      false,
+    ],
     [new Error('Not connected'), 'connect', false],
-    [new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }), 'disconnected', true],
+    [
+      new TypeError('fetch failed', {
+        cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+      }),
+      'disconnected',
+      true,
+    ],
     [new StreamableHTTPError(404, 'Session not found'), 'connect', false],
     [new StreamableHTTPError(500, 'Internal Server Error'), 'protocol', true],
     [new Error('something else'), 'protocol', true],
@@ -24,7 +39,10 @@ describe('classifyFailure', () => {
   });
 
   it('keeps the JSON-RPC code and data', () => {
-    expect(classifyFailure(new McpError(ErrorCode.InvalidParams, 'bad', { field: 'a' }), 'srv')).toMatchObject({ code: -32602, data: { field: 'a' } });
+    expect(classifyFailure(new McpError(ErrorCode.InvalidParams, 'bad', { field: 'a' }), 'srv')).toMatchObject({
+      code: -32602,
+      data: { field: 'a' },
+    });
   });
 });
 
@@ -32,16 +50,30 @@ describe('rejectionInResult', () => {
   const result = (text: string, isError = true) => ({ content: [{ type: 'text' as const, text }], isError });
 
   it('recognises the SDK server turning an unknown tool or bad arguments into isError', () => {
-    expect(rejectionInResult(result('MCP error -32602: Tool nope not found'), 'nope', 'srv')).toMatchObject({ kind: 'invalid_params', reachedServer: true, code: -32602 });
+    expect(rejectionInResult(result('MCP error -32602: Tool nope not found'), 'nope', 'srv')).toMatchObject({
+      kind: 'invalid_params',
+      reachedServer: true,
+      code: -32602,
+    });
     expect(rejectionInResult(result('MCP error -32602: Tool off disabled'), 'off', 'srv')?.kind).toBe('invalid_params');
     expect(
-      rejectionInResult(result('MCP error -32602: Input validation error: Invalid arguments for tool add: expected number'), 'add', 'srv')?.message,
+      rejectionInResult(
+        result('MCP error -32602: Input validation error: Invalid arguments for tool add: expected number'),
+        'add',
+        'srv',
+      )?.message,
     ).toBe('MCP server srv: Input validation error: Invalid arguments for tool add: expected number');
   });
 
   it('leaves tool failures, output validation errors and other tools’ names as results', () => {
     expect(rejectionInResult(result('disk full'), 'write', 'srv')).toBeUndefined();
-    expect(rejectionInResult(result('MCP error -32602: Output validation error: Tool add has an output schema'), 'add', 'srv')).toBeUndefined();
+    expect(
+      rejectionInResult(
+        result('MCP error -32602: Output validation error: Tool add has an output schema'),
+        'add',
+        'srv',
+      ),
+    ).toBeUndefined();
     expect(rejectionInResult(result('MCP error -32602: Tool other not found'), 'proxy', 'srv')).toBeUndefined();
     expect(rejectionInResult(result('MCP error -32602: Tool nope not found', false), 'nope', 'srv')).toBeUndefined();
   });

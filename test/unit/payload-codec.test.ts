@@ -24,7 +24,9 @@ describe('EncryptionCodec', () => {
     expect(defaultPayloadConverter.fromPayload((await rotated.decode([old!]))[0]!)).toEqual(secret);
     const [fresh] = await rotated.encode([payload()]);
     expect(new TextDecoder().decode(fresh!.metadata!['encryption-key-id'])).toBe(rotated.keyId);
-    await expect(new EncryptionCodec(MasterKeyring.fromBase64(newKey)).decode([old!])).rejects.toThrow(/not configured/);
+    await expect(new EncryptionCodec(MasterKeyring.fromBase64(newKey)).decode([old!])).rejects.toThrow(
+      /not configured/,
+    );
   });
 
   it('rejects a tampered payload and passes unencrypted ones through', async () => {

@@ -4,7 +4,11 @@ import { waitFor } from '../helpers/wait.js';
 describe('waitFor', () => {
   it('returns the first value that satisfies the condition, and reads no more', async () => {
     let reads = 0;
-    const value = await waitFor(() => ++reads, (n) => n === 3, { what: 'the third read', intervalMs: 1 });
+    const value = await waitFor(
+      () => ++reads,
+      (n) => n === 3,
+      { what: 'the third read', intervalMs: 1 },
+    );
     expect(value).toBe(3);
     expect(reads).toBe(3);
   });
@@ -25,12 +29,18 @@ describe('waitFor', () => {
       if (reads % 2 === 0) throw new Error(`read ${reads} failed`);
       return { status: 'running', reads };
     };
-    const err = await waitFor(read, (v) => v.status === 'succeeded', { what: 'invocation i-1 to reach succeeded', timeoutMs: 50, intervalMs: 5 }).then(
+    const err = await waitFor(read, (v) => v.status === 'succeeded', {
+      what: 'invocation i-1 to reach succeeded',
+      timeoutMs: 50,
+      intervalMs: 5,
+    }).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
     expect(err).toBeInstanceOf(Error);
-    expect(err?.message).toMatch(/^timed out after 50 ms waiting for invocation i-1 to reach succeeded; last value: \{"status":"running","reads":\d+\}; last error: read \d+ failed$/);
+    expect(err?.message).toMatch(
+      /^timed out after 50 ms waiting for invocation i-1 to reach succeeded; last value: \{"status":"running","reads":\d+\}; last error: read \d+ failed$/,
+    );
     expect(err?.cause).toBeInstanceOf(Error);
   });
 
@@ -38,6 +48,8 @@ describe('waitFor', () => {
     const read = (): number => {
       throw new Error('connection refused');
     };
-    await expect(waitFor(read, () => true, { what: 'the api', timeoutMs: 20, intervalMs: 5 })).rejects.toThrow('waiting for the api; last value: (nothing read); last error: connection refused');
+    await expect(waitFor(read, () => true, { what: 'the api', timeoutMs: 20, intervalMs: 5 })).rejects.toThrow(
+      'waiting for the api; last value: (nothing read); last error: connection refused',
+    );
   });
 });

@@ -7,9 +7,24 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { approvalWorkflowId, decideUpdate } from '../../contracts/approval.contract.js';
 import type { approvalWorkflow } from '../../workflows/approval.workflow.js';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, invocationStateQuery, type InvokeInput, type PolicyDecision } from '../../contracts/invocation.contract.js';
+import {
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  invocationStateQuery,
+  type InvokeInput,
+  type PolicyDecision,
+} from '../../contracts/invocation.contract.js';
 import type { invokeCapabilityWorkflow } from '../../workflows/invoke-capability.workflow.js';
-import { activitiesCompleted, approvalActivities, decisionSigner, startTimeSkipping, testServerPath, withWorker, FAST, workflowBundle, type Activities } from '../helpers/time-skipping.js';
+import {
+  activitiesCompleted,
+  approvalActivities,
+  decisionSigner,
+  startTimeSkipping,
+  testServerPath,
+  withWorker,
+  FAST,
+  workflowBundle,
+  type Activities,
+} from '../helpers/time-skipping.js';
 import { waitFor } from '../helpers/wait.js';
 
 const server = testServerPath();
@@ -17,13 +32,26 @@ let env: TestWorkflowEnvironment;
 let bundle: { code: string };
 let signer: Awaited<ReturnType<typeof decisionSigner>>;
 
-const input = (): InvokeInput => ({ invocationId: randomUUID(), orgId: `org-${randomUUID()}`, agentId: randomUUID(), capability: 'files.read', requestedBy: 'requester' });
+const input = (): InvokeInput => ({
+  invocationId: randomUUID(),
+  orgId: `org-${randomUUID()}`,
+  agentId: randomUUID(),
+  capability: 'files.read',
+  requestedBy: 'requester',
+});
 
 /** Mocks of the invocation's own activities plus the child approval's; the policy answers `decision`. */
 function activities(decision: Partial<PolicyDecision> = {}) {
   return {
     ...approvalActivities(signer.key),
-    decideInvocation: vi.fn<Activities['decideInvocation']>(async () => ({ allow: true, requireApproval: false, approverRoles: ['approver'], reasons: [], policyVersion: 'test', ...decision })),
+    decideInvocation: vi.fn<Activities['decideInvocation']>(async () => ({
+      allow: true,
+      requireApproval: false,
+      approverRoles: ['approver'],
+      reasons: [],
+      policyVersion: 'test',
+      ...decision,
+    })),
     markInvocation: vi.fn<Activities['markInvocation']>(async () => undefined),
     finishInvocation: vi.fn<Activities['finishInvocation']>(async () => undefined),
     callCapabilityTool: vi.fn<Activities['callCapabilityTool']>(async () => undefined),
@@ -33,7 +61,11 @@ function activities(decision: Partial<PolicyDecision> = {}) {
 /** Runs one invocation to its end on a worker with `acts`; `during` acts on it while it runs. */
 async function run(acts: Partial<Activities>, args: InvokeInput, during?: (taskQueue: string) => Promise<void>) {
   return withWorker(env, bundle, acts, async (taskQueue) => {
-    const handle = await env.client.workflow.start<typeof invokeCapabilityWorkflow>('invokeCapabilityWorkflow', { taskQueue, workflowId: `invocation-${args.invocationId}`, args: [args] });
+    const handle = await env.client.workflow.start<typeof invokeCapabilityWorkflow>('invokeCapabilityWorkflow', {
+      taskQueue,
+      workflowId: `invocation-${args.invocationId}`,
+      args: [args],
+    });
     if (during) await during(taskQueue);
     return handle.result();
   });
@@ -41,10 +73,14 @@ async function run(acts: Partial<Activities>, args: InvokeInput, during?: (taskQ
 
 /** Waits until the invocation waits on its approval, whose webhook went out; answers the approval's id. */
 async function approvalOpened(args: InvokeInput): Promise<string> {
-  const { approvalId } = await waitFor(() => env.client.workflow.getHandle(`invocation-${args.invocationId}`).query(invocationStateQuery), (state) => state.status === 'pending_approval' && state.approvalId !== null, {
-    what: 'the invocation to wait on its approval',
-    ...FAST,
-  });
+  const { approvalId } = await waitFor(
+    () => env.client.workflow.getHandle(`invocation-${args.invocationId}`).query(invocationStateQuery),
+    (state) => state.status === 'pending_approval' && state.approvalId !== null,
+    {
+      what: 'the invocation to wait on its approval',
+      ...FAST,
+    },
+  );
   await activitiesCompleted(env.client.workflow.getHandle(approvalWorkflowId(approvalId!)));
   return approvalId!;
 }
@@ -61,7 +97,11 @@ describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activi
     const acts = activities({ allow: false, reasons: ['agent may not use files.read'] });
     const args = input();
     expect(await run(acts, args)).toEqual({ invocationId: args.invocationId, status: 'denied' });
-    expect(acts.finishInvocation).toHaveBeenCalledExactlyOnceWith({ invocationId: args.invocationId, status: 'denied', error: { code: 'policy_denied', message: 'agent may not use files.read' } });
+    expect(acts.finishInvocation).toHaveBeenCalledExactlyOnceWith({
+      invocationId: args.invocationId,
+      status: 'denied',
+      error: { code: 'policy_denied', message: 'agent may not use files.read' },
+    });
     expect(acts.callCapabilityTool).not.toHaveBeenCalled();
   });
 
@@ -89,11 +129,17 @@ describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activi
 
   it('fails at once on a non-retryable tool error, keeping its type as the code', async () => {
     const acts = activities();
-    acts.callCapabilityTool.mockRejectedValue(ApplicationFailure.create({ type: 'tool_error', message: 'the tool said no', nonRetryable: true }));
+    acts.callCapabilityTool.mockRejectedValue(
+      ApplicationFailure.create({ type: 'tool_error', message: 'the tool said no', nonRetryable: true }),
+    );
     const args = input();
     expect((await run(acts, args)).status).toBe('failed');
     expect(acts.callCapabilityTool).toHaveBeenCalledTimes(1);
-    expect(acts.finishInvocation).toHaveBeenCalledExactlyOnceWith({ invocationId: args.invocationId, status: 'failed', error: { code: 'tool_error', message: 'the tool said no', details: {} } });
+    expect(acts.finishInvocation).toHaveBeenCalledExactlyOnceWith({
+      invocationId: args.invocationId,
+      status: 'failed',
+      error: { code: 'tool_error', message: 'the tool said no', details: {} },
+    });
   });
 
   it('retries a call a server limit held back (retryable, with nextRetryDelay) instead of failing it', async () => {
@@ -102,7 +148,12 @@ describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activi
     acts.callCapabilityTool.mockImplementation(async () => {
       attempts.push(Context.current().info.attempt);
       if (attempts.length === 1) {
-        throw ApplicationFailure.create({ type: 'rate_limited', message: 'over the rate limit', category: ApplicationFailureCategory.BENIGN, nextRetryDelay: '3 minutes' });
+        throw ApplicationFailure.create({
+          type: 'rate_limited',
+          message: 'over the rate limit',
+          category: ApplicationFailureCategory.BENIGN,
+          nextRetryDelay: '3 minutes',
+        });
       }
     });
     const t0 = Date.now();
@@ -120,9 +171,18 @@ describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activi
     expect((await run(acts, args, async () => void (await approvalOpened(args)))).status).toBe('expired');
     // APPROVAL_WORKFLOW_FIRST_PATCH: the child writes the row, the parent does not.
     expect(acts.openApproval).toHaveBeenCalledTimes(1);
-    expect(acts.openApproval.mock.calls[0]![0]).toMatchObject({ subjectType: 'invocation', subjectId: args.invocationId, invocationId: args.invocationId, expiresInMs: DEFAULT_APPROVAL_TIMEOUT_MS });
+    expect(acts.openApproval.mock.calls[0]![0]).toMatchObject({
+      subjectType: 'invocation',
+      subjectId: args.invocationId,
+      invocationId: args.invocationId,
+      expiresInMs: DEFAULT_APPROVAL_TIMEOUT_MS,
+    });
     expect(acts.closeApproval).toHaveBeenCalledWith(expect.objectContaining({ status: 'expired' }));
-    expect(acts.finishInvocation).toHaveBeenCalledExactlyOnceWith({ invocationId: args.invocationId, status: 'expired', error: { code: 'approval_expired', message: expect.any(String) } });
+    expect(acts.finishInvocation).toHaveBeenCalledExactlyOnceWith({
+      invocationId: args.invocationId,
+      status: 'expired',
+      error: { code: 'approval_expired', message: expect.any(String) },
+    });
     expect(acts.callCapabilityTool).not.toHaveBeenCalled();
   });
 
@@ -132,7 +192,14 @@ describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activi
     const result = await run(acts, args, async () => {
       const approvalId = await approvalOpened(args);
       const approval = env.client.workflow.getHandle<typeof approvalWorkflow>(approvalWorkflowId(approvalId));
-      const token = await signer.sign({ approvalId, orgId: args.orgId, userId: 'approver-1', role: 'approver', decision: 'approve', nowMs: await env.currentTimeMs() });
+      const token = await signer.sign({
+        approvalId,
+        orgId: args.orgId,
+        userId: 'approver-1',
+        role: 'approver',
+        decision: 'approve',
+        nowMs: await env.currentTimeMs(),
+      });
       await approval.executeUpdate(decideUpdate, { args: [{ decision: 'approve', token }] });
     });
     expect(result.status).toBe('succeeded');
@@ -149,12 +216,26 @@ describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activi
       await env.client.workflow.getHandle(`invocation-${args.invocationId}`).cancel();
       // Let the cancel reach the child before result() lets time skip: else the child's 24 h timer can
       // fire in the same task as the cancel request and the approval ends expired.
-      await waitFor(() => acts.finishInvocation.mock.calls.length, (n) => n > 0, { what: 'acts.finishInvocation called', ...FAST });
+      await waitFor(
+        () => acts.finishInvocation.mock.calls.length,
+        (n) => n > 0,
+        { what: 'acts.finishInvocation called', ...FAST },
+      );
     });
     expect(result.status).toBe('cancelled');
-    expect(acts.finishInvocation).toHaveBeenCalledExactlyOnceWith({ invocationId: args.invocationId, status: 'cancelled' });
-    expect(await env.client.workflow.getHandle<typeof approvalWorkflow>(approvalWorkflowId(approvalId)).result()).toMatchObject({ status: 'cancelled' });
-    expect(acts.closeApproval).toHaveBeenCalledExactlyOnceWith({ approvalId, status: 'cancelled', decidedBy: null, comment: null });
+    expect(acts.finishInvocation).toHaveBeenCalledExactlyOnceWith({
+      invocationId: args.invocationId,
+      status: 'cancelled',
+    });
+    expect(
+      await env.client.workflow.getHandle<typeof approvalWorkflow>(approvalWorkflowId(approvalId)).result(),
+    ).toMatchObject({ status: 'cancelled' });
+    expect(acts.closeApproval).toHaveBeenCalledExactlyOnceWith({
+      approvalId,
+      status: 'cancelled',
+      decidedBy: null,
+      comment: null,
+    });
     expect(acts.callCapabilityTool).not.toHaveBeenCalled();
   });
 });

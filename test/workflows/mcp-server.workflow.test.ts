@@ -5,10 +5,24 @@ import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { probeNowSignal, refreshCatalogUpdate, stopSignal, UNHEALTHY_AFTER, type McpServerInput, type ProbeResult } from '../../contracts/mcp-server.contract.js';
+import {
+  probeNowSignal,
+  refreshCatalogUpdate,
+  stopSignal,
+  UNHEALTHY_AFTER,
+  type McpServerInput,
+  type ProbeResult,
+} from '../../contracts/mcp-server.contract.js';
 import type { mcpServerWorkflow } from '../../workflows/mcp-server.workflow.js';
 import { StatusKey } from '../../contracts/search-attributes.js';
-import { startTimeSkipping, testServerPath, withWorker, FAST, workflowBundle, type Activities } from '../helpers/time-skipping.js';
+import {
+  startTimeSkipping,
+  testServerPath,
+  withWorker,
+  FAST,
+  workflowBundle,
+  type Activities,
+} from '../helpers/time-skipping.js';
 import { waitFor } from '../helpers/wait.js';
 
 const server = testServerPath();
@@ -16,7 +30,11 @@ let env: TestWorkflowEnvironment;
 let bundle: { code: string };
 
 const HOUR_MS = 60 * 60 * 1000;
-const input = (): McpServerInput => ({ serverId: randomUUID(), orgId: `org-${randomUUID()}`, healthIntervalMs: HOUR_MS });
+const input = (): McpServerInput => ({
+  serverId: randomUUID(),
+  orgId: `org-${randomUUID()}`,
+  healthIntervalMs: HOUR_MS,
+});
 const down: ProbeResult = { ok: false, error: 'connect ECONNREFUSED' };
 const up: ProbeResult = { ok: true, toolsCount: 3, catalogChanged: false };
 
@@ -35,10 +53,15 @@ function activities(script: ProbeResult[]) {
 }
 
 /** The status records as [status, changed] pairs, in order. */
-const statuses = (acts: ReturnType<typeof activities>['acts']) => acts.recordMcpServerStatus.mock.calls.map(([c]) => [c.status, c.changed]);
+const statuses = (acts: ReturnType<typeof activities>['acts']) =>
+  acts.recordMcpServerStatus.mock.calls.map(([c]) => [c.status, c.changed]);
 
 /** Starts the lifecycle on a worker with `acts`, runs `during`, and answers the final state. */
-async function run(acts: Partial<Activities>, args: McpServerInput, during?: (handle: Awaited<ReturnType<typeof start>>) => Promise<void>) {
+async function run(
+  acts: Partial<Activities>,
+  args: McpServerInput,
+  during?: (handle: Awaited<ReturnType<typeof start>>) => Promise<void>,
+) {
   return withWorker(env, bundle, acts, async (taskQueue) => {
     const handle = await start(taskQueue, args);
     if (during) await during(handle);
@@ -49,7 +72,12 @@ async function run(acts: Partial<Activities>, args: McpServerInput, during?: (ha
 async function timersStarted(handle: WorkflowHandle): Promise<number> {
   return ((await handle.fetchHistory()).events ?? []).filter((e) => e.timerStartedEventAttributes).length;
 }
-const start = (taskQueue: string, args: McpServerInput) => env.client.workflow.start<typeof mcpServerWorkflow>('mcpServerWorkflow', { taskQueue, workflowId: `mcp-server-${args.serverId}`, args: [args] });
+const start = (taskQueue: string, args: McpServerInput) =>
+  env.client.workflow.start<typeof mcpServerWorkflow>('mcpServerWorkflow', {
+    taskQueue,
+    workflowId: `mcp-server-${args.serverId}`,
+    args: [args],
+  });
 
 describe.skipIf(!server)('mcpServerWorkflow (time-skipping, mocked activities)', () => {
   beforeAll(async () => {
@@ -70,7 +98,12 @@ describe.skipIf(!server)('mcpServerWorkflow (time-skipping, mocked activities)',
       ['unhealthy', true],
       ['healthy', true],
     ]);
-    expect(acts.recordMcpServerStatus.mock.calls[0]![0]).toEqual({ serverId: args.serverId, status: 'degraded', reason: 'connect ECONNREFUSED', changed: true });
+    expect(acts.recordMcpServerStatus.mock.calls[0]![0]).toEqual({
+      serverId: args.serverId,
+      status: 'degraded',
+      reason: 'connect ECONNREFUSED',
+      changed: true,
+    });
     expect(acts.recordMcpServerStatus.mock.calls[3]![0].reason).toBeNull();
     // After failures the next probe comes sooner (1 s, 2 s, 4 s); after a good one, at the interval.
     const gaps = probedAt.slice(1).map((t, i) => t - probedAt[i]!);
@@ -84,10 +117,18 @@ describe.skipIf(!server)('mcpServerWorkflow (time-skipping, mocked activities)',
     const { acts } = activities([up]);
     const args = input();
     const { result, handle } = await run(acts, args, async (h) => {
-      await waitFor(() => acts.recordMcpServerStatus.mock.calls.length, (n) => n > 0, { what: 'acts.recordMcpServerStatus called', ...FAST });
+      await waitFor(
+        () => acts.recordMcpServerStatus.mock.calls.length,
+        (n) => n > 0,
+        { what: 'acts.recordMcpServerStatus called', ...FAST },
+      );
       await h.signal(stopSignal);
       // Stopped before result() lets time skip: the hourly probe timer cannot fire first.
-      await waitFor(() => acts.stopMcpServer.mock.calls.length, (n) => n > 0, { what: 'acts.stopMcpServer called', ...FAST });
+      await waitFor(
+        () => acts.stopMcpServer.mock.calls.length,
+        (n) => n > 0,
+        { what: 'acts.stopMcpServer called', ...FAST },
+      );
     });
     expect(result).toEqual({ status: 'stopped', consecutiveFailures: 0, lastError: null });
     expect(acts.probeMcpServer).toHaveBeenCalledTimes(1);
@@ -101,13 +142,25 @@ describe.skipIf(!server)('mcpServerWorkflow (time-skipping, mocked activities)',
     const { result } = await run(acts, input(), async (h) => {
       // Signal only once the workflow waits (its wait's timer is in history): a probeNow that lands while a
       // probe or its status record is in flight is cleared by the `probeRequested = false` before the wait.
-      await waitFor(() => timersStarted(h), (n) => n === 1, { what: 'the wait timer started', ...FAST });
+      await waitFor(
+        () => timersStarted(h),
+        (n) => n === 1,
+        { what: 'the wait timer started', ...FAST },
+      );
       await h.signal(probeNowSignal);
       // Time does not skip here (no result awaited): a second probe within seconds was not the hourly one.
-      await waitFor(() => acts.recordMcpServerStatus.mock.calls.length, (n) => n === 2, { what: 'acts.recordMcpServerStatus called 2 times', ...FAST });
+      await waitFor(
+        () => acts.recordMcpServerStatus.mock.calls.length,
+        (n) => n === 2,
+        { what: 'acts.recordMcpServerStatus called 2 times', ...FAST },
+      );
       expect(await h.executeUpdate(refreshCatalogUpdate)).toEqual({ ok: true, toolsCount: 4, catalogChanged: true });
       await h.signal(stopSignal);
-      await waitFor(() => acts.stopMcpServer.mock.calls.length, (n) => n > 0, { what: 'acts.stopMcpServer called', ...FAST });
+      await waitFor(
+        () => acts.stopMcpServer.mock.calls.length,
+        (n) => n > 0,
+        { what: 'acts.stopMcpServer called', ...FAST },
+      );
     });
     expect(acts.probeMcpServer).toHaveBeenCalledTimes(3);
     expect(statuses(acts)).toEqual([
