@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { packageBin } from './stdio-commands.js';
+import type { Severity } from '../severity.js';
 
 /** Well-configured MCP servers by name: what `{template, config}` expands to. */
 export const TEMPLATE_NAMES = ['filesystem', 'memory', 'everything', 'openapi'] as const;
@@ -19,7 +20,7 @@ export interface ExpandedTemplate {
   args: string[];
   env: Record<string, string>;
   network: boolean;
-  securityLevel: 'low' | 'medium' | 'high' | 'critical';
+  securityLevel: Severity;
   writablePaths: string[];
   readablePaths: string[];
   /** Files the worker fetches (egress-checked) into the server's dir before it starts. */
