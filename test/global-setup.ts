@@ -4,12 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { createDb, ensureDatabase, migrateLatest } from '../core/db/knex.js';
-import { startEmbeddedPostgres } from '../scripts/dev/postgres-server.js';
-import { buildPolicies } from '../scripts/policy/build-policies.js';
-import { freePort } from '../scripts/dev/processes.js';
-import { startTemporalDevServer } from '../scripts/dev/temporal-server.js';
-import { buildWorkflowBundle } from '../workers/workflow-bundle.js';
+import { startRunStack } from '../scripts/dev/run-stack.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,39 +21,19 @@ export default async function setup(project: TestProject) {
   const runDir = mkdtempSync(path.join(tmpdir(), 'collexa-test-'));
   // Sandboxed MCP servers run as an unprivileged uid that must be able to walk into their dirs here.
   chmodSync(runDir, 0o711);
-  const [temporalPort, pgPort] = [await freePort(), await freePort()];
-  const [temporal, pg, bundle, policy] = await Promise.all([
-    startTemporalDevServer({
-      port: temporalPort,
-      uiPort: null,
-      namespace: 'default',
-      logFile: path.join(runDir, 'temporal.log'),
-    }),
-    startEmbeddedPostgres({
-      dataDir: path.join(runDir, 'pg'),
-      port: pgPort,
-      logFile: path.join(runDir, 'postgres.log'),
-    }),
-    buildWorkflowBundle(),
-    buildPolicies({ outDir: path.join(runDir, 'policy') }),
-  ]);
-  const databaseUrl = pg.url('collexa_test');
-  await ensureDatabase(databaseUrl);
-  const db = createDb(databaseUrl, 1);
-  await migrateLatest(db);
-  await db.destroy();
+  const stack = await startRunStack(runDir, 'collexa_test');
   const workflowBundlePath = path.join(runDir, 'workflow-bundle.js');
-  writeFileSync(workflowBundlePath, bundle.code);
+  writeFileSync(workflowBundlePath, stack.workflowBundle.code);
 
-  project.provide('temporalAddress', temporal.address);
-  project.provide('databaseUrl', databaseUrl);
-  project.provide('pgPort', pgPort);
+  project.provide('temporalAddress', stack.temporalAddress);
+  project.provide('databaseUrl', stack.databaseUrl);
+  project.provide('pgPort', stack.pgPort);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('runDir', runDir);
-  project.provide('policyDir', policy.outDir);
+  project.provide('policyDir', stack.policyDir);
 
   return async () => {
-    await Promise.allSettled([temporal.stop(), pg.stop()]);
+    await stack.stop();
     rmSync(runDir, { recursive: true, force: true });
   };
 }
