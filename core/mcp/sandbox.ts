@@ -1,4 +1,14 @@
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
 import { McpCallError } from './call-error.js';
@@ -165,7 +175,9 @@ export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettin
   // Everything else (the mount points bwrap made) read-only: the writable mounts above stay writable.
   bwrap.push('--remount-ro', '/', '--chdir', workDir, '--', ...command);
 
-  const l = server.limits;
+  // RLIMIT_DATA is memoryMb plus what the Node runtime reserves that is neither heap nor buffers.
+  const reserve = runsOnNodeRuntime(server) ? NODE_RUNTIME_RESERVE_MB : 0;
+  const l = { ...server.limits, memoryMb: server.limits.memoryMb + reserve };
   const prlimit = [
     `--data=${l.memoryMb * 1024 * 1024}`,
     `--cpu=${l.cpuSeconds}`,
@@ -196,6 +208,44 @@ export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettin
     ...prlimit,
   ];
   return { command: tools.setpriv, args: setpriv, cwd: workDir, env };
+}
+
+/**
+ * What a process of this Node runtime reserves that RLIMIT_DATA counts but that is neither heap nor buffers,
+ * in MiB: Node 24's V8 maps each isolate's code range (512 MiB on x64) read-write-execute up front, so an
+ * idle server already "uses" that much data (Node 20 and 22 reserve it inaccessible: about 0 here). Measured
+ * on this process, which runs the runtime the servers run on (process.execPath): its largest anonymous
+ * read-write-execute mapping, counted twice, for the main thread and one more isolate (the module-hooks thread
+ * of an `--import` loader such as tsx, or one worker thread); further worker threads count against memoryMb.
+ */
+export const NODE_RUNTIME_RESERVE_MB = 2 * largestRwxMappingMb();
+
+function largestRwxMappingMb(): number {
+  let maps: string;
+  try {
+    maps = readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    return 0; // not Linux: no sandbox either
+  }
+  let largest = 0;
+  for (const line of maps.split('\n')) {
+    // start-end perms offset dev inode [path]: anonymous mappings have inode 0 and no path.
+    const [range, perms, , , inode, name] = line.trim().split(/\s+/);
+    if (perms !== 'rwxp' || inode !== '0' || name || !range) continue;
+    const [start, end] = range.split('-').map((h) => BigInt(`0x${h}`));
+    largest = Math.max(largest, Number((end! - start!) / 1024n));
+  }
+  return Math.ceil(largest / 1024);
+}
+
+/** The sandbox runs this Node runtime: the server is it, or the egress forwarder (network: true) is. */
+function runsOnNodeRuntime(server: SandboxedServer): boolean {
+  if (server.network) return true;
+  return (
+    path.isAbsolute(server.command) &&
+    existsSync(server.command) &&
+    realpathSync(server.command) === realpathSync(process.execPath)
+  );
 }
 
 /** The uid (and gid) an org's servers run as when the worker is root: stable, never 0, one range per deployment. */

@@ -7,14 +7,17 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { LIMIT_DEFAULTS } from '../../core/limits/defaults.js';
 import { McpCallError, McpClientPool, type McpServerConfig } from '../../core/mcp/client-pool.js';
 import { findSandboxTools, sandboxUid } from '../../core/mcp/sandbox.js';
+import { packageBin } from '../../core/mcp/stdio-commands.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { stdioConfig } from '../helpers/mcp-servers.js';
 import { testEgress, testSandbox } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcp-stdio-net-server.mts');
+const EVERYTHING = packageBin('@modelcontextprotocol/server-everything')!;
 // By URL: the server's cwd is its own work dir, where a bare `--import tsx` would not resolve.
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const isRoot = process.getuid?.() === 0;
@@ -258,6 +261,15 @@ describe('stdio MCP server sandbox', () => {
       limits: { maxProcesses: 1024 },
     });
     expect(await call(pool, roomyProcs, 'spawn', { n: 100 })).toEqual({ started: 100 });
+  });
+
+  it('starts a server on the Node runtime at the smallest memoryMb (critical): what V8 reserves is not counted', async () => {
+    const { pool } = newPool();
+    // As the shipped templates run: `node <the package's bin>`, one V8 isolate.
+    const base = stdioConfig({ id: 'everything-critical', command: process.execPath, args: [EVERYTHING, 'stdio'] });
+    const server = { ...base, limits: { ...base.limits, memoryMb: LIMIT_DEFAULTS.critical.memoryMb } };
+    const tools = await pool.listTools(server);
+    expect(tools.map((t) => t.name)).toContain('echo');
   });
 
   it('redacts known secret values from its stderr before they are logged', async () => {
