@@ -28,8 +28,9 @@ listener.listen(Number(port), '127.0.0.1', () => {
     https_proxy: proxy,
     NODE_USE_ENV_PROXY: '1',
   };
-  delete env.NO_PROXY;
-  delete env.no_proxy;
+  // Everything goes through the proxy but requests to the forwarder itself: a client that proxies by hand
+  // (axios) sends them here, and Node 24's own proxying (NODE_USE_ENV_PROXY) must not proxy them again.
+  env.NO_PROXY = env.no_proxy = `127.0.0.1:${port}`;
   const child = spawn(command, args, { stdio: 'inherit', env });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('error', (err) => {
