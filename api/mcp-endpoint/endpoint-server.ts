@@ -16,7 +16,7 @@ import { AppError, notFound } from '../../core/errors.js';
 import type { Principal } from '../../core/identity/identity.service.js';
 import type { InvocationService } from '../../core/invocations/invocation.service.js';
 import type { Logger } from '../../core/log.js';
-import { tickUntil } from '../../core/wait.js';
+import { pollUntil, tickUntil } from '../../core/wait.js';
 import { invocationResult, refusalResult } from './results.js';
 import { capabilityTools, STATUS_TOOL, statusTool, type CapabilityTool } from './tools.js';
 
@@ -35,9 +35,13 @@ export interface McpScope {
   principal: Principal;
   log: Logger;
   agent?: AgentWithCapabilities;
+  /** Aborts when the caller's HTTP request closes before it was answered, or the caller cancels the call. */
+  disconnected?: AbortSignal;
 }
 
 const VERSION = '0.1.0';
+// How long an abandoned call may take to reach its policy decision before it is judged (a local activity: ms).
+const DECISION_WAIT_MS = 10_000;
 
 /** The endpoint's MCP SDK server for one request: the scope's capabilities as tools, each tools/call a governed invocation. */
 export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope): Server {
@@ -82,7 +86,10 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope):
         },
         log,
       );
-      return invocationResult(await waitReporting(row, extra));
+      const gone = scope.disconnected ? AbortSignal.any([extra.signal, scope.disconnected]) : extra.signal;
+      const ended = await waitReporting(row, extra, gone);
+      if (gone.aborted) await abandoned(ended);
+      return invocationResult(ended);
     } catch (err) {
       // Refusals are tool errors the model can read and act on; only protocol misuse is a JSON-RPC error.
       if (err instanceof AppError) return refusalResult(err);
@@ -92,9 +99,29 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope):
     }
   });
 
+  /**
+   * The caller went away before it was answered, so no one holds this invocation's id (a disconnect is
+   * cancellation in MCP). One that has run nothing (still deciding, or waiting for its approval) is
+   * cancelled rather than left pending until it expires; one whose tool may be running is left to finish.
+   */
+  async function abandoned(row: InvocationRow): Promise<void> {
+    try {
+      const settled = await pollUntil(
+        () => deps.invocations.get(row.org_id, row.id),
+        (r) => r.status !== 'running' || r.decided_at !== null,
+        DECISION_WAIT_MS,
+      );
+      if (settled.status !== 'pending_approval') return;
+      await deps.invocations.cancel(principal, row.id);
+      log.info({ invocationId: row.id }, 'mcp caller disconnected before an answer: invocation cancelled');
+    } catch (err) {
+      log.warn({ err, invocationId: row.id }, 'could not cancel an invocation its mcp caller abandoned');
+    }
+  }
+
   /** Waits for the invocation to end (up to approvalWaitMs), telling a client that asked for progress why it waits. */
-  async function waitReporting(row: InvocationRow, extra: Extra): Promise<InvocationRow> {
-    const ended = deps.invocations.waitForEnd(row, deps.approvalWaitMs, extra.signal);
+  async function waitReporting(row: InvocationRow, extra: Extra, gone: AbortSignal): Promise<InvocationRow> {
+    const ended = deps.invocations.waitForEnd(row, deps.approvalWaitMs, gone);
     const progressToken = extra._meta?.progressToken;
     if (progressToken === undefined) return ended;
     let progress = 0;

@@ -8,6 +8,7 @@ import type { InvocationService } from '../../core/invocations/invocation.servic
 import { principalOf, requireAuth } from '../middleware/auth.js';
 import { sendError } from '../middleware/errors.js';
 import { parseParam } from '../middleware/validate.js';
+import { InFlightCalls } from './in-flight.js';
 import { assertMcpParams } from './mcp-params.js';
 import { createEndpointServer } from './endpoint-server.js';
 import { originCheck } from './origin.js';
@@ -39,14 +40,27 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
     invocations: deps.invocations,
     approvalWaitMs: deps.approvalWaitMs ?? DEFAULT_APPROVAL_WAIT_MS,
   };
+  const inFlight = new InFlightCalls();
   const guard = [originCheck(deps.allowedOrigins ?? []), requireAuth(deps.identity)];
 
   async function serve(req: Request, res: Response, agent?: AgentWithCapabilities) {
     assertMcpParams(req.body);
-    const server = createEndpointServer(serverDeps, { principal: principalOf(req), log: req.log, agent });
+    // The SDK's stateless transport does not abort a handler when its caller goes away or cancels; this
+    // signal does: on a closed connection, or a notifications/cancelled naming the call.
+    const p = principalOf(req);
+    inFlight.cancel(p.keyId, req.body);
+    const disconnect = new AbortController();
+    const forget = inFlight.track(p.keyId, req.body, disconnect);
+    const server = createEndpointServer(serverDeps, {
+      principal: p,
+      log: req.log,
+      agent,
+      disconnected: disconnect.signal,
+    });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    // Closing aborts the request's handlers, which stops any wait for an invocation.
     res.on('close', () => {
+      if (!res.writableFinished) disconnect.abort();
+      forget();
       void transport.close();
       void server.close();
     });

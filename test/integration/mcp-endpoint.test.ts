@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { createServerAndAgent, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ALLOWED_ORIGIN = 'https://console.example.com';
 const APPROVAL_WAIT_MS = 2500;
@@ -226,6 +227,38 @@ describe('an agent over MCP (/mcp/:agentId)', () => {
       'invocation.succeeded',
     ]); // newest first
   });
+
+  // A caller that goes away (its connection drops) or cancels (notifications/cancelled, a POST of its own on
+  // this stateless endpoint) before it is answered holds no handle: a call that ran nothing is cancelled.
+  for (const how of ['disconnects', 'cancels the request'] as const) {
+    it(`cancels a high-risk call whose caller ${how} before it is answered, and never calls the tool`, async () => {
+      const client = await connect(`/mcp/${agentId}`, keys.developer.key);
+      const note = `mcp-abandoned-${how.length}-${Date.now()}`;
+      const stop = new AbortController();
+      const answered = client.callTool({ name: 'note', arguments: { note } }, undefined, { signal: stop.signal });
+      const isNote = (a: { context: { capability?: string }; requestedBy: string }) =>
+        a.context.capability === 'note' && a.requestedBy === keys.developer.userId;
+      // Well inside the endpoint's wait, so no answer was sent yet.
+      const open = await waitFor(
+        () => call(`${url()}/v1/approvals?status=pending`, { key: keys.approver.key }),
+        (r) => r.json?.data?.some(isNote) === true,
+        { what: 'the abandoned call to wait for its approval', timeoutMs: 10_000 },
+      );
+      const approval = open.json.data.find(isNote);
+      if (how === 'disconnects') await client.close();
+      else stop.abort();
+      await expect(answered).rejects.toThrow();
+      await waitForStatus(url(), keys.developer.key, approval.invocationId, 'cancelled');
+      const closed = await call(`${url()}/v1/approvals/${approval.id}`, { key: keys.approver.key });
+      expect(closed.json.status).toBe('cancelled');
+      const audit = await call(`${url()}/v1/audit?invocationId=${approval.invocationId}`, { key: org.adminKey });
+      expect(audit.json.data.map((e: { action: string; actor: string }) => [e.action, e.actor])).toContainEqual([
+        'invocation.cancel_requested',
+        `user:${keys.developer.userId}`,
+      ]);
+      expect(await recorded(note)).toEqual([]);
+    });
+  }
 
   it('denies a viewer by policy with a tool error naming the invocation, and never calls the tool', async () => {
     const r = (await (
