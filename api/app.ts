@@ -203,7 +203,7 @@ export function createApp(deps: AppDeps): Express {
     approvalTimeoutMs: deps.approvalTimeoutMs,
     policy: deps.policy,
   });
-  app.use(mcpRoutes({ db: deps.db, identity: deps.identity, invocations, ...deps.mcpEndpoint }));
+  app.use(mcpRoutes({ db: deps.db, identity: deps.identity, invocations, logger: deps.logger, ...deps.mcpEndpoint }));
   app.use(invocationRoutes({ db: deps.db, invocations }));
   const signer = new DecisionTokenSigner(signingKeys, issuer);
   app.use(

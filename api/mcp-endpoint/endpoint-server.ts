@@ -1,14 +1,10 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
   type CallToolResult,
-  type ServerNotification,
-  type ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { AgentRepository, AgentWithCapabilities } from '../../core/db/agent.repository.js';
 import type { InvocationRow } from '../../core/db/rows.js';
@@ -18,9 +14,7 @@ import type { InvocationService } from '../../core/invocations/invocation.servic
 import type { Logger } from '../../core/log.js';
 import { pollUntil, tickUntil } from '../../core/wait.js';
 import { invocationResult, refusalResult } from './results.js';
-import { capabilityTools, STATUS_TOOL, statusTool, type CapabilityTool } from './tools.js';
-
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+import { capabilityTools, listedTools, STATUS_TOOL, type CapabilityTool, type Era } from './tools.js';
 
 export interface EndpointServerDeps {
   agents: AgentRepository;
@@ -42,9 +36,15 @@ export interface McpScope {
 const VERSION = '0.1.0';
 // How long an abandoned call may take to reach its policy decision before it is judged (a local activity: ms).
 const DECISION_WAIT_MS = 10_000;
+// Lists depend on the key's org (and agent): never shared across principals. No TTL: agents change at any time.
+const CACHE_HINT = { ttlMs: 0, cacheScope: 'private' } as const;
 
-/** The endpoint's MCP SDK server for one request: the scope's capabilities as tools, each tools/call a governed invocation. */
-export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope): Server {
+/**
+ * The endpoint's MCP server for one request in one era (SDK v2, low-level Server: the tools are pinned JSON
+ * Schema definitions from the database, passed through as they are): the scope's capabilities as tools,
+ * each tools/call a governed invocation.
+ */
+export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope, era: Era): Server {
   const { principal, log, agent } = scope;
   const server = new Server(
     { name: 'collexa', title: agent ? `Collexa agent ${agent.name}` : 'Collexa', version: VERSION },
@@ -53,6 +53,7 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope):
       instructions:
         `${agent?.description ? `${agent.description}\n\n` : ''}Each tool call runs under the organisation's policy and is audited. ` +
         `A call that needs human approval answers with status "pending_approval" and an invocationId; ${STATUS_TOOL} tells its outcome later.`,
+      cacheHints: { 'tools/list': CACHE_HINT, 'server/discover': CACHE_HINT },
     },
   );
   let catalog: Promise<Map<string, CapabilityTool>> | undefined;
@@ -61,20 +62,19 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope):
       capabilityTools(agents, agent ? 'agent' : 'org'),
     ));
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: [...[...(await tools()).values()].map((t) => t.tool), statusTool],
-  }));
+  server.setRequestHandler('tools/list', async () => ({ tools: listedTools(await tools(), era) }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+  server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult> => {
     const { name, arguments: input = {} } = request.params;
+    let entry: CapabilityTool | undefined;
     try {
       if (name === STATUS_TOOL) {
         const id = z.uuid().safeParse(input.invocationId);
         if (!id.success) throw notFound('invocation', String(input.invocationId));
         return invocationResult(await deps.invocations.get(principal.orgId, id.data));
       }
-      const entry = (await tools()).get(name);
-      if (!entry) throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
+      entry = (await tools()).get(name);
+      if (!entry) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`);
       const key = request.params._meta?.idempotencyKey;
       const { row } = await deps.invocations.invoke(
         principal,
@@ -86,18 +86,24 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope):
         },
         log,
       );
-      const gone = scope.disconnected ? AbortSignal.any([extra.signal, scope.disconnected]) : extra.signal;
-      const ended = await waitReporting(row, extra, gone);
+      const signal = ctx.mcpReq.signal;
+      const gone = scope.disconnected ? AbortSignal.any([signal, scope.disconnected]) : signal;
+      const ended = await waitReporting(row, ctx, gone);
       if (gone.aborted) await abandoned(ended);
-      return invocationResult(ended);
+      return invocationResult(ended, shapeFor(entry));
     } catch (err) {
       // Refusals are tool errors the model can read and act on; only protocol misuse is a JSON-RPC error.
-      if (err instanceof AppError) return refusalResult(err);
-      if (err instanceof McpError) throw err;
+      if (err instanceof AppError) return refusalResult(err, shapeFor(entry));
+      if (err instanceof ProtocolError) throw err;
       log.error({ err, tool: name }, 'mcp tools/call failed');
-      throw new McpError(ErrorCode.InternalError, 'Internal error');
+      throw new ProtocolError(ProtocolErrorCode.InternalError, 'Internal error');
     }
   });
+
+  /** Only 2026-07-28 clients are shown outputSchemas (tools.ts), so only their results must conform. */
+  function shapeFor(entry: CapabilityTool | undefined) {
+    return { conform: era === 'modern' && entry?.tool.outputSchema !== undefined };
+  }
 
   /**
    * The caller went away before it was answered, so no one holds this invocation's id (a disconnect is
@@ -120,20 +126,17 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope):
   }
 
   /** Waits for the invocation to end (up to approvalWaitMs), telling a client that asked for progress why it waits. */
-  async function waitReporting(row: InvocationRow, extra: Extra, gone: AbortSignal): Promise<InvocationRow> {
+  async function waitReporting(row: InvocationRow, ctx: ServerContext, gone: AbortSignal): Promise<InvocationRow> {
     const ended = deps.invocations.waitForEnd(row, deps.approvalWaitMs, gone);
-    const progressToken = extra._meta?.progressToken;
+    const progressToken = ctx.mcpReq._meta?.progressToken;
     if (progressToken === undefined) return ended;
     let progress = 0;
     return tickUntil(ended, deps.progressIntervalMs ?? 1000, async () => {
       const now = await deps.invocations.get(row.org_id, row.id);
       if (now.status !== 'pending_approval') return;
       const message = `waiting for approval ${now.approval_id}`;
-      await extra
-        .sendNotification({
-          method: 'notifications/progress',
-          params: { progressToken, progress: ++progress, message },
-        })
+      await ctx.mcpReq
+        .notify({ method: 'notifications/progress', params: { progressToken, progress: ++progress, message } })
         .catch(() => undefined);
     });
   }

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { InvalidInputError } from '../../core/errors.js';
 
 /** The id of the JSON-RPC request in `body`, when it is one request with a usable id (a batch answers null). */
@@ -21,8 +21,8 @@ export function sendJsonRpcError(res: Response, status: number, body: unknown, c
 export function mcpInputErrors(err: unknown, req: Request, res: Response, next: NextFunction) {
   if (res.headersSent) return next(err);
   if (err instanceof InvalidInputError)
-    return sendJsonRpcError(res, 400, req.body, ErrorCode.InvalidParams, err.message);
+    return sendJsonRpcError(res, 400, req.body, ProtocolErrorCode.InvalidParams, err.message);
   if ((err as { type?: string } | null)?.type === 'entity.parse.failed')
-    return sendJsonRpcError(res, 400, undefined, ErrorCode.ParseError, 'Parse error: the body is not JSON');
+    return sendJsonRpcError(res, 400, undefined, ProtocolErrorCode.ParseError, 'Parse error: the body is not JSON');
   next(err);
 }

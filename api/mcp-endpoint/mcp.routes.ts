@@ -1,16 +1,18 @@
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AgentRepository, type AgentWithCapabilities } from '../../core/db/agent.repository.js';
 import type { Db } from '../../core/db/knex.js';
 import type { IdentityService } from '../../core/identity/identity.service.js';
 import type { InvocationService } from '../../core/invocations/invocation.service.js';
+import type { Logger } from '../../core/log.js';
 import { principalOf, requireAuth } from '../middleware/auth.js';
 import { sendError } from '../middleware/errors.js';
 import { parseParam } from '../middleware/validate.js';
+import { createEndpointServer, type McpScope } from './endpoint-server.js';
 import { InFlightCalls } from './in-flight.js';
 import { assertMcpParams } from './mcp-params.js';
-import { createEndpointServer } from './endpoint-server.js';
 import { originCheck } from './origin.js';
 
 export interface McpEndpointOptions {
@@ -24,13 +26,18 @@ export interface McpRouteDeps extends Partial<McpEndpointOptions> {
   db: Db;
   identity: IdentityService;
   invocations: InvocationService;
+  /** Where the SDK's own reports go (requests it rejected, failures outside a handler). */
+  logger?: Logger;
 }
 
 const DEFAULT_APPROVAL_WAIT_MS = 30_000;
 
 /**
  * Agents over MCP: POST /mcp/:agentId serves one agent's capabilities as tools, POST /mcp every agent's of
- * the caller's org. Stateless Streamable HTTP (a server and transport per request), bearer API keys.
+ * the caller's org. Bearer API keys. One MCP SDK v2 handler serves both protocol eras from one factory,
+ * statelessly (a server per request): 2026-07-28 requests (the per-request `_meta` envelope; the SDK checks
+ * their MCP-Protocol-Version, Mcp-Method and Mcp-Name headers against the body, -32020 on a mismatch,
+ * before a server exists) and 2025-era ones (initialize, then Streamable HTTP without a session).
  */
 export function mcpRoutes(deps: McpRouteDeps): Router {
   const router = Router();
@@ -41,31 +48,37 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
     approvalWaitMs: deps.approvalWaitMs ?? DEFAULT_APPROVAL_WAIT_MS,
   };
   const inFlight = new InFlightCalls();
+  // The SDK hands the factory the request's AuthInfo as it was given: the scope rides along with it.
+  const scopes = new WeakMap<AuthInfo, McpScope>();
+  const handler = createMcpHandler(
+    ({ era, authInfo }) => {
+      const scope = authInfo && scopes.get(authInfo);
+      if (!scope) throw new Error('an /mcp request reached the MCP handler without its scope');
+      return createEndpointServer(serverDeps, scope, era);
+    },
+    { legacy: 'stateless', onerror: (err) => deps.logger?.debug({ err }, 'mcp sdk report') },
+  );
+  const mcp = toNodeHandler(handler, {
+    onerror: (err) => deps.logger?.error({ err }, 'mcp sdk failed to serve a request'),
+  });
   const guard = [originCheck(deps.allowedOrigins ?? []), requireAuth(deps.identity)];
 
   async function serve(req: Request, res: Response, agent?: AgentWithCapabilities) {
     assertMcpParams(req.body);
-    // The SDK's stateless transport does not abort a handler when its caller goes away or cancels; this
-    // signal does: on a closed connection, or a notifications/cancelled naming the call.
+    // A 2025-era caller's notifications/cancelled is a POST of its own, served by another server instance,
+    // and its disconnect aborts no handler on the stateless leg: this signal does, for either.
     const p = principalOf(req);
     inFlight.cancel(p.keyId, req.body);
     const disconnect = new AbortController();
     const forget = inFlight.track(p.keyId, req.body, disconnect);
-    const server = createEndpointServer(serverDeps, {
-      principal: p,
-      log: req.log,
-      agent,
-      disconnected: disconnect.signal,
-    });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       if (!res.writableFinished) disconnect.abort();
       forget();
-      void transport.close();
-      void server.close();
     });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    // The key itself stays in requireAuth: its id stands for it.
+    const auth: AuthInfo = { token: p.keyId, clientId: p.userId, scopes: [p.role], extra: { orgId: p.orgId } };
+    scopes.set(auth, { principal: p, log: req.log, agent, disconnected: disconnect.signal });
+    await mcp(Object.assign(req, { auth }), res, req.body);
   }
 
   router.post('/mcp', ...guard, (req, res) => serve(req, res));
@@ -73,7 +86,7 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
     const agentId = parseParam(req, 'agentId', z.uuid(), 'agent');
     await serve(req, res, await agents.get(principalOf(req).orgId, agentId));
   });
-  // Stateless: no session to resume (GET) or end (DELETE).
+  // Stateless: no session to resume (GET) or end (DELETE), and 2026-07-28 has neither.
   router.all(['/mcp', '/mcp/:agentId'], (req, res) => {
     res.setHeader('Allow', 'POST');
     sendError(

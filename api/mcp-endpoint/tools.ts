@@ -1,9 +1,12 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import type { AgentWithCapabilities } from '../../core/db/agent.repository.js';
 import type { CapabilityRow } from '../../core/db/rows.js';
 
 /** The tool every Collexa MCP endpoint adds: the outcome of an invocation that was still pending. */
 export const STATUS_TOOL = 'collexa_invocation_status';
+
+/** The protocol era a request is served in: `modern` is 2026-07-28, `legacy` every 2025-era revision. */
+export type Era = 'legacy' | 'modern';
 
 /** A capability served as an MCP tool. */
 export interface CapabilityTool {
@@ -33,7 +36,7 @@ export const statusTool: Tool = {
  * The agents' capabilities as tools, by name. One agent (/mcp/:agentId): the capability's name. Org-wide
  * (/mcp): `<agent name>__<capability name>`, unique because agent names are unique in an org (a name
  * that two pairs could spell, or that is the status tool's, goes to the first agent created).
- * The output schema is left out on purpose: a pending or failed result carries Collexa's structuredContent.
+ * Each keeps the pinned definition's outputSchema; `listedTools` decides which era sees it.
  */
 export function capabilityTools(agents: AgentWithCapabilities[], scope: 'agent' | 'org'): Map<string, CapabilityTool> {
   const tools = new Map<string, CapabilityTool>();
@@ -47,11 +50,25 @@ export function capabilityTools(agents: AgentWithCapabilities[], scope: 'agent' 
   return tools;
 }
 
+/**
+ * The tools/list of an era. 2026-07-28: every definition as pinned, outputSchema included, sorted by name
+ * (code-unit order, so no locale changes it). 2025 era: in catalog order (agents by creation, capabilities
+ * by name) and without outputSchema, as before: a 2025 answer that is still pending approval is a normal
+ * result with Collexa's structuredContent, which a tool's outputSchema would make clients reject
+ * (results.ts says what 2026 answers instead).
+ */
+export function listedTools(catalog: Map<string, CapabilityTool>, era: Era): Tool[] {
+  const tools = [...[...catalog.values()].map((t) => t.tool), statusTool];
+  if (era === 'legacy') return tools.map(({ outputSchema: _outputSchema, ...tool }) => tool);
+  return tools.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 function toTool(name: string, agent: AgentWithCapabilities, cap: CapabilityRow, scope: 'agent' | 'org'): Tool {
   const def = cap.tool_definition as {
     title?: string;
     description?: string;
     inputSchema?: Tool['inputSchema'];
+    outputSchema?: Tool['outputSchema'];
     annotations?: Tool['annotations'];
   };
   const base = def.title ?? def.annotations?.title ?? cap.name;
@@ -61,6 +78,7 @@ function toTool(name: string, agent: AgentWithCapabilities, cap: CapabilityRow, 
     title,
     description: cap.description ?? def.description ?? `${cap.tool} on agent ${agent.name}`,
     inputSchema: def.inputSchema ?? { type: 'object' },
+    ...(def.outputSchema === undefined ? {} : { outputSchema: def.outputSchema }),
     annotations: { ...def.annotations, title },
     _meta: {
       'collexa/agentId': agent.id,
