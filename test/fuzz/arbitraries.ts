@@ -239,15 +239,26 @@ function shapedBody(route: ApiRoute): fc.Arbitrary<unknown> {
       ),
     });
   if (p.startsWith('/mcp')) {
+    // A 2026-07-28 request carries this envelope in every request's _meta (2025-era ones do not).
+    const modernMeta = fc.record(
+      {
+        'io.modelcontextprotocol/protocolVersion': fc.constantFrom('2026-07-28', '2026-07-28', '2099-01-01', 5),
+        'io.modelcontextprotocol/clientCapabilities': fc.oneof(fc.constant({}), smallJson),
+        'io.modelcontextprotocol/clientInfo': fc.constant({ name: 'fuzz', version: '1' }),
+        idempotencyKey: ascii,
+      },
+      { requiredKeys: ['io.modelcontextprotocol/protocolVersion'] },
+    );
     const params = fc.oneof(
       fc.record(
         {
           name: fc.constantFrom('say', 'fuzz__say', 'collexa_invocation_status', 'nope'),
           arguments: fc.oneof(fc.record({ text }), fc.record({ invocationId: fc.oneof(fc.uuid(), text) }), jsonObject),
-          _meta: fc.record({ idempotencyKey: fc.oneof(ascii, smallJson) }, { requiredKeys: [] }),
+          _meta: fc.oneof(fc.record({ idempotencyKey: fc.oneof(ascii, smallJson) }, { requiredKeys: [] }), modernMeta),
         },
         { requiredKeys: ['name'] },
       ),
+      fc.record({ cursor: fc.oneof(text, fc.integer()), _meta: modernMeta }, { requiredKeys: ['_meta'] }),
       fc.record({
         protocolVersion: fc.constantFrom('2025-06-18', 'x'),
         capabilities: fc.constant({}),
@@ -260,7 +271,16 @@ function shapedBody(route: ApiRoute): fc.Arbitrary<unknown> {
       {
         jsonrpc: fc.constantFrom('2.0', '1.0'),
         id: fc.oneof(fc.integer(), ascii, fc.constant(null)),
-        method: fc.constantFrom('initialize', 'ping', 'tools/list', 'tools/call', 'nope', 'notifications/initialized'),
+        method: fc.constantFrom(
+          'initialize',
+          'ping',
+          'tools/list',
+          'tools/call',
+          'nope',
+          'notifications/initialized',
+          'server/discover',
+          'subscriptions/listen',
+        ),
         params,
       },
       { requiredKeys: ['jsonrpc', 'method'] },
@@ -288,9 +308,17 @@ const bodyArb = (route: ApiRoute) =>
     ),
   );
 
+// The headers a 2026-07-28 request repeats from its body (the SDK answers a disagreement with -32020).
+const mcpHeaders = {
+  'mcp-protocol-version': fc.constantFrom('2026-07-28', '2026-07-28', '2025-06-18', 'x'),
+  'mcp-method': fc.constantFrom('tools/call', 'tools/list', 'server/discover', 'x'),
+  'mcp-name': fc.constantFrom('say', 'fuzz__say', 'collexa_invocation_status', '=?base64?c2F5?=', '=?base64?!?='),
+};
+
 const headersArb = (route: ApiRoute) =>
   fc.record(
     {
+      ...(route.path.startsWith('/mcp') ? mcpHeaders : {}),
       'content-type': fc.oneof(
         { weight: 8, arbitrary: fc.constant('application/json') },
         fc.constantFrom(
@@ -322,8 +350,39 @@ const headersArb = (route: ApiRoute) =>
     { requiredKeys: [] },
   );
 
+/**
+ * Half the time, the MCP headers a 2026-07-28 message repeats from its body, so generated requests also get
+ * past the SDK's header checks (-32020) into the handlers.
+ */
+function agreeingHeaders(request: FuzzRequest, agree: boolean): FuzzRequest {
+  if (!agree || request.body === undefined) return request;
+  let message: { method?: unknown; params?: { name?: unknown; _meta?: Record<string, unknown> } };
+  try {
+    message = JSON.parse(request.body);
+  } catch {
+    return request;
+  }
+  const version = message?.params?._meta?.['io.modelcontextprotocol/protocolVersion'];
+  if (typeof message?.method !== 'string' || typeof version !== 'string') return request;
+  const name = message.params?.name;
+  const headers: Record<string, string> = {
+    ...request.headers,
+    'mcp-protocol-version': version,
+    'mcp-method': message.method,
+  };
+  delete headers['mcp-name'];
+  if (typeof name === 'string') headers['mcp-name'] = name;
+  return { ...request, headers };
+}
+
 /** A request to `route` with every part generated. */
 export function requestArb(route: ApiRoute, t: Targets): fc.Arbitrary<FuzzRequest> {
+  const request = anyRequestArb(route, t);
+  if (!route.path.startsWith('/mcp')) return request;
+  return fc.tuple(request, fc.boolean()).map(([r, agree]) => agreeingHeaders(r, agree));
+}
+
+function anyRequestArb(route: ApiRoute, t: Targets): fc.Arbitrary<FuzzRequest> {
   const hasBody = route.method === 'POST' || route.method === 'PATCH';
   return fc.record({
     role: fc.constantFrom(
