@@ -1,6 +1,6 @@
 // Both protocol eras on one endpoint, on the real path: the MCP SDK v2 client in 2026-07-28 mode (it
-// probes with server/discover) and in 2025 mode (initialize), and raw POSTs for the HTTP edge of 2026-07-28
-// (Mcp-Method / Mcp-Name headers against the body, unsupported versions, cache hints).
+// probes with server/discover) and in 2025 mode (initialize) lists and calls an agent's tools.
+// mcp-modern-edge.test.ts has the raw HTTP edge of 2026-07-28; mcp-endpoint.test.ts the v1 (2025) client.
 import {
   Client,
   StreamableHTTPClientTransport,
@@ -14,7 +14,6 @@ import { startPlatform, userWithRole, waitForStatus } from '../helpers/platform.
 import { call, createOrg } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
-const MODERN = '2026-07-28';
 const APPROVAL_WAIT_MS = 1500;
 
 let platform: Awaited<ReturnType<typeof startPlatform>>;
@@ -80,25 +79,7 @@ async function connect(era: 'modern' | 'legacy', key = developer, path = `/mcp/$
   return client;
 }
 
-const envelope = (version = MODERN) => ({
-  'io.modelcontextprotocol/protocolVersion': version,
-  'io.modelcontextprotocol/clientCapabilities': {},
-  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-});
-
-/** A raw 2026-07-28 POST: `headers` are the MCP ones (MCP-Protocol-Version, Mcp-Method, Mcp-Name). */
-const modernPost = (method: string, params: Record<string, unknown>, headers: Record<string, string>) =>
-  call(`${url()}/mcp/${agentId}`, {
-    method: 'POST',
-    key: developer,
-    headers: { accept: 'application/json, text/event-stream', ...headers },
-    json: { jsonrpc: '2.0', id: 9, method, params: { ...params, _meta: envelope() } },
-  });
-
 const textOf = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
-const invocationsOfOrg = async () =>
-  Number((await platform.db('invocations').where({ org_id: org.org.id }).count<{ n: string }[]>('* as n'))[0]!.n);
-
 describe('a 2026-07-28 client (SDK v2, negotiated with server/discover)', () => {
   it('lists the tools sorted by name, each pinned definition passed through with its outputSchema', async () => {
     const client = await connect('modern');
@@ -214,92 +195,5 @@ describe('a 2025-era client (SDK v2 without negotiation)', () => {
     const pending = await (await connect('legacy')).callTool({ name: 'guarded_sum', arguments: { a: 5, b: 5 } });
     expect(pending.isError).toBeFalsy();
     expect(pending.structuredContent).toMatchObject({ status: 'pending_approval', invocationId: expect.any(String) });
-  });
-});
-
-describe('the HTTP edge of 2026-07-28', () => {
-  it('answers server/discover with the supported version, the tools capability and private cache hints', async () => {
-    const r = await modernPost(
-      'server/discover',
-      {},
-      { 'mcp-protocol-version': MODERN, 'mcp-method': 'server/discover' },
-    );
-    expect(r.status, r.text).toBe(200);
-    expect(r.json.result).toMatchObject({
-      supportedVersions: [MODERN],
-      capabilities: { tools: {} },
-      resultType: 'complete',
-      ttlMs: 0,
-      cacheScope: 'private',
-      instructions: expect.stringContaining('collexa_invocation_status'),
-      _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'collexa', title: 'Collexa agent eras-agent' } },
-    });
-  });
-
-  it('marks tools/list private to the caller, in the same order every time', async () => {
-    const list = () => modernPost('tools/list', {}, { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' });
-    const [first, second] = [await list(), await list()];
-    expect(first.status, first.text).toBe(200);
-    expect(first.json.result).toMatchObject({ cacheScope: 'private', ttlMs: 0, resultType: 'complete' });
-    expect(second.json.result.tools).toEqual(first.json.result.tools);
-  });
-
-  it('answers headers that disagree with the body with -32020 before any policy or invocation is touched', async () => {
-    const before = await invocationsOfOrg();
-    const calls = (await mcpHttp.calls()).length;
-    const args = { name: 'sum', arguments: { a: 1, b: 1 } };
-    for (const headers of [
-      { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'note' },
-      { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list', 'mcp-name': 'sum' },
-      { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call' },
-    ] as Record<string, string>[]) {
-      const r = await modernPost('tools/call', args, headers);
-      expect(r.status, r.text).toBe(400);
-      expect(r.json).toMatchObject({ jsonrpc: '2.0', id: 9, error: { code: -32020 } });
-    }
-    expect(await invocationsOfOrg()).toBe(before);
-    expect((await mcpHttp.calls()).length).toBe(calls);
-    const good = await modernPost('tools/call', args, {
-      'mcp-protocol-version': MODERN,
-      'mcp-method': 'tools/call',
-      'mcp-name': 'sum',
-    });
-    expect(good.status, good.text).toBe(200);
-    expect(good.json.result.structuredContent).toEqual({ sum: 2 });
-    expect(await invocationsOfOrg()).toBe(before + 1);
-  });
-
-  it('answers a protocol version it does not serve with -32022 naming the supported ones', async () => {
-    const r = await call(`${url()}/mcp/${agentId}`, {
-      method: 'POST',
-      key: developer,
-      headers: {
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2099-01-01',
-        'mcp-method': 'tools/list',
-      },
-      json: { jsonrpc: '2.0', id: 3, method: 'tools/list', params: { _meta: envelope('2099-01-01') } },
-    });
-    expect(r.status, r.text).toBe(400);
-    expect(r.json.error).toMatchObject({ code: -32022, data: { supported: [MODERN], requested: '2099-01-01' } });
-  });
-
-  it('still needs a key and an allowed Origin first (the JSON error envelope, as for 2025 clients)', async () => {
-    const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' };
-    const anonymous = await call(`${url()}/mcp/${agentId}`, {
-      method: 'POST',
-      headers,
-      json: { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: envelope() } },
-    });
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.json.error.code).toBe('unauthorized');
-    const evil = await call(`${url()}/mcp/${agentId}`, {
-      method: 'POST',
-      key: developer,
-      headers: { ...headers, origin: 'https://evil.example' },
-      json: { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: envelope() } },
-    });
-    expect(evil.status).toBe(403);
-    expect(evil.json.error.code).toBe('origin_not_allowed');
   });
 });
