@@ -105,16 +105,20 @@ export function codecRoutes(deps: CodecRouteDeps): Router {
           '<p>Then, in the Temporal UI\'s codec settings, turn on "Include cross-origin credentials".</p>',
       );
   });
-  router.post('/codec/login', express.urlencoded({ extended: false, limit: '2kb' }), async (req, res) => {
-    const key = typeof req.body?.key === 'string' ? req.body.key.trim() : '';
-    const result = key ? await deps.identity.authenticate(key) : undefined;
-    if (!result?.ok) throw unauthorized('That API key is not valid', { reason: result ? result.reason : 'missing' });
-    res.cookie(CODEC_COOKIE, key, { httpOnly: true, sameSite: 'lax', path: '/codec', maxAge: 12 * 3600 * 1000 });
-    res
-      .type('html')
-      .send(
-        `<!doctype html><p>The codec now decodes for ${result.principal.userName} (${result.principal.role}) in this browser for 12 hours.</p>`,
-      );
-  });
+  router.post(
+    '/codec/login',
+    express.urlencoded({ extended: false, limit: '2kb', inflate: false }),
+    async (req, res) => {
+      const key = typeof req.body?.key === 'string' ? req.body.key.trim() : '';
+      const result = key ? await deps.identity.authenticate(key) : undefined;
+      if (!result?.ok) throw unauthorized('That API key is not valid', { reason: result ? result.reason : 'missing' });
+      res.cookie(CODEC_COOKIE, key, { httpOnly: true, sameSite: 'lax', path: '/codec', maxAge: 12 * 3600 * 1000 });
+      res
+        .type('html')
+        .send(
+          `<!doctype html><p>The codec now decodes for ${result.principal.userName} (${result.principal.role}) in this browser for 12 hours.</p>`,
+        );
+    },
+  );
   return router;
 }

@@ -175,4 +175,17 @@ describe('the remote codec', () => {
     expect(r.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
     expect(plainOf(r)).toContain(secret);
   });
+
+  it('refuses a compressed or broken login form with a 4xx envelope, never a 500', async () => {
+    // Inflating is a decompression-bomb surface, and a broken gzip body once got a 500 (the fuzz suite found it).
+    for (const body of ['key=clx_nope', '\x1f\x8b not gzip at all']) {
+      const r = await call(`${platform.url}/codec/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
+        body,
+      });
+      expect(r.status, r.text).toBe(415);
+      expect(r.json.error.code).toBe('unsupported_encoding');
+    }
+  });
 });
