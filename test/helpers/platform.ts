@@ -48,18 +48,20 @@ export async function startPlatform(
   const pool = testPool({ logger });
   if (opts.worker !== 'none') {
     native = await NativeConnection.connect({ address: inject('temporalAddress') });
-    const { deps } = await createWorkerDeps(testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), {
+    const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
+    // Only what a test sets replaces the config's value (an undefined would unset MCP_CALL_TIMEOUT_MS's cap).
+    const { deps } = await createWorkerDeps(config, {
       db: api.db,
       logger,
       mcp: pool,
       policy: await testPolicy(),
-      toolTimeoutMs: opts.toolTimeoutMs,
+      ...(opts.toolTimeoutMs === undefined ? {} : { toolTimeoutMs: opts.toolTimeoutMs }),
       catalogMaxAgeMs: 0,
     });
     worker = await createWorker({
       dataConverter: testDataConverter(),
       connection: native,
-      config: testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }),
+      config,
       deps,
       workflowBundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') },
     });
