@@ -55,11 +55,16 @@ export function capabilityTools(agents: AgentWithCapabilities[], scope: 'agent' 
  * (code-unit order, so no locale changes it). 2025 era: in catalog order (agents by creation, capabilities
  * by name) and without outputSchema, as before: a 2025 answer that is still pending approval is a normal
  * result with Collexa's structuredContent, which a tool's outputSchema would make clients reject
- * (results.ts says what 2026 answers instead).
+ * (results.ts says what 2026 answers instead). Every capability is `taskSupport: "optional"` there: any call
+ * may need an approval (policy decides per call), and a client that asks gets a task (2026-07-28 has no such
+ * field: the extension is declared per request).
  */
 export function listedTools(catalog: Map<string, CapabilityTool>, era: Era): Tool[] {
   const tools = [...[...catalog.values()].map((t) => t.tool), statusTool];
-  if (era === 'legacy') return tools.map(({ outputSchema: _outputSchema, ...tool }) => tool);
+  if (era === 'legacy')
+    return tools.map(({ outputSchema: _outputSchema, ...tool }) =>
+      tool.name === STATUS_TOOL ? tool : { ...tool, execution: { taskSupport: 'optional' as const } },
+    );
   return tools.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

@@ -94,10 +94,11 @@ export class InvocationRepository {
   /** Newest first; the cursor is opaque (the insertion sequence of the last row). */
   async list(
     orgId: string,
-    filter: { agentId?: string; status?: InvocationStatus; limit: number; cursor?: string },
+    filter: { agentId?: string; requestedBy?: string; status?: InvocationStatus; limit: number; cursor?: string },
   ): Promise<InvocationPage> {
     const q = this.db<InvocationRow>('invocations').where({ org_id: orgId });
     if (filter.agentId) q.andWhere({ agent_id: filter.agentId });
+    if (filter.requestedBy) q.andWhere({ requested_by: filter.requestedBy });
     if (filter.status) q.andWhere({ status: filter.status });
     return newestFirst<InvocationRow>(q, 'seq', filter.limit, filter.cursor);
   }

@@ -234,6 +234,10 @@ export class InvocationService {
     return this.invocations.get(orgId, id);
   }
 
+  list(orgId: string, filter: Parameters<InvocationRepository['list']>[1]) {
+    return this.invocations.list(orgId, filter);
+  }
+
   approvalFor(row: InvocationRow): Promise<ApprovalRow | undefined> {
     return this.invocations.approvalFor(row);
   }
