@@ -51,6 +51,20 @@ export interface InvocationError {
   details?: Record<string, unknown>;
 }
 
+/**
+ * The latest progress an invocation's tool reported (MCP `notifications/progress` during its tools/call), as
+ * the worker records it on the row: numbers finite, `message` redacted of bound secrets and at most 500
+ * characters. Within one call attempt `progress` only increases; a retried attempt is a new request, whose
+ * progress starts over (it replaces the row's value as it comes).
+ */
+export interface InvocationProgress {
+  progress: number;
+  total?: number;
+  message?: string;
+  /** When the worker heard it (ISO 8601). */
+  at: string;
+}
+
 /** The invoke policy's answer (collexa.authz.invoke), as recorded on the invocation. */
 export interface PolicyDecision {
   allow: boolean;

@@ -2,7 +2,7 @@ import type { ApprovalRow, InvocationRow } from '../../core/db/rows.js';
 import { approvalView } from './approval.view.js';
 import { iso } from './iso.js';
 
-/** An invocation: its decision, approval, result or error, timings and links. */
+/** An invocation: its decision, approval, result or error, its tool's latest progress, timings and links. */
 export function invocationView(i: InvocationRow, approval?: ApprovalRow) {
   const created = new Date(i.created_at).getTime();
   return {
@@ -24,6 +24,15 @@ export function invocationView(i: InvocationRow, approval?: ApprovalRow) {
     approval: approval ? approvalView(approval) : null,
     result: i.result ? { content: i.result.content, structuredContent: i.result.structuredContent ?? null } : null,
     error: i.error,
+    // The latest progress its tool reported while it ran, or null.
+    progress: i.progress
+      ? {
+          progress: i.progress.progress,
+          total: i.progress.total ?? null,
+          message: i.progress.message ?? null,
+          at: i.progress.at,
+        }
+      : null,
     workflowId: i.workflow_id,
     timings: {
       createdAt: iso(i.created_at),

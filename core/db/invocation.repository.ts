@@ -1,7 +1,11 @@
 import type { Knex } from 'knex';
 import { notFound } from '../errors.js';
 import { newestFirst, type Page } from './page.js';
-import type { InvocationStatus } from '../../contracts/invocation.contract.js';
+import {
+  TERMINAL_INVOCATION_STATUSES,
+  type InvocationProgress,
+  type InvocationStatus,
+} from '../../contracts/invocation.contract.js';
 import type { ApprovalRow, InvocationRow } from './rows.js';
 
 export type NewInvocation = Pick<
@@ -60,8 +64,22 @@ export class InvocationRepository {
         decision: json(patch.decision),
         result: json(patch.result),
         error: json(patch.error),
+        progress: json(patch.progress),
         updated_at: this.db.fn.now(),
       });
+  }
+
+  /**
+   * The latest progress its tool reported; a no-op once the invocation ended (a write that races the end
+   * waits for its row lock, sees the terminal status and changes nothing). True if it was written.
+   */
+  async recordProgress(id: string, progress: InvocationProgress): Promise<boolean> {
+    const rows = await this.db('invocations')
+      .where({ id })
+      .whereNotIn('status', TERMINAL_INVOCATION_STATUSES)
+      .update({ progress: JSON.stringify(progress), updated_at: this.db.fn.now() })
+      .returning('id');
+    return rows.length > 0;
   }
 
   /** running → pending_approval with its approval; a no-op once the invocation moved on (e.g. cancelled). */

@@ -1,5 +1,5 @@
 import type { ApprovalStatus } from '../../contracts/approval.contract.js';
-import type { InvocationStatus } from '../../contracts/invocation.contract.js';
+import type { InvocationProgress, InvocationStatus } from '../../contracts/invocation.contract.js';
 import type { McpServerStatus } from '../../contracts/mcp-server.contract.js';
 import type { Role } from '../identity/roles.js';
 import type { Severity } from '../severity.js';
@@ -157,6 +157,8 @@ export interface InvocationRow {
   rate_admitted: boolean;
   /** The user who asked to cancel it (the end's audit names them); null unless a cancel was requested. */
   cancel_requested_by: string | null;
+  /** The latest progress its tool reported while it ran (core/invocations/progress-recorder.ts); null if none. */
+  progress: InvocationProgress | null;
 }
 
 export interface ApprovalRow {

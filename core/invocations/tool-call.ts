@@ -14,6 +14,7 @@ import { toolResultText } from '../mcp/tool-result.js';
 import { boundedText, Redactor } from '../secrets/redact.js';
 import type { SecretReader } from '../secrets/vault.js';
 import type { InvocationRecords } from './invocation-records.js';
+import { ProgressRecorder } from './progress-recorder.js';
 
 /** How a tool call ended. Every kind but `succeeded` names the failure type the invocation records. */
 export type ToolCallOutcome =
@@ -174,13 +175,7 @@ export class ToolCalls {
       const served = current ? toolDefinitionHash(current) : null;
       if (served !== cap.pinned_hash) return await this.pinViolation(c, served, current !== undefined);
       heard.outcome = undefined; // the call's own outcome is what the breaker hears
-      result = await this.deps.mcp.callTool(config, {
-        name: cap.tool,
-        arguments: inv.input,
-        meta: { 'collexa/invocationId': inv.id, idempotencyKey: inv.id },
-        timeoutMs: limits.timeoutMs,
-        signal,
-      });
+      result = await this.callReporting(c, config, redactor, signal);
       heard.outcome = 'answered';
     } catch (err) {
       if (!(err instanceof McpCallError)) throw err;
@@ -217,6 +212,31 @@ export class ToolCalls {
       events: [{ ...c.base, action: 'tool.called', data: { tool: cap.tool, server: server.name } }],
     });
     return { kind: 'succeeded' };
+  }
+
+  /**
+   * The tools/call itself, recording the progress the tool reports on the row as it runs. The recorder is
+   * closed (its last value written) before this returns or throws, so before any outcome is recorded.
+   */
+  private async callReporting(c: Call, config: McpServerConfig, redactor: Redactor, signal?: AbortSignal) {
+    const { inv, cap, limits } = c;
+    const progress = new ProgressRecorder({
+      write: (p) => this.invocations.recordProgress(inv.id, p),
+      redactor,
+      logger: this.deps.logger.child({ invocationId: inv.id }),
+    });
+    try {
+      return await this.deps.mcp.callTool(config, {
+        name: cap.tool,
+        arguments: inv.input,
+        meta: { 'collexa/invocationId': inv.id, idempotencyKey: inv.id },
+        timeoutMs: limits.timeoutMs,
+        signal,
+        onprogress: (p) => progress.report(p),
+      });
+    } finally {
+      await progress.close();
+    }
   }
 
   private async pinViolation(c: Call, served: string | null, stillServed: boolean): Promise<ToolCallFailure> {

@@ -66,13 +66,22 @@ export interface ToolDefinition {
   annotations?: Record<string, unknown>;
 }
 
+/** One `notifications/progress` a server sent about a call, as the SDK parsed it (numbers not yet checked). */
+export interface ToolProgress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
 /** One tools/call request. */
 export interface ToolCall {
   name: string;
   arguments: Record<string, unknown>;
-  /** Sent as the request's `_meta`. */
+  /** Sent as the request's `_meta` (beside the `progressToken` the SDK adds when `onprogress` is given). */
   meta?: Record<string, unknown>;
   timeoutMs?: number;
+  /** Asks the server for progress (a progressToken) and hears each notifications/progress of this call. */
+  onprogress?: (progress: ToolProgress) => void;
   /** Aborting rejects the call with `signal.reason` (e.g. Temporal's CancelledFailure), not an McpCallError. */
   signal?: AbortSignal;
 }
@@ -164,6 +173,10 @@ export class McpClientPool {
 
   /** Calls a tool. A result with `isError: true` is returned, not thrown: the caller decides what it means. */
   async callTool(server: McpServerConfig, call: ToolCall): Promise<CallToolResult> {
+    // With onprogress the SDK adds `progressToken` to the `_meta` we send (ours is kept beside it). Progress
+    // never extends the timeout (resetTimeoutOnProgress: false, the SDK's default, stated so it stays): the
+    // server's timeout is a hard cap, and a tool that keeps reporting must not hold its slot past it.
+    const { onprogress } = call;
     return this.withConnection(server, call.signal, async (conn) => {
       // client.request rather than client.callTool: callTool also validates structuredContent, but only
       // after a listTools on the same connection, and throws -32602 for it after the tool has run.
@@ -173,7 +186,11 @@ export class McpClientPool {
           params: { name: call.name, arguments: call.arguments, ...(call.meta ? { _meta: call.meta } : {}) },
         },
         CallToolResultSchema,
-        { timeout: call.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, ...(call.signal ? { signal: call.signal } : {}) },
+        {
+          timeout: call.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+          ...(call.signal ? { signal: call.signal } : {}),
+          ...(onprogress ? { onprogress, resetTimeoutOnProgress: false } : {}),
+        },
       );
       const rejection = rejectionInResult(result, call.name, server.name);
       if (rejection) throw rejection;

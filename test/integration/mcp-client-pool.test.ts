@@ -195,7 +195,7 @@ describe('McpClientPool over Streamable HTTP (our test server)', () => {
   it('lists every tool of a server that pages tools/list, with schemas and annotations', async () => {
     const { pool } = newPool();
     const tools = await pool.listTools(server);
-    expect(tools.map((t) => t.name)).toEqual(['echo', 'add', 'record', 'fail', 'slow', 'whoami']);
+    expect(tools.map((t) => t.name)).toEqual(['echo', 'add', 'record', 'fail', 'slow', 'slow_steps', 'whoami']);
     expect(tools.find((t) => t.name === 'add')).toMatchObject({
       annotations: { idempotentHint: true },
       inputSchema: { properties: { a: { type: 'number' }, b: { type: 'number' } } },
@@ -225,6 +225,27 @@ describe('McpClientPool over Streamable HTTP (our test server)', () => {
       { tool: 'whoami', meta },
       { tool: 'record', arguments: { note: 'n1' }, meta },
     ]);
+  });
+
+  it('with onprogress, sends a progressToken beside our _meta and hears each progress notification', async () => {
+    const { pool } = newPool();
+    await http.clearCalls();
+    const meta = { 'collexa/invocationId': 'inv-2', idempotencyKey: 'inv-2' };
+    const heard: unknown[] = [];
+    const result = await pool.callTool(server, {
+      name: 'slow_steps',
+      arguments: { steps: 3, delayMs: 10 },
+      meta,
+      onprogress: (p) => heard.push(p),
+    });
+    expect(textOf(result)).toBe('3 steps done');
+    expect(heard).toEqual([1, 2, 3].map((step) => ({ progress: step, total: 3, message: `step ${step} of 3` })));
+    const [seen] = await http.calls();
+    expect(seen).toMatchObject({ tool: 'slow_steps', meta: { ...meta, progressToken: expect.any(Number) } });
+    // Without onprogress no token is sent, so the server sends no progress.
+    await http.clearCalls();
+    await pool.callTool(server, { name: 'slow_steps', arguments: { steps: 1, delayMs: 0 }, meta });
+    expect((await http.calls())[0]?.meta).toEqual(meta);
   });
 
   it('returns an isError result with the tool message instead of throwing', async () => {

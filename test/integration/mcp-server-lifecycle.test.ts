@@ -28,11 +28,11 @@ describe('MCP server lifecycle', () => {
       json: { name: 'h', transport: 'http', url: fixture.url },
     });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ status: 'healthy', toolsCount: 6 });
+    expect(created.json).toMatchObject({ status: 'healthy', toolsCount: 7 });
     const get = () => call(`${platform.url}/v1/mcp-servers/${created.json.id}`, { key: adminKey }).then((r) => r.json);
     expect((await get()).statusHistory.map((e: { status: string }) => e.status)).toEqual(['healthy']);
     const tools = await platform.db('mcp_tools').where({ server_id: created.json.id }).pluck('name');
-    expect(tools.sort()).toEqual(['add', 'echo', 'fail', 'record', 'slow', 'whoami']);
+    expect(tools.sort()).toEqual(['add', 'echo', 'fail', 'record', 'slow', 'slow_steps', 'whoami']);
 
     const port = fixture.port;
     await fixture.stop();
