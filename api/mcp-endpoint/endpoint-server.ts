@@ -187,11 +187,14 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope, 
       (notice) => ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...notice } }),
       interval,
     );
-    return tickUntil(ended, Math.min(interval, untilPending ? TASK_CHECK_MS : ROW_CHECK_MS), async () => {
+    const last = await tickUntil(ended, Math.min(interval, untilPending ? TASK_CHECK_MS : ROW_CHECK_MS), async () => {
       const now = await deps.invocations.get(row.org_id, row.id);
       if (untilPending && now.status === 'pending_approval') return enough.abort();
       if (progressToken !== undefined) await relay.observe(now);
     });
+    // The tool's last progress, recorded just before its end, goes out before the result does.
+    if (progressToken !== undefined) await relay.observe(last);
+    return last;
   }
 
   return server;

@@ -6,16 +6,14 @@ export interface ProgressNotice {
   message?: string;
 }
 
-/** The latest progress the upstream tool reported, as the worker recorded it on the invocation. */
-type RecordedProgress = { progress: number; total?: number | null; message?: string | null } | null | undefined;
-
 /**
  * Turns what an invocation's row shows, read while a tools/call waits, into the caller's
  * notifications/progress. MCP wants every notice's progress greater than the last, so: while the call
  * waits for its approval, a notice every `waitingEveryMs` counts up by one and says so; once the tool
  * runs, its own progress is passed on with its total and message, shifted by what the approval wait
  * counted (by nothing when there was no wait, so a caller sees exactly what the tool sent). A value that
- * would not increase is dropped, as are repeats of one already sent.
+ * would not increase is dropped, as are repeats of one already sent (and a retried call's restart from
+ * 1, until it passes what was sent).
  */
 export class ProgressRelay {
   private sent = 0;
@@ -34,7 +32,8 @@ export class ProgressRelay {
       this.offset = this.sent + 1;
       return this.send({ progress: this.offset, message: `waiting for approval ${row.approval_id}` });
     }
-    const p = (row as InvocationRow & { progress?: RecordedProgress }).progress;
+    // The worker's record (core/invocations/progress-recorder.ts): finite numbers, a redacted one-line message.
+    const p = row.progress;
     if (!p || !Number.isFinite(p.progress)) return;
     const progress = this.offset + p.progress;
     if (progress <= this.sent) return;

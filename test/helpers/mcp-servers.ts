@@ -17,6 +17,13 @@ export interface RecordedCall {
   at: string;
 }
 
+/** One notifications/cancelled as the test HTTP server received it. */
+export interface RecordedCancellation {
+  requestId: string;
+  reason?: string;
+  at: string;
+}
+
 /** The x-test-secret header of one request, with the JSON-RPC method it carried. */
 export interface SeenSecretHeader {
   method: string;
@@ -29,6 +36,8 @@ export interface HttpMcpServer {
   calls(): Promise<RecordedCall[]>;
   /** Every x-test-secret header the server received, oldest first (cleared with the call log). */
   secretHeaders(): Promise<SeenSecretHeader[]>;
+  /** Every notifications/cancelled the server received, oldest first (cleared with the call log). */
+  cancellations(): Promise<RecordedCancellation[]>;
   clearCalls(): Promise<void>;
   stop(): Promise<void>;
   /** Stops the server (its call log goes with it) and starts it again on the same port. */
@@ -62,6 +71,11 @@ export async function startHttpMcpServer(
       const res = await fetch(`${base}/secret-headers`);
       if (!res.ok) throw new Error(`GET /secret-headers: ${res.status}`);
       return (await res.json()) as SeenSecretHeader[];
+    },
+    async cancellations() {
+      const res = await fetch(`${base}/cancellations`);
+      if (!res.ok) throw new Error(`GET /cancellations: ${res.status}`);
+      return (await res.json()) as RecordedCancellation[];
     },
     async clearCalls() {
       const res = await fetch(`${base}/calls`, { method: 'DELETE' });

@@ -5,16 +5,17 @@ import { ProgressRelay, type ProgressNotice } from '../../api/mcp-endpoint/progr
 import { legacyTask, modernTask, taskView } from '../../api/mcp-endpoint/tasks.js';
 import type { ApprovalRow, InvocationRow } from '../../core/db/rows.js';
 
-const at = new Date('2026-12-02T10:00:00.000Z');
-const row = (status: InvocationRow['status'], extra: Partial<InvocationRow> & { progress?: unknown } = {}) =>
+const created = new Date('2026-12-02T10:00:00.000Z');
+const at = created.toISOString();
+const row = (status: InvocationRow['status'], extra: Partial<InvocationRow> = {}) =>
   ({
     id: 'inv-1',
     status,
     capability: 'wire',
     approval_id: 'appr-1',
     error: null,
-    created_at: at,
-    updated_at: at,
+    created_at: created,
+    updated_at: created,
     tool_started_at: null,
     ...extra,
   }) as InvocationRow;
@@ -27,7 +28,7 @@ const approval = {
 describe('taskView', () => {
   it('is working while waiting for an approval, naming it, who decides and until when', () => {
     const view = taskView(row('pending_approval'), approval);
-    expect(view).toMatchObject({ taskId: 'inv-1', status: 'working', createdAt: at.toISOString() });
+    expect(view).toMatchObject({ taskId: 'inv-1', status: 'working', createdAt: at });
     expect(view.statusMessage).toBe(
       'Waiting for approval appr-1: an approver (approver or admin) must approve or deny it ' +
         '(POST /v1/approvals/appr-1/approve or /deny) before 2026-12-03T10:00:00.000Z',
@@ -59,9 +60,9 @@ describe('ProgressRelay', () => {
 
   it('passes the tool’s own progress on unchanged when there was no approval wait, once per value', async () => {
     const { sent, r } = relay();
-    await r.observe(row('running', { progress: { progress: 1, total: 3, message: 'step 1' } } as never));
-    await r.observe(row('running', { progress: { progress: 1, total: 3, message: 'step 1' } } as never));
-    await r.observe(row('running', { progress: { progress: 3, total: 3, message: 'step 3' } } as never));
+    await r.observe(row('running', { progress: { progress: 1, total: 3, message: 'step 1', at } }));
+    await r.observe(row('running', { progress: { progress: 1, total: 3, message: 'step 1', at } }));
+    await r.observe(row('running', { progress: { progress: 3, total: 3, message: 'step 3', at } }));
     expect(sent).toEqual([
       { progress: 1, total: 3, message: 'step 1' },
       { progress: 3, total: 3, message: 'step 3' },
@@ -73,7 +74,7 @@ describe('ProgressRelay', () => {
     await r.observe(row('pending_approval'), 0);
     await r.observe(row('pending_approval'), 500);
     await r.observe(row('pending_approval'), 1000);
-    await r.observe(row('running', { progress: { progress: 1, total: 2 } } as never));
+    await r.observe(row('running', { progress: { progress: 1, total: 2, at } }));
     expect(sent).toEqual([
       { progress: 1, message: 'waiting for approval appr-1' },
       { progress: 2, message: 'waiting for approval appr-1' },
@@ -83,7 +84,7 @@ describe('ProgressRelay', () => {
 
   it('ignores progress that is not a finite number and survives a caller that stopped listening', async () => {
     const r = new ProgressRelay(() => Promise.reject(new Error('gone')), 1000);
-    await r.observe(row('running', { progress: { progress: Number.NaN } } as never));
-    await expect(r.observe(row('running', { progress: { progress: 2 } } as never))).resolves.toBeUndefined();
+    await r.observe(row('running', { progress: { progress: Number.NaN, at } }));
+    await expect(r.observe(row('running', { progress: { progress: 2, at } }))).resolves.toBeUndefined();
   });
 });
