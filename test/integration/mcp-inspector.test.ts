@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { createServerAndAgent, startPlatform, userWithRole } from '../helpers/platform.js';
-import { createOrg } from '../helpers/stack.js';
+import { call, createOrg } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const INSPECTOR = path.join(
@@ -22,6 +23,8 @@ let mcpHttp: HttpMcpServer;
 let home: string;
 let endpoint: string;
 let key: string;
+let approverKey: string;
+let agent: string;
 
 beforeAll(async () => {
   mcpHttp = await startHttpMcpServer();
@@ -31,10 +34,18 @@ beforeAll(async () => {
     platform.url,
     org.adminKey,
     { name: 'testhttp', transport: 'http', url: mcpHttp.url },
-    { name: 'inspected', capabilities: [{ name: 'sum', tool: 'add', risk: 'low' }] },
+    {
+      name: 'inspected',
+      capabilities: [
+        { name: 'sum', tool: 'add', risk: 'low' },
+        { name: 'guarded_sum', tool: 'add', risk: 'high' },
+      ],
+    },
   );
+  agent = agentId;
   endpoint = `${platform.url}/mcp/${agentId}`;
   key = (await userWithRole(platform.db, org.org.id, 'developer')).key;
+  approverKey = (await userWithRole(platform.db, org.org.id, 'approver')).key;
   // The CLI keeps a catalog and client state under HOME: a throw-away one.
   home = await mkdtemp(path.join(os.tmpdir(), 'collexa-inspector-'));
 }, 120_000);
@@ -46,7 +57,11 @@ afterAll(async () => {
 
 /** Runs the Inspector CLI on the agent's endpoint and answers its JSON output. */
 async function inspector(era: 'modern' | 'legacy', ...args: string[]) {
-  const { stdout } = await run(
+  return JSON.parse((await inspectorRun(era, ...args)).stdout);
+}
+
+function inspectorRun(era: 'modern' | 'legacy', ...args: string[]) {
+  return run(
     process.execPath,
     [
       INSPECTOR,
@@ -63,9 +78,8 @@ async function inspector(era: 'modern' | 'legacy', ...args: string[]) {
       'json',
       ...args,
     ],
-    { env: { ...process.env, HOME: home, MCP_CATALOG_PATH: path.join(home, 'mcp.json') }, timeout: 30_000 },
+    { env: { ...process.env, HOME: home, MCP_CATALOG_PATH: path.join(home, 'mcp.json') }, timeout: 60_000 },
   );
-  return JSON.parse(stdout);
 }
 
 describe('the MCP Inspector CLI', () => {
@@ -74,7 +88,9 @@ describe('the MCP Inspector CLI', () => {
       const listed = await inspector(era, '--method', 'tools/list');
       const names = listed.result.tools.map((t: { name: string }) => t.name);
       expect(names).toEqual(
-        era === 'modern' ? ['collexa_invocation_status', 'sum'] : ['sum', 'collexa_invocation_status'],
+        era === 'modern'
+          ? ['collexa_invocation_status', 'guarded_sum', 'sum']
+          : ['guarded_sum', 'sum', 'collexa_invocation_status'],
       );
       const called = await inspector(
         era,
@@ -89,4 +105,31 @@ describe('the MCP Inspector CLI', () => {
       expect(called.result._meta).toMatchObject({ 'collexa/status': 'succeeded' });
     }, 60_000);
   }
+
+  it('runs an approval-gated call as a task in the modern era: it completes once an approver approves over REST', async () => {
+    const cli = inspector(
+      'modern',
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'guarded_sum',
+      '--tool-args-json',
+      '{"a":1,"b":2}',
+    );
+    cli.catch(() => undefined);
+    const pending = await waitFor(
+      () =>
+        platform.db('invocations').where({ agent_id: agent, capability: 'guarded_sum', status: 'pending_approval' }),
+      (rows) => rows.length === 1,
+      { what: 'the CLI’s call to wait for its approval' },
+    );
+    const approved = await call(`${platform.url}/v1/approvals/${pending[0].approval_id}/approve`, {
+      method: 'POST',
+      key: approverKey,
+      json: {},
+    });
+    expect(approved.status, approved.text).toBe(200);
+    const done = await cli;
+    expect(done.result.structuredContent).toEqual({ sum: 3 });
+  }, 90_000);
 });
