@@ -1,6 +1,13 @@
-// The four ways to get the same `add` call done, each as one timed operation: straight to the MCP server,
-// through Collexa's API, through Collexa's /mcp/:agentId, and (the yardstick) a bare Temporal workflow
-// with one no-op activity; measured one at a time, alternating (runRotating), against the same servers.
+// The five ways to get the same `add` call done, each as one timed operation: straight to the MCP server,
+// through Collexa's API, through Collexa's /mcp/:agentId in each protocol era (2026-07-28 and 2025-11-25),
+// and (the yardstick) a bare Temporal workflow with one no-op activity; measured one at a time, alternating
+// (runRotating), against the same servers.
+import {
+  Client as McpV2Client,
+  StreamableHTTPClientTransport as V2Transport,
+  type ProtocolEra,
+  type VersionNegotiationOptions,
+} from '@modelcontextprotocol/client';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -10,17 +17,24 @@ import { say } from '../lib/harness.js';
 import { latencyBreakdown } from '../lib/history.js';
 import { combine, runRotating, summarize, type OpOutcome, type PathResult, type PhaseRun } from '../lib/load.js';
 
-export const PATHS = ['direct', 'api', 'mcp', 'bare'] as const;
+export const PATHS = ['direct', 'api', 'mcp-2026', 'mcp-2025', 'bare'] as const;
 export type PathName = (typeof PATHS)[number];
+/** The paths that go through Collexa (each runs an invocation workflow). */
+export const COLLEXA_PATHS = ['api', 'mcp-2026', 'mcp-2025'] as const;
+export type CollexaPath = (typeof COLLEXA_PATHS)[number];
+/** Collexa's /mcp in each protocol era. */
+export const MCP_ERAS = ['mcp-2026', 'mcp-2025'] as const;
+export type McpEraPath = (typeof MCP_ERAS)[number];
 
 export const PATH_LABELS: Record<PathName, string> = {
-  direct: 'direct: MCP SDK client → test server, tools/call add',
+  direct: 'direct: MCP SDK v1 client → test server, tools/call add',
   api: 'Collexa API: POST /v1/agents/:id/invoke?wait=30',
-  mcp: 'Collexa MCP: SDK client → /mcp/:agentId, tools/call sum',
+  'mcp-2026': 'Collexa /mcp, 2026-07-28 (modern): SDK v2 client, tools/call sum',
+  'mcp-2025': 'Collexa /mcp, 2025-11-25 (legacy): SDK v2 client, tools/call sum',
   bare: 'bare Temporal: workflow + 1 no-op activity',
 };
 
-/** An MCP SDK client connected (initialize done) to a Streamable HTTP endpoint, as an MCP host would hold one. */
+/** An MCP SDK v1 client connected (initialize done) to a Streamable HTTP endpoint, as an MCP host would hold one. */
 export async function connectMcp(url: string, bearer?: string): Promise<McpClient> {
   const client = new McpClient({ name: 'collexa-bench', version: '1.0.0' });
   const headers = bearer ? { authorization: `Bearer ${bearer}` } : undefined;
@@ -28,10 +42,51 @@ export async function connectMcp(url: string, bearer?: string): Promise<McpClien
   return client;
 }
 
-/** What the four operations need: where each path is and who calls it. */
+/**
+ * How each era's client connects: 2026-07-28 pinned (server/discover must offer it; no fallback to
+ * initialize), 2025 as the plain initialize handshake. The same v2 client either way, so only the
+ * protocol differs between the two paths.
+ */
+const ERA_NEGOTIATION: Record<McpEraPath, { options: VersionNegotiationOptions; era: ProtocolEra; version: RegExp }> = {
+  'mcp-2026': { options: { mode: { pin: '2026-07-28' } }, era: 'modern', version: /^2026-07-28$/ },
+  'mcp-2025': { options: { mode: 'legacy' }, era: 'legacy', version: /^2025-/ },
+};
+
+/** A connected era client and the version it negotiated. */
+export interface EraClient {
+  client: McpV2Client;
+  protocolVersion: string;
+}
+
+/**
+ * An MCP SDK v2 client connected to Collexa's /mcp/:agentId in one era, the bearer as a static header,
+ * having listed the tools once (as a host does; the client then checks each result against the tool's
+ * outputSchema). Throws unless the era and version negotiated are the ones asked for and `sum` is served.
+ */
+export async function connectMcpEra(path: McpEraPath, url: string, bearer: string): Promise<EraClient> {
+  const want = ERA_NEGOTIATION[path];
+  const client = new McpV2Client({ name: 'collexa-bench', version: '1.0.0' }, { versionNegotiation: want.options });
+  await client.connect(
+    new V2Transport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${bearer}` } } }),
+  );
+  const era = client.getProtocolEra();
+  const protocolVersion = client.getNegotiatedProtocolVersion() ?? 'none';
+  if (era !== want.era || !want.version.test(protocolVersion)) {
+    await client.close();
+    throw new Error(`${path}: negotiated era ${era} version ${protocolVersion}, expected ${want.era} ${want.version}`);
+  }
+  const { tools } = await client.listTools();
+  if (!tools.some((t) => t.name === 'sum')) {
+    await client.close();
+    throw new Error(`${path}: /mcp does not list sum (got ${tools.map((t) => t.name).join(', ')})`);
+  }
+  return { client, protocolVersion };
+}
+
+/** What the five operations need: where each path is and who calls it. */
 export interface LatencyTargets {
   direct: McpClient;
-  collexaMcp: McpClient;
+  collexaMcp: Record<McpEraPath, McpV2Client>;
   apiUrl: string;
   developerKey: string;
   orgId: string;
@@ -67,15 +122,20 @@ export function latencyOps(t: LatencyTargets): Record<PathName, (i: number) => P
         ? { ok, ...(body.workflowId ? { workflowId: body.workflowId } : {}) }
         : failed(`api ${res.status}`, body);
     },
-    async mcp(i) {
-      const r = (await t.collexaMcp.callTool({ name: 'sum', arguments: { a: i, b: 1 } })) as CallToolResult;
-      const invocationId = r._meta?.['collexa/invocationId'];
-      if (r.isError || r.structuredContent?.sum !== i + 1 || typeof invocationId !== 'string') return failed('mcp', r);
-      // The invocation's workflow id, as InvocationService names it (no Idempotency-Key given).
-      return { ok: true, workflowId: `invoke-${t.orgId}-${invocationId}` };
-    },
+    'mcp-2026': (i) => mcpSum('mcp-2026', i),
+    'mcp-2025': (i) => mcpSum('mcp-2025', i),
     bare: () => t.baseline.op(),
   };
+
+  async function mcpSum(path: McpEraPath, i: number): Promise<OpOutcome> {
+    const r = await t.collexaMcp[path].callTool({ name: 'sum', arguments: { a: i, b: 1 } });
+    const invocationId = r._meta?.['collexa/invocationId'];
+    // 2026-07-28 lets structuredContent be any JSON value; the sum tool's outputSchema makes it an object.
+    const sum = (r.structuredContent as { sum?: unknown } | undefined)?.sum;
+    if (r.isError || sum !== i + 1 || typeof invocationId !== 'string') return failed(path, r);
+    // The invocation's workflow id, as InvocationService names it (no Idempotency-Key given).
+    return { ok: true, workflowId: `invoke-${t.orgId}-${invocationId}` };
+  }
 }
 
 /** Collexa may add at most the bare workflow's p50 plus this over the direct call. */
@@ -97,19 +157,19 @@ export function addedCheck(path: PathResult, direct: PathResult, bare: PathResul
   return { addedMs, budgetMs, beyondBareMs: addedMs - bare.latencyMs.p50, pass: addedMs <= budgetMs };
 }
 
-/** One measured mode: the four paths with a given pause between operations. */
+/** One measured mode: the five paths with a given pause between operations. */
 export interface LatencyMode {
   /** Untimed pause between one operation and the next of the same path (0: back to back). */
   thinkMs: number;
   order: string[];
   /** Per path over all rounds, plus each round's p50 (did a path drift, or switch modes, during the run?). */
   paths: Record<PathName, PathResult & { perRoundP50: number[] }>;
-  checks: { api: AddedCheck; mcp: AddedCheck };
+  checks: Record<CollexaPath, AddedCheck>;
   /** Median ms per operation from 30 sampled workflow histories per path (bench/lib/history.ts). */
-  breakdownMs: { api: Record<string, number>; mcp: Record<string, number>; bare: Record<string, number> };
+  breakdownMs: Record<CollexaPath | 'bare', Record<string, number>>;
 }
 
-/** Measures the four paths at concurrency 1 in rotating rounds, then reads sampled histories. */
+/** Measures the five paths at concurrency 1 in rotating rounds, then reads sampled histories. */
 export async function measureMode(
   ops: Record<PathName, (i: number) => Promise<OpOutcome>>,
   clients: { collexa: Client; bare: Client },
@@ -135,13 +195,13 @@ export async function measureMode(
     thinkMs: opts.thinkMs,
     order,
     paths,
-    checks: {
-      api: addedCheck(paths.api, paths.direct, paths.bare),
-      mcp: addedCheck(paths.mcp, paths.direct, paths.bare),
-    },
+    checks: Object.fromEntries(
+      COLLEXA_PATHS.map((p) => [p, addedCheck(paths[p], paths.direct, paths.bare)]),
+    ) as LatencyMode['checks'],
     breakdownMs: {
       api: await latencyBreakdown(clients.collexa, okSamples('api'), 30, { perTask: true }),
-      mcp: await latencyBreakdown(clients.collexa, okSamples('mcp'), 30, { perTask: true }),
+      'mcp-2026': await latencyBreakdown(clients.collexa, okSamples('mcp-2026'), 30, { perTask: true }),
+      'mcp-2025': await latencyBreakdown(clients.collexa, okSamples('mcp-2025'), 30, { perTask: true }),
       bare: await latencyBreakdown(clients.bare, okSamples('bare'), 30, { perTask: true }),
     },
   };

@@ -4,7 +4,15 @@ import path from 'node:path';
 import type { MachineInfo } from '../lib/harness.js';
 import type { Summary } from '../lib/load.js';
 import type { CatalogResult } from './catalog.js';
-import { ADDED_SLACK_MS, PATH_LABELS, PATHS, type LatencyMode } from './latency.js';
+import {
+  ADDED_SLACK_MS,
+  COLLEXA_PATHS,
+  MCP_ERAS,
+  PATH_LABELS,
+  PATHS,
+  type LatencyMode,
+  type McpEraPath,
+} from './latency.js';
 
 export const CATALOG_P50_TARGET_MS = 10;
 
@@ -21,6 +29,8 @@ export interface McpReport {
     thinkMs: number;
     catalog: { servers: number; toolsPerServer: number; requests: number; warmup: number; rounds: number };
   };
+  /** The protocol version each /mcp era's client negotiated (checked at connect). */
+  mcpProtocolVersions: Record<McpEraPath, string>;
   /** The headline is `paced`; `backToBack` shows the dev server's workflow-task pickup delay (bench/README.md). */
   latency: { paced: LatencyMode; backToBack: LatencyMode };
   catalog: CatalogResult & { targetP50Ms: number; pass: boolean };
@@ -43,26 +53,40 @@ const breakdown = (b: Record<string, number>) =>
     .map(([k, v]) => `${k} ${f(v)}`)
     .join(', ');
 
+const CHECK_LABELS = {
+  api: 'Collexa API',
+  'mcp-2026': 'Collexa /mcp 2026-07-28',
+  'mcp-2025': 'Collexa /mcp 2025-11-25',
+};
+
 function formatMode(name: string, m: LatencyMode): string[] {
+  const bareP50 = m.paths.bare.latencyMs.p50;
+  const [modern, legacy] = MCP_ERAS.map((p) => m.paths[p].latencyMs.p50) as [number, number];
   return [
     `${name}: ${m.thinkMs ? `${m.thinkMs} ms (untimed) between one operation and the next` : 'each operation starts as the last one ends'}`,
     ...table([
-      ['path', 'ok', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'round p50s'],
+      ['path', 'ok', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'p50 / bare', 'round p50s'],
       ...PATHS.map((p) => [
         PATH_LABELS[p],
         String(m.paths[p].succeeded),
         String(m.paths[p].errors),
         ...latencyCells(m.paths[p].latencyMs),
+        `${f(m.paths[p].latencyMs.p50 / bareP50, 2)}×`,
         `${f(Math.min(...m.paths[p].perRoundP50))} – ${f(Math.max(...m.paths[p].perRoundP50))}`,
       ]),
     ]),
     `added over direct (p50), target ≤ bare p50 + ${ADDED_SLACK_MS} ms:`,
-    ...(['api', 'mcp'] as const).map(
-      (p) =>
-        `  ${p === 'api' ? 'Collexa API ' : 'Collexa /mcp'}  ${f(m.checks[p].addedMs)} ms vs ${f(m.checks[p].budgetMs)} ms (${f(m.checks[p].beyondBareMs)} ms beyond the bare workflow)   ${verdict(m.checks[p].pass)}`,
+    ...table(
+      COLLEXA_PATHS.map((p) => [
+        `  ${CHECK_LABELS[p]}`,
+        `${f(m.checks[p].addedMs)} ms vs ${f(m.checks[p].budgetMs)} ms`,
+        `(${f(m.checks[p].beyondBareMs)} ms beyond the bare workflow)`,
+        verdict(m.checks[p].pass),
+      ]),
     ),
+    `/mcp eras (p50): 2026-07-28 ${f(modern)} ms, 2025-11-25 ${f(legacy)} ms: 2026 − 2025 = ${f(modern - legacy)} ms, 2026 / 2025 = ${f(modern / legacy, 2)}×`,
     'medians from 30 sampled workflow histories per path (ms; #n = n-th workflow task):',
-    ...(['api', 'mcp', 'bare'] as const).map((p) => `  ${p.padEnd(4)}  ${breakdown(m.breakdownMs[p])}`),
+    ...[...COLLEXA_PATHS, 'bare' as const].map((p) => `  ${p.padEnd(8)}  ${breakdown(m.breakdownMs[p])}`),
   ];
 }
 
@@ -91,6 +115,7 @@ export function formatReport(r: McpReport): string {
   ];
   return [
     `bench/mcp at ${r.commit} — latency at concurrency 1 (one operation at a time): ${r.config.n} per path per mode in ${r.config.rounds} rotating rounds, warm-up ${r.config.warmup} each`,
+    `/mcp eras: ${MCP_ERAS.map((p) => `${p} negotiated ${r.mcpProtocolVersions[p]}`).join(', ')}`,
     `machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}, ${r.machine.platform}; load average (1 min) ${f(r.machine.loadAvg1mAtStart, 2)} at start, ${f(r.machine.loadAvg1mAtEnd, 2)} at end`,
     '',
     ...formatMode('paced (the headline)', r.latency.paced),

@@ -1,5 +1,5 @@
 // `npm run bench:mcp`: latency of the same MCP tool call made directly, through Collexa's API and through
-// Collexa's /mcp/:agentId, against a bare Temporal workflow with one no-op activity, all on one Temporal
+// Collexa's /mcp/:agentId in both protocol eras (2026-07-28 and 2025-11-25), against a bare Temporal workflow with one no-op activity, all on one Temporal
 // dev server and one MCP server in one run; then catalog search over 10,000 tools. A latency benchmark:
 // one operation at a time, paced (BENCH_THINK_MS between operations) and back to back. Env: BENCH_N (200),
 // BENCH_ROUNDS (20), BENCH_WARMUP (20), BENCH_THINK_MS (100),
@@ -15,7 +15,17 @@ import { runClosedLoop } from '../lib/load.js';
 import { startBenchStack, startMcpFixture } from '../lib/stack.js';
 import { benchCatalog } from './catalog.js';
 import { seedCatalog } from './catalog-seed.js';
-import { PATHS, connectMcp, latencyOps, measureMode, type LatencyMode } from './latency.js';
+import {
+  MCP_ERAS,
+  PATHS,
+  connectMcp,
+  connectMcpEra,
+  latencyOps,
+  measureMode,
+  type EraClient,
+  type LatencyMode,
+  type McpEraPath,
+} from './latency.js';
 import { CATALOG_P50_TARGET_MS, formatReport, writeReport, type McpReport } from './report.js';
 
 const settings = () => {
@@ -53,11 +63,17 @@ await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
   const org = await createBenchOrg(platform.identity);
   const { agentId } = await createSumAgent(platform.url, org.adminKey, fixture.url);
   const direct = await connectMcp(fixture.url);
-  const collexaMcp = await connectMcp(`${platform.url}/mcp/${agentId}`, org.developerKey);
-  started.push({ stop: async () => void (await Promise.allSettled([direct.close(), collexaMcp.close()])) });
+  started.push({ stop: () => direct.close() });
+  const eras = {} as Record<McpEraPath, EraClient>;
+  for (const p of MCP_ERAS) {
+    eras[p] = await connectMcpEra(p, `${platform.url}/mcp/${agentId}`, org.developerKey);
+    const { client } = eras[p];
+    started.push({ stop: () => client.close() });
+    say(`${p}: connected to /mcp in the ${client.getProtocolEra()} era, protocol ${eras[p].protocolVersion}`);
+  }
   const ops = latencyOps({
     direct,
-    collexaMcp,
+    collexaMcp: { 'mcp-2026': eras['mcp-2026'].client, 'mcp-2025': eras['mcp-2025'].client },
     apiUrl: platform.url,
     developerKey: org.developerKey,
     orgId: org.orgId,
@@ -109,6 +125,7 @@ await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
     commit: checkout(),
     machine: machineInfo(loadAvg1mAtStart),
     config: { n: s.n, concurrency: 1, rounds: s.rounds, warmup: s.warmup, thinkMs: s.thinkMs, catalog: s.catalog },
+    mcpProtocolVersions: { 'mcp-2026': eras['mcp-2026'].protocolVersion, 'mcp-2025': eras['mcp-2025'].protocolVersion },
     latency: { paced: modes[0]!, backToBack: modes[1]! },
     catalog: {
       ...catalog,
