@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../core/paths.js';
-import { mergePatch } from '../../core/sandboxes/emulator/resource.js';
+import { mergePatch, newResource } from '../../core/sandboxes/emulator/resource.js';
 import { parseForm } from '../../core/sandboxes/emulator/http-io.js';
 import { describeRoutes, inferResources } from '../../core/sandboxes/emulator/inference.js';
 import { matchRoute } from '../../core/sandboxes/emulator/routing.js';
@@ -127,6 +127,56 @@ describe('spec schemas as the emulator validates them', () => {
       JSON.stringify({ openapi: '3.0.0', paths: { '/a': { $ref: 'https://example.com/evil.json' } } }),
     );
     expect(() => inferResources(outside)).toThrow(/outside itself/);
+  });
+});
+
+describe('a hostile spec costs no more than its size', () => {
+  it('infers and fills a wide, cyclic allOf graph with thousands of required fields at once', () => {
+    const wide = Object.fromEntries(
+      Array.from({ length: 500 }, (_, i) => [`f${i}`, { $ref: '#/components/schemas/Node' }]),
+    );
+    const doc = parseSpec(
+      JSON.stringify({
+        openapi: '3.0.3',
+        info: { title: 'hostile', version: '1' },
+        paths: {
+          '/nodes': {
+            post: {
+              requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } } },
+              responses: {
+                '201': {
+                  description: '',
+                  content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } },
+                },
+              },
+            },
+          },
+          '/nodes/{id}': {
+            get: {
+              parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+              responses: { '200': { description: '' } },
+            },
+          },
+        },
+        components: {
+          schemas: {
+            Node: {
+              type: 'object',
+              allOf: Array.from({ length: 50 }, () => ({ $ref: '#/components/schemas/Node' })),
+              properties: wide,
+              required: Object.keys(wide),
+            },
+          },
+        },
+      }),
+    );
+    const started = Date.now();
+    const inference = inferResources(doc);
+    const nodes = inference.collections[0]!;
+    const filled = newResource(doc, nodes, {}, 'n1', {});
+    expect(Object.keys(filled).length).toBeGreaterThan(100);
+    expect(JSON.stringify(filled).length).toBeLessThan(1_000_000);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
 
