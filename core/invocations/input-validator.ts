@@ -1,15 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { RegExpEngine } from 'ajv/dist/types/index.js';
-import addFormatsModule from 'ajv-formats';
-import { RE2JS, RE2JSSyntaxException } from 're2js';
+import { RE2JSSyntaxException } from 're2js';
 import type { AppError } from '../errors.js';
 import { badRequest } from '../errors.js';
-
-// ajv-formats is CommonJS; under ESM its function may arrive as the module or wrapped in `default`.
-type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ??
-  addFormatsModule) as unknown as AddFormats;
+import { addFormats, describeErrors, re2RegExp } from '../input/schema-engine.js';
 
 /** Largest tool input schema (JSON bytes) Collexa compiles. */
 export const TOOL_SCHEMA_MAX_BYTES = 256 * 1024;
@@ -18,21 +12,7 @@ export const TOOL_INPUT_MAX_BYTES = 256 * 1024;
 const MAX_ERRORS_SHOWN = 20;
 const MAX_CACHED = 1000;
 
-/**
- * `pattern` and `patternProperties` run on RE2 (re2js): matching is linear in the input, so a schema
- * such as `^(a+)+$` cannot stall the event loop the way a backtracking RegExp does. RE2 has no
- * backreferences or lookaround; such a pattern fails to compile, and so does the schema.
- */
-const re2: RegExpEngine = Object.assign(
-  (pattern: string, flags: string) => {
-    const re = RE2JS.compile(RE2JS.translateRegExp(pattern));
-    // ajv keys compiled patterns by toString(): one per pattern and flags.
-    return { test: (s: string) => re.test(s), toString: () => `re2/${flags}/${pattern}` };
-  },
-  { code: 're2js' },
-);
-
-const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: re2 } });
+const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: re2RegExp } });
 addFormats(ajv);
 const cache = new Map<string, ValidateFunction>();
 
@@ -93,16 +73,10 @@ export function assertValidToolInput(schema: Record<string, unknown> | undefined
   if (!schema) return;
   const validate = compiled(schema, ref);
   if (!validate(input)) {
-    const all = validate.errors ?? [];
-    const errors = all.slice(0, MAX_ERRORS_SHOWN).map((e) => ({
-      path: e.instancePath || '/',
-      message: e.message ?? 'invalid',
-      keyword: e.keyword,
-      params: e.params,
-    }));
-    throw badRequest('invalid_input', 'The input does not match the tool’s input schema', {
-      errors,
-      ...(all.length > errors.length ? { more: all.length - errors.length } : {}),
-    });
+    throw badRequest(
+      'invalid_input',
+      'The input does not match the tool’s input schema',
+      describeErrors(validate.errors, MAX_ERRORS_SHOWN),
+    );
   }
 }
