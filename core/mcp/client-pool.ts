@@ -1,8 +1,4 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -16,10 +12,11 @@ import type { Logger } from '../log.js';
 import { McpCallError, classifyFailure, rejectionInResult } from './call-error.js';
 import type { EgressPolicy } from '../net/egress.js';
 import { guardedFetch, type GuardedFetch } from '../net/guarded-fetch.js';
-import { Redactor, type SecretValue } from '../secrets/redact.js';
+import type { SecretValue } from '../secrets/redact.js';
 import { EgressProxy } from '../net/egress-proxy.js';
-import { egressSocketPath, sandboxedLaunch, type ProcessLimits, type SandboxSettings } from './sandbox.js';
+import { egressSocketPath, type ProcessLimits, type SandboxSettings } from './sandbox.js';
 import { StdioCommandPolicy } from './stdio-commands.js';
+import { stdioTransport, type StdioLaunchDeps } from './stdio-launch.js';
 
 export { McpCallError, type McpFailureKind } from './call-error.js';
 export type { CallToolResult };
@@ -87,7 +84,6 @@ export interface ToolCall {
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
-const MAX_FETCHED_FILE_BYTES = 8 * 1024 * 1024;
 const CLIENT_VERSION = '0.1.0';
 
 interface Connection {
@@ -113,10 +109,8 @@ export class McpClientPool {
   private readonly logger: Logger;
   private readonly clientName: string;
   private readonly connectTimeoutMs: number;
-  private readonly sandbox: SandboxSettings;
-  private readonly commands: StdioCommandPolicy;
   private readonly fetch: GuardedFetch;
-  private readonly egressProxy: EgressProxy;
+  private readonly stdio: StdioLaunchDeps;
 
   /**
    * `sandbox`: how stdio servers run (work dirs, workspace root, read paths, uid base). `commands`: what they
@@ -134,10 +128,14 @@ export class McpClientPool {
     this.logger = opts.logger;
     this.clientName = opts.clientName ?? 'collexa';
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 30_000;
-    this.sandbox = opts.sandbox;
-    this.commands = opts.commands ?? new StdioCommandPolicy();
     this.fetch = guardedFetch(opts.egress, { dropErrorBodies: true });
-    this.egressProxy = new EgressProxy(opts.egress, opts.logger);
+    this.stdio = {
+      logger: opts.logger,
+      sandbox: opts.sandbox,
+      commands: opts.commands ?? new StdioCommandPolicy(),
+      fetch: this.fetch,
+      egressProxy: new EgressProxy(opts.egress, opts.logger),
+    };
   }
 
   /**
@@ -209,14 +207,14 @@ export class McpClientPool {
   async close(serverId: string): Promise<void> {
     const conn = this.connections.get(serverId);
     if (conn) await this.retire(conn);
-    await this.egressProxy.close(egressSocketPath(this.sandbox.workRoot, serverId));
+    await this.stdio.egressProxy.close(egressSocketPath(this.stdio.sandbox.workRoot, serverId));
   }
 
   /** Closes every connection and waits until every stdio process the pool started has been stopped. */
   async closeAll(): Promise<void> {
     await Promise.all([...this.connections.values()].map((conn) => this.retire(conn)));
     await Promise.all([...this.closing]);
-    await this.egressProxy.close();
+    await this.stdio.egressProxy.close();
   }
 
   /** Test hook: the pid of the server's stdio process, while connected. */
@@ -262,7 +260,7 @@ export class McpClientPool {
   }
 
   private open(server: McpServerConfig, hash: string): Connection {
-    const stdio = server.transport === 'stdio' ? this.stdioTransport(server) : undefined;
+    const stdio = server.transport === 'stdio' ? stdioTransport(server, this.stdio) : undefined;
     const transport =
       server.transport === 'stdio'
         ? stdio!.transport
@@ -270,13 +268,6 @@ export class McpClientPool {
             requestInit: { headers: server.headers },
             fetch: this.fetch,
           });
-    if (transport instanceof StdioClientTransport && transport.stderr) {
-      // A server may print its env or its inputs: known secret values never reach our logs.
-      const redactor = new Redactor(server.secrets ?? []);
-      createInterface({ input: transport.stderr as Readable, crlfDelay: Infinity }).on('line', (line) =>
-        this.logger.info({ mcpServer: server.name }, redactor.text(line).slice(0, 4096)),
-      );
-    }
     const client = new Client({ name: this.clientName, version: CLIENT_VERSION });
     const conn: Connection = { serverId: server.id, hash, client, transport, ready: Promise.resolve() };
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
@@ -292,7 +283,7 @@ export class McpClientPool {
     client.onerror = (err) => {
       if (!conn.closed) this.logger.warn({ mcpServer: server.name, err: err.message }, 'MCP transport error');
     };
-    const prepared = server.transport === 'stdio' && stdio ? this.prepare(server, stdio) : Promise.resolve();
+    const prepared = stdio ? stdio.prepare() : Promise.resolve();
     conn.ready = prepared
       .then(() => client.connect(transport, { timeout: this.connectTimeoutMs }))
       .catch(async (err: unknown) => {
@@ -308,59 +299,6 @@ export class McpClientPool {
       });
     conn.ready.catch(() => {}); // a connect nobody awaits (closed first) must not be an unhandled rejection
     return conn;
-  }
-
-  /** Throws (kind connect) for a command no longer allowed, or a server that cannot be sandboxed, before anything spawns. */
-  private stdioTransport(server: Extract<McpServerConfig, { transport: 'stdio' }>): {
-    transport: StdioClientTransport;
-    workDir: string;
-    egressSocket?: string;
-  } {
-    if (!this.commands.allows(server.command)) {
-      throw new McpCallError({
-        kind: 'connect',
-        reachedServer: false,
-        serverName: server.name,
-        message: `MCP server ${server.name} was not started: ${server.command} is not in MCP_STDIO_COMMANDS`,
-      });
-    }
-    const egressSocket = server.network ? egressSocketPath(this.sandbox.workRoot, server.id) : undefined;
-    const launch = sandboxedLaunch({ ...server, ...(egressSocket ? { egressSocket } : {}) }, this.sandbox);
-    const transport = new StdioClientTransport({
-      command: launch.command,
-      args: launch.args,
-      // Not process.env: the server sees its configured env over the sandbox's HOME, PATH and TMPDIR (the
-      // SDK adds TERM and its few other defaults, which these override).
-      env: { ...launch.env, ...server.env },
-      stderr: 'pipe',
-      cwd: launch.cwd,
-    });
-    return { transport, workDir: launch.cwd, ...(egressSocket ? { egressSocket } : {}) };
-  }
-
-  /**
-   * Before a stdio server starts: a network: true server's only way out, the egress proxy, listens; the
-   * files its template needs are fetched (under the egress policy) into its dir.
-   */
-  private async prepare(
-    server: Extract<McpServerConfig, { transport: 'stdio' }>,
-    at: { workDir: string; egressSocket?: string },
-  ): Promise<void> {
-    if (at.egressSocket) await this.egressProxy.listen(at.egressSocket, server.name);
-    for (const file of server.files ?? []) {
-      const res = await this.fetch(file.url, { signal: AbortSignal.timeout(30_000) });
-      if (!res.ok)
-        throw new Error(
-          `fetching ${new URL(file.url).host}${new URL(file.url).pathname} for ${server.name}: HTTP ${res.status}`,
-        );
-      if (Number(res.headers.get('content-length') ?? 0) > MAX_FETCHED_FILE_BYTES)
-        throw new Error(`${file.url} is larger than ${MAX_FETCHED_FILE_BYTES} bytes`);
-      const body = Buffer.from(await res.arrayBuffer());
-      if (body.length > MAX_FETCHED_FILE_BYTES)
-        throw new Error(`${file.url} is larger than ${MAX_FETCHED_FILE_BYTES} bytes`);
-      // The file name came from a template, never from a tenant.
-      writeFileSync(path.join(at.workDir, path.basename(file.path)), body, { mode: 0o644 });
-    }
   }
 
   private forget(conn: Connection): boolean {
