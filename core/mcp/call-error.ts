@@ -1,5 +1,12 @@
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  UnauthorizedError,
+  type CallToolResult,
+} from '@modelcontextprotocol/client';
 
 /**
  * Why a call to an MCP server failed. With `reachedServer` this is what the activity uses to decide
@@ -45,6 +52,12 @@ const NOT_CONNECTED_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
+// What the SDK refuses to send at all.
+const LOCAL_REFUSALS = new Set<SdkErrorCode>([
+  SdkErrorCode.MethodNotSupportedByProtocolVersion,
+  SdkErrorCode.CapabilityNotSupported,
+]);
+
 /** Turns whatever a request to `serverName` threw into an McpCallError. */
 export function classifyFailure(err: unknown, serverName: string): McpCallError {
   if (err instanceof McpCallError) return err;
@@ -59,22 +72,25 @@ export function classifyFailure(err: unknown, serverName: string): McpCallError 
       ...extra,
     });
 
-  if (err instanceof McpError) {
+  // The SDK's local failures: it gave up waiting or the connection went (after the request was sent), there
+  // was no connection, the era has no such method (nothing sent), or the answer was not a valid result.
+  if (err instanceof SdkError && !(err instanceof SdkHttpError)) {
+    if (err.code === SdkErrorCode.RequestTimeout) return make('timeout', true);
+    if (err.code === SdkErrorCode.ConnectionClosed) return make('disconnected', true);
+    if (err.code === SdkErrorCode.NotConnected) return make('connect', false);
+    return make('protocol', !LOCAL_REFUSALS.has(err.code));
+  }
+  // The server's JSON-RPC error (in a 200 answer, or a 2026-07-28 one in a 400).
+  if (err instanceof ProtocolError) {
     const extra = { code: err.code, data: err.data };
-    switch (err.code) {
-      case ErrorCode.RequestTimeout:
-        return make('timeout', true, extra);
-      case ErrorCode.ConnectionClosed:
-        return make('disconnected', true, extra);
-      case ErrorCode.InvalidParams:
-        return make('invalid_params', true, extra);
-      default:
-        return make('protocol', true, extra);
-    }
+    return err.code === ProtocolErrorCode.InvalidParams
+      ? make('invalid_params', true, extra)
+      : make('protocol', true, extra);
   }
   // A stateful server that lost our session (restart) answers 404 without running anything.
-  if (err instanceof StreamableHTTPError)
-    return err.code === 404 ? make('connect', false) : make('protocol', true, { data: { httpStatus: err.code } });
+  if (err instanceof SdkHttpError)
+    return err.status === 404 ? make('connect', false) : make('protocol', true, { data: { httpStatus: err.status } });
+  if (err instanceof UnauthorizedError) return make('protocol', true, { data: { httpStatus: 401 } });
   // The SDK's own "no transport" (a stdio child that has already gone) and refused sockets.
   if (message === 'Not connected' || errorCodes(err).some((c) => NOT_CONNECTED_CODES.has(c)))
     return make('connect', false);
@@ -120,7 +136,7 @@ export function rejectionInResult(
     kind: 'invalid_params',
     reachedServer: true,
     serverName,
-    code: ErrorCode.InvalidParams,
+    code: ProtocolErrorCode.InvalidParams,
     message: `MCP server ${serverName}: ${only.text.replace(/^MCP error -32602: /, '')}`,
   });
 }

@@ -1,13 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import {
-  CallToolResultSchema,
-  ToolListChangedNotificationSchema,
-  type CallToolResult,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport, type CallToolResult, type Tool } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { Logger } from '../log.js';
 import { McpCallError, classifyFailure, rejectionInResult } from './call-error.js';
 import type { EgressPolicy } from '../net/egress.js';
@@ -156,17 +149,10 @@ export class McpClientPool {
   }
 
   private async readTools(conn: Connection): Promise<ToolDefinition[]> {
-    const tools: ToolDefinition[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await conn.client.listTools(cursor === undefined ? {} : { cursor });
-      tools.push(...page.tools.map(toDefinition));
-      cursor = page.nextCursor;
-      if (cursor !== undefined && seen.has(cursor)) throw new Error(`tools/list repeated cursor ${cursor}`);
-      if (cursor !== undefined) seen.add(cursor);
-    } while (cursor !== undefined);
-    return tools;
+    // Without a cursor the SDK walks every page itself (at most 64, ending early on a page that repeats the
+    // last). It bypasses the SDK's response cache: this pool keeps its own, per connection.
+    const { tools } = await conn.client.listTools(undefined, { cacheMode: 'bypass' });
+    return tools.map(toDefinition);
   }
 
   /** Calls a tool. A result with `isError: true` is returned, not thrown: the caller decides what it means. */
@@ -183,7 +169,6 @@ export class McpClientPool {
           method: 'tools/call',
           params: { name: call.name, arguments: call.arguments, ...(call.meta ? { _meta: call.meta } : {}) },
         },
-        CallToolResultSchema,
         {
           timeout: call.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
           ...(call.signal ? { signal: call.signal } : {}),
@@ -270,7 +255,7 @@ export class McpClientPool {
           });
     const client = new Client({ name: this.clientName, version: CLIENT_VERSION });
     const conn: Connection = { serverId: server.id, hash, client, transport, ready: Promise.resolve() };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+    client.setNotificationHandler('notifications/tools/list_changed', async () => {
       conn.catalog = undefined;
       this.logger.info({ mcpServer: server.name }, 'MCP server tools changed');
     });

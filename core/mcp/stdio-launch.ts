@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { Logger } from '../log.js';
 import type { EgressProxy } from '../net/egress-proxy.js';
 import type { GuardedFetch } from '../net/guarded-fetch.js';
