@@ -110,15 +110,16 @@ function errorCodes(err: unknown, depth = 0): string[] {
 }
 
 /*
- * The TypeScript SDK's McpServer does not send JSON-RPC errors for a tools/call: it catches the
- * McpError(InvalidParams) it raises for an unknown or disabled tool or for arguments that fail the
- * input schema, and returns it as `isError: true` with the text "MCP error -32602: <message>". Those
- * checks run before the handler, so the tool did not run: it is a rejected request, not a tool
- * failure. We match only those pre-handler messages; "Output validation error" also carries -32602
- * but comes after the tool ran, so it stays an ordinary isError result for the caller to judge.
+ * The TypeScript SDK's McpServer does not send JSON-RPC errors for arguments that fail a tool's input
+ * schema: it catches the error it raises and returns it as `isError: true`, with the text "MCP error -32602:
+ * Input validation error: …" (SDK 1.x, which does the same for an unknown or disabled tool) or, from SDK 2.x
+ * (which answers an unknown tool with the JSON-RPC error), without the "MCP error -32602: " prefix. Those
+ * checks run before the handler, so the tool did not run: it is a rejected request, not a tool failure. We
+ * match only those pre-handler messages; "Output validation error" also carries -32602 but comes after the
+ * tool ran, so it stays an ordinary isError result for the caller to judge.
  */
 const PRE_HANDLER_REJECTION =
-  /^MCP error -32602: (Tool (\S+) (?:not found|disabled)|Input validation error: Invalid arguments for tool (\S+):|Invalid arguments for tool (\S+):)/;
+  /^(?:MCP error -32602: Tool (\S+) (?:not found|disabled)|(?:MCP error -32602: )?(?:Input validation error: )?Invalid arguments for tool (\S+):)/;
 
 /** The invalid-params rejection hidden in an isError result from an SDK-built server, if it is one. */
 export function rejectionInResult(
@@ -130,7 +131,7 @@ export function rejectionInResult(
   const [only] = result.content;
   if (only?.type !== 'text') return undefined;
   const match = PRE_HANDLER_REJECTION.exec(only.text);
-  const named = match?.[2] ?? match?.[3] ?? match?.[4];
+  const named = match?.[1] ?? match?.[2];
   if (!match || named !== toolName) return undefined;
   return new McpCallError({
     kind: 'invalid_params',

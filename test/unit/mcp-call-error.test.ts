@@ -84,6 +84,21 @@ describe('rejectionInResult', () => {
     ).toBe('MCP server srv: Input validation error: Invalid arguments for tool add: expected number');
   });
 
+  it('recognises the same rejections from an SDK 2.x server, which leaves out the "MCP error -32602: " prefix', () => {
+    const invalid = 'Input validation error: Invalid arguments for tool add: data/a must be number';
+    expect(rejectionInResult(result(invalid), 'add', 'srv')).toMatchObject({
+      kind: 'invalid_params',
+      message: `MCP server srv: ${invalid}`,
+    });
+    const tooMany = 'Invalid arguments for tool add: arguments contain more than the maximum of 10 elements';
+    expect(rejectionInResult(result(tooMany), 'add', 'srv')?.kind).toBe('invalid_params');
+    expect(rejectionInResult(result('Tool nope not found'), 'nope', 'srv')).toBeUndefined(); // 2.x: a JSON-RPC error
+    expect(rejectionInResult(result(invalid), 'other', 'srv')).toBeUndefined();
+    expect(
+      rejectionInResult(result('Output validation error: Invalid structured content for tool add'), 'add', 'srv'),
+    ).toBeUndefined();
+  });
+
   it('leaves tool failures, output validation errors and other tools’ names as results', () => {
     expect(rejectionInResult(result('disk full'), 'write', 'srv')).toBeUndefined();
     expect(
