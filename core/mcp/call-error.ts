@@ -100,6 +100,16 @@ export function classifyFailure(err: unknown, serverName: string): McpCallError 
   return make('protocol', true);
 }
 
+/**
+ * An error's message; for an HTTP failure the SDK describes in its own words (a failed probe), with the
+ * answer it got, which the pool's guarded fetch cuts to `HTTP <status> from <host>`.
+ */
+export function failureMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const text = err instanceof SdkHttpError ? err.data.text : undefined;
+  return typeof text === 'string' && text !== '' && !message.includes(text) ? `${message} (${text})` : message;
+}
+
 /** The `code`s along an error's cause chain, including each member of an AggregateError (happy eyeballs). */
 function errorCodes(err: unknown, depth = 0): string[] {
   if (!(err instanceof Error) || depth > 5) return [];
