@@ -56,6 +56,8 @@ export interface ModernHttpMcpServer extends HttpFixture {
   calls(): Promise<RecordedCall[]>;
   /** The calls whose handler saw its caller give up (the request's signal aborted). */
   aborts(): Promise<Array<{ tool: string; at: string }>>;
+  /** Its tools/list as a bare 2026-07-28 POST gets it: what it sends, before any SDK read it. */
+  sentTools(): Promise<Array<{ name: string } & Record<string, unknown>>>;
 }
 
 const serverBin = (pkg: string) =>
@@ -81,7 +83,36 @@ export async function startHttpMcpServer(
 /** Our 2026-07-28-only Streamable HTTP test server (SDK v2, initialize refused) as a child process. */
 export async function startModernHttpMcpServer(opts: { port?: number } = {}): Promise<ModernHttpMcpServer> {
   const { fixture, get } = await startFixture('mcp-modern-http-server.ts', opts.port, []);
-  return { ...fixture, requests: () => get('requests'), calls: () => get('calls'), aborts: () => get('aborts') };
+  return {
+    ...fixture,
+    requests: () => get('requests'),
+    calls: () => get('calls'),
+    aborts: () => get('aborts'),
+    async sentTools() {
+      const res = await fetch(fixture.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/list',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/list',
+          params: {
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientCapabilities': {},
+            },
+          },
+        }),
+      });
+      if (!res.ok) throw new Error(`tools/list: ${res.status}`);
+      return ((await res.json()) as { result: { tools: Array<{ name: string }> } }).result.tools;
+    },
+  };
 }
 
 async function startFixture(

@@ -65,32 +65,6 @@ afterAll(async () => {
   await Promise.all(stops.map((stop) => stop()));
 });
 
-/** tools/list as a bare 2026-07-28 POST gets it: what the server sent, before any SDK read it. */
-async function wireTools(url: string): Promise<Array<Record<string, unknown>>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/list',
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/list',
-      params: {
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientCapabilities': {},
-        },
-      },
-    }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { result: { tools: Array<Record<string, unknown>> } }).result.tools;
-}
-
 describe('a 2026-07-28-only server over HTTP', () => {
   let server: McpServerConfig;
   beforeAll(() => {
@@ -102,7 +76,7 @@ describe('a 2026-07-28-only server over HTTP', () => {
     await modern.clearCalls();
     const tools = await pool.listTools(server);
     expect(await methods(modern)).toEqual(['server/discover', 'tools/list']);
-    const sent = await wireTools(modern.url);
+    const sent = await modern.sentTools();
     const pick = ({ name, title, description, inputSchema, outputSchema, annotations }: Record<string, unknown>) =>
       Object.fromEntries(
         Object.entries({ name, title, description, inputSchema, outputSchema, annotations }).filter(
