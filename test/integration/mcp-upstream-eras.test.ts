@@ -8,9 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport as V1Stdio } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport as V1Http } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { McpCallError, type McpClientPool, type McpServerConfig } from '../../core/mcp/client-pool.js';
+import type { McpClientPool, McpServerConfig } from '../../core/mcp/client-pool.js';
 import { toolDefinitionHash } from '../../core/mcp/tool-pin.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { freePort } from '../../scripts/dev/processes.js';
@@ -22,7 +21,8 @@ import {
   stdioConfig,
   type ModernHttpMcpServer,
 } from '../helpers/mcp-servers.js';
-import { testPool, testSandbox } from '../helpers/stack.js';
+import { failureOf, loggedPool, textOf } from '../helpers/pool-calls.js';
+import { testSandbox } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
 const STDIO_FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'mcp-stdio-modern-server.mts');
@@ -35,24 +35,10 @@ const stops: Array<() => Promise<void>> = [];
 let modern: ModernHttpMcpServer;
 
 function newPool(opts: { eraMaxAgeMs?: number } = {}) {
-  const lines: Array<{ msg: string; mcpServer?: string }> = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  const pool = testPool({ logger, connectTimeoutMs: 15_000, ...opts });
-  pools.push(pool);
-  return { pool, lines };
+  const logged = loggedPool(opts);
+  pools.push(logged.pool);
+  return logged;
 }
-
-async function failureOf(promise: Promise<unknown>): Promise<McpCallError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(McpCallError);
-  return err as McpCallError;
-}
-
-const textOf = (result: { content: Array<{ type: string; text?: string }> }) =>
-  result.content.map((c) => c.text ?? '').join('');
 const methods = async (server: ModernHttpMcpServer) => (await server.requests()).map((r) => r.method);
 const count = (list: string[], method: string) => list.filter((m) => m === method).length;
 
