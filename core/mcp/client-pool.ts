@@ -1,25 +1,16 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import {
-  CallToolResultSchema,
-  ToolListChangedNotificationSchema,
-  type CallToolResult,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport, type CallToolResult, type Tool } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { Logger } from '../log.js';
-import { McpCallError, classifyFailure, rejectionInResult } from './call-error.js';
+import { McpCallError, classifyFailure, failureMessage, rejectionInResult } from './call-error.js';
+import { EraVerdicts, suggestsOtherEra } from './era-verdicts.js';
 import type { EgressPolicy } from '../net/egress.js';
 import { guardedFetch, type GuardedFetch } from '../net/guarded-fetch.js';
-import { Redactor, type SecretValue } from '../secrets/redact.js';
+import type { SecretValue } from '../secrets/redact.js';
 import { EgressProxy } from '../net/egress-proxy.js';
-import { egressSocketPath, sandboxedLaunch, type ProcessLimits, type SandboxSettings } from './sandbox.js';
+import { egressSocketPath, type ProcessLimits, type SandboxSettings } from './sandbox.js';
 import { StdioCommandPolicy } from './stdio-commands.js';
+import { stdioTransport, type StdioLaunchDeps } from './stdio-launch.js';
 
 export { McpCallError, type McpFailureKind } from './call-error.js';
 export type { CallToolResult };
@@ -87,8 +78,11 @@ export interface ToolCall {
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
-const MAX_FETCHED_FILE_BYTES = 8 * 1024 * 1024;
 const CLIENT_VERSION = '0.1.0';
+// On stdio a probe that goes unanswered means a 2025 server (some never answer a request before
+// initialize), so waiting the whole connect timeout would make each of them pay it at every probe. A
+// slow-starting 2026-07-28 server taken for 2025 fails its initialize, and the next connect probes again.
+const STDIO_PROBE_TIMEOUT_MS = 10_000;
 
 interface Connection {
   serverId: string;
@@ -96,6 +90,8 @@ interface Connection {
   client: Client;
   transport: StdioClientTransport | StreamableHTTPClientTransport;
   ready: Promise<void>;
+  /** Connected with a cached era verdict (no probe). */
+  fromVerdict: boolean;
   /** The last tools/list on this connection and when it was read; dropped on tools/list_changed. */
   catalog?: { tools: Promise<ToolDefinition[]>; at: number };
   /** Set once the pool has dropped the connection and begun closing it. */
@@ -106,6 +102,10 @@ interface Connection {
  * One live MCP connection per server id per process, opened on first use and shared by concurrent
  * callers. A connection whose transport closes, or whose config changes, is dropped and the next call
  * opens a new one (respawning a stdio server). Failures are thrown as classified McpCallErrors.
+ *
+ * Each connection speaks 2026-07-28 with a server that serves it and 2025 with any other: the SDK client
+ * probes with `server/discover` at connect (`versionNegotiation: { mode: 'auto' }`) and falls back to
+ * `initialize`. The verdict is kept per server and config (era-verdicts.ts), so reconnects skip the probe.
  */
 export class McpClientPool {
   private readonly connections = new Map<string, Connection>();
@@ -113,15 +113,15 @@ export class McpClientPool {
   private readonly logger: Logger;
   private readonly clientName: string;
   private readonly connectTimeoutMs: number;
-  private readonly sandbox: SandboxSettings;
-  private readonly commands: StdioCommandPolicy;
   private readonly fetch: GuardedFetch;
-  private readonly egressProxy: EgressProxy;
+  private readonly stdio: StdioLaunchDeps;
+  private readonly eras: EraVerdicts;
 
   /**
    * `sandbox`: how stdio servers run (work dirs, workspace root, read paths, uid base). `commands`: what they
    * may run (MCP_STDIO_COMMANDS, checked again here: the operator may have narrowed it since registration).
-   * `egress`: where http servers may be reached (EGRESS_ALLOW).
+   * `egress`: where http servers may be reached (EGRESS_ALLOW). `eraMaxAgeMs`: how long a server's protocol
+   * era, once probed, is taken on trust (default an hour).
    */
   constructor(opts: {
     logger: Logger;
@@ -130,14 +130,20 @@ export class McpClientPool {
     commands?: StdioCommandPolicy;
     clientName?: string;
     connectTimeoutMs?: number;
+    eraMaxAgeMs?: number;
   }) {
     this.logger = opts.logger;
     this.clientName = opts.clientName ?? 'collexa';
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 30_000;
-    this.sandbox = opts.sandbox;
-    this.commands = opts.commands ?? new StdioCommandPolicy();
     this.fetch = guardedFetch(opts.egress, { dropErrorBodies: true });
-    this.egressProxy = new EgressProxy(opts.egress, opts.logger);
+    this.stdio = {
+      logger: opts.logger,
+      sandbox: opts.sandbox,
+      commands: opts.commands ?? new StdioCommandPolicy(),
+      fetch: this.fetch,
+      egressProxy: new EgressProxy(opts.egress, opts.logger),
+    };
+    this.eras = new EraVerdicts(opts.eraMaxAgeMs);
   }
 
   /**
@@ -145,7 +151,7 @@ export class McpClientPool {
    * connection at most that long ago is reused (a server's tools/list_changed notification drops it).
    */
   async listTools(server: McpServerConfig, opts: { maxAgeMs?: number } = {}): Promise<ToolDefinition[]> {
-    return this.withConnection(server, undefined, async (conn) => {
+    return this.withConnection(server, { repeatable: true }, async (conn) => {
       const maxAge = opts.maxAgeMs ?? 0;
       if (maxAge > 0 && conn.catalog && Date.now() - conn.catalog.at <= maxAge) return conn.catalog.tools;
       const tools = this.readTools(conn);
@@ -158,17 +164,10 @@ export class McpClientPool {
   }
 
   private async readTools(conn: Connection): Promise<ToolDefinition[]> {
-    const tools: ToolDefinition[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await conn.client.listTools(cursor === undefined ? {} : { cursor });
-      tools.push(...page.tools.map(toDefinition));
-      cursor = page.nextCursor;
-      if (cursor !== undefined && seen.has(cursor)) throw new Error(`tools/list repeated cursor ${cursor}`);
-      if (cursor !== undefined) seen.add(cursor);
-    } while (cursor !== undefined);
-    return tools;
+    // Without a cursor the SDK walks every page itself (at most 64, ending early on a page that repeats the
+    // last). It bypasses the SDK's response cache: this pool keeps its own, per connection.
+    const { tools } = await conn.client.listTools(undefined, { cacheMode: 'bypass' });
+    return tools.map(toDefinition);
   }
 
   /** Calls a tool. A result with `isError: true` is returned, not thrown: the caller decides what it means. */
@@ -177,16 +176,18 @@ export class McpClientPool {
     // never extends the timeout (resetTimeoutOnProgress: false, the SDK's default, stated so it stays): the
     // server's timeout is a hard cap, and a tool that keeps reporting must not hold its slot past it.
     const { onprogress } = call;
-    return this.withConnection(server, call.signal, async (conn) => {
-      // client.request rather than client.callTool: callTool also validates structuredContent, but only
-      // after a listTools on the same connection, and throws -32602 for it after the tool has run.
-      const result = await conn.client.request(
+    return this.withConnection(server, { signal: call.signal }, async (conn) => {
+      // Given a tool definition, client.callTool derives two things from it: on a 2026-07-28 HTTP connection
+      // the Mcp-Param headers of the input schema's x-mcp-header properties (SEP-2243; a server may refuse a
+      // call without them), and a check of structuredContent against the outputSchema, which throws -32602
+      // after the tool has run. So it gets the input schema of the last tools/list and never the output one:
+      // a result is returned as the server sent it (as client.request did on the SDK 1.x client).
+      const listed = await conn.catalog?.tools.catch(() => undefined);
+      const inputSchema = listed?.find((t) => t.name === call.name)?.inputSchema ?? { type: 'object' };
+      const result = await conn.client.callTool(
+        { name: call.name, arguments: call.arguments, ...(call.meta ? { _meta: call.meta } : {}) },
         {
-          method: 'tools/call',
-          params: { name: call.name, arguments: call.arguments, ...(call.meta ? { _meta: call.meta } : {}) },
-        },
-        CallToolResultSchema,
-        {
+          toolDefinition: { name: call.name, inputSchema: inputSchema as Tool['inputSchema'] },
           timeout: call.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
           ...(call.signal ? { signal: call.signal } : {}),
           ...(onprogress ? { onprogress, resetTimeoutOnProgress: false } : {}),
@@ -198,10 +199,18 @@ export class McpClientPool {
     });
   }
 
-  /** MCP ping over the pooled connection (connecting first if needed): the health probe. */
+  /**
+   * The health probe over the pooled connection (connecting first if needed): MCP ping, or on 2026-07-28,
+   * which has no ping, `server/discover` (whose answer renews the server's era verdict).
+   */
   async ping(server: McpServerConfig, timeoutMs = 10_000): Promise<void> {
-    await this.withConnection(server, undefined, async (conn) => {
-      await conn.client.ping({ timeout: timeoutMs });
+    await this.withConnection(server, { repeatable: true }, async (conn) => {
+      if (conn.client.getProtocolEra() === 'modern') {
+        await conn.client.discover({ timeout: timeoutMs });
+        this.eras.record(conn.serverId, conn.hash, conn.client);
+      } else {
+        await conn.client.ping({ timeout: timeoutMs });
+      }
     });
   }
 
@@ -209,14 +218,14 @@ export class McpClientPool {
   async close(serverId: string): Promise<void> {
     const conn = this.connections.get(serverId);
     if (conn) await this.retire(conn);
-    await this.egressProxy.close(egressSocketPath(this.sandbox.workRoot, serverId));
+    await this.stdio.egressProxy.close(egressSocketPath(this.stdio.sandbox.workRoot, serverId));
   }
 
   /** Closes every connection and waits until every stdio process the pool started has been stopped. */
   async closeAll(): Promise<void> {
     await Promise.all([...this.connections.values()].map((conn) => this.retire(conn)));
     await Promise.all([...this.closing]);
-    await this.egressProxy.close();
+    await this.stdio.egressProxy.close();
   }
 
   /** Test hook: the pid of the server's stdio process, while connected. */
@@ -225,24 +234,37 @@ export class McpClientPool {
     return transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined;
   }
 
+  /**
+   * Runs `use` on the server's connection. `repeatable`: `use` only reads, so it may run again on a new
+   * connection after a failure that says the server changed era.
+   */
   private async withConnection<T>(
     server: McpServerConfig,
-    signal: AbortSignal | undefined,
+    { signal, repeatable = false }: { signal?: AbortSignal; repeatable?: boolean },
     use: (conn: Connection) => Promise<T>,
   ): Promise<T> {
     signal?.throwIfAborted();
     for (let attempt = 1; ; attempt++) {
       const conn = this.acquire(server);
-      await untilAborted(conn.ready, signal);
+      try {
+        await untilAborted(conn.ready, signal);
+      } catch (err) {
+        // The cached era verdict it connected with is gone (open()): one more connect probes the server.
+        if (conn.fromVerdict && attempt === 1 && !signal?.aborted) continue;
+        throw err;
+      }
       try {
         return await use(conn);
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
         const failure = classifyFailure(err, server.name);
-        if (failure.kind === 'connect' || failure.kind === 'disconnected') void this.retire(conn);
+        // The server changed era under a live connection (an upgrade, a downgrade): the next one probes it.
+        const otherEra = suggestsOtherEra(err);
+        if (otherEra) this.eras.forget(server.id, conn.hash);
+        if (otherEra || failure.kind === 'connect' || failure.kind === 'disconnected') void this.retire(conn);
         // A pooled connection that had died unnoticed failed before the request left: the tool did not
-        // run, so replacing the connection once is safe.
-        if (failure.kind === 'connect' && attempt === 1) continue;
+        // run, so replacing the connection once is safe. So is reading again after a new probe.
+        if (attempt === 1 && (failure.kind === 'connect' || (otherEra && repeatable))) continue;
         throw failure;
       }
     }
@@ -262,7 +284,7 @@ export class McpClientPool {
   }
 
   private open(server: McpServerConfig, hash: string): Connection {
-    const stdio = server.transport === 'stdio' ? this.stdioTransport(server) : undefined;
+    const stdio = server.transport === 'stdio' ? stdioTransport(server, this.stdio) : undefined;
     const transport =
       server.transport === 'stdio'
         ? stdio!.transport
@@ -270,16 +292,22 @@ export class McpClientPool {
             requestInit: { headers: server.headers },
             fetch: this.fetch,
           });
-    if (transport instanceof StdioClientTransport && transport.stderr) {
-      // A server may print its env or its inputs: known secret values never reach our logs.
-      const redactor = new Redactor(server.secrets ?? []);
-      createInterface({ input: transport.stderr as Readable, crlfDelay: Infinity }).on('line', (line) =>
-        this.logger.info({ mcpServer: server.name }, redactor.text(line).slice(0, 4096)),
-      );
-    }
-    const client = new Client({ name: this.clientName, version: CLIENT_VERSION });
-    const conn: Connection = { serverId: server.id, hash, client, transport, ready: Promise.resolve() };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+    const probe =
+      server.transport === 'stdio' ? { timeoutMs: Math.min(this.connectTimeoutMs, STDIO_PROBE_TIMEOUT_MS) } : {};
+    const client = new Client(
+      { name: this.clientName, version: CLIENT_VERSION },
+      { versionNegotiation: { mode: 'auto', probe } },
+    );
+    const prior = this.eras.prior(server.id, hash);
+    const conn: Connection = {
+      serverId: server.id,
+      hash,
+      client,
+      transport,
+      ready: Promise.resolve(),
+      fromVerdict: prior !== undefined,
+    };
+    client.setNotificationHandler('notifications/tools/list_changed', async () => {
       conn.catalog = undefined;
       this.logger.info({ mcpServer: server.name }, 'MCP server tools changed');
     });
@@ -292,75 +320,27 @@ export class McpClientPool {
     client.onerror = (err) => {
       if (!conn.closed) this.logger.warn({ mcpServer: server.name, err: err.message }, 'MCP transport error');
     };
-    const prepared = server.transport === 'stdio' && stdio ? this.prepare(server, stdio) : Promise.resolve();
+    const prepared = stdio ? stdio.prepare() : Promise.resolve();
+    // A stdio server's probe runs in a sibling process the SDK spawns from this transport's own parameters
+    // (the same sandboxed launch: command, args, env, cwd), reaped before this one starts.
     conn.ready = prepared
-      .then(() => client.connect(transport, { timeout: this.connectTimeoutMs }))
+      .then(() => client.connect(transport, { timeout: this.connectTimeoutMs, ...(prior ? { prior } : {}) }))
+      .then(() => {
+        if (!prior) this.eras.record(server.id, hash, client);
+      })
       .catch(async (err: unknown) => {
+        if (prior) this.eras.forget(server.id, hash);
         await this.retire(conn);
-        const cause = err instanceof Error ? err.message : String(err);
         throw new McpCallError({
           kind: 'connect',
           reachedServer: false,
           serverName: server.name,
-          message: `could not connect to MCP server ${server.name}: ${cause}`,
+          message: `could not connect to MCP server ${server.name}: ${failureMessage(err)}`,
           cause: err,
         });
       });
     conn.ready.catch(() => {}); // a connect nobody awaits (closed first) must not be an unhandled rejection
     return conn;
-  }
-
-  /** Throws (kind connect) for a command no longer allowed, or a server that cannot be sandboxed, before anything spawns. */
-  private stdioTransport(server: Extract<McpServerConfig, { transport: 'stdio' }>): {
-    transport: StdioClientTransport;
-    workDir: string;
-    egressSocket?: string;
-  } {
-    if (!this.commands.allows(server.command)) {
-      throw new McpCallError({
-        kind: 'connect',
-        reachedServer: false,
-        serverName: server.name,
-        message: `MCP server ${server.name} was not started: ${server.command} is not in MCP_STDIO_COMMANDS`,
-      });
-    }
-    const egressSocket = server.network ? egressSocketPath(this.sandbox.workRoot, server.id) : undefined;
-    const launch = sandboxedLaunch({ ...server, ...(egressSocket ? { egressSocket } : {}) }, this.sandbox);
-    const transport = new StdioClientTransport({
-      command: launch.command,
-      args: launch.args,
-      // Not process.env: the server sees its configured env over the sandbox's HOME, PATH and TMPDIR (the
-      // SDK adds TERM and its few other defaults, which these override).
-      env: { ...launch.env, ...server.env },
-      stderr: 'pipe',
-      cwd: launch.cwd,
-    });
-    return { transport, workDir: launch.cwd, ...(egressSocket ? { egressSocket } : {}) };
-  }
-
-  /**
-   * Before a stdio server starts: a network: true server's only way out, the egress proxy, listens; the
-   * files its template needs are fetched (under the egress policy) into its dir.
-   */
-  private async prepare(
-    server: Extract<McpServerConfig, { transport: 'stdio' }>,
-    at: { workDir: string; egressSocket?: string },
-  ): Promise<void> {
-    if (at.egressSocket) await this.egressProxy.listen(at.egressSocket, server.name);
-    for (const file of server.files ?? []) {
-      const res = await this.fetch(file.url, { signal: AbortSignal.timeout(30_000) });
-      if (!res.ok)
-        throw new Error(
-          `fetching ${new URL(file.url).host}${new URL(file.url).pathname} for ${server.name}: HTTP ${res.status}`,
-        );
-      if (Number(res.headers.get('content-length') ?? 0) > MAX_FETCHED_FILE_BYTES)
-        throw new Error(`${file.url} is larger than ${MAX_FETCHED_FILE_BYTES} bytes`);
-      const body = Buffer.from(await res.arrayBuffer());
-      if (body.length > MAX_FETCHED_FILE_BYTES)
-        throw new Error(`${file.url} is larger than ${MAX_FETCHED_FILE_BYTES} bytes`);
-      // The file name came from a template, never from a tenant.
-      writeFileSync(path.join(at.workDir, path.basename(file.path)), body, { mode: 0o644 });
-    }
   }
 
   private forget(conn: Connection): boolean {

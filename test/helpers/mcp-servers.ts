@@ -30,53 +30,109 @@ export interface SeenSecretHeader {
   value: string;
 }
 
-export interface HttpMcpServer {
+/** What every HTTP MCP server fixture offers the tests. */
+interface HttpFixture {
   url: string;
   port: number;
+  /** Empties the fixture's logs. */
+  clearCalls(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops the server (its logs go with it) and starts it again on the same port. */
+  restart(): Promise<void>;
+}
+
+export interface HttpMcpServer extends HttpFixture {
   calls(): Promise<RecordedCall[]>;
   /** Every x-test-secret header the server received, oldest first (cleared with the call log). */
   secretHeaders(): Promise<SeenSecretHeader[]>;
   /** Every notifications/cancelled the server received, oldest first (cleared with the call log). */
   cancellations(): Promise<RecordedCancellation[]>;
-  clearCalls(): Promise<void>;
-  stop(): Promise<void>;
-  /** Stops the server (its call log goes with it) and starts it again on the same port. */
-  restart(): Promise<void>;
+}
+
+/** test/fixtures/mcp-modern-http-server.ts: a server of 2026-07-28 only. */
+export interface ModernHttpMcpServer extends HttpFixture {
+  /** The method of every JSON-RPC request it received, oldest first. */
+  requests(): Promise<Array<{ method: string; at: string }>>;
+  calls(): Promise<RecordedCall[]>;
+  /** The calls whose handler saw its caller give up (the request's signal aborted). */
+  aborts(): Promise<Array<{ tool: string; at: string }>>;
+  /** Its tools/list as a bare 2026-07-28 POST gets it: what it sends, before any SDK read it. */
+  sentTools(): Promise<Array<{ name: string } & Record<string, unknown>>>;
 }
 
 const serverBin = (pkg: string) =>
   path.join(PROJECT_ROOT, 'node_modules', '@modelcontextprotocol', pkg, 'dist', 'index.js');
 
 /**
- * Our Streamable HTTP test server (test/fixtures/mcp-http-server.ts) as a child process on a free port;
- * `pageSize` makes it answer tools/list in pages of that many tools.
+ * Our Streamable HTTP test server (test/fixtures/mcp-http-server.ts, 2025, SDK v1) as a child process on a
+ * free port; `pageSize` makes it answer tools/list in pages of that many tools.
  */
 export async function startHttpMcpServer(
   opts: { port?: number; version?: string; pageSize?: number } = {},
 ): Promise<HttpMcpServer> {
-  const port = opts.port ?? (await freePort());
-  const base = `http://127.0.0.1:${port}`;
   const args = ['--version', opts.version ?? 'v1', ...(opts.pageSize ? ['--page-size', String(opts.pageSize)] : [])];
-  const launch = () => launchHttpFixture(port, args);
-  let proc = await launch();
+  const { fixture, get } = await startFixture('mcp-http-server.ts', opts.port, args);
   return {
+    ...fixture,
+    calls: () => get('calls'),
+    secretHeaders: () => get('secret-headers'),
+    cancellations: () => get('cancellations'),
+  };
+}
+
+/** Our 2026-07-28-only Streamable HTTP test server (SDK v2, initialize refused) as a child process. */
+export async function startModernHttpMcpServer(opts: { port?: number } = {}): Promise<ModernHttpMcpServer> {
+  const { fixture, get } = await startFixture('mcp-modern-http-server.ts', opts.port, []);
+  return {
+    ...fixture,
+    requests: () => get('requests'),
+    calls: () => get('calls'),
+    aborts: () => get('aborts'),
+    async sentTools() {
+      const res = await fetch(fixture.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/list',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/list',
+          params: {
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientCapabilities': {},
+            },
+          },
+        }),
+      });
+      if (!res.ok) throw new Error(`tools/list: ${res.status}`);
+      return ((await res.json()) as { result: { tools: Array<{ name: string }> } }).result.tools;
+    },
+  };
+}
+
+async function startFixture(
+  file: string,
+  port: number | undefined,
+  args: string[],
+): Promise<{ fixture: HttpFixture; get: <T>(what: string) => Promise<T> }> {
+  const at = port ?? (await freePort());
+  const base = `http://127.0.0.1:${at}`;
+  const logFile = path.join(inject('runDir'), `${path.basename(file, '.ts')}-${at}.log`);
+  const launch = () => launchMcpHttpFixture({ port: at, args, logFile, fixture: file });
+  let proc: ManagedProcess = await launch();
+  const get = async <T>(what: string): Promise<T> => {
+    const res = await fetch(`${base}/${what}`);
+    if (!res.ok) throw new Error(`GET /${what}: ${res.status}`);
+    return (await res.json()) as T;
+  };
+  const fixture: HttpFixture = {
     url: `${base}/mcp`,
-    port,
-    async calls() {
-      const res = await fetch(`${base}/calls`);
-      if (!res.ok) throw new Error(`GET /calls: ${res.status}`);
-      return (await res.json()) as RecordedCall[];
-    },
-    async secretHeaders() {
-      const res = await fetch(`${base}/secret-headers`);
-      if (!res.ok) throw new Error(`GET /secret-headers: ${res.status}`);
-      return (await res.json()) as SeenSecretHeader[];
-    },
-    async cancellations() {
-      const res = await fetch(`${base}/cancellations`);
-      if (!res.ok) throw new Error(`GET /cancellations: ${res.status}`);
-      return (await res.json()) as RecordedCancellation[];
-    },
+    port: at,
     async clearCalls() {
       const res = await fetch(`${base}/calls`, { method: 'DELETE' });
       if (!res.ok) throw new Error(`DELETE /calls: ${res.status}`);
@@ -87,10 +143,7 @@ export async function startHttpMcpServer(
       proc = await launch();
     },
   };
-}
-
-function launchHttpFixture(port: number, args: string[]): Promise<ManagedProcess> {
-  return launchMcpHttpFixture({ port, args, logFile: path.join(inject('runDir'), `mcp-http-server-${port}.log`) });
+  return { fixture, get };
 }
 
 /** The org id of pool-level test servers (those not registered through the API). */
@@ -156,9 +209,9 @@ export function filesystemServer(dir: string, opts: { id?: string } = {}): McpSe
   });
 }
 
-/** Our HTTP test server as a pool config. */
+/** One of our HTTP test servers as a pool config. */
 export function httpServerConfig(
-  server: HttpMcpServer,
+  server: Pick<HttpFixture, 'url' | 'port'>,
   opts: { id?: string; headers?: Record<string, string> } = {},
 ): McpServerConfig {
   const id = opts.id ?? `http-${server.port}`;

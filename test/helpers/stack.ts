@@ -68,13 +68,14 @@ export function testSandbox(): SandboxSettings {
 
 /** A worker-side MCP pool as the tests use it. */
 export function testPool(
-  opts: { logger?: Logger; connectTimeoutMs?: number; sandbox?: Partial<SandboxSettings> } = {},
+  opts: { logger?: Logger; connectTimeoutMs?: number; eraMaxAgeMs?: number; sandbox?: Partial<SandboxSettings> } = {},
 ): McpClientPool {
   return new McpClientPool({
     logger: opts.logger ?? testLogger,
     sandbox: { ...testSandbox(), ...opts.sandbox },
     egress: testEgress(),
     ...(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+    ...(opts.eraMaxAgeMs === undefined ? {} : { eraMaxAgeMs: opts.eraMaxAgeMs }),
   });
 }
 

@@ -1,10 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { pino } from 'pino';
+import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { McpClientPool } from '../../core/mcp/client-pool.js';
-import { McpCallError, type McpServerConfig } from '../../core/mcp/client-pool.js';
+import type { McpClientPool, McpServerConfig } from '../../core/mcp/client-pool.js';
 import {
   everythingServer,
   filesystemServer,
@@ -15,7 +13,8 @@ import {
   testWorkspacePath,
   type HttpMcpServer,
 } from '../helpers/mcp-servers.js';
-import { testPool, testSandbox } from '../helpers/stack.js';
+import { failureOf, loggedPool, textOf } from '../helpers/pool-calls.js';
+import { testSandbox } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
 const pools: McpClientPool[] = [];
@@ -23,24 +22,11 @@ const httpServers: HttpMcpServer[] = [];
 
 /** A pool whose log lines (the servers' stderr among them) the test can read. */
 function newPool() {
-  const lines: Array<{ level: number; msg: string; mcpServer?: string }> = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  const pool = testPool({ logger, connectTimeoutMs: 15_000 });
-  pools.push(pool);
-  return { pool, lines };
+  const logged = loggedPool();
+  pools.push(logged.pool);
+  return logged;
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<McpCallError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(McpCallError);
-  return err as McpCallError;
-}
-
-const textOf = (result: { content: Array<{ type: string; text?: string }> }) =>
-  result.content.map((c) => c.text ?? '').join('');
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
