@@ -40,7 +40,15 @@ describe('tool catalog', () => {
     });
     expect((await search('category=read')).map((t) => t.name)).toEqual(['echo']);
     expect((await search('tag=idempotent')).map((t) => t.name)).toEqual(['add']);
-    expect((await search('server=tools')).length).toBe(6);
+    expect((await search('server=tools')).map((t) => t.name).sort()).toEqual([
+      'add',
+      'echo',
+      'fail',
+      'record',
+      'slow',
+      'slow_steps',
+      'whoami',
+    ]);
     expect(await search('server=elsewhere')).toEqual([]);
 
     // Labels set by people win over the inferred ones.
