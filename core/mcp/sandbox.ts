@@ -44,12 +44,29 @@ export interface SandboxedServer {
   writablePaths: string[];
   /** Host paths, inside the org's workspace, the server may read (an OpenAPI spec file). */
   readablePaths: string[];
+  /** Files of Collexa's own code under core/ the process runs (a service's entry script), bound read-only. */
+  shippedFiles?: string[];
   /**
    * With `network: true`: the unix socket of the worker's egress proxy, the sandbox's only way out. The
    * server runs behind egress-forwarder.mjs, with HTTP(S)_PROXY pointing at it.
    */
   egressSocket?: string;
+  /** A long-lived service's way in (and to the few host addresses it may reach), through unix sockets. */
+  bridges?: SandboxBridges;
   limits: ProcessLimits;
+}
+
+/**
+ * The unix-socket bridges of a long-lived service (core/sandboxes/service-process.ts): `dir` is bound read-write
+ * at its host path, and the command runs behind ingress-forwarder.mjs, which listens on `ingress.socket` and
+ * connects each connection to 127.0.0.1:`ingress.port` inside, and for each `reach` entry listens on
+ * 127.0.0.1:`port` inside and connects to `socket`, a listener the host made. `dir` is a real path (it is bound
+ * there) and holds every socket.
+ */
+export interface SandboxBridges {
+  dir: string;
+  ingress: { socket: string; port: number };
+  reach: Array<{ port: number; socket: string }>;
 }
 
 /** How the worker runs stdio servers; one value per process, from config. */
@@ -97,6 +114,7 @@ const ETC_FILES = [
 const TOP_LEVEL = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'];
 const SANDBOX_PATH = '/usr/local/bin:/usr/bin:/bin';
 const EGRESS_FORWARDER = path.join(PROJECT_ROOT, 'core', 'mcp', 'egress-forwarder.mjs');
+const INGRESS_FORWARDER = path.join(PROJECT_ROOT, 'core', 'sandboxes', 'ingress-forwarder.mjs');
 // Inside the sandbox's own network namespace: no other process can be on it.
 const FORWARDER_PORT = 3128;
 
@@ -124,7 +142,7 @@ export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettin
       `it cannot be sandboxed here (${why}). Install bubblewrap and util-linux (apt-get install bubblewrap util-linux, or \`npm run tools\` as root) and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0)`,
     );
   }
-  const uid = process.getuid?.() === 0 ? sandboxUid(server.orgId, settings.uidBase) : undefined;
+  const uid = sandboxUser(server.orgId, settings);
   const workDir = serverWorkDir(settings.workRoot, server.id, uid);
   const workspace = ensureOwnedDir(orgWorkspace(settings.workspaceRoot, server.orgId), uid);
   const writable = server.writablePaths.map((p) => insideWorkspace(server, ensureOwnedDir(p, uid), workspace));
@@ -144,6 +162,7 @@ export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettin
   ];
   if (server.network && !server.egressSocket)
     throw refusal(server, 'it has network: true but no egress proxy was set up for it');
+  if (server.bridges) assertBridges(server, server.bridges);
   bwrap.push('--die-with-parent', '--new-session', '--hostname', 'mcp', '--ro-bind', '/usr', '/usr');
   for (const dir of TOP_LEVEL) {
     const p = `/${dir}`;
@@ -155,23 +174,25 @@ export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettin
   // The private /tmp first: binds below come after it, so a checkout or data dir under /tmp (a CI clone,
   // a test run's dir) is mounted over it, not hidden by it.
   bwrap.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
-  const readOnly = [...readOnlyPaths(server, settings), ...readable];
-  if (uid !== undefined) for (const p of [...readOnly, workDir, ...writable]) assertReachable(server, p, uid);
+  const readOnly = [...readOnlyPaths(server, settings), ...readable, ...shippedFiles(server)];
+  const bridgeDir = server.bridges ? [server.bridges.dir] : [];
+  if (uid !== undefined)
+    for (const p of [...readOnly, workDir, ...writable, ...bridgeDir]) assertReachable(server, p, uid);
   for (const p of readOnly) bwrap.push('--ro-bind', p, p);
-  for (const p of [workDir, ...writable]) bwrap.push('--bind', p, p);
-  const command = server.network
-    ? [
-        realpathSync(process.execPath),
-        EGRESS_FORWARDER,
-        server.egressSocket!,
-        String(FORWARDER_PORT),
-        '--',
-        server.command,
-        ...server.args,
-      ]
-    : [server.command, ...server.args];
-  if (server.network)
+  for (const p of [workDir, ...writable, ...bridgeDir]) bwrap.push('--bind', p, p);
+  const node = realpathSync(process.execPath);
+  let command = [server.command, ...server.args];
+  if (server.network) {
+    command = [node, EGRESS_FORWARDER, server.egressSocket!, String(FORWARDER_PORT), '--', ...command];
     bwrap.push('--ro-bind', EGRESS_FORWARDER, EGRESS_FORWARDER, '--bind', server.egressSocket!, server.egressSocket!);
+  }
+  if (server.bridges) {
+    // Outermost: the service's stdin ending (its stop) reaches the forwarder, which stops the service.
+    const { ingress, reach } = server.bridges;
+    const routes = reach.flatMap((r) => ['--reach', `${r.port}=${r.socket}`]);
+    command = [node, INGRESS_FORWARDER, ingress.socket, String(ingress.port), ...routes, '--', ...command];
+    bwrap.push('--ro-bind', INGRESS_FORWARDER, INGRESS_FORWARDER);
+  }
   // Everything else (the mount points bwrap made) read-only: the writable mounts above stay writable.
   bwrap.push('--remount-ro', '/', '--chdir', workDir, '--', ...command);
 
@@ -238,14 +259,19 @@ function largestRwxMappingMb(): number {
   return Math.ceil(largest / 1024);
 }
 
-/** The sandbox runs this Node runtime: the server is it, or the egress forwarder (network: true) is. */
+/** The sandbox runs this Node runtime: the server is it, or a forwarder (network: true, bridges) is. */
 function runsOnNodeRuntime(server: SandboxedServer): boolean {
-  if (server.network) return true;
+  if (server.network || server.bridges) return true;
   return (
     path.isAbsolute(server.command) &&
     existsSync(server.command) &&
     realpathSync(server.command) === realpathSync(process.execPath)
   );
+}
+
+/** The uid an org's sandboxed processes run as: its sandboxUid when the worker is root, else the worker's own (undefined). */
+export function sandboxUser(orgId: string, settings: Pick<SandboxSettings, 'uidBase'>): number | undefined {
+  return process.getuid?.() === 0 ? sandboxUid(orgId, settings.uidBase) : undefined;
 }
 
 /** The uid (and gid) an org's servers run as when the worker is root: stable, never 0, one range per deployment. */
@@ -309,11 +335,38 @@ function assertReachable(server: SandboxedServer, target: string, uid: number): 
   }
 }
 
-function refusal(server: { name: string }, why: string): McpCallError {
+/** The server's shipped files, real paths: each must be one of Collexa's own under core/. */
+function shippedFiles(server: SandboxedServer): string[] {
+  const core = realpathSync(path.join(PROJECT_ROOT, 'core'));
+  return (server.shippedFiles ?? []).map((f) => {
+    const real = existsSync(f) ? realpathSync(f) : f;
+    if (!real.startsWith(`${core}/`) || !statSync(real, { throwIfNoEntry: false })?.isFile())
+      throw refusal(server, `${f} is not a file of Collexa's own code under ${core}`);
+    return real;
+  });
+}
+
+/** A real dir with the sockets in it, and no two listeners inside on one port. */
+function assertBridges(server: SandboxedServer, bridges: SandboxBridges): void {
+  if (!existsSync(bridges.dir) || realpathSync(bridges.dir) !== bridges.dir)
+    throw refusal(server, `its bridge dir ${bridges.dir} is not an existing real path`);
+  const sockets = [bridges.ingress.socket, ...bridges.reach.map((r) => r.socket)];
+  const outside = sockets.find((s) => path.dirname(s) !== bridges.dir);
+  if (outside) throw refusal(server, `its bridge socket ${outside} is not in its bridge dir ${bridges.dir}`);
+  const ports = [
+    bridges.ingress.port,
+    ...bridges.reach.map((r) => r.port),
+    ...(server.network ? [FORWARDER_PORT] : []),
+  ];
+  if (new Set(ports).size !== ports.length)
+    throw refusal(server, `two of its listeners inside share a port (${ports.join(', ')})`);
+}
+
+function refusal(server: Pick<SandboxedServer, 'name' | 'bridges'>, why: string): McpCallError {
   return new McpCallError({
     kind: 'connect',
     reachedServer: false,
     serverName: server.name,
-    message: `MCP server ${server.name} was not started: ${why}`,
+    message: `${server.bridges ? 'Sandbox service' : 'MCP server'} ${server.name} was not started: ${why}`,
   });
 }
