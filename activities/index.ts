@@ -3,11 +3,13 @@ import type { Logger } from '../core/log.js';
 import type { McpClientPool } from '../core/mcp/client-pool.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
 import type { EgressPolicy } from '../core/net/egress.js';
+import type { SandboxHost } from '../core/sandboxes/sandbox-host.js';
 import type { SecretReader } from '../core/secrets/vault.js';
 import { withFailureMapping } from './application-failure.js';
 import { createApprovalActivities } from './approval.activities.js';
 import { createInvocationActivities } from './invocation.activities.js';
 import { createMcpServerActivities } from './mcp-server.activities.js';
+import { createSandboxActivities } from './sandbox.activities.js';
 import { createSystemActivities } from './system.activities.js';
 
 /** What activities need from the outside world, injected by the worker (and by tests). */
@@ -24,6 +26,8 @@ export interface ActivityDeps {
   toolTimeoutMs?: number;
   /** How old a server's cached tools/list may be when a call checks its pin (MCP_CATALOG_MAX_AGE_MS). */
   catalogMaxAgeMs?: number;
+  /** Provisions, hosts and tears down sandboxes; without it, sandbox activities fail saying so. */
+  sandboxHost?: SandboxHost;
 }
 
 /** Every activity the worker registers, built over injected dependencies; errors mapped in one place. */
@@ -33,5 +37,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvocationActivities(deps),
     ...createApprovalActivities(deps),
     ...createMcpServerActivities(deps),
+    ...createSandboxActivities(deps),
   });
 }

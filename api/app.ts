@@ -1,11 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import { AgentService } from '../core/agents/agent.service.js';
 import { ApprovalService } from '../core/approvals/approval.service.js';
 import { DecisionTokenSigner } from '../core/approvals/decision-token.js';
 import type { Db } from '../core/db/knex.js';
 import { DEFAULT_JSON_MAX_DEPTH } from '../core/input/clean-input.js';
+import { SandboxService, type SandboxSettings } from '../core/sandboxes/sandbox.service.js';
+import { SandboxTargetService } from '../core/sandboxes/targets/target.service.js';
 import { InvocationService } from '../core/invocations/invocation.service.js';
 import type { Logger } from '../core/log.js';
 import { ManifestService } from '../core/manifests/manifest.service.js';
@@ -26,6 +28,8 @@ import { mcpInputErrors } from './mcp-endpoint/mcp-errors.js';
 import { requestContext } from './middleware/request-context.js';
 import { agentRoutes } from './routes/agents.routes.js';
 import { approvalRoutes } from './routes/approvals.routes.js';
+import { sandboxTargetRoutes } from './routes/sandbox-targets.routes.js';
+import { sandboxRoutes } from './routes/sandboxes.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import type { ReadinessCheck } from '../core/health/readiness.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -67,6 +71,8 @@ export interface AppDeps {
   jsonMaxDepth?: number;
   taskQueue: string;
   approvalTimeoutMs: number;
+  /** Sandbox limits and durations (SANDBOX_*). */
+  sandboxes: SandboxSettings;
   /** Interval of MCP server health probes (MCP_HEALTH_INTERVAL_SECONDS). */
   mcpHealthIntervalMs?: number;
   /** Root of per-server working dirs, `<COLLEXA_DATA_DIR>/mcp` (templates keep their files there). */
@@ -128,6 +134,7 @@ export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}
       jsonMaxDepth: config.http.jsonMaxDepth,
       taskQueue: config.temporal.taskQueue,
       approvalTimeoutMs: config.approvalTimeoutMs,
+      sandboxes: config.sandboxes,
       mcpHealthIntervalMs: config.mcpHealthIntervalMs,
       mcpWorkRoot: config.mcpSandbox.workRoot,
       mcpEndpoint: config.mcpEndpoint,
@@ -143,6 +150,16 @@ export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}
     await close();
     throw err;
   }
+}
+
+// OpenAPI descriptions are large and deeply nested (parseSpecDocument bounds them further).
+const SPEC_BODY_LIMIT = '12mb';
+const SPEC_MAX_DEPTH = 200;
+const isSpecUpload = (req: Request) => req.method === 'POST' && req.path === '/v1/sandbox-targets';
+
+/** `handler` for the requests `when` picks; the others pass by. */
+function onlyFor(when: (req: Request) => boolean, handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (when(req) ? handler(req, res, next) : next());
 }
 
 /** Builds the Express app (no listen): middleware order is id → URL check → health → body → auth → routes → errors. */
@@ -166,11 +183,15 @@ export function createApp(deps: AppDeps): Express {
       }),
     );
   }
-  app.use(jsonBody({ limit: deps.bodyLimit, maxDepth }));
+  // A sandbox target's OpenAPI description may be a few MB (Stripe's is 2.5): its own, larger limit.
+  for (const h of jsonBody({ limit: SPEC_BODY_LIMIT, maxDepth: SPEC_MAX_DEPTH })) app.use(onlyFor(isSpecUpload, h));
+  for (const h of jsonBody({ limit: deps.bodyLimit, maxDepth })) app.use(onlyFor((req) => !isSpecUpload(req), h));
   app.use('/v1', requireAuth(deps.identity));
   app.use(identityRoutes(deps.identity));
   app.use(orgRoutes(new OrgService(deps.db, deps.egress)));
+  const sandboxTargets = new SandboxTargetService({ db: deps.db, egress: deps.egress });
   const mcpServers = new McpServerService({
+    targets: sandboxTargets,
     db: deps.db,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
@@ -208,6 +229,19 @@ export function createApp(deps: AppDeps): Express {
   const signer = new DecisionTokenSigner(signingKeys, issuer);
   app.use(
     approvalRoutes(new ApprovalService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, signer })),
+  );
+  app.use(sandboxTargetRoutes(sandboxTargets));
+  app.use(
+    sandboxRoutes(
+      new SandboxService({
+        db: deps.db,
+        temporal: deps.temporal,
+        taskQueue: deps.taskQueue,
+        approvalTimeoutMs: deps.approvalTimeoutMs,
+        targets: sandboxTargets,
+        settings: deps.sandboxes,
+      }),
+    ),
   );
   app.use(auditRoutes(deps.db));
   app.use(toolRoutes(new ToolCatalogService(deps.db)));

@@ -109,6 +109,26 @@ const EnvSchema = z.object({
   WORKSPACE_ROOT: z.string().min(1).optional(),
   MCP_SANDBOX_READ_PATHS: absolutePaths.optional(),
   MCP_SANDBOX_UID_BASE: z.coerce.number().int().min(1000).max(4_000_000_000).default(200_000),
+  SANDBOX_MAX_PER_ORG: z.coerce.number().int().min(0).max(1000).default(5),
+  SANDBOX_DEFAULT_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(31 * 24 * 3600)
+    .default(3600),
+  SANDBOX_MAX_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(31 * 24 * 3600)
+    .default(24 * 3600),
+  SANDBOX_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(31 * 24 * 60)
+    .default(15),
+  SANDBOX_MEMORY_MB: z.coerce.number().int().min(64).max(65_536).default(512),
   COLLEXA_ISSUER: z.string().min(1).max(200).default('collexa-dev'),
   OPERATOR_ORG_ID: z.uuid().optional(),
 });
@@ -169,6 +189,14 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
         : path.join(dataDir, 'workspaces'),
       readPaths: env.MCP_SANDBOX_READ_PATHS ?? [],
       uidBase: env.MCP_SANDBOX_UID_BASE,
+    },
+    // Sandboxes: how many an org may hold at once, how long they live, when idle ones stop, their memory.
+    sandboxes: {
+      maxPerOrg: env.SANDBOX_MAX_PER_ORG,
+      defaultTtlSeconds: env.SANDBOX_DEFAULT_TTL_SECONDS,
+      maxTtlSeconds: env.SANDBOX_MAX_TTL_SECONDS,
+      idleMs: env.SANDBOX_IDLE_MINUTES * 60_000,
+      memoryMb: env.SANDBOX_MEMORY_MB,
     },
     /** `iss` of signed capability manifests. */
     issuer: env.COLLEXA_ISSUER,

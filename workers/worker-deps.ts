@@ -3,9 +3,28 @@ import type { Config } from '../core/config.js';
 import { createDb } from '../core/db/knex.js';
 import { createLogger } from '../core/log.js';
 import { mcpClientPoolFromConfig } from '../core/mcp/pool-from-config.js';
-import { EgressPolicy } from '../core/net/egress.js';
+import { bareHost, EgressPolicy } from '../core/net/egress.js';
+import type { Db } from '../core/db/knex.js';
+import type { Logger } from '../core/log.js';
+import { EmulatorStore } from '../core/sandboxes/emulator/store.js';
+import { SandboxHost } from '../core/sandboxes/sandbox-host.js';
+import { SandboxTargetService } from '../core/sandboxes/targets/target.service.js';
 import { PolicyEngine } from '../core/policy/engine.js';
 import { openVault } from '../core/secrets/open-vault.js';
+
+/** The sandbox host as the config says: the stdio servers' sandbox for its processes, the platform PostgreSQL for emulated databases. */
+function sandboxHostFromConfig(config: Config, db: Db, logger: Logger, egress: EgressPolicy): SandboxHost {
+  const pg = new URL(config.db.url);
+  return new SandboxHost({
+    db,
+    logger,
+    targets: new SandboxTargetService({ db, egress }),
+    processSandbox: config.mcpSandbox,
+    emulator: new EmulatorStore({ databaseUrl: config.db.url }),
+    pg: { host: bareHost(pg.hostname), port: Number(pg.port || 5432) },
+    memoryMb: config.sandboxes.memoryMb,
+  });
+}
 
 /** The worker's dependencies and how to let go of the ones it opened (the database, MCP server processes). */
 export interface WorkerDeps {
@@ -29,7 +48,9 @@ export async function createWorkerDeps(config: Config, given: Partial<ActivityDe
   try {
     const vault = given.vault ?? (await openVault(config, db, logger));
     const policy = given.policy ?? (await PolicyEngine.load(config.policyDir));
+    const sandboxHost = given.sandboxHost ?? sandboxHostFromConfig(config, db, logger, egress);
     const deps: ActivityDeps = {
+      sandboxHost,
       db,
       logger,
       policy,

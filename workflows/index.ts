@@ -3,3 +3,4 @@ export { approvalWorkflow } from './approval.workflow.js';
 export { invokeCapabilityWorkflow } from './invoke-capability.workflow.js';
 export { mcpServerWorkflow } from './mcp-server.workflow.js';
 export { pingWorkflow } from './ping.workflow.js';
+export { sandboxWorkflow } from './sandbox.workflow.js';

@@ -33,6 +33,8 @@ export interface McpScope {
   principal: Principal;
   log: Logger;
   agent?: AgentWithCapabilities;
+  /** /mcp/:agentId?sandbox=ID: calls run against that sandbox of the agent. */
+  sandboxId?: string;
   /** Aborts when the caller's HTTP request closes before it was answered, or the caller cancels the call. */
   disconnected?: AbortSignal;
 }
@@ -98,6 +100,7 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope, 
           input,
           idempotencyKey: key === undefined ? null : String(key),
           ...(expiresIn === undefined ? {} : { approvalExpiresIn: approvalExpiresIn(expiresIn) }),
+          ...(scope.sandboxId ? { sandboxId: scope.sandboxId } : {}),
         },
         log,
       );

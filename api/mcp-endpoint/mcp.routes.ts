@@ -9,7 +9,7 @@ import type { InvocationService } from '../../core/invocations/invocation.servic
 import type { Logger } from '../../core/log.js';
 import { principalOf, requireAuth } from '../middleware/auth.js';
 import { sendError } from '../middleware/errors.js';
-import { parseParam } from '../middleware/validate.js';
+import { parseParam, parseQuery } from '../middleware/validate.js';
 import { createEndpointServer, type McpScope } from './endpoint-server.js';
 import { InFlightCalls } from './in-flight.js';
 import { assertMcpParams } from './mcp-params.js';
@@ -31,6 +31,7 @@ export interface McpRouteDeps extends Partial<McpEndpointOptions> {
 }
 
 const DEFAULT_APPROVAL_WAIT_MS = 30_000;
+const SandboxQuery = z.object({ sandbox: z.uuid().optional() });
 
 /**
  * Agents over MCP: POST /mcp/:agentId serves one agent's capabilities as tools, POST /mcp every agent's of
@@ -63,7 +64,7 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
   });
   const guard = [originCheck(deps.allowedOrigins ?? []), requireAuth(deps.identity)];
 
-  async function serve(req: Request, res: Response, agent?: AgentWithCapabilities) {
+  async function serve(req: Request, res: Response, agent?: AgentWithCapabilities, sandboxId?: string) {
     assertMcpParams(req.body);
     // A 2025-era caller's notifications/cancelled is a POST of its own, served by another server instance,
     // and its disconnect aborts no handler on the stateless leg: this signal does, for either.
@@ -77,14 +78,16 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
     });
     // The key itself stays in requireAuth: its id stands for it.
     const auth: AuthInfo = { token: p.keyId, clientId: p.userId, scopes: [p.role], extra: { orgId: p.orgId } };
-    scopes.set(auth, { principal: p, log: req.log, agent, disconnected: disconnect.signal });
+    scopes.set(auth, { principal: p, log: req.log, agent, sandboxId, disconnected: disconnect.signal });
     await mcp(Object.assign(req, { auth }), res, req.body);
   }
 
   router.post('/mcp', ...guard, (req, res) => serve(req, res));
   router.post('/mcp/:agentId', ...guard, async (req, res) => {
     const agentId = parseParam(req, 'agentId', z.uuid(), 'agent');
-    await serve(req, res, await agents.get(principalOf(req).orgId, agentId));
+    // ?sandbox=ID: the agent's capabilities for that sandbox's target run against it (checked per call).
+    const { sandbox } = parseQuery(req, SandboxQuery);
+    await serve(req, res, await agents.get(principalOf(req).orgId, agentId), sandbox);
   });
   // Stateless: no session to resume (GET) or end (DELETE), and 2026-07-28 has neither.
   router.all(['/mcp', '/mcp/:agentId'], (req, res) => {

@@ -19,6 +19,8 @@ export const InvokeSchema = z.strictObject({
     .min(1)
     .max(30 * 24 * 3600)
     .optional(),
+  /** Run against this sandbox of the agent (its capabilities for the sandbox's target go there). */
+  sandboxId: z.uuid().optional(),
 });
 export type Invoke = z.infer<typeof InvokeSchema>;
 

@@ -13,6 +13,8 @@ export function invocationView(i: InvocationRow, approval?: ApprovalRow) {
     input: i.input,
     requestedBy: i.requested_by,
     idempotencyKey: i.idempotency_key,
+    // The sandbox its capability ran against, or null: the real server.
+    sandboxId: i.sandbox_id ?? null,
     decision: i.decision
       ? {
           allow: i.decision.allow,

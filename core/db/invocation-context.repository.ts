@@ -1,6 +1,14 @@
 import type { Knex } from 'knex';
 import { notFound } from '../errors.js';
-import type { AgentRow, CapabilityRow, InvocationRow, McpServerRow, OrganizationRow, UserRow } from './rows.js';
+import type {
+  AgentRow,
+  CapabilityRow,
+  InvocationRow,
+  McpServerRow,
+  OrganizationRow,
+  SandboxRow,
+  UserRow,
+} from './rows.js';
 
 /** Everything an invocation's activities need, read in one query; parts are undefined once deleted. */
 export interface InvocationContext {
@@ -10,6 +18,8 @@ export interface InvocationContext {
   agent?: Pick<AgentRow, 'id' | 'name'>;
   capability?: CapabilityRow;
   server?: McpServerRow;
+  /** The sandbox the call was routed to (with its own MCP server, once it runs), if any. */
+  sandbox?: Pick<SandboxRow, 'id' | 'mode' | 'target' | 'status'> & { server?: McpServerRow };
 }
 
 /**
@@ -28,6 +38,8 @@ export class InvocationContextRepository {
         j.on('c.agent_id', '=', 'i.agent_id').andOn('c.name', '=', 'i.capability'),
       )
       .leftJoin('mcp_servers as s', 's.id', 'c.server_id')
+      .leftJoin('sandboxes as sb', 'sb.id', 'i.sandbox_id')
+      .leftJoin('mcp_servers as ss', 'ss.id', 'sb.mcp_server_id')
       .where('i.id', invocationId)
       .first(
         this.db.raw('to_jsonb(i) as invocation'),
@@ -42,6 +54,9 @@ export class InvocationContextRepository {
         ),
         this.db.raw('case when c.id is null then null else to_jsonb(c) end as capability'),
         this.db.raw('case when s.id is null then null else to_jsonb(s) end as server'),
+        this.db.raw(
+          "case when sb.id is null then null else jsonb_build_object('id', sb.id, 'mode', sb.mode, 'target', sb.target, 'status', sb.status, 'server', to_jsonb(ss)) end as sandbox",
+        ),
       );
     if (!row) throw notFound('invocation', invocationId);
     return {
@@ -51,6 +66,7 @@ export class InvocationContextRepository {
       agent: row.agent ?? undefined,
       capability: row.capability ?? undefined,
       server: row.server ?? undefined,
+      sandbox: row.sandbox ? { ...row.sandbox, server: row.sandbox.server ?? undefined } : undefined,
     };
   }
 

@@ -20,7 +20,7 @@ export type NewInvocation = Pick<
   | 'request_hash'
   | 'workflow_id'
 > &
-  Partial<Pick<InvocationRow, 'rate_admitted'>>;
+  Partial<Pick<InvocationRow, 'rate_admitted' | 'sandbox_id'>>;
 
 export type InvocationPage = Page<InvocationRow>;
 

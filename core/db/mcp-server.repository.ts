@@ -6,7 +6,12 @@ export type NewMcpServer = Pick<
   McpServerRow,
   'org_id' | 'name' | 'transport' | 'command' | 'args' | 'env' | 'url' | 'headers'
 > &
-  Partial<Pick<McpServerRow, 'id' | 'security_level' | 'limits' | 'network' | 'template' | 'sandbox'>>;
+  Partial<
+    Pick<
+      McpServerRow,
+      'id' | 'security_level' | 'limits' | 'network' | 'template' | 'sandbox' | 'sandbox_id' | 'sandbox_target'
+    >
+  >;
 
 /** mcp_servers, always scoped by org. */
 export class McpServerRepository {
@@ -47,8 +52,17 @@ export class McpServerRepository {
     return this.db<McpServerRow>('mcp_servers').where({ org_id: orgId, name }).first();
   }
 
+  /** The org's servers; a sandbox's own servers are not among them (the sandbox shows them). */
   async list(orgId: string): Promise<McpServerRow[]> {
-    return this.db<McpServerRow>('mcp_servers').where({ org_id: orgId }).orderBy('created_at', 'asc');
+    return this.db<McpServerRow>('mcp_servers')
+      .where({ org_id: orgId })
+      .whereNull('sandbox_id')
+      .orderBy('created_at', 'asc');
+  }
+
+  /** Removes a sandbox's own server (teardown); nothing binds a capability to it. */
+  async removeSandboxServer(sandboxId: string): Promise<void> {
+    await this.db('mcp_servers').where({ sandbox_id: sandboxId }).delete();
   }
 
   async setWorkflowId(id: string, workflowId: string): Promise<void> {

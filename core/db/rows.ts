@@ -1,6 +1,7 @@
 import type { ApprovalStatus } from '../../contracts/approval.contract.js';
 import type { InvocationProgress, InvocationStatus } from '../../contracts/invocation.contract.js';
 import type { McpServerStatus } from '../../contracts/mcp-server.contract.js';
+import type { SandboxMode, SandboxStatus } from '../../contracts/sandbox.contract.js';
 import type { Role } from '../identity/roles.js';
 import type { Severity } from '../severity.js';
 
@@ -67,7 +68,17 @@ export interface McpServerRow {
   template: string | null;
   workflow_id: string | null;
   /** Workspace paths a stdio server's sandbox mounts besides its own dir. */
-  sandbox: { writablePaths: string[]; readablePaths: string[]; files?: Array<{ url: string; path: string }> };
+  sandbox: {
+    writablePaths: string[];
+    readablePaths: string[];
+    files?: Array<{ url: string; path: string }>;
+    /** A sandbox's own server: the sandbox's address on 127.0.0.1, which its egress proxy lets it reach. */
+    egressAllow?: string[];
+  };
+  /** Set on the MCP server a sandbox made for itself (hidden from the org's server list). */
+  sandbox_id: string | null;
+  /** The sandbox target this server fronts (an openapi template given `config.target`), if any. */
+  sandbox_target: string | null;
 }
 
 /** Per-server execution limits; an unset key takes the security level's default. */
@@ -157,6 +168,8 @@ export interface InvocationRow {
   rate_admitted: boolean;
   /** The user who asked to cancel it (the end's audit names them); null unless a cancel was requested. */
   cancel_requested_by: string | null;
+  /** The sandbox its capability was routed to, or null: the real server. */
+  sandbox_id: string | null;
   /** The latest progress its tool reported while it ran (core/invocations/progress-recorder.ts); null if none. */
   progress: InvocationProgress | null;
 }
@@ -177,4 +190,50 @@ export interface ApprovalRow {
   expires_at: Date;
   decided_at: Date | null;
   created_at: Date;
+}
+
+export interface SandboxTargetRow {
+  id: string;
+  org_id: string;
+  name: string;
+  title: string;
+  spec: Record<string, unknown>;
+  spec_hash: string;
+  base_url: string | null;
+  created_by: string;
+  created_at: Date;
+}
+
+/** What a sandbox holds that must go when it ends (written as it is made, read by teardown and the reconciler). */
+export interface SandboxResources {
+  /** The service process (mock, emulated), as service-process.ts records it. */
+  process?: { hostId: string; pid: number; startedAt: number };
+  /** The emulated mode's own database (and role of the same name). */
+  database?: string;
+  /** The spec file the sandbox's processes read. */
+  specPath?: string;
+}
+
+export interface SandboxRow {
+  id: string;
+  org_id: string;
+  agent_id: string;
+  target: string;
+  mode: SandboxMode;
+  status: SandboxStatus;
+  reason: string | null;
+  config: { headers?: Record<string, string> };
+  endpoint: string | null;
+  mcp_server_id: string | null;
+  approval_id: string | null;
+  ttl_seconds: number;
+  workflow_id: string;
+  requested_by: string;
+  resources: SandboxResources;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  ended_at: Date | null;
 }

@@ -13,9 +13,10 @@ import { InvocationContextRepository } from '../db/invocation-context.repository
 import { McpServerRepository } from '../db/mcp-server.repository.js';
 import { InvocationRepository } from '../db/invocation.repository.js';
 import type { Db } from '../db/knex.js';
-import type { ApprovalRow, InvocationRow } from '../db/rows.js';
+import type { ApprovalRow, InvocationRow, McpServerRow } from '../db/rows.js';
+import { SandboxRepository } from '../db/sandbox.repository.js';
 import { AuditRepository } from '../db/audit.repository.js';
-import { AppError, badRequest, conflict } from '../errors.js';
+import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import type { Principal } from '../identity/identity.service.js';
 import { InvocationAdmission } from '../limits/admission.js';
 import type { Logger } from '../log.js';
@@ -33,6 +34,8 @@ export interface InvokeRequest {
   idempotencyKey?: string | null;
   /** Seconds an approval, if policy asks for one, may wait (default: the service's approvalTimeoutMs). */
   approvalExpiresIn?: number;
+  /** Run the capability against this sandbox of the agent instead of the real system. */
+  sandboxId?: string | null;
 }
 
 export interface InvocationServiceDeps {
@@ -58,12 +61,14 @@ export class InvocationService {
   private readonly admission: InvocationAdmission;
   private readonly servers: McpServerRepository;
   private readonly contexts: InvocationContextRepository;
+  private readonly sandboxes: SandboxRepository;
 
   constructor(private readonly deps: InvocationServiceDeps) {
     this.invocations = new InvocationRepository(deps.db);
     this.agents = new AgentRepository(deps.db);
     this.servers = new McpServerRepository(deps.db);
     this.contexts = new InvocationContextRepository(deps.db);
+    this.sandboxes = new SandboxRepository(deps.db);
     this.admission = new InvocationAdmission(deps.db);
   }
 
@@ -90,11 +95,14 @@ export class InvocationService {
     });
     const invocationId = randomUUID();
     const server = await this.servers.get(p.orgId, cap.server_id);
+    const sandbox = req.sandboxId
+      ? await this.sandboxFor(p.orgId, req.sandboxId, agent.id, cap.name, server)
+      : undefined;
     // The same policy the workflow will ask, asked now: a call it will deny must not spend the tokens others need.
     const denied = this.deps.policy
       ? !decideInvoke(
           this.deps.policy,
-          { ...(await this.contexts.requester(p.orgId, p.userId)), agent, capability: cap, server },
+          { ...(await this.contexts.requester(p.orgId, p.userId)), agent, capability: cap, server, sandbox },
           invocationId,
         ).allow
       : false;
@@ -106,6 +114,7 @@ export class InvocationService {
       capability: req.capability,
       input: req.input,
       approvalExpiresIn: req.approvalExpiresIn ?? null,
+      ...(sandbox ? { sandboxId: sandbox.id } : {}),
     });
     const { row, created } = await this.invocations.createOrGet({
       id: invocationId,
@@ -118,6 +127,7 @@ export class InvocationService {
       request_hash: requestHash,
       workflow_id: invocationWorkflowId(p.orgId, idempotencyKey, invocationId),
       rate_admitted: rateAdmitted,
+      sandbox_id: sandbox?.id ?? null,
     });
     if (!created && row.request_hash !== requestHash) {
       throw conflict('This idempotency key was used for a different request', { idempotencyKey, invocationId: row.id });
@@ -203,6 +213,31 @@ export class InvocationService {
     // Give the workflow a moment to record the cancellation so the answer usually shows it.
     await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
     return this.invocations.get(row.org_id, id);
+  }
+
+  /**
+   * The sandbox a call is routed to: the agent's own, running, and standing in for the target the
+   * capability's server fronts (an openapi server registered with that `target`); 404 for another
+   * org's or agent's, 409 when it is not running, 400 when the capability is not for its target.
+   */
+  private async sandboxFor(
+    orgId: string,
+    sandboxId: string,
+    agentId: string,
+    capability: string,
+    server: McpServerRow,
+  ) {
+    const sandbox = await this.sandboxes.get(orgId, sandboxId);
+    if (sandbox.agent_id !== agentId) throw notFound('sandbox', sandboxId);
+    if (sandbox.status !== 'running')
+      throw conflict(`Sandbox ${sandboxId} is ${sandbox.status}, not running`, { sandboxId, status: sandbox.status });
+    if (server.sandbox_target !== sandbox.target)
+      throw badRequest(
+        'capability_not_in_sandbox',
+        `Capability "${capability}" is not served from target ${sandbox.target} (its server ${server.name} fronts ${server.sandbox_target ?? 'no sandbox target'})`,
+        { sandboxId, target: sandbox.target, server: server.name },
+      );
+    return sandbox;
   }
 
   /** Starts invokeCapabilityWorkflow for a recorded row; WorkflowExecutionAlreadyStartedError when it already runs. */

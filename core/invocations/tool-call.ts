@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { AuditRepository, type NewAuditEvent } from '../db/audit.repository.js';
 import { InvocationContextRepository } from '../db/invocation-context.repository.js';
 import { InvocationRepository } from '../db/invocation.repository.js';
+import { SandboxRepository } from '../db/sandbox.repository.js';
 import type { CapabilityRow, InvocationRow, McpServerRow } from '../db/rows.js';
 import { effectiveLimits, type EffectiveLimits } from '../limits/defaults.js';
 import { ExecutionLimits, type CallOutcome, type CallPermit } from '../limits/execution-limits.js';
@@ -83,6 +84,7 @@ interface Call {
  */
 export class ToolCalls {
   private readonly contexts: InvocationContextRepository;
+  private readonly sandboxes: SandboxRepository;
   private readonly invocations: InvocationRepository;
   private readonly audit: AuditRepository;
   private readonly limits: ExecutionLimits;
@@ -90,6 +92,7 @@ export class ToolCalls {
 
   constructor(private readonly deps: ToolCallDeps & { records: InvocationRecords }) {
     this.contexts = new InvocationContextRepository(deps.db);
+    this.sandboxes = new SandboxRepository(deps.db);
     this.invocations = new InvocationRepository(deps.db);
     this.audit = new AuditRepository(deps.db);
     this.limits = new ExecutionLimits(deps.db, deps.logger);
@@ -97,13 +100,26 @@ export class ToolCalls {
   }
 
   async call(invocationId: string, { attempt, signal }: ToolCallAttempt): Promise<ToolCallOutcome> {
-    const { invocation: inv, capability: cap, server } = await this.contexts.load(invocationId);
-    if (!cap || !server)
+    const ctx = await this.contexts.load(invocationId);
+    const { invocation: inv, capability: cap } = ctx;
+    if (!cap || !ctx.server)
       return {
         kind: 'rejected',
         code: 'capability_not_found',
         message: `capability ${inv.capability} no longer exists`,
       };
+    // A call routed to a sandbox goes to the sandbox's own server (same tools, pinned the same), and only
+    // while the sandbox runs; the call counts as use, so it keeps the sandbox from going idle.
+    const sandbox = inv.sandbox_id ? ctx.sandbox : undefined;
+    if (inv.sandbox_id && (sandbox?.status !== 'running' || !sandbox.server))
+      return {
+        kind: 'rejected',
+        code: 'sandbox_not_running',
+        message: `sandbox ${inv.sandbox_id} is ${sandbox?.status ?? 'gone'}, not running`,
+        details: { sandboxId: inv.sandbox_id },
+      };
+    const server = sandbox?.server ?? ctx.server;
+    if (sandbox) await this.sandboxes.touch(sandbox.id);
     const limits = effectiveLimits(server, { timeoutCapMs: this.deps.toolTimeoutMs });
     const call: Call = {
       inv,
@@ -209,7 +225,13 @@ export class ToolCalls {
     await this.records.finish(inv.id, inv.org_id, 'succeeded', {
       result: stored,
       toolStartedAt,
-      events: [{ ...c.base, action: 'tool.called', data: { tool: cap.tool, server: server.name } }],
+      events: [
+        {
+          ...c.base,
+          action: 'tool.called',
+          data: { tool: cap.tool, server: server.name, ...(inv.sandbox_id ? { sandboxId: inv.sandbox_id } : {}) },
+        },
+      ],
     });
     return { kind: 'succeeded' };
   }

@@ -1,10 +1,12 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NewMcpServer } from '../db/mcp-server.repository.js';
-import { badRequest, forbidden } from '../errors.js';
+import { AppError, badRequest, forbidden } from '../errors.js';
 import type { Actor } from '../identity/actor.js';
 import { StdioCommandRefused, type StdioCommandPolicy } from '../mcp/stdio-commands.js';
 import { expandTemplate, type TemplateConfig, type TemplateName } from '../mcp/templates.js';
-import { inWorkspace, OutsideWorkspaceError } from '../mcp/workspace.js';
+import { inWorkspace, orgWorkspace, OutsideWorkspaceError } from '../mcp/workspace.js';
+import type { SandboxTargetService } from '../sandboxes/targets/target.service.js';
 import type { EgressPolicy } from '../net/egress.js';
 import { checkEgressField } from '../net/egress-field.js';
 import type { Severity } from '../severity.js';
@@ -19,6 +21,8 @@ export interface ServerFieldsDeps {
   egress: EgressPolicy;
   /** What raw stdio servers may run (MCP_STDIO_COMMANDS). */
   stdioCommands: StdioCommandPolicy;
+  /** Sandbox targets an openapi template may front (`config.target`). */
+  targets: SandboxTargetService;
 }
 
 export type ServerFields = Omit<NewMcpServer, 'org_id' | 'id'>;
@@ -42,7 +46,8 @@ export async function serverFields(
       throw new TemplateConfigError(
         parsed.error.issues.map((i) => ({ path: ['config', ...i.path].join('.'), message: i.message })),
       );
-    const config = await checkTemplateConfig(deps, actor, body.template, parsed.data as TemplateConfig[TemplateName]);
+    const given = parsed.data as TemplateConfig[TemplateName] & { target?: string };
+    const config = await checkTemplateConfig(deps, actor, body.template, given);
     const t = expandTemplate(body.template as TemplateName, config, path.join(deps.workRoot, id));
     if (body.network === true && !t.network && actor.role !== 'admin')
       throw forbidden(`Giving the ${body.template} template network access needs the admin role`, {
@@ -61,6 +66,8 @@ export async function serverFields(
       network: body.network ?? t.network,
       template: body.template,
       sandbox: { writablePaths: t.writablePaths, readablePaths: t.readablePaths, files: t.files },
+      // The target it fronts: an agent's calls of its tools may be routed to that target's sandboxes.
+      sandbox_target: given.target ?? null,
     };
     return { fields, defaultLevel: t.securityLevel };
   }
@@ -132,6 +139,21 @@ async function checkTemplateConfig(
     const c = config as TemplateConfig['memory'];
     return c.file === undefined ? {} : { file: inside(c.file, 'file') };
   }
+  if (template === 'openapi' && (config as { target?: string }).target !== undefined) {
+    const { target: name, ...c } = config as Omit<TemplateConfig['openapi'], 'spec'> & { target: string };
+    const target = await deps.targets.resolve(actor.orgId, name).catch((err: unknown) => {
+      if (err instanceof AppError && err.httpStatus === 404)
+        throw new TemplateConfigError([{ path: 'config.target', message: `no sandbox target named ${name}` }]);
+      throw err;
+    });
+    const baseUrl = c.baseUrl ?? target.baseUrl;
+    if (!baseUrl)
+      throw new TemplateConfigError([
+        { path: 'config.baseUrl', message: `target ${name} names no real system: give baseUrl` },
+      ]);
+    await checkEgressField(deps.egress, baseUrl, 'config.baseUrl');
+    return { ...c, baseUrl, spec: writeTargetSpec(deps.workspaceRoot, actor.orgId, name, target.specHash, target.doc) };
+  }
   if (template === 'openapi') {
     const c = config as TemplateConfig['openapi'];
     await checkEgressField(deps.egress, c.baseUrl, 'config.baseUrl');
@@ -141,4 +163,16 @@ async function checkTemplateConfig(
     return { ...c, spec };
   }
   return config;
+}
+
+/**
+ * The target's description as a file of the org's workspace (where the server's sandbox may read it),
+ * named by its hash so a re-registered target never changes a running server's file under it.
+ */
+function writeTargetSpec(workspaceRoot: string, orgId: string, name: string, hash: string, doc: object): string {
+  const dir = path.join(orgWorkspace(workspaceRoot, orgId), '.targets');
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const file = path.join(dir, `${name}-${hash.replace(/[^A-Za-z0-9]/g, '').slice(-16)}.json`);
+  if (!existsSync(file)) writeFileSync(file, JSON.stringify(doc), { mode: 0o644 });
+  return file;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TargetName } from '../sandboxes/targets/target.service.js';
 import { AppError } from '../errors.js';
 import { ResourceName } from '../resource-name.js';
 import { SEVERITIES } from '../severity.js';
@@ -67,11 +68,20 @@ export const TemplateConfigSchemas = {
   filesystem: z.strictObject({ paths: z.array(WorkspacePath).min(1).max(20).default(['.']) }),
   memory: z.strictObject({ file: WorkspacePath.optional() }),
   everything: z.strictObject({}),
-  openapi: z.strictObject({
-    spec: z.string().min(1).max(4096),
-    baseUrl: z.url({ protocol: /^https?$/ }),
-    headers: StringMap.optional(),
-  }),
+  // The API an OpenAPI description stands for: a spec (file in the workspace, or URL) and its baseUrl, or a
+  // sandbox target by name (its description; baseUrl defaults to the target's), which sandboxes then stand in for.
+  openapi: z
+    .strictObject({
+      spec: z.string().min(1).max(4096).optional(),
+      target: TargetName.optional(),
+      baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+      headers: StringMap.optional(),
+    })
+    .refine((c) => (c.spec === undefined) !== (c.target === undefined), 'give either spec or target')
+    .refine((c) => c.target !== undefined || c.baseUrl !== undefined, {
+      message: 'required with spec',
+      path: ['baseUrl'],
+    }),
 } as const;
 
 /** A server body: a stdio command, an HTTP endpoint, or `{template, config}`. */

@@ -34,6 +34,8 @@ export type McpServerConfig =
       readablePaths: string[];
       /** Fetched by the worker (egress-checked, at most 8 MiB each) into the server's dir before it starts. */
       files?: Array<{ url: string; path: string }>;
+      /** Addresses this server alone may reach beyond the egress policy (a sandbox's own server: its sandbox). */
+      egressAllow?: string[];
       limits: ProcessLimits;
       secrets?: SecretValue[];
     }

@@ -19,6 +19,7 @@ export function toServerConfig(row: McpServerRow): McpServerConfig {
       writablePaths: row.sandbox?.writablePaths ?? [],
       readablePaths: row.sandbox?.readablePaths ?? [],
       files: row.sandbox?.files ?? [],
+      egressAllow: row.sandbox?.egressAllow ?? [],
       limits: { memoryMb, cpuSeconds, maxProcesses, maxOpenFiles },
     };
   }

@@ -73,7 +73,7 @@ async function prepare(
   at: { workDir: string; egressSocket: string | undefined },
   deps: StdioLaunchDeps,
 ): Promise<void> {
-  if (at.egressSocket) await deps.egressProxy.listen(at.egressSocket, server.name);
+  if (at.egressSocket) await deps.egressProxy.listen(at.egressSocket, server.name, server.egressAllow ?? []);
   for (const file of server.files ?? []) {
     const res = await deps.fetch(file.url, { signal: AbortSignal.timeout(30_000) });
     if (!res.ok)

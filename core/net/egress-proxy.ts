@@ -22,13 +22,18 @@ export class EgressProxy {
     private readonly logger: Logger,
   ) {}
 
-  /** Listens on `socketPath` for one server's sandbox (idempotent); the socket is connectable by its uid. */
-  async listen(socketPath: string, serverName: string): Promise<void> {
+  /**
+   * Listens on `socketPath` for one server's sandbox (idempotent); the socket is connectable by its uid.
+   * `alsoAllow` (EGRESS_ALLOW syntax) widens the policy for this server only: a sandbox's own MCP server
+   * reaches its sandbox's port on 127.0.0.1 that way, and no other address of the host.
+   */
+  async listen(socketPath: string, serverName: string, alsoAllow: string[] = []): Promise<void> {
     if (this.servers.has(socketPath)) return;
     // The sandbox's uid walks into the dir to reach its socket; it lists nothing there.
     mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o711 });
     rmSync(socketPath, { force: true });
-    const server = createServer((client) => this.handle(client, serverName));
+    const policy = this.policy.including(alsoAllow);
+    const server = createServer((client) => this.handle(client, serverName, policy));
     this.servers.set(socketPath, server);
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketPath, () => resolve()));
     chmodSync(socketPath, 0o666);
@@ -46,7 +51,7 @@ export class EgressProxy {
     );
   }
 
-  private handle(client: Socket, serverName: string): void {
+  private handle(client: Socket, serverName: string, policy: EgressPolicy): void {
     let head = Buffer.alloc(0);
     client.on('error', () => client.destroy());
     const onData = (chunk: Buffer) => {
@@ -58,12 +63,18 @@ export class EgressProxy {
       }
       client.off('data', onData);
       client.pause();
-      void this.forward(client, head, end, serverName);
+      void this.forward(client, head, end, serverName, policy);
     };
     client.on('data', onData);
   }
 
-  private async forward(client: Socket, head: Buffer, end: number, serverName: string): Promise<void> {
+  private async forward(
+    client: Socket,
+    head: Buffer,
+    end: number,
+    serverName: string,
+    policy: EgressPolicy,
+  ): Promise<void> {
     const firstLine = head.subarray(0, head.indexOf('\r\n')).toString('latin1');
     const [method, target, version] = firstLine.split(' ');
     let host: string;
@@ -96,7 +107,7 @@ export class EgressProxy {
     }
     let address: string;
     try {
-      [address] = (await this.policy.allowedAddresses(host, port)) as [string];
+      [address] = (await policy.allowedAddresses(host, port)) as [string];
     } catch (err) {
       this.logger.warn({ mcpServer: serverName, host, port, reason: (err as Error).message }, 'egress refused');
       return refuse(client, 403, (err as Error).message);

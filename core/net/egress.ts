@@ -15,13 +15,24 @@ export class EgressPolicy {
   private readonly platform: Array<{ host: string; port: number }>;
 
   /** `allow`: EGRESS_ALLOW entries (CIDR, IP, ip:port, [v6]:port, host:port). `platform`: never reachable. */
-  constructor(allow: string[] = [], platform: Array<{ host: string; port: number }> = []) {
+  constructor(
+    private readonly allow: string[] = [],
+    platform: Array<{ host: string; port: number }> = [],
+  ) {
     for (const entry of allow) {
       const rule = parseAllowRule(entry);
       if (rule.kind === 'net') this.allowNets.addSubnet(rule.address, rule.prefix, rule.family);
       else this.allowHostPorts.add(`${rule.host.toLowerCase()}:${rule.port}`);
     }
     this.platform = platform;
+  }
+
+  /**
+   * This policy plus `entries` (EGRESS_ALLOW syntax): how a sandbox's own MCP server reaches its sandbox on
+   * 127.0.0.1:<port> and nothing else of the host. The platform's services stay refused.
+   */
+  including(entries: string[]): EgressPolicy {
+    return entries.length === 0 ? this : new EgressPolicy([...this.allow, ...entries], this.platform);
   }
 
   /** Why connecting to `address:port` (for `hostname`) is refused, or null when it is allowed. */

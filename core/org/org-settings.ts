@@ -19,6 +19,8 @@ const WebhookSchema = StoredWebhookSchema.refine((w) => !isMalformedStandardSecr
 export const OrgSettingsSchema = z.strictObject({
   approvalWebhook: WebhookSchema.nullable().optional(),
   approval_required_from: z.enum(SEVERITIES).nullable().optional(),
+  /** Capabilities of this risk or more run only in a sandbox (policy: collexa.authz.invoke). */
+  sandbox_first_from: z.enum(SEVERITIES).nullable().optional(),
 });
 export type OrgSettings = z.infer<typeof OrgSettingsSchema>;
 

@@ -17,6 +17,8 @@ export interface InvokePolicyInput {
   agent: { id: string; name: string };
   /** `server_security_level`: the MCP server's security level (low | medium | high | critical). */
   capability: { name: string; risk: string; server: string; server_security_level: string; tool: string };
+  /** The sandbox the call is routed to, or null for the real system. */
+  sandbox?: { id: string; mode: string; target: string } | null;
   context: Record<string, unknown>;
 }
 

@@ -6,6 +6,7 @@ import type { PolicyEngine } from './engine.js';
 export type InvokeSubject = Pick<InvocationContext, 'user' | 'org' | 'agent'> & {
   capability?: Pick<NonNullable<InvocationContext['capability']>, 'name' | 'risk' | 'tool'>;
   server?: Pick<NonNullable<InvocationContext['server']>, 'name' | 'security_level'>;
+  sandbox?: Pick<NonNullable<InvocationContext['sandbox']>, 'id' | 'mode' | 'target'>;
 };
 
 /**
@@ -35,6 +36,9 @@ export function decideInvoke(policy: PolicyEngine, s: InvokeSubject, invocationI
       server_security_level: server.security_level,
       tool: cap.tool,
     },
+    // Where the call goes: null for the real system, else the sandbox (mock, emulated or connected), so a
+    // policy can ask for sandbox runs first.
+    sandbox: s.sandbox ? { id: s.sandbox.id, mode: s.sandbox.mode, target: s.sandbox.target } : null,
     context: { invocation_id: invocationId },
   });
 }

@@ -65,6 +65,16 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/v1/audit' },
   { method: 'GET', path: '/v1/tools' },
   { method: 'PATCH', path: '/v1/mcp-servers/:id/tools/:name' },
+  { method: 'POST', path: '/v1/sandbox-targets' },
+  { method: 'GET', path: '/v1/sandbox-targets' },
+  { method: 'GET', path: '/v1/sandbox-targets/:name' },
+  { method: 'DELETE', path: '/v1/sandbox-targets/:name' },
+  { method: 'POST', path: '/v1/agents/:agentId/sandboxes' },
+  { method: 'GET', path: '/v1/agents/:agentId/sandboxes' },
+  { method: 'GET', path: '/v1/sandboxes' },
+  { method: 'GET', path: '/v1/sandboxes/:id' },
+  { method: 'POST', path: '/v1/sandboxes/:id/reset' },
+  { method: 'DELETE', path: '/v1/sandboxes/:id' },
 ];
 
 /** The REST routes with path parameters. */

@@ -27,6 +27,8 @@ export async function startPlatform(
     logger?: Logger;
     operatorOrgId?: string;
     apiPolicy?: false;
+    /** Sandbox limits and durations over the config's (e.g. a short idleMs). */
+    sandboxes?: Partial<AppDeps['sandboxes']>;
   } = {},
 ) {
   const taskQueue = `test-${randomUUID()}`;
@@ -39,6 +41,7 @@ export async function startPlatform(
     ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}),
     ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}),
     ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}),
+    ...(opts.sandboxes ? { sandboxes: { ...testConfig().sandboxes, ...opts.sandboxes } } : {}),
   });
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, dataConverter: testDataConverter() });

@@ -141,8 +141,34 @@ level_roles := rule.approver_roles if {
 	risks[input.capability.risk].level >= risks[rule.approval_from_risk].level
 }
 
+# A call routed to a mock or emulated sandbox touches no real system: it needs no approval. A connected
+# sandbox is the real system (its creation was approved; its calls are judged like any other).
+sandboxed if input.sandbox.mode in {"mock", "emulated"}
+
 # Each requirement's roles, in precedence order (risk, org, level): the first one's order is kept.
-role_sets := [roles | some roles in [risk_roles, org_roles, level_roles]; count(roles) > 0]
+role_sets := [roles | some roles in [risk_roles, org_roles, level_roles]; count(roles) > 0] if {
+	not sandboxed
+} else := []
+
+# Org setting sandbox_first_from: capabilities of that risk or more run only in a sandbox (mock, emulated,
+# or an approved connected one), never straight against the real system.
+sandbox_first_setting := input.org.settings.sandbox_first_from if {
+	input.org.settings.sandbox_first_from != null
+}
+
+deny contains sprintf("org setting sandbox_first_from has unknown value %v", [setting]) if {
+	setting := sandbox_first_setting
+	not risks[setting]
+}
+
+deny contains msg if {
+	object.get(input, "sandbox", null) == null
+	risks[input.capability.risk].level >= risks[sandbox_first_setting].level
+	msg := sprintf(
+		"%s risk capabilities run only in a sandbox (org setting sandbox_first_from: %s)",
+		[input.capability.risk, sandbox_first_setting],
+	)
+}
 
 approver_roles := [role |
 	some role in role_sets[0]

@@ -295,3 +295,38 @@ test_deny_approvals_without_common_role if {
 	denied(d)
 	d.reasons == ["the approvals required have no approver role in common"]
 }
+
+# Sandboxes: mock and emulated runs touch no real system, so they need no approval; a connected one is judged as real.
+test_sandboxed_mock_and_emulated_need_no_approval if {
+	every mode in ["mock", "emulated"] {
+		d := invoke.decision with input as object.union(with_level("critical", "critical"), {"sandbox": {"id": "s1", "mode": mode, "target": "stripe.com"}})
+		d.allow
+		not d.require_approval
+	}
+}
+
+test_connected_sandbox_keeps_approval if {
+	d := invoke.decision with input as object.union(with_level("high", "medium"), {"sandbox": {"id": "s1", "mode": "connected", "target": "stripe.com"}})
+	d.allow
+	d.require_approval
+}
+
+test_sandboxed_viewer_still_denied if {
+	d := invoke.decision with input as object.union(with_level("low", "low"), {"user": {"role": "viewer"}, "sandbox": {"id": "s1", "mode": "mock", "target": "t"}})
+	denied(d)
+}
+
+test_sandbox_first_from_denies_real_system_calls if {
+	d := invoke.decision with input as object.union(with_level("high", "medium"), {"sandbox": null, "org": {"settings": {"sandbox_first_from": "high"}}})
+	denied(d)
+	d.reasons == ["high risk capabilities run only in a sandbox (org setting sandbox_first_from: high)"]
+	below := invoke.decision with input as object.union(with_level("medium", "medium"), {"sandbox": null, "org": {"settings": {"sandbox_first_from": "high"}}})
+	below.allow
+	inside := invoke.decision with input as object.union(with_level("high", "medium"), {"sandbox": {"id": "s1", "mode": "connected", "target": "t"}, "org": {"settings": {"sandbox_first_from": "high"}}})
+	inside.allow
+}
+
+test_deny_unknown_sandbox_first_from if {
+	d := invoke.decision with input as object.union(with_level("low", "low"), {"org": {"settings": {"sandbox_first_from": "sometimes"}}})
+	denied(d)
+}

@@ -1,0 +1,257 @@
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HostingEnd, SandboxEnd } from '../../contracts/sandbox.contract.js';
+import { AuditRepository } from '../db/audit.repository.js';
+import type { Db } from '../db/knex.js';
+import { McpServerRepository } from '../db/mcp-server.repository.js';
+import type { SandboxRow } from '../db/rows.js';
+import { SandboxRepository } from '../db/sandbox.repository.js';
+import type { Logger } from '../log.js';
+import type { ProcessLimits, SandboxSettings as ProcessSandbox } from '../mcp/sandbox.js';
+import { expandTemplate } from '../mcp/templates.js';
+import { orgWorkspace } from '../mcp/workspace.js';
+import type { EmulatorStore } from './emulator/store.js';
+import { startEmulator } from './emulator-service.js';
+import { startPrism } from './prism.js';
+import { killRecorded, type RunningService } from './service-process.js';
+import type { SandboxTargetService } from './targets/target.service.js';
+
+export interface SandboxHostDeps {
+  db: Db;
+  logger: Logger;
+  targets: SandboxTargetService;
+  /** How sandbox processes run: the stdio servers' sandbox (core/mcp/sandbox.ts). */
+  processSandbox: ProcessSandbox;
+  /** The emulated mode's databases. */
+  emulator: EmulatorStore;
+  /** Where the platform PostgreSQL listens (host side), for the emulator's bridge. */
+  pg: { host: string; port: number };
+  /** Memory of one sandbox process, MiB (SANDBOX_MEMORY_MB). */
+  memoryMb: number;
+  /** How often the hosting activity checks its process and idleness (and heartbeats). */
+  checkIntervalMs?: number;
+}
+
+/** What the hosting loop is told by the runtime: keep alive, and stop when cancelled. */
+export interface HostingRuntime {
+  heartbeat(): void;
+  signal: AbortSignal;
+}
+
+// Limits of a sandbox process besides its memory. RLIMIT_NPROC counts every thread of the org's uid (its
+// stdio servers' and its other sandboxes' too), and each Node process runs a dozen or more: the bound is
+// against a fork bomb, not a budget.
+const PROCESS_LIMITS = { cpuSeconds: 24 * 3600, maxProcesses: 1024, maxOpenFiles: 1024 };
+const DEFAULT_CHECK_MS = 5_000;
+
+/**
+ * Provisions, hosts, resets and tears down sandboxes (the activities of sandboxWorkflow run these). A
+ * sandbox's spec file lives in its org's workspace (`.sandboxes/<id>/spec.json`, where its processes and
+ * its MCP server may read it); its processes are held by host() for as long as it runs.
+ */
+export class SandboxHost {
+  private readonly sandboxes: SandboxRepository;
+  private readonly servers: McpServerRepository;
+
+  constructor(private readonly deps: SandboxHostDeps) {
+    this.sandboxes = new SandboxRepository(deps.db);
+    this.servers = new McpServerRepository(deps.db);
+  }
+
+  /** The spec file its processes and its MCP server read (idempotent). */
+  async provision(sandboxId: string): Promise<void> {
+    const row = await this.sandboxes.getById(sandboxId);
+    const target = await this.deps.targets.resolve(row.org_id, row.target);
+    const specPath = this.specPath(row);
+    mkdirSync(path.dirname(specPath), { recursive: true, mode: 0o755 });
+    writeFileSync(specPath, JSON.stringify(target.doc));
+    chmodSync(specPath, 0o644);
+    await this.sandboxes.addResources(sandboxId, { specPath });
+  }
+
+  /**
+   * Runs the sandbox until `runtime.signal` aborts (stop, expiry: it then stops the process and rethrows),
+   * it has had no call for `idleMs`, or its process exits. Marks it running with its endpoint and gives it
+   * its own MCP server (the openapi template pointed at the endpoint) first.
+   */
+  async host(sandboxId: string, idleMs: number, runtime: HostingRuntime): Promise<HostingEnd> {
+    const row = await this.sandboxes.getById(sandboxId);
+    const service = await this.start(row);
+    try {
+      const endpoint = service?.url ?? (await this.deps.targets.resolve(row.org_id, row.target)).baseUrl!;
+      const server = await this.serverFor(row, endpoint);
+      const startedAt = new Date();
+      const marked = await this.sandboxes.markRunning(sandboxId, {
+        endpoint,
+        mcp_server_id: server,
+        started_at: startedAt,
+        last_used_at: startedAt,
+        expires_at: new Date(startedAt.getTime() + row.ttl_seconds * 1000),
+      });
+      // Stopped while it started: teardown owns it now.
+      if (!marked) return { reason: 'exited', detail: 'stopped while starting' };
+      const exited = service?.exited.then((e) => e);
+      let done: HostingEnd | undefined;
+      void exited?.then((e) => {
+        done ??= { reason: 'exited', detail: `code ${e.code ?? e.signal}: ${e.output.slice(-300)}` };
+      });
+      const every = this.deps.checkIntervalMs ?? DEFAULT_CHECK_MS;
+      while (!done) {
+        runtime.heartbeat();
+        await sleep(every, undefined, { signal: runtime.signal }).catch(() => undefined);
+        runtime.signal.throwIfAborted();
+        const now = await this.sandboxes.getById(sandboxId);
+        const last = (now.last_used_at ?? now.started_at ?? startedAt).getTime();
+        if (Date.now() - last >= idleMs) done = { reason: 'idle' };
+      }
+      return done;
+    } finally {
+      await service?.stop();
+    }
+  }
+
+  /** Back to the initial state: the emulated sandbox's seed (a mock is stateless). */
+  async reset(sandboxId: string): Promise<void> {
+    const row = await this.sandboxes.getById(sandboxId);
+    if (row.mode === 'emulated') await this.deps.emulator.reset(sandboxId);
+  }
+
+  /**
+   * Removes everything the sandbox holds (its process if it outlived its host, its database, its MCP
+   * server and spec file), records the minutes it ran and its final status. Idempotent.
+   */
+  async teardown(sandboxId: string, end: SandboxEnd): Promise<void> {
+    const row = await this.sandboxes.getById(sandboxId);
+    await this.release(row);
+    const endedAt = new Date();
+    await this.deps.db.transaction(async (trx) => {
+      const current = await new SandboxRepository(trx).getById(sandboxId);
+      if (current.ended_at) return;
+      await new SandboxRepository(trx).update(sandboxId, {
+        status: end.status,
+        reason: end.reason,
+        ended_at: endedAt,
+        resources: {},
+      });
+      if (current.started_at) {
+        const minutes = (endedAt.getTime() - new Date(current.started_at).getTime()) / 60_000;
+        await trx('usage_records')
+          .insert({
+            org_id: row.org_id,
+            kind: 'sandbox_minutes',
+            subject_id: sandboxId,
+            quantity: Math.max(0, minutes).toFixed(4),
+            period_start: current.started_at,
+            period_end: endedAt,
+          })
+          .onConflict(['kind', 'subject_id'])
+          .ignore();
+      }
+      await new AuditRepository(trx).record({
+        org_id: row.org_id,
+        actor: 'system',
+        action: `sandbox.${end.status}`,
+        subject_type: 'sandbox',
+        subject_id: sandboxId,
+        data: { reason: end.reason, mode: row.mode, target: row.target },
+      });
+    });
+  }
+
+  /**
+   * What a lost worker left: ended sandboxes that still record a process (on this host), a database or a
+   * server, and emulator databases no sandbox row owns. Answers how many it cleaned.
+   */
+  async reconcile(): Promise<number> {
+    let cleaned = 0;
+    for (const row of await this.sandboxes.leftovers()) {
+      await this.release(row);
+      await this.sandboxes.update(row.id, { resources: {} });
+      cleaned++;
+    }
+    const known = new Set((await this.deps.db('sandboxes').whereNull('ended_at').select('id')).map((r) => r.id));
+    for (const { sandboxId } of await this.deps.emulator.list()) {
+      if (known.has(sandboxId)) continue;
+      await this.deps.emulator.drop(sandboxId);
+      cleaned++;
+    }
+    return cleaned;
+  }
+
+  private async release(row: SandboxRow): Promise<void> {
+    const r = row.resources;
+    if (r.process) {
+      const outcome = await killRecorded(r.process);
+      if (outcome === 'other-host')
+        this.deps.logger.warn(
+          { sandboxId: row.id },
+          'a sandbox process runs on another host: its reconciler removes it',
+        );
+    }
+    if (r.database || row.mode === 'emulated') await this.deps.emulator.drop(row.id);
+    await this.servers.removeSandboxServer(row.id);
+    rmSync(path.dirname(this.specPath(row)), { recursive: true, force: true });
+    // The service's own work dir (Prism's copy of the spec, the emulator's files).
+    rmSync(path.join(this.deps.processSandbox.workRoot, row.id), { recursive: true, force: true });
+  }
+
+  private async start(row: SandboxRow): Promise<RunningService | undefined> {
+    if (row.mode === 'connected') return undefined;
+    const limits: ProcessLimits = { memoryMb: this.deps.memoryMb, ...PROCESS_LIMITS };
+    const onRecord = (record: { hostId: string; pid: number; startedAt: number }) =>
+      this.sandboxes.addResources(row.id, { process: record });
+    const common = { sandboxId: row.id, orgId: row.org_id, specPath: this.specPath(row), limits, onRecord };
+    if (row.mode === 'mock') return startPrism(common, this.deps.processSandbox, this.deps.logger);
+    // Its own database, made (and seeded) here: its role's password lives only in this activity and the
+    // emulator's env. create() first drops what an earlier attempt left.
+    const target = await this.deps.targets.resolve(row.org_id, row.target);
+    const db = await this.deps.emulator.create(row.id, target.doc);
+    await this.sandboxes.addResources(row.id, { database: db.database });
+    return startEmulator({ ...common, db, pg: this.deps.pg }, this.deps.processSandbox, this.deps.logger);
+  }
+
+  /** The sandbox's own MCP server: the openapi template on the target's spec, pointed at `endpoint`. */
+  private async serverFor(row: SandboxRow, endpoint: string): Promise<string> {
+    await this.servers.removeSandboxServer(row.id);
+    const specPath = this.specPath(row);
+    // A mock checks that a request carries the credential its spec asks for, never its value: any will do.
+    const headers = row.mode === 'connected' ? row.config.headers : { Authorization: 'Bearer collexa-sandbox' };
+    const t = expandTemplate('openapi', { spec: specPath, baseUrl: endpoint, headers }, '');
+    const server = await this.servers.create({
+      org_id: row.org_id,
+      // `~` is in no name a user can give: a sandbox's server never takes or clashes with theirs.
+      name: `~sandbox-${row.id}`,
+      transport: 'stdio',
+      command: t.command,
+      args: t.args,
+      env: t.env,
+      url: null,
+      headers: {},
+      network: t.network,
+      template: 'openapi',
+      security_level: t.securityLevel,
+      limits: {},
+      // A local sandbox (mock, emulated) is on 127.0.0.1: its server may reach exactly that port.
+      sandbox: { writablePaths: [], readablePaths: t.readablePaths, files: [], egressAllow: localAddress(endpoint) },
+      sandbox_id: row.id,
+      sandbox_target: row.target,
+    });
+    return server.id;
+  }
+
+  private specPath(row: SandboxRow): string {
+    return path.join(
+      orgWorkspace(this.deps.processSandbox.workspaceRoot, row.org_id),
+      '.sandboxes',
+      row.id,
+      'spec.json',
+    );
+  }
+}
+
+/** `127.0.0.1:<port>` of a sandbox's own endpoint, for its server's egress; none for a remote (connected) one. */
+function localAddress(endpoint: string): string[] {
+  const url = new URL(endpoint);
+  return url.hostname === '127.0.0.1' ? [`127.0.0.1:${url.port}`] : [];
+}
