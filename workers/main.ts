@@ -5,6 +5,7 @@ import { StartupError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { configOrExit } from '../scripts/entry.js';
 import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
+import { startSandboxReconciler } from '../core/sandboxes/reconciler.js';
 import { createWorker } from './create-worker.js';
 import { createWorkerDeps, type WorkerDeps } from './worker-deps.js';
 import { loadWorkflowBundle } from './workflow-bundle.js';
@@ -41,8 +42,13 @@ try {
     dataConverter: dataConverterFromConfig(config.vault).dataConverter,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker ready');
+  // What a worker lost before this one (killed, crashed) left of its sandboxes goes now, and every minute.
+  const stopReconciler = worker.deps.sandboxHost
+    ? startSandboxReconciler(worker.deps.sandboxHost, logger)
+    : () => undefined;
   // Resolves once a shutdown signal arrived and in-flight tasks drained (Runtime's shutdownSignals).
   await running.run();
+  stopReconciler();
   await connection.close();
   logger.info('worker stopped');
 } catch (err) {

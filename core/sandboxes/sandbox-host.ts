@@ -5,7 +5,7 @@ import type { HostingEnd, SandboxEnd } from '../../contracts/sandbox.contract.js
 import { AuditRepository } from '../db/audit.repository.js';
 import type { Db } from '../db/knex.js';
 import { McpServerRepository } from '../db/mcp-server.repository.js';
-import type { SandboxRow } from '../db/rows.js';
+import type { SandboxResources, SandboxRow } from '../db/rows.js';
 import { SandboxRepository } from '../db/sandbox.repository.js';
 import type { Logger } from '../log.js';
 import type { ProcessLimits, SandboxSettings as ProcessSandbox } from '../mcp/sandbox.js';
@@ -123,7 +123,7 @@ export class SandboxHost {
    */
   async teardown(sandboxId: string, end: SandboxEnd): Promise<void> {
     const row = await this.sandboxes.getById(sandboxId);
-    await this.release(row);
+    const left = await this.release(row);
     const endedAt = new Date();
     await this.deps.db.transaction(async (trx) => {
       const current = await new SandboxRepository(trx).getById(sandboxId);
@@ -132,7 +132,8 @@ export class SandboxHost {
         status: end.status,
         reason: end.reason,
         ended_at: endedAt,
-        resources: {},
+        // What is still held elsewhere (a process on another host) stays recorded for that host's reconciler.
+        resources: left,
       });
       if (current.started_at) {
         const minutes = (endedAt.getTime() - new Date(current.started_at).getTime()) / 60_000;
@@ -166,8 +167,9 @@ export class SandboxHost {
   async reconcile(): Promise<number> {
     let cleaned = 0;
     for (const row of await this.sandboxes.leftovers()) {
-      await this.release(row);
-      await this.sandboxes.update(row.id, { resources: {} });
+      const left = await this.release(row);
+      if (JSON.stringify(left) === JSON.stringify(row.resources)) continue; // only another host's process
+      await this.sandboxes.update(row.id, { resources: left });
       cleaned++;
     }
     const known = new Set((await this.deps.db('sandboxes').whereNull('ended_at').select('id')).map((r) => r.id));
@@ -179,10 +181,13 @@ export class SandboxHost {
     return cleaned;
   }
 
-  private async release(row: SandboxRow): Promise<void> {
+  /** Removes what the sandbox holds that this host can remove; answers what is left (another host's process). */
+  private async release(row: SandboxRow): Promise<SandboxResources> {
     const r = row.resources;
+    const left: SandboxResources = {};
     if (r.process) {
       const outcome = await killRecorded(r.process);
+      if (outcome === 'other-host') left.process = r.process;
       if (outcome === 'other-host')
         this.deps.logger.warn(
           { sandboxId: row.id },
@@ -194,6 +199,7 @@ export class SandboxHost {
     rmSync(path.dirname(this.specPath(row)), { recursive: true, force: true });
     // The service's own work dir (Prism's copy of the spec, the emulator's files).
     rmSync(path.join(this.deps.processSandbox.workRoot, row.id), { recursive: true, force: true });
+    return left;
   }
 
   private async start(row: SandboxRow): Promise<RunningService | undefined> {
