@@ -3,6 +3,7 @@
 // mock, an emulation or (approved) the real system, and everything a sandbox held is gone when it ends.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatform, userWithRole } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
@@ -133,6 +134,19 @@ describe('a mock sandbox (Prism)', () => {
     const audit = await call(`${url()}/v1/audit?invocationId=${listed.json.invocationId}`, { key: org.adminKey });
     const called = audit.json.data.find((e: { action: string }) => e.action === 'tool.called');
     expect(called.data.sandboxId).toBe(created.json.id);
+
+    // The same capability over MCP, routed by ?sandbox=.
+    const mcp = new Client({ name: 'sandbox-test', version: '1.0.0' });
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL(`${url()}/mcp/${agentId}?sandbox=${created.json.id}`), {
+        requestInit: { headers: { authorization: `Bearer ${developer}` } },
+      }),
+    );
+    const viaMcp = await mcp.callTool({ name: 'list_issues', arguments: {} });
+    await mcp.close();
+    expect(viaMcp.isError).toBeFalsy();
+    const viaMcpId = viaMcp._meta!['collexa/invocationId'] as string;
+    expect((await platform.db('invocations').where({ id: viaMcpId }).first()).sandbox_id).toBe(created.json.id);
 
     const { process: proc } = (await platform.db('sandboxes').where({ id: created.json.id }).first()).resources;
     const stopped = await call(`${url()}/v1/sandboxes/${created.json.id}`, { method: 'DELETE', key: developer });
