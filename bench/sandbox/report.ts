@@ -50,6 +50,7 @@ export function formatReport(r: SandboxReport): string {
         'p99',
         'mean',
         'running ÷ mock',
+        'running ÷ bare',
       ],
       ...SANDBOX_MODES.map((m) => [
         m,
@@ -59,9 +60,10 @@ export function formatReport(r: SandboxReport): string {
         f(l.byMode[m].serverToRunning.p50),
         ...cells(l.byMode[m].toStopped),
         `${f(l.byMode[m].toRunning.p50 / mockRunning, 2)}×`,
+        `${f(l.byMode[m].toRunning.p50 / c.paths.bare.latencyMs.p50, 1)}×`,
       ]),
     ]),
-    '  running = POST → first GET showing running; server = startedAt − createdAt; stopped = DELETE → first GET showing stopped',
+    '  running = POST → first GET showing running; server = startedAt − createdAt; stopped = DELETE → first GET showing stopped; bare = the bare workflow p50 of the calls below',
     '',
     `GET /issues (listIssues), concurrency 1, ${r.config.n} per path in ${r.config.rounds} rotating rounds, ${c.thinkMs} ms (untimed) between operations, warm-up ${r.config.warmup} each (ms)`,
     ...table([
