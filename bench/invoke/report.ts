@@ -1,7 +1,6 @@
 // The table bench/invoke prints and the JSON it writes.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { PathResult } from '../lib/load.js';
+import { fmt as f, writeResults } from '../lib/report.js';
 import type { PolicyResult } from './policy.js';
 
 export const THROUGHPUT_RATIO_TARGET = 0.8;
@@ -31,7 +30,6 @@ export interface InvokeReport {
   cpuMsPerOp: { baseline: Record<string, number>; collexa: Record<string, number> };
 }
 
-const f = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'MISS');
 
 /** The human-readable report. */
@@ -92,8 +90,5 @@ export function formatReport(r: InvokeReport): string {
 
 /** Writes the report as JSON into dir (git-ignored bench/results/). */
 export function writeReport(dir: string, r: InvokeReport): string {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'invoke-latest.json');
-  writeFileSync(file, `${JSON.stringify(r, null, 2)}\n`);
-  return file;
+  return writeResults(dir, 'invoke', r);
 }

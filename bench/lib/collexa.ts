@@ -32,8 +32,12 @@ export interface CollexaPlatform {
   stop(): Promise<void>;
 }
 
-/** Starts API and worker over the stack, with production defaults. */
-export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Logger }): Promise<CollexaPlatform> {
+/** Starts API and worker over the stack, with production defaults (and `env` over them, e.g. a higher limit). */
+export async function startCollexaPlatform(opts: {
+  stack: BenchStack;
+  logger: Logger;
+  env?: Record<string, string>;
+}): Promise<CollexaPlatform> {
   const { stack, logger } = opts;
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
@@ -54,6 +58,7 @@ export async function startCollexaPlatform(opts: { stack: BenchStack; logger: Lo
       COLLEXA_DATA_DIR: path.join(os.tmpdir(), 'collexa-bench'),
       // The bench's MCP server listens on loopback: allowed as the dev stack allows it.
       EGRESS_ALLOW: '127.0.0.1',
+      ...opts.env,
     });
     // API and worker each get their own PostgreSQL pool, as in production.
     const api = await createApiDeps(config, { logger });
@@ -127,12 +132,27 @@ export async function apiPost(
   json: unknown,
   expected: number,
 ): Promise<unknown> {
+  const res = await apiRequest(url, key, 'POST', route, json);
+  if (res.status !== expected) throw new Error(`POST ${route}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** One API request with a bearer key (and a JSON body when given): its status and parsed body (null if none). */
+export async function apiRequest(
+  url: string,
+  key: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  route: string,
+  json?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${url}${route}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(json),
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(json === undefined ? {} : { body: JSON.stringify(json) }),
   });
   const text = await res.text();
-  if (res.status !== expected) throw new Error(`POST ${route}: ${res.status} ${text}`);
-  return JSON.parse(text) as unknown;
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
 }

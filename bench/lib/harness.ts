@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { pino } from 'pino';
 import type { Logger } from '../../core/log.js';
+import { summarize, type PhaseRun } from './load.js';
 
 /** bench/results (git-ignored). */
 export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
@@ -120,4 +121,14 @@ export async function runBenchmark<S>(
   if (code === 0) rmSync(runDir, { recursive: true, force: true });
   else console.error(`[bench] logs kept in ${runDir}`);
   process.exit(code);
+}
+
+/** An onBlock for runRotating: a progress line for every block of every fifth round. */
+export function sayEveryFifthRound(rounds: number) {
+  return (r: number, path: string, run: PhaseRun) => {
+    if (r % 5 !== 0) return;
+    const ok = run.samples.filter((x) => x.ok).length;
+    const p50 = summarize(run.samples.map((x) => x.ms)).p50;
+    say(`  round ${r + 1}/${rounds} ${path}: ${ok}/${run.samples.length} ok, p50 ${p50.toFixed(1)} ms`);
+  };
 }

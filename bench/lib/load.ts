@@ -150,3 +150,14 @@ export async function runRotating<K extends string>(
   }
   return { runs, order };
 }
+
+/** Per path over all its rounds (combine), plus each round's p50: did a path drift, or switch modes, during the run? */
+export function combineRounds<K extends string>(
+  paths: readonly K[],
+  runs: Record<K, PhaseRun[]>,
+): Record<K, PathResult & { perRoundP50: number[] }> {
+  const okMs = (r: PhaseRun) => r.samples.filter((x) => x.ok).map((x) => x.ms);
+  return Object.fromEntries(
+    paths.map((p) => [p, { ...combine(runs[p]), perRoundP50: runs[p].map((r) => summarize(okMs(r)).p50) }]),
+  ) as Record<K, PathResult & { perRoundP50: number[] }>;
+}

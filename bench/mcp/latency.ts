@@ -13,9 +13,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@temporalio/client';
 import type { Baseline } from '../invoke/baseline.js';
-import { say } from '../lib/harness.js';
+import { sayEveryFifthRound } from '../lib/harness.js';
 import { latencyBreakdown } from '../lib/history.js';
-import { combine, runRotating, summarize, type OpOutcome, type PathResult, type PhaseRun } from '../lib/load.js';
+import { combineRounds, runRotating, type OpOutcome, type PathResult } from '../lib/load.js';
 
 export const PATHS = ['direct', 'api', 'mcp-2026', 'mcp-2025', 'bare'] as const;
 export type PathName = (typeof PATHS)[number];
@@ -179,17 +179,9 @@ export async function measureMode(
     ...opts,
     concurrency: 1,
     pauseMs: 200,
-    onBlock: (r, p, run) => {
-      if (r % 5 === 0)
-        say(
-          `  round ${r + 1}/${opts.rounds} ${p}: ${run.samples.filter((x) => x.ok).length}/${run.samples.length} ok, p50 ${summarize(run.samples.map((x) => x.ms)).p50.toFixed(1)} ms`,
-        );
-    },
+    onBlock: sayEveryFifthRound(opts.rounds),
   });
-  const okMs = (r: PhaseRun) => r.samples.filter((x) => x.ok).map((x) => x.ms);
-  const paths = Object.fromEntries(
-    PATHS.map((p) => [p, { ...combine(runs[p]), perRoundP50: runs[p].map((r) => summarize(okMs(r)).p50) }]),
-  ) as LatencyMode['paths'];
+  const paths = combineRounds(PATHS, runs);
   const okSamples = (p: PathName) => runs[p].flatMap((r) => r.samples.filter((x) => x.ok));
   return {
     thinkMs: opts.thinkMs,

@@ -1,8 +1,7 @@
 // The table bench/mcp prints and the JSON it writes.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { MachineInfo } from '../lib/harness.js';
 import type { Summary } from '../lib/load.js';
+import { fmt as f, table, writeResults } from '../lib/report.js';
 import type { CatalogResult } from './catalog.js';
 import {
   ADDED_SLACK_MS,
@@ -36,15 +35,8 @@ export interface McpReport {
   catalog: CatalogResult & { targetP50Ms: number; pass: boolean };
 }
 
-const f = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'MISS');
 
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) =>
-    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
-  );
-}
 const pending = (p: { pendingPages: number; pendingTuples: number } | null) =>
   p ? `${p.pendingPages} pages / ${p.pendingTuples} entries` : 'n/a';
 const latencyCells = (s: Summary) => [f(s.p50), f(s.p90), f(s.p99), f(s.mean)];
@@ -159,8 +151,5 @@ export function formatReport(r: McpReport): string {
 
 /** Writes the report as JSON into dir (git-ignored bench/results/). */
 export function writeReport(dir: string, r: McpReport): string {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'mcp-latest.json');
-  writeFileSync(file, `${JSON.stringify(r, null, 2)}\n`);
-  return file;
+  return writeResults(dir, 'mcp', r);
 }
