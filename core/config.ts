@@ -129,6 +129,7 @@ const EnvSchema = z.object({
     .max(31 * 24 * 60)
     .default(15),
   SANDBOX_MEMORY_MB: z.coerce.number().int().min(64).max(65_536).default(512),
+  SANDBOX_DRIVER: z.enum(['process', 'docker']).default('process'),
   COLLEXA_ISSUER: z.string().min(1).max(200).default('collexa-dev'),
   OPERATOR_ORG_ID: z.uuid().optional(),
 });
@@ -197,6 +198,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       maxTtlSeconds: env.SANDBOX_MAX_TTL_SECONDS,
       idleMs: env.SANDBOX_IDLE_MINUTES * 60_000,
       memoryMb: env.SANDBOX_MEMORY_MB,
+      // How mock and emulated sandboxes run: sandboxed processes, or containers of a Docker engine.
+      driver: env.SANDBOX_DRIVER,
     },
     /** `iss` of signed capability manifests. */
     issuer: env.COLLEXA_ISSUER,

@@ -6,13 +6,16 @@ import { mcpClientPoolFromConfig } from '../core/mcp/pool-from-config.js';
 import { bareHost, EgressPolicy } from '../core/net/egress.js';
 import type { Db } from '../core/db/knex.js';
 import type { Logger } from '../core/log.js';
+import { dockerDriver } from '../core/sandboxes/drivers/docker.driver.js';
+import { processDriver } from '../core/sandboxes/drivers/process.driver.js';
 import { EmulatorStore } from '../core/sandboxes/emulator/store.js';
+import type { SandboxDriver } from '../core/sandboxes/drivers/driver.js';
 import { SandboxHost } from '../core/sandboxes/sandbox-host.js';
 import { SandboxTargetService } from '../core/sandboxes/targets/target.service.js';
 import { PolicyEngine } from '../core/policy/engine.js';
 import { openVault } from '../core/secrets/open-vault.js';
 
-/** The sandbox host as the config says: the stdio servers' sandbox for its processes, the platform PostgreSQL for emulated databases. */
+/** The sandbox host as the config says: its driver (sandboxed processes or containers), the platform PostgreSQL for emulated databases. */
 function sandboxHostFromConfig(config: Config, db: Db, logger: Logger, egress: EgressPolicy): SandboxHost {
   const pg = new URL(config.db.url);
   return new SandboxHost({
@@ -23,7 +26,13 @@ function sandboxHostFromConfig(config: Config, db: Db, logger: Logger, egress: E
     emulator: new EmulatorStore({ databaseUrl: config.db.url }),
     pg: { host: bareHost(pg.hostname), port: Number(pg.port || 5432) },
     memoryMb: config.sandboxes.memoryMb,
+    driver: sandboxDriverFor(config),
   });
+}
+
+/** The driver SANDBOX_DRIVER names. */
+export function sandboxDriverFor(config: Config): SandboxDriver {
+  return config.sandboxes.driver === 'docker' ? dockerDriver : processDriver;
 }
 
 /** The worker's dependencies and how to let go of the ones it opened (the database, MCP server processes). */

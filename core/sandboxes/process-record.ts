@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { recordedContainer, removeContainer } from './drivers/container-record.js';
 
 /**
  * Which process a sandbox started, as the sandbox row keeps it for the reconciler: the host (name and boot
@@ -35,9 +36,12 @@ export function recordOf(pid: number): ProcessRecord {
 /**
  * Kills the recorded process, its process group and every process below it, only if the record is this
  * host's and the pid still belongs to that process (same start time): a pid reused by another process is
- * never signalled. Waits until it is gone (a zombie counts as gone); throws if it outlives SIGKILL.
+ * never signalled. Waits until it is gone (a zombie counts as gone); throws if it outlives SIGKILL. A
+ * container's record (the docker driver's) is stopped and removed through the engine instead.
  */
 export async function killRecorded(record: ProcessRecord): Promise<KillOutcome> {
+  const container = recordedContainer(record);
+  if (container) return removeContainer(container);
   if (record.hostId !== currentHostId()) return 'other-host';
   const stat = readStat(record.pid);
   if (!stat || stat.state === 'Z') return 'gone';

@@ -12,8 +12,8 @@ import type { ProcessLimits, SandboxSettings as ProcessSandbox } from '../mcp/sa
 import { expandTemplate } from '../mcp/templates.js';
 import { orgWorkspace } from '../mcp/workspace.js';
 import type { EmulatorStore } from './emulator/store.js';
-import { startEmulator } from './emulator-service.js';
-import { startPrism } from './prism.js';
+import type { SandboxDriver } from './drivers/driver.js';
+import { processDriver } from './drivers/process.driver.js';
 import { killRecorded, type RunningService } from './service-process.js';
 import type { SandboxTargetService } from './targets/target.service.js';
 
@@ -29,6 +29,8 @@ export interface SandboxHostDeps {
   pg: { host: string; port: number };
   /** Memory of one sandbox process, MiB (SANDBOX_MEMORY_MB). */
   memoryMb: number;
+  /** How mock and emulated services run (SANDBOX_DRIVER); default the sandboxed processes. */
+  driver?: SandboxDriver;
   /** How often the hosting activity checks its process and idleness (and heartbeats). */
   checkIntervalMs?: number;
 }
@@ -208,13 +210,15 @@ export class SandboxHost {
     const onRecord = (record: { hostId: string; pid: number; startedAt: number }) =>
       this.sandboxes.addResources(row.id, { process: record });
     const common = { sandboxId: row.id, orgId: row.org_id, specPath: this.specPath(row), limits, onRecord };
-    if (row.mode === 'mock') return startPrism(common, this.deps.processSandbox, this.deps.logger);
+    const driver = this.deps.driver ?? processDriver;
+    const ctx = { settings: this.deps.processSandbox, log: this.deps.logger };
+    if (row.mode === 'mock') return driver.startMock(common, ctx);
     // Its own database, made (and seeded) here: its role's password lives only in this activity and the
     // emulator's env. create() first drops what an earlier attempt left.
     const target = await this.deps.targets.resolve(row.org_id, row.target);
     const db = await this.deps.emulator.create(row.id, target.doc);
     await this.sandboxes.addResources(row.id, { database: db.database });
-    return startEmulator({ ...common, db, pg: this.deps.pg }, this.deps.processSandbox, this.deps.logger);
+    return driver.startEmulated({ ...common, db, pg: this.deps.pg }, ctx);
   }
 
   /** The sandbox's own MCP server: the openapi template on the target's spec, pointed at `endpoint`. */

@@ -27,6 +27,8 @@ export interface EmulatorLaunchInput {
   db: EmulatorDatabase;
   /** Where the emulator reaches PostgreSQL: the bridge inside the sandbox, or the server itself. */
   pg: { host: string; port: number };
+  /** The address to listen on; default 127.0.0.1 (a container listens on 0.0.0.0 of its own network). */
+  listenHost?: string;
   limits?: { maxBodyBytes?: number; maxResources?: number; maxStorageBytes?: number };
 }
 
@@ -60,7 +62,7 @@ export function emulatorLaunch(input: EmulatorLaunchInput): {
       '--port',
       String(input.port),
       '--host',
-      '127.0.0.1',
+      input.listenHost ?? '127.0.0.1',
     ],
     env,
   };
