@@ -19,7 +19,7 @@ import { OrgService } from '../core/org/org.service.js';
 import { SecretService } from '../core/secrets/secret.service.js';
 import { SecretVault } from '../core/secrets/vault.js';
 import { mcpRoutes, type McpEndpointOptions } from './mcp-endpoint/mcp.routes.js';
-import { requireAuth } from './middleware/auth.js';
+import { requireAuth, requireRole } from './middleware/auth.js';
 import type { EncryptionCodec } from '../core/crypto/payload-codec.js';
 import { codecRoutes } from './routes/codec.routes.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
@@ -184,7 +184,13 @@ export function createApp(deps: AppDeps): Express {
     );
   }
   // A sandbox target's OpenAPI description may be a few MB (Stripe's is 2.5): its own, larger limit.
-  for (const h of jsonBody({ limit: SPEC_BODY_LIMIT, maxDepth: SPEC_MAX_DEPTH })) app.use(onlyFor(isSpecUpload, h));
+  // Only an authenticated admin or developer gets a body that large parsed (never an anonymous sender).
+  const specUpload = [
+    requireAuth(deps.identity),
+    requireRole('admin', 'developer'),
+    ...jsonBody({ limit: SPEC_BODY_LIMIT, maxDepth: SPEC_MAX_DEPTH }),
+  ];
+  for (const h of specUpload) app.use(onlyFor(isSpecUpload, h));
   for (const h of jsonBody({ limit: deps.bodyLimit, maxDepth })) app.use(onlyFor((req) => !isSpecUpload(req), h));
   app.use('/v1', requireAuth(deps.identity));
   app.use(identityRoutes(deps.identity));

@@ -17,6 +17,8 @@ const REASONS = {
  */
 export function requireAuth(identity: IdentityService) {
   return async (req: Request, _res: Response, next: NextFunction) => {
+    // Authenticated already on this request (a route that checks before parsing a large body).
+    if (req.principal) return withOrg(req.principal.orgId, next);
     const header = req.header('authorization');
     if (!header)
       throw unauthorized('Missing Authorization header; send "Authorization: Bearer <api key>"', { reason: 'missing' });

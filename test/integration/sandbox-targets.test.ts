@@ -116,6 +116,14 @@ describe('sandbox targets', () => {
     expect((await register({ name: 'stripe.com', spec: mini })).status).toBe(409);
     const viewer = (await userWithRole(api.db, org.org.id, 'viewer')).key;
     expect((await register({ name: 'viewer-target', spec: mini }, viewer)).status).toBe(403);
+    // Nobody gets a large body parsed before being authenticated: 401 first, whatever the body.
+    const anonymous = await fetch(`${api.url}/v1/sandbox-targets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":"x","spec":"' + 'a'.repeat(2 * 1024 * 1024) + '"}',
+    });
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
   });
 
   it('removes an org’s own target, never a shipped one', async () => {
