@@ -15,7 +15,7 @@ import type { Logger } from '../../core/log.js';
 import { tickUntil } from '../../core/wait.js';
 import { isTerminalInvocation } from '../../contracts/invocation.contract.js';
 import { ProgressRelay } from './progress-relay.js';
-import { registerTaskMethods } from './task-methods.js';
+import { approvalIfPending, registerTaskMethods } from './task-methods.js';
 import { legacyTask, modernTask, TASKS_EXTENSION, taskView } from './tasks.js';
 import { invocationResult, refusalResult } from './results.js';
 import { capabilityTools, listedTools, STATUS_TOOL, type CapabilityTool, type Era } from './tools.js';
@@ -48,7 +48,6 @@ const DEFAULT_PROGRESS_INTERVAL_MS = 1_000;
 // How often a waiting call re-reads its row for upstream progress, and (task-capable callers) for the
 // moment it must wait for an approval: its task is answered then, not after the whole wait.
 const ROW_CHECK_MS = 250;
-const TASK_CHECK_MS = 100;
 // Lists depend on the key's org (and agent): never shared across principals. No TTL: agents change at any time.
 const CACHE_HINT = { ttlMs: 0, cacheScope: 'private' } as const;
 
@@ -116,7 +115,7 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope, 
       else if (asTask && !isTerminalInvocation(now.status))
         return {
           resultType: 'task',
-          ...modernTask(taskView(now, await deps.invocations.approvalFor(now))),
+          ...modernTask(taskView(now, await approvalIfPending(deps.invocations, now))),
         } as unknown as CallToolResult;
       return invocationResult(now, shapeFor(entry));
     } catch (err) {
@@ -133,7 +132,9 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope, 
     scope,
     era,
     gone: goneSignal,
+    // Only a 2026-07-28 result's shape depends on its tool's listing (shapeFor): no catalog for the 2025 era.
     resultOf: async (row) => {
+      if (era === 'legacy') return invocationResult(row);
       const entry = [...(await tools()).values()].find(
         (t) => t.agent.id === row.agent_id && t.capability.name === row.capability,
       );
@@ -190,9 +191,14 @@ export function createEndpointServer(deps: EndpointServerDeps, scope: McpScope, 
       (notice) => ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...notice } }),
       interval,
     );
-    const last = await tickUntil(ended, Math.min(interval, untilPending ? TASK_CHECK_MS : ROW_CHECK_MS), async () => {
+    let watchPending = untilPending;
+    const last = await tickUntil(ended, Math.min(interval, ROW_CHECK_MS), async () => {
+      // Nothing left to watch for (policy decided no approval, and nobody asked for progress): the
+      // Temporal long poll alone ends the wait.
+      if (!watchPending && progressToken === undefined) return;
       const now = await deps.invocations.get(row.org_id, row.id);
-      if (untilPending && now.status === 'pending_approval') return enough.abort();
+      if (watchPending && now.status === 'pending_approval') return enough.abort();
+      if (now.decision && now.decision.requireApproval !== true) watchPending = false;
       if (progressToken !== undefined) await relay.observe(now);
     });
     // The tool's last progress, recorded just before its end, goes out before the result does.

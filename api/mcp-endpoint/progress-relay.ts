@@ -34,12 +34,12 @@ export class ProgressRelay {
     }
     // The worker's record (core/invocations/progress-recorder.ts): finite numbers, a redacted one-line message.
     const p = row.progress;
-    if (!p || !Number.isFinite(p.progress)) return;
+    if (!p) return;
     const progress = this.offset + p.progress;
     if (progress <= this.sent) return;
     return this.send({
       progress,
-      ...(typeof p.total === 'number' && Number.isFinite(p.total) ? { total: this.offset + p.total } : {}),
+      ...(p.total !== undefined ? { total: this.offset + p.total } : {}),
       ...(p.message ? { message: p.message } : {}),
     });
   }

@@ -41,7 +41,7 @@ export function registerTaskMethods(server: Server, deps: TaskMethodDeps): void 
 
   async function task(taskId: string): Promise<{ row: InvocationRow; view: TaskView }> {
     const row = await ownRow(taskId);
-    return { row, view: taskView(row, await invocations.approvalFor(row)) };
+    return { row, view: taskView(row, await approvalIfPending(invocations, row)) };
   }
 
   async function ownRow(taskId: string): Promise<InvocationRow> {
@@ -103,7 +103,7 @@ export function registerTaskMethods(server: Server, deps: TaskMethodDeps): void 
         throw err;
       });
     const tasks = await Promise.all(
-      page.data.map(async (row) => legacyTask(taskView(row, await invocations.approvalFor(row)))),
+      page.data.map(async (row) => legacyTask(taskView(row, await approvalIfPending(invocations, row)))),
     );
     return { tasks, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   });
@@ -113,6 +113,11 @@ export function registerTaskMethods(server: Server, deps: TaskMethodDeps): void 
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${taskId} already ended (${row.status})`);
     return legacyTask((await task(taskId)).view);
   });
+}
+
+/** The approval a task's status message names: only a task waiting for one needs it read. */
+export function approvalIfPending(invocations: InvocationService, row: InvocationRow) {
+  return row.status === 'pending_approval' ? invocations.approvalFor(row) : Promise.resolve(undefined);
 }
 
 /** A 404 of the row is an unknown task; anything else is a real failure. */

@@ -191,7 +191,7 @@ export class ToolCalls {
       const served = current ? toolDefinitionHash(current) : null;
       if (served !== cap.pinned_hash) return await this.pinViolation(c, served, current !== undefined);
       heard.outcome = undefined; // the call's own outcome is what the breaker hears
-      result = await this.callReporting(c, config, redactor, signal);
+      result = await this.callReporting(c, config, redactor, current?.inputSchema, signal);
       heard.outcome = 'answered';
     } catch (err) {
       if (!(err instanceof McpCallError)) throw err;
@@ -240,7 +240,13 @@ export class ToolCalls {
    * The tools/call itself, recording the progress the tool reports on the row as it runs. The recorder is
    * closed (its last value written) before this returns or throws, so before any outcome is recorded.
    */
-  private async callReporting(c: Call, config: McpServerConfig, redactor: Redactor, signal?: AbortSignal) {
+  private async callReporting(
+    c: Call,
+    config: McpServerConfig,
+    redactor: Redactor,
+    inputSchema: Record<string, unknown> | undefined,
+    signal?: AbortSignal,
+  ) {
     const { inv, cap, limits } = c;
     const progress = new ProgressRecorder({
       write: (p) => this.invocations.recordProgress(inv.id, p),
@@ -252,6 +258,7 @@ export class ToolCalls {
         name: cap.tool,
         arguments: inv.input,
         meta: { 'collexa/invocationId': inv.id, idempotencyKey: inv.id },
+        ...(inputSchema ? { inputSchema } : {}),
         timeoutMs: limits.timeoutMs,
         signal,
         onprogress: (p) => progress.report(p),

@@ -72,6 +72,11 @@ export interface ToolCall {
   arguments: Record<string, unknown>;
   /** Sent as the request's `_meta` (beside the `progressToken` the SDK adds when `onprogress` is given). */
   meta?: Record<string, unknown>;
+  /**
+   * The tool's input schema as the server listed it (the caller checked the pin against it): on a
+   * 2026-07-28 HTTP connection its x-mcp-header properties become Mcp-Param headers (SEP-2243).
+   */
+  inputSchema?: Record<string, unknown>;
   timeoutMs?: number;
   /** Asks the server for progress (a progressToken) and hears each notifications/progress of this call. */
   onprogress?: (progress: ToolProgress) => void;
@@ -182,10 +187,9 @@ export class McpClientPool {
       // Given a tool definition, client.callTool derives two things from it: on a 2026-07-28 HTTP connection
       // the Mcp-Param headers of the input schema's x-mcp-header properties (SEP-2243; a server may refuse a
       // call without them), and a check of structuredContent against the outputSchema, which throws -32602
-      // after the tool has run. So it gets the input schema of the last tools/list and never the output one:
-      // a result is returned as the server sent it (as client.request did on the SDK 1.x client).
-      const listed = await conn.catalog?.tools.catch(() => undefined);
-      const inputSchema = listed?.find((t) => t.name === call.name)?.inputSchema ?? { type: 'object' };
+      // after the tool has run. So it gets the caller's input schema and never the output one: a result is
+      // returned as the server sent it (as client.request did on the SDK 1.x client).
+      const inputSchema = call.inputSchema ?? { type: 'object' };
       const result = await conn.client.callTool(
         { name: call.name, arguments: call.arguments, ...(call.meta ? { _meta: call.meta } : {}) },
         {

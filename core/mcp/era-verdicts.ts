@@ -9,7 +9,7 @@ import {
 } from '@modelcontextprotocol/client';
 
 /** How long a verdict is taken on trust before a connect probes the server again. */
-export const DEFAULT_ERA_MAX_AGE_MS = 60 * 60_000;
+const DEFAULT_ERA_MAX_AGE_MS = 60 * 60_000;
 
 interface Verdict {
   hash: string;
@@ -69,5 +69,10 @@ export class EraVerdicts {
 export function suggestsOtherEra(err: unknown): boolean {
   if (err instanceof SdkHttpError) return err.status === 400;
   if (err instanceof ProtocolError) return err.code === ProtocolErrorCode.UnsupportedProtocolVersion;
-  return err instanceof SdkError && err.code === SdkErrorCode.InvalidResult;
+  // Only a missing resultType says "2025 server": any other invalid result is that result's own fault.
+  return (
+    err instanceof SdkError &&
+    err.code === SdkErrorCode.InvalidResult &&
+    (err.data as { violation?: unknown } | undefined)?.violation === 'missing-resultType'
+  );
 }

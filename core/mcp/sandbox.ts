@@ -239,7 +239,7 @@ export function sandboxedLaunch(server: SandboxedServer, settings: SandboxSettin
  * read-write-execute mapping, counted twice, for the main thread and one more isolate (the module-hooks thread
  * of an `--import` loader such as tsx, or one worker thread); further worker threads count against memoryMb.
  */
-export const NODE_RUNTIME_RESERVE_MB = 2 * largestRwxMappingMb();
+const NODE_RUNTIME_RESERVE_MB = 2 * largestRwxMappingMb();
 
 function largestRwxMappingMb(): number {
   let maps: string;

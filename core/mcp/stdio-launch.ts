@@ -12,7 +12,7 @@ import type { McpServerConfig } from './client-pool.js';
 import { egressSocketPath, sandboxedLaunch, type SandboxSettings } from './sandbox.js';
 import type { StdioCommandPolicy } from './stdio-commands.js';
 
-export type StdioServerConfig = Extract<McpServerConfig, { transport: 'stdio' }>;
+type StdioServerConfig = Extract<McpServerConfig, { transport: 'stdio' }>;
 
 /** What starting a stdio server needs from the pool. */
 export interface StdioLaunchDeps {

@@ -1,6 +1,5 @@
 import { constants, copyFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { badRequest } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sandboxUser, serverWorkDir, type ProcessLimits, type SandboxSettings } from '../mcp/sandbox.js';
 import { packageBin } from '../mcp/stdio-commands.js';
@@ -11,7 +10,7 @@ import { ServiceStartError, startService, type ProcessRecord, type RunningServic
 export interface PrismInput {
   sandboxId: string;
   orgId: string;
-  /** A JSON OpenAPI document on the host (self-contained: assertSelfContainedSpec); Prism gets a copy of it. */
+  /** A JSON OpenAPI document on the host (self-contained: targets/spec-document.ts checked it); Prism gets a copy of it. */
   specPath: string;
   limits: ProcessLimits;
   onRecord?: (record: ProcessRecord) => void | Promise<void>;
@@ -22,8 +21,6 @@ export interface PrismInput {
 // Inside the sandbox's own network namespace: nothing else listens there.
 const PRISM_PORT = 4010;
 const DEFAULT_START_TIMEOUT_MS = 60_000;
-// Deeper than any real OpenAPI document (stripe.com's is 25).
-const MAX_SPEC_DEPTH = 256;
 const PRISM_SERVER = path.join(PROJECT_ROOT, 'core', 'sandboxes', 'prism-server.mjs');
 
 /**
@@ -65,29 +62,4 @@ export async function startPrism(input: PrismInput, settings: SandboxSettings, l
     settings,
     log,
   );
-}
-
-/**
- * Refuses (400 spec_external_ref) an OpenAPI document with a `$ref` that leaves it: anything not starting
- * with `#` (a URL, another file). Prism would otherwise fetch or read it; the sandbox has no network, but a
- * target must not depend on one. Nesting deeper than MAX_SPEC_DEPTH is refused too (400 spec_too_deep).
- */
-export function assertSelfContainedSpec(doc: unknown): void {
-  const stack: Array<{ value: unknown; at: string; depth: number }> = [{ value: doc, at: '', depth: 0 }];
-  while (stack.length > 0) {
-    const { value, at, depth } = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > MAX_SPEC_DEPTH)
-      throw badRequest('spec_too_deep', `the spec is nested deeper than ${MAX_SPEC_DEPTH} levels (at ${at || '/'})`);
-    for (const [key, child] of Object.entries(value)) {
-      const where = `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (key === '$ref' && typeof child === 'string' && !child.startsWith('#'))
-        throw badRequest(
-          'spec_external_ref',
-          `the spec must be self-contained: $ref ${JSON.stringify(child.slice(0, 200))} at ${where} points outside it (only "#/..." references are allowed)`,
-          { at: where },
-        );
-      stack.push({ value: child, at: where, depth: depth + 1 });
-    }
-  }
 }

@@ -14,6 +14,8 @@ import { orgWorkspace } from '../mcp/workspace.js';
 import type { EmulatorStore } from './emulator/store.js';
 import type { SandboxDriver } from './drivers/driver.js';
 import { processDriver } from './drivers/process.driver.js';
+import { recordedContainer } from './drivers/container-record.js';
+import { currentHostId, type ProcessRecord } from './process-record.js';
 import { killRecorded, type RunningService } from './service-process.js';
 import type { SandboxTargetService } from './targets/target.service.js';
 
@@ -46,6 +48,8 @@ export interface HostingRuntime {
 // against a fork bomb, not a budget.
 const PROCESS_LIMITS = { cpuSeconds: 24 * 3600, maxProcesses: 1024, maxOpenFiles: 1024 };
 const DEFAULT_CHECK_MS = 5_000;
+// Well inside the hosting activity's heartbeatTimeout (workflows/sandbox.workflow.ts).
+const HEARTBEAT_MS = 2_000;
 
 /**
  * Provisions, hosts, resets and tears down sandboxes (the activities of sandboxWorkflow run these). A
@@ -79,7 +83,15 @@ export class SandboxHost {
    */
   async host(sandboxId: string, idleMs: number, runtime: HostingRuntime): Promise<HostingEnd> {
     const row = await this.sandboxes.getById(sandboxId);
-    const service = await this.start(row);
+    // Alive while its service starts too (a large spec's emulator seeds and boots for many seconds).
+    const beat = setInterval(() => runtime.heartbeat(), HEARTBEAT_MS);
+    let service: RunningService | undefined;
+    try {
+      service = await this.start(row);
+    } catch (err) {
+      clearInterval(beat);
+      throw err;
+    }
     try {
       const endpoint = service?.url ?? (await this.deps.targets.resolve(row.org_id, row.target)).baseUrl!;
       const server = await this.serverFor(row, endpoint);
@@ -100,7 +112,6 @@ export class SandboxHost {
       });
       const every = this.deps.checkIntervalMs ?? DEFAULT_CHECK_MS;
       while (!done) {
-        runtime.heartbeat();
         await sleep(every, undefined, { signal: runtime.signal }).catch(() => undefined);
         runtime.signal.throwIfAborted();
         const now = await this.sandboxes.getById(sandboxId);
@@ -109,6 +120,7 @@ export class SandboxHost {
       }
       return done;
     } finally {
+      clearInterval(beat);
       await service?.stop();
     }
   }
@@ -169,8 +181,10 @@ export class SandboxHost {
   async reconcile(): Promise<number> {
     let cleaned = 0;
     for (const row of await this.sandboxes.leftovers()) {
+      // What only another host can remove (its process, nothing else) is that host's reconciler's: left be.
+      const { process: proc, ...rest } = row.resources;
+      if (proc && Object.keys(rest).length === 0 && !removableHere(proc)) continue;
       const left = await this.release(row);
-      if (JSON.stringify(left) === JSON.stringify(row.resources)) continue; // only another host's process
       await this.sandboxes.update(row.id, { resources: left });
       cleaned++;
     }
@@ -264,4 +278,9 @@ export class SandboxHost {
 function localAddress(endpoint: string): string[] {
   const url = new URL(endpoint);
   return url.hostname === '127.0.0.1' ? [`127.0.0.1:${url.port}`] : [];
+}
+
+/** A recorded process this worker can remove: one of its host, or a container (through the engine). */
+function removableHere(record: ProcessRecord): boolean {
+  return recordedContainer(record) !== undefined || record.hostId === currentHostId();
 }

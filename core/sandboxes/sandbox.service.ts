@@ -17,7 +17,7 @@ import type { Db } from '../db/knex.js';
 import type { SandboxRow } from '../db/rows.js';
 import { SandboxRepository } from '../db/sandbox.repository.js';
 import { AppError, badRequest, conflict } from '../errors.js';
-import type { Actor } from '../identity/actor.js';
+import { auditEvent, type Actor } from '../identity/actor.js';
 import type { Logger } from '../log.js';
 import type { SandboxTargetService } from './targets/target.service.js';
 import { TargetName } from './targets/target.service.js';
@@ -104,14 +104,14 @@ export class SandboxService {
         workflow_id: sandboxWorkflowId(id),
         requested_by: actor.userId,
       });
-      await new AuditRepository(trx).record({
-        org_id: actor.orgId,
-        actor: `user:${actor.userId}`,
-        action: 'sandbox.created',
-        subject_type: 'sandbox',
-        subject_id: id,
-        data: { agentId: agent.id, target: target.name, mode: body.mode, ttl },
-      });
+      await new AuditRepository(trx).record(
+        auditEvent(actor, 'sandbox.created', 'sandbox', id, {
+          agentId: agent.id,
+          target: target.name,
+          mode: body.mode,
+          ttl,
+        }),
+      );
       return created;
     });
     try {
@@ -183,13 +183,6 @@ export class SandboxService {
   }
 
   private audit(actor: Actor, action: string, sandboxId: string) {
-    return new AuditRepository(this.deps.db).record({
-      org_id: actor.orgId,
-      actor: `user:${actor.userId}`,
-      action,
-      subject_type: 'sandbox',
-      subject_id: sandboxId,
-      data: {},
-    });
+    return new AuditRepository(this.deps.db).record(auditEvent(actor, action, 'sandbox', sandboxId));
   }
 }

@@ -20,6 +20,7 @@ let mcpHttp: HttpMcpServer;
 let org: Awaited<ReturnType<typeof createOrg>>;
 let other: Awaited<ReturnType<typeof createOrg>>;
 let agentId: string;
+let secondAgentId: string;
 let developer: string;
 let approver: string;
 const closers: (() => Promise<void>)[] = [];
@@ -46,6 +47,14 @@ beforeAll(async () => {
   ));
   developer = (await userWithRole(platform.db, org.org.id, 'developer')).key;
   approver = (await userWithRole(platform.db, org.org.id, 'approver')).key;
+  // A second agent of the same org: /mcp/:agentId sees only its own agent's tasks.
+  const second = await call(`${platform.url}/v1/agents`, {
+    method: 'POST',
+    key: org.adminKey,
+    json: { name: 'second-agent', capabilities: [{ name: 'sum', server: 'testhttp', tool: 'add' }] },
+  });
+  expect(second.status, second.text).toBe(201);
+  secondAgentId = second.json.id;
 }, 120_000);
 afterAll(async () => {
   await Promise.allSettled(closers.map((c) => c()));
@@ -179,6 +188,10 @@ describe.each(['modern', 'legacy'] as const)('a %s task requester (ext-tasks)', 
     closers.push(stranger.close);
     await expect(stranger.session.task(taskId).snapshot()).rejects.toThrow(/Unknown task/);
     await expect(stranger.session.cancelTask(taskId)).rejects.toThrow(/Unknown task/);
+    // The same org through another agent's endpoint: not that agent's task either.
+    const sideways = await taskRequester(`${platform.url}/mcp/${secondAgentId}`, developer, era);
+    closers.push(sideways.close);
+    await expect(sideways.session.task(taskId).snapshot()).rejects.toThrow(/Unknown task/);
     expect((await invocation(taskId)).status).not.toBe('cancelled');
     await exec.cancel();
   });
@@ -216,6 +229,10 @@ describe('what a task-capable caller gets without an approval', () => {
     closers.push(stranger.close);
     const theirs = await stranger.session.listTasks();
     expect(theirs.tasks.filter((t) => ids.has(t.taskId))).toEqual([]);
+    // Another user of the same org lists their own, not the developer's.
+    const colleague = await requester('legacy', approver);
+    const theirsToo = await colleague.session.listTasks();
+    expect(theirsToo.tasks.filter((t) => ids.has(t.taskId))).toEqual([]);
   });
 });
 

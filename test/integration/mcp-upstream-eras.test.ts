@@ -149,8 +149,15 @@ describe('a 2026-07-28-only server over HTTP', () => {
 
   it('mirrors an x-mcp-header argument into its Mcp-Param header, which the server checks', async () => {
     const { pool } = newPool();
-    await pool.listTools(server); // a call is made after its pin check, which lists the tools
-    const result = await pool.callTool(server, { name: 'regional', arguments: { region: 'eu-west', text: 'hi' } });
+    // The caller hands over the input schema it checked the pin against; the pool's own connection (closed
+    // here, so nothing it listed is left) is not where it comes from.
+    const tool = (await pool.listTools(server)).find((t) => t.name === 'regional')!;
+    await pool.close(server.id);
+    const result = await pool.callTool(server, {
+      name: 'regional',
+      arguments: { region: 'eu-west', text: 'hi' },
+      inputSchema: tool.inputSchema,
+    });
     expect(result.isError).toBeFalsy();
     expect(textOf(result)).toBe('hi from eu-west');
   });

@@ -82,9 +82,14 @@ describe('ProgressRelay', () => {
     ]);
   });
 
-  it('ignores progress that is not a finite number and survives a caller that stopped listening', async () => {
-    const r = new ProgressRelay(() => Promise.reject(new Error('gone')), 1000);
-    await r.observe(row('running', { progress: { progress: Number.NaN, at } }));
+  it('survives a caller that stopped listening, and keeps counting from what it tried to send', async () => {
+    const tried: ProgressNotice[] = [];
+    const r = new ProgressRelay(async (n) => {
+      tried.push(n);
+      throw new Error('gone');
+    }, 1000);
     await expect(r.observe(row('running', { progress: { progress: 2, at } }))).resolves.toBeUndefined();
+    await r.observe(row('running', { progress: { progress: 2, at } }));
+    expect(tried).toEqual([{ progress: 2 }]);
   });
 });
