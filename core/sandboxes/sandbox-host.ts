@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HostingEnd, SandboxEnd } from '../../contracts/sandbox.contract.js';
@@ -74,6 +74,8 @@ export class SandboxHost {
     writeFileSync(specPath, JSON.stringify(target.doc));
     chmodSync(specPath, 0o644);
     await this.sandboxes.addResources(sandboxId, { specPath });
+    // The one read of the target: hosting uses the file and this endpoint, whatever becomes of the target.
+    if (row.mode === 'connected') await this.sandboxes.update(sandboxId, { endpoint: target.baseUrl });
   }
 
   /**
@@ -93,7 +95,7 @@ export class SandboxHost {
       throw err;
     }
     try {
-      const endpoint = service?.url ?? (await this.deps.targets.resolve(row.org_id, row.target)).baseUrl!;
+      const endpoint = service?.url ?? row.endpoint!;
       const server = await this.serverFor(row, endpoint);
       const startedAt = new Date();
       const marked = await this.sandboxes.markRunning(sandboxId, {
@@ -229,8 +231,7 @@ export class SandboxHost {
     if (row.mode === 'mock') return driver.startMock(common, ctx);
     // Its own database, made (and seeded) here: its role's password lives only in this activity and the
     // emulator's env. create() first drops what an earlier attempt left.
-    const target = await this.deps.targets.resolve(row.org_id, row.target);
-    const db = await this.deps.emulator.create(row.id, target.doc);
+    const db = await this.deps.emulator.create(row.id, JSON.parse(readFileSync(this.specPath(row), 'utf8')));
     await this.sandboxes.addResources(row.id, { database: db.database });
     return driver.startEmulated({ ...common, db, pg: this.deps.pg }, ctx);
   }

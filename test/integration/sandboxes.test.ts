@@ -255,18 +255,19 @@ describe('sandbox lifecycle and limits', () => {
   it('stops a sandbox nobody calls (idle), and expires one at its TTL', async () => {
     const idle = await createSandbox({ target: 'collexa-test', mode: 'mock' });
     const short = await createSandbox({ target: 'collexa-test', mode: 'mock', ttl: 10 });
+    // The short one is kept busy (a call every second, well inside the 4 s idle window): only its TTL can end it.
+    const busy = (async () => {
+      await until(short.json.id, 'running');
+      for (;;) {
+        const now = await sandbox(short.json.id);
+        if (['stopped', 'expired', 'failed'].includes(now.status)) return now;
+        await invoke('list_issues', {}, short.json.id);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
     const idled = await until(idle.json.id, ['stopped', 'expired', 'failed'], 120_000);
     expect(idled).toMatchObject({ status: 'stopped', reason: 'idle' });
-    // Kept busy (a call every second, well inside the 4 s idle window), so only its TTL can end it.
-    await until(short.json.id, 'running');
-    let ended;
-    for (;;) {
-      ended = await sandbox(short.json.id);
-      if (['stopped', 'expired', 'failed'].includes(ended.status)) break;
-      await invoke('list_issues', {}, short.json.id);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    expect(ended).toMatchObject({ status: 'expired', reason: 'ttl' });
+    expect(await busy).toMatchObject({ status: 'expired', reason: 'ttl' });
     await nothingLeft(idle.json.id);
     await nothingLeft(short.json.id);
   }, 240_000);
