@@ -28,6 +28,7 @@ import { mcpInputErrors } from './mcp-endpoint/mcp-errors.js';
 import { requestContext } from './middleware/request-context.js';
 import { agentRoutes } from './routes/agents.routes.js';
 import { approvalRoutes } from './routes/approvals.routes.js';
+import { integrationRoutes } from './routes/integrations.routes.js';
 import { sandboxTargetRoutes } from './routes/sandbox-targets.routes.js';
 import { sandboxRoutes } from './routes/sandboxes.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
@@ -236,6 +237,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     approvalRoutes(new ApprovalService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, signer })),
   );
+  app.use(integrationRoutes());
   app.use(sandboxTargetRoutes(sandboxTargets));
   app.use(
     sandboxRoutes(

@@ -74,6 +74,8 @@ export interface McpServerRow {
     files?: Array<{ url: string; path: string }>;
     /** A sandbox's own server: the sandbox's address on 127.0.0.1, which its egress proxy lets it reach. */
     egressAllow?: string[];
+    /** Collexa's own code under core/ it runs (an integration's server), bound read-only; set by templates only. */
+    shippedFiles?: string[];
   };
   /** Set on the MCP server a sandbox made for itself (hidden from the org's server list). */
   sandbox_id: string | null;
@@ -212,6 +214,10 @@ export interface SandboxResources {
   database?: string;
   /** The spec file the sandbox's processes read. */
   specPath?: string;
+  /** An integration's native emulators (moto, fake-gcs-server), by backend, as service-process.ts records them. */
+  services?: Record<string, { hostId: string; pid: number; startedAt: number }>;
+  /** An integration sandbox's services, by the integration's service name. */
+  endpoints?: Record<string, string>;
 }
 
 export interface SandboxRow {

@@ -119,6 +119,19 @@ export class SandboxRepository {
   }
 
   /** Merges into `resources` (each key written as soon as the thing it names exists). */
+  /** One more native service's process, beside the others (several start in parallel: merged in SQL). */
+  async addServiceProcess(id: string, service: string, record: NonNullable<SandboxResources['services']>[string]) {
+    await this.db('sandboxes')
+      .where({ id })
+      .update({
+        resources: this.db.raw(
+          `jsonb_set(resources, '{services}', coalesce(resources->'services', '{}'::jsonb) || jsonb_build_object(?::text, ?::jsonb))`,
+          [service, JSON.stringify(record)],
+        ),
+        updated_at: this.db.fn.now(),
+      });
+  }
+
   async addResources(id: string, resources: SandboxResources): Promise<void> {
     await this.db('sandboxes')
       .where({ id })

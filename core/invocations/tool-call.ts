@@ -11,7 +11,8 @@ import type { Logger } from '../log.js';
 import { McpCallError, type McpClientPool, type McpServerConfig } from '../mcp/client-pool.js';
 import { resolvedServerConfig } from '../mcp/server-config.js';
 import { toolDefinitionHash } from '../mcp/tool-pin.js';
-import { toolResultText } from '../mcp/tool-result.js';
+import { toolResultText, vendorErrorOf } from '../mcp/tool-result.js';
+import { isIntegrationName } from '../integrations/integration.js';
 import { boundedText, Redactor } from '../secrets/redact.js';
 import type { SecretReader } from '../secrets/vault.js';
 import type { InvocationRecords } from './invocation-records.js';
@@ -64,6 +65,8 @@ export interface ToolCallAttempt {
 }
 
 const DEFAULT_CATALOG_MAX_AGE_MS = 5_000;
+// A vendor's 429 that named no wait.
+const DEFAULT_VENDOR_RETRY_S = 5;
 
 /** The capability's call of one invocation, with everything it needs to judge and record its outcome. */
 interface Call {
@@ -219,7 +222,19 @@ export class ToolCalls {
     if (result.isError) {
       const message = redactor.text(toolResultText(result) || 'the tool reported an error');
       await this.invocations.update(inv.id, { result: stored as never, tool_started_at: toolStartedAt });
-      await this.record(c, 'tool.failed', { tool: cap.tool, message });
+      const vendor = isIntegrationName(server.template ?? '') ? vendorErrorOf(result) : undefined;
+      // The vendor behind an integration pushed back or failed: the breaker hears it, and a rate limit (the
+      // call did not run) waits as long as the vendor asked before it is tried again.
+      if (vendor && (vendor.status === 429 || vendor.status >= 500)) heard.outcome = 'vendor_failure';
+      await this.record(c, 'tool.failed', { tool: cap.tool, message, ...(vendor ? { vendor } : {}) });
+      if (vendor?.status === 429)
+        return {
+          kind: 'limited',
+          code: 'vendor_rate_limited',
+          message,
+          details: { server: server.name, tool: cap.tool, ...vendor },
+          retryAfterMs: (vendor.retryAfterSeconds ?? DEFAULT_VENDOR_RETRY_S) * 1000,
+        };
       return { kind: 'tool_error', code: 'tool_error', message };
     }
     await this.records.finish(inv.id, inv.org_id, 'succeeded', {

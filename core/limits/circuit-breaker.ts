@@ -18,12 +18,19 @@ export interface BreakerSettings {
   probeLeaseMs: number;
 }
 
+/**
+ * What a server failing behind an answer is: the vendor an integration fronts rate-limited it (429) or
+ * failed (5xx). It says the server is unwell, like a lost connection, though the server itself answered.
+ */
+export type VendorFailure = 'vendor_failure';
+
 /** Failures that say the server is unwell; a tool error or rejected arguments say nothing about it. */
-export const BREAKER_FAILURE_KINDS: ReadonlySet<McpFailureKind> = new Set([
+export const BREAKER_FAILURE_KINDS: ReadonlySet<McpFailureKind | VendorFailure> = new Set([
   'connect',
   'timeout',
   'disconnected',
   'protocol',
+  'vendor_failure',
 ]);
 
 const CLOSED: BreakerRow = { state: 'closed', consecutive_failures: 0, opened_at: null, probe_started_at: null };

@@ -5,6 +5,7 @@ import { InvocationRepository } from '../db/invocation.repository.js';
 import type { McpServerRow } from '../db/rows.js';
 import {
   BREAKER_FAILURE_KINDS,
+  type VendorFailure,
   breakerRetryAt,
   breakerWaitMs,
   CircuitBreakers,
@@ -27,7 +28,7 @@ const HALF_OPEN_RETRY_MS = 5000;
 
 type Server = Pick<McpServerRow, 'id' | 'org_id' | 'name'>;
 /** What a call's outcome says about the server: it answered (even with a tool error), or it failed so. */
-export type CallOutcome = 'answered' | McpFailureKind;
+export type CallOutcome = 'answered' | McpFailureKind | VendorFailure;
 
 /** A call admitted by every limit; `release` it in a finally, with its outcome once known. */
 export interface CallPermit {

@@ -10,6 +10,9 @@ import type { SandboxTargetService } from '../sandboxes/targets/target.service.j
 import type { EgressPolicy } from '../net/egress.js';
 import { checkEgressField } from '../net/egress-field.js';
 import type { Severity } from '../severity.js';
+import { integrationForTarget } from '../integrations/catalog.js';
+import { isIntegrationName } from '../integrations/integration.js';
+import { integrationFields, SANDBOX_ONLY_BASE_URL } from './integration-fields.js';
 import { TemplateConfigSchemas, TemplateConfigError, type CreateMcpServer } from './mcp-server.schemas.js';
 
 export interface ServerFieldsDeps {
@@ -39,16 +42,21 @@ export async function serverFields(
   body: CreateMcpServer,
 ): Promise<{ fields: ServerFields; defaultLevel: Severity }> {
   const common = { name: body.name, limits: body.limits, security_level: body.securityLevel ?? 'medium' };
+  if ('template' in body && isIntegrationName(body.template)) {
+    const { fields, defaultLevel } = await integrationFields(deps.egress, body.template, body.config);
+    return { fields: { ...common, ...fields, security_level: body.securityLevel ?? defaultLevel }, defaultLevel };
+  }
   if ('template' in body) {
-    const schema = TemplateConfigSchemas[body.template];
+    const template = body.template as TemplateName;
+    const schema = TemplateConfigSchemas[template];
     const parsed = schema.safeParse(body.config);
     if (!parsed.success)
       throw new TemplateConfigError(
         parsed.error.issues.map((i) => ({ path: ['config', ...i.path].join('.'), message: i.message })),
       );
     const given = parsed.data as TemplateConfig[TemplateName] & { target?: string };
-    const config = await checkTemplateConfig(deps, actor, body.template, given);
-    const t = expandTemplate(body.template as TemplateName, config, path.join(deps.workRoot, id));
+    const config = await checkTemplateConfig(deps, actor, template, given);
+    const t = expandTemplate(template, config, path.join(deps.workRoot, id));
     if (body.network === true && !t.network && actor.role !== 'admin')
       throw forbidden(`Giving the ${body.template} template network access needs the admin role`, {
         template: body.template,
@@ -141,6 +149,15 @@ async function checkTemplateConfig(
   }
   if (template === 'openapi' && (config as { target?: string }).target !== undefined) {
     const { target: name, ...c } = config as Omit<TemplateConfig['openapi'], 'spec'> & { target: string };
+    const integration = integrationForTarget(name);
+    // Its sandboxes run the integration's own server, whose tools an openapi server's would not match.
+    if (integration)
+      throw new TemplateConfigError([
+        {
+          path: 'config.target',
+          message: `${name} is the ${integration.name} integration's target: use template ${integration.name}`,
+        },
+      ]);
     const target = await deps.targets.resolve(actor.orgId, name).catch((err: unknown) => {
       if (err instanceof AppError && err.httpStatus === 404)
         throw new TemplateConfigError([{ path: 'config.target', message: `no sandbox target named ${name}` }]);
@@ -162,9 +179,6 @@ async function checkTemplateConfig(
   }
   return config;
 }
-
-/** The base URL of an openapi server for a target without a real system: it serves sandboxes only. */
-export const SANDBOX_ONLY_BASE_URL = 'https://sandbox-only.invalid';
 
 /**
  * The target's description as a file of the org's workspace (where the server's sandbox may read it),

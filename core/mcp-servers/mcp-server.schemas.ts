@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { INTEGRATION_NAMES } from '../integrations/integration.js';
+import { TEMPLATE_NAMES } from '../mcp/templates.js';
 import { TargetName } from '../sandboxes/targets/target.service.js';
 import { AppError } from '../errors.js';
 import { ResourceName } from '../resource-name.js';
@@ -59,7 +61,7 @@ const HttpServer = z.strictObject({
 const TemplateServer = z.strictObject({
   ...Common,
   network: z.boolean().optional(),
-  template: z.enum(['filesystem', 'memory', 'everything', 'openapi']),
+  template: z.enum([...TEMPLATE_NAMES, ...INTEGRATION_NAMES]),
   config: z.record(z.string(), z.unknown()).default({}),
 });
 // Paths are taken inside the org's workspace (relative ones from it); the service checks they stay there.

@@ -77,7 +77,13 @@ export class McpServerService {
   async register(actor: Actor, body: CreateMcpServer, waitSeconds: number): Promise<McpServerRow> {
     const id = randomUUID();
     // Who may: before anything is resolved or looked up for the body.
-    const bound = referencedSecrets({ ...('env' in body ? body.env : {}), ...('headers' in body ? body.headers : {}) });
+    const bound = referencedSecrets({
+      ...('env' in body ? body.env : {}),
+      ...('headers' in body ? body.headers : {}),
+      ...('template' in body && typeof body.config.credentials === 'string'
+        ? { credentials: body.config.credentials }
+        : {}),
+    });
     if (bound.length > 0 && actor.role !== 'admin')
       throw forbidden('Binding a secret: reference to an MCP server needs the admin role', {
         secrets: bound,

@@ -36,6 +36,8 @@ export type McpServerConfig =
       files?: Array<{ url: string; path: string }>;
       /** Addresses this server alone may reach beyond the egress policy (a sandbox's own server: its sandbox). */
       egressAllow?: string[];
+      /** Collexa's own code it runs (an integration server's folder), bound read-only. */
+      shippedFiles?: string[];
       limits: ProcessLimits;
       secrets?: SecretValue[];
     }

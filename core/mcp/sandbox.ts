@@ -44,7 +44,7 @@ export interface SandboxedServer {
   writablePaths: string[];
   /** Host paths, inside the org's workspace, the server may read (an OpenAPI spec file). */
   readablePaths: string[];
-  /** Files of Collexa's own code under core/ the process runs (a service's entry script), bound read-only. */
+  /** Files or folders of Collexa's own code under core/ the process runs (an entry script, an integration), bound read-only. */
   shippedFiles?: string[];
   /**
    * With `network: true`: the unix socket of the worker's egress proxy, the sandbox's only way out. The
@@ -335,13 +335,14 @@ function assertReachable(server: SandboxedServer, target: string, uid: number): 
   }
 }
 
-/** The server's shipped files, real paths: each must be one of Collexa's own under core/. */
+/** The server's shipped files and folders, real paths: each must be one of Collexa's own under core/. */
 function shippedFiles(server: SandboxedServer): string[] {
   const core = realpathSync(path.join(PROJECT_ROOT, 'core'));
   return (server.shippedFiles ?? []).map((f) => {
     const real = existsSync(f) ? realpathSync(f) : f;
-    if (!real.startsWith(`${core}/`) || !statSync(real, { throwIfNoEntry: false })?.isFile())
-      throw refusal(server, `${f} is not a file of Collexa's own code under ${core}`);
+    const st = statSync(real, { throwIfNoEntry: false });
+    if (!real.startsWith(`${core}/`) || !(st?.isFile() || st?.isDirectory()))
+      throw refusal(server, `${f} is not a file or folder of Collexa's own code under ${core}`);
     return real;
   });
 }

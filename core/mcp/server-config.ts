@@ -20,6 +20,7 @@ export function toServerConfig(row: McpServerRow): McpServerConfig {
       readablePaths: row.sandbox?.readablePaths ?? [],
       files: row.sandbox?.files ?? [],
       egressAllow: row.sandbox?.egressAllow ?? [],
+      shippedFiles: row.sandbox?.shippedFiles ?? [],
       limits: { memoryMb, cpuSeconds, maxProcesses, maxOpenFiles },
     };
   }

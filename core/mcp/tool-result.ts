@@ -10,3 +10,24 @@ export function toolResultText(result: { content?: unknown }): string {
     .join('\n')
     .trim();
 }
+
+/** The vendor status an integration server put on a tool error (`_meta["collexa/vendorError"]`), checked and bounded. */
+export function vendorErrorOf(result: {
+  _meta?: unknown;
+}): { status: number; code: string; retryAfterSeconds?: number } | undefined {
+  const meta = result._meta;
+  if (!meta || typeof meta !== 'object') return undefined;
+  const v = (meta as Record<string, unknown>)['collexa/vendorError'];
+  if (!v || typeof v !== 'object') return undefined;
+  const { status, code, retryAfterSeconds } = v as Record<string, unknown>;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) return undefined;
+  const wait =
+    typeof retryAfterSeconds === 'number' && Number.isFinite(retryAfterSeconds)
+      ? Math.min(900, Math.max(1, Math.ceil(retryAfterSeconds)))
+      : undefined;
+  return {
+    status,
+    code: typeof code === 'string' ? code.slice(0, 100) : `http_${status}`,
+    ...(wait !== undefined ? { retryAfterSeconds: wait } : {}),
+  };
+}

@@ -9,6 +9,8 @@ import type { SandboxResources, SandboxRow } from '../db/rows.js';
 import { SandboxRepository } from '../db/sandbox.repository.js';
 import type { Logger } from '../log.js';
 import type { ProcessLimits, SandboxSettings as ProcessSandbox } from '../mcp/sandbox.js';
+import { integrationForTarget } from '../integrations/catalog.js';
+import { integrationLaunch } from '../integrations/launch.js';
 import { expandTemplate } from '../mcp/templates.js';
 import { orgWorkspace } from '../mcp/workspace.js';
 import type { EmulatorStore } from './emulator/store.js';
@@ -16,6 +18,7 @@ import type { SandboxDriver } from './drivers/driver.js';
 import { processDriver } from './drivers/process.driver.js';
 import { recordedContainer } from './drivers/container-record.js';
 import { currentHostId, type ProcessRecord } from './process-record.js';
+import { extraServiceIds, startIntegrationServices, type IntegrationServices } from './integration-services.js';
 import { killRecorded, type RunningService } from './service-process.js';
 import type { SandboxTargetService } from './targets/target.service.js';
 
@@ -96,7 +99,9 @@ export class SandboxHost {
     }
     try {
       const endpoint = service?.url ?? row.endpoint!;
-      const server = await this.serverFor(row, endpoint);
+      const endpoints = service && 'endpoints' in service ? (service as IntegrationServices).endpoints : undefined;
+      if (endpoints) await this.sandboxes.addResources(sandboxId, { endpoints });
+      const server = await this.serverFor(row, endpoint, endpoints);
       const startedAt = new Date();
       const marked = await this.sandboxes.markRunning(sandboxId, {
         endpoint,
@@ -212,16 +217,41 @@ export class SandboxHost {
           'a sandbox process runs on another host: its reconciler removes it',
         );
     }
+    for (const [service, record] of Object.entries(r.services ?? {}))
+      if ((await killRecorded(record)) === 'other-host') (left.services ??= {})[service] = record;
     if (r.database || row.mode === 'emulated') await this.deps.emulator.drop(row.id);
     await this.servers.removeSandboxServer(row.id);
     rmSync(path.dirname(this.specPath(row)), { recursive: true, force: true });
     // The service's own work dir (Prism's copy of the spec, the emulator's files).
-    rmSync(path.join(this.deps.processSandbox.workRoot, row.id), { recursive: true, force: true });
+    for (const id of [row.id, ...extraServiceIds(row.id)])
+      rmSync(path.join(this.deps.processSandbox.workRoot, id), { recursive: true, force: true });
     return left;
   }
 
   private async start(row: SandboxRow): Promise<RunningService | undefined> {
     if (row.mode === 'connected') return undefined;
+    const integration = integrationForTarget(row.target);
+    if (!integration) return this.startOpenapi(row);
+    const limits: ProcessLimits = { memoryMb: this.deps.memoryMb, ...PROCESS_LIMITS };
+    const driver = this.deps.driver ?? processDriver;
+    const ctx = { settings: this.deps.processSandbox, log: this.deps.logger };
+    const native = { orgId: row.org_id, limits };
+    return startIntegrationServices(
+      integration,
+      row.mode,
+      row.id,
+      {
+        openapi: () => this.startOpenapi(row),
+        moto: (id, onRecord) => driver.startMoto({ ...native, sandboxId: id, onRecord }, ctx),
+        fakeGcs: (id, onRecord) => driver.startFakeGcs({ ...native, sandboxId: id, onRecord }, ctx),
+      },
+      (service, record) => this.sandboxes.addServiceProcess(row.id, service, record),
+      specBasePath(JSON.parse(readFileSync(this.specPath(row), 'utf8')) as Record<string, unknown>),
+    );
+  }
+
+  /** A target's description as Prism (mock) or the emulator on its own database (emulated). */
+  private async startOpenapi(row: SandboxRow): Promise<RunningService> {
     const limits: ProcessLimits = { memoryMb: this.deps.memoryMb, ...PROCESS_LIMITS };
     const onRecord = (record: { hostId: string; pid: number; startedAt: number }) =>
       this.sandboxes.addResources(row.id, { process: record });
@@ -236,9 +266,51 @@ export class SandboxHost {
     return driver.startEmulated({ ...common, db, pg: this.deps.pg }, ctx);
   }
 
-  /** The sandbox's own MCP server: the openapi template on the target's spec, pointed at `endpoint`. */
-  private async serverFor(row: SandboxRow, endpoint: string): Promise<string> {
+  /**
+   * The sandbox's own MCP server: for an integration's target, the integration's server pointed at the
+   * sandbox's services; else the openapi template on the target's spec, pointed at `endpoint`.
+   */
+  private async serverFor(row: SandboxRow, endpoint: string, endpoints?: Record<string, string>): Promise<string> {
     await this.servers.removeSandboxServer(row.id);
+    const integration = integrationForTarget(row.target);
+    if (integration && endpoints && row.mode !== 'connected') {
+      const launch = integrationLaunch(
+        {
+          integration: integration.name,
+          endpoints,
+          tools: integration.tools.map((t) => t.name),
+          ...(integration.config.region?.default ? { region: integration.config.region.default } : {}),
+          options: {},
+          sandbox: row.mode,
+        },
+        integration.sandbox.credential,
+      );
+      const local = [...new Set(Object.values(endpoints).flatMap(localAddress))];
+      const created = await this.servers.create({
+        org_id: row.org_id,
+        name: `~sandbox-${row.id}`,
+        transport: 'stdio',
+        command: launch.command,
+        args: launch.args,
+        env: launch.env,
+        url: null,
+        headers: {},
+        network: true,
+        template: integration.name,
+        security_level: integration.securityLevel,
+        limits: {},
+        sandbox: {
+          writablePaths: [],
+          readablePaths: [],
+          files: [],
+          egressAllow: local,
+          shippedFiles: launch.shippedFiles,
+        },
+        sandbox_id: row.id,
+        sandbox_target: row.target,
+      });
+      return created.id;
+    }
     const specPath = this.specPath(row);
     // A mock checks that a request carries the credential its spec asks for, never its value: any will do.
     const headers = row.mode === 'connected' ? row.config.headers : { Authorization: 'Bearer collexa-sandbox' };
@@ -273,6 +345,14 @@ export class SandboxHost {
       'spec.json',
     );
   }
+}
+
+/** The path of a description's first server URL (`/api` of https://slack.com/api), '' for none. */
+function specBasePath(doc: Record<string, unknown>): string {
+  const servers = Array.isArray(doc.servers) ? (doc.servers as Array<{ url?: unknown }>) : [];
+  const url = typeof servers[0]?.url === 'string' ? servers[0].url : '';
+  if (!URL.canParse(url)) return typeof doc.basePath === 'string' ? doc.basePath.replace(/\/$/, '') : '';
+  return new URL(url).pathname.replace(/\/$/, '');
 }
 
 /** `127.0.0.1:<port>` of a sandbox's own endpoint, for its server's egress; none for a remote (connected) one. */

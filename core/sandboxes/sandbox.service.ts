@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { integrationForTarget } from '../integrations/catalog.js';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import {
@@ -74,6 +75,19 @@ export class SandboxService {
         {
           max: settings.maxTtlSeconds,
         },
+      );
+    const integration = integrationForTarget(target.name);
+    if (integration && body.mode === 'connected')
+      throw badRequest(
+        'connect_through_integration',
+        `Target ${target.name} connects through the ${integration.name} integration's own server: invoke without sandboxId (a high-risk capability waits for approval)`,
+        { target: target.name, integration: integration.name },
+      );
+    if (integration && !integration.sandbox.modes[body.mode as 'mock' | 'emulated'])
+      throw badRequest(
+        'sandbox_mode_unsupported',
+        `Target ${target.name} offers ${Object.keys(integration.sandbox.modes).join(' and ')} sandboxes, not ${body.mode}`,
+        { target: target.name, modes: Object.keys(integration.sandbox.modes) },
       );
     if (body.mode === 'connected' && !target.baseUrl)
       throw badRequest('no_base_url', `Target ${target.name} names no real system (baseUrl) to connect to`);

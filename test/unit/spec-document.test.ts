@@ -9,7 +9,9 @@ import { AppError } from '../../core/errors.js';
 describe('parseSpecDocument', () => {
   it('accepts every shipped target, as a tenant’s description would be checked', () => {
     for (const [name, target] of Object.entries(SHIPPED_TARGETS)) {
-      const spec = parseSpecDocument(JSON.parse(readFileSync(target().file, 'utf8')));
+      const file = target().file;
+      if (file === null) continue; // a target no description stands for (AWS on moto)
+      const spec = parseSpecDocument(JSON.parse(readFileSync(file, 'utf8')));
       expect(spec.operations, name).toBeGreaterThan(0);
       expect(spec.title, name).not.toBe('');
     }

@@ -123,6 +123,10 @@ export const dockerDriver: SandboxDriver = {
       NODE_IMAGE,
     );
   },
+  // Replaced by the moto and fake-gcs-server containers (branch emulators).
+  startMoto: (input) => Promise.reject(new ServiceStartError(`moto ${input.sandboxId}`, 'moto is not wired yet', '')),
+  startFakeGcs: (input) =>
+    Promise.reject(new ServiceStartError(`fake-gcs-server ${input.sandboxId}`, 'fake-gcs-server is not wired yet', '')),
 };
 
 async function startContainer(spec: ContainerSpec, image: string): Promise<RunningService> {

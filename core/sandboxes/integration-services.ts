@@ -1,0 +1,66 @@
+import type { IntegrationSpec, SandboxBackend, SandboxModeName } from '../integrations/integration.js';
+import type { ProcessRecord, RunningService, ServiceExit } from './service-process.js';
+
+/** How one backend of an integration's sandbox is started; each answers a running service. */
+export interface BackendStarters {
+  /** The target's OpenAPI description as Prism (mock) or the emulator (emulated): one for all openapi services. */
+  openapi(): Promise<RunningService>;
+  moto(id: string, onRecord: (r: ProcessRecord) => Promise<void>): Promise<RunningService>;
+  fakeGcs(id: string, onRecord: (r: ProcessRecord) => Promise<void>): Promise<RunningService>;
+}
+
+/** The services of one sandbox as hosting holds them: one stop, one exit, and each service's URL. */
+export interface IntegrationServices extends RunningService {
+  /** By the spec's service name: where the integration server reaches it (with the description's base path). */
+  endpoints: Record<string, string>;
+}
+
+/**
+ * Starts what an integration's sandbox of `mode` stands on: its openapi services (once, whatever their
+ * number), moto, fake-gcs-server. The first that fails stops the others. Extra services record their
+ * process under `resources.services` through `record`, so teardown and the reconciler remove them too.
+ */
+export async function startIntegrationServices(
+  spec: IntegrationSpec,
+  mode: SandboxModeName,
+  sandboxId: string,
+  start: BackendStarters,
+  record: (service: string, r: ProcessRecord) => Promise<void>,
+  openapiBasePath: string,
+): Promise<IntegrationServices> {
+  const backends = spec.sandbox.modes[mode];
+  if (!backends) throw new Error(`${spec.name} offers no ${mode} sandbox`);
+  const started = new Map<string, RunningService>();
+  const startOne = (kind: SandboxBackend['kind']): Promise<RunningService> => {
+    if (kind === 'openapi') return start.openapi();
+    const id = `${sandboxId}-${kind}`;
+    return kind === 'moto' ? start.moto(id, (r) => record(kind, r)) : start.fakeGcs(id, (r) => record(kind, r));
+  };
+  const kinds = [...new Set(Object.values(backends).map((b) => b.kind))];
+  try {
+    for (const kind of kinds) started.set(kind, await startOne(kind));
+  } catch (err) {
+    await Promise.all([...started.values()].map((s) => s.stop()));
+    throw err;
+  }
+  const endpoints = Object.fromEntries(
+    Object.entries(backends).map(([service, b]) => [
+      service,
+      `${started.get(b.kind)!.url}${b.kind === 'openapi' ? openapiBasePath : ''}`,
+    ]),
+  );
+  const all = [...started.values()];
+  const primary = all[0]!;
+  return {
+    ...primary,
+    endpoints,
+    // Any one ending ends the sandbox (hosting then stops the rest).
+    exited: Promise.race(all.map((s) => s.exited)).then((e): ServiceExit => e),
+    stop: async () => {
+      await Promise.all(all.map((s) => s.stop()));
+    },
+  };
+}
+
+/** The extra services' work-dir ids of a sandbox (removed with it). */
+export const extraServiceIds = (sandboxId: string) => [`${sandboxId}-moto`, `${sandboxId}-fake-gcs-server`];
