@@ -38,6 +38,18 @@ export class VendorHttp {
   constructor(private readonly opts: VendorHttpOptions) {}
 
   async request<T = unknown>(req: VendorRequest): Promise<T> {
+    const { text } = await this.send(req);
+    const parsed = parseJson(text);
+    return (parsed ?? (text === '' ? {} : { text })) as T;
+  }
+
+  /** The answer's bytes as they are (a file's content), with its content type; errors as request() throws them. */
+  async requestBytes(req: VendorRequest): Promise<{ bytes: Buffer; contentType: string; headers: Headers }> {
+    const { bytes, res } = await this.send(req);
+    return { bytes, contentType: res.headers.get('content-type') ?? '', headers: res.headers };
+  }
+
+  private async send(req: VendorRequest): Promise<{ res: Response; bytes: Buffer; text: string }> {
     const url = new URL(req.path.replace(/^\//, ''), this.opts.baseUrl.replace(/\/?$/, '/'));
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers, ...req.headers };
@@ -63,10 +75,10 @@ export class VendorHttp {
       const why = timeout.aborted ? 'timed out' : (err as Error).cause ? String((err as Error).cause) : String(err);
       throw new VendorError(this.opts.vendor, 503, 'unreachable', `${this.opts.vendor} could not be reached: ${why}`);
     }
-    const text = await boundedText(res);
-    const parsed = parseJson(text);
-    if (!res.ok) throw this.failure(res, parsed, text);
-    return (parsed ?? (text === '' ? {} : { text })) as T;
+    const bytes = await boundedBytes(res);
+    const text = bytes.toString('utf8');
+    if (!res.ok) throw this.failure(res, parseJson(text), text);
+    return { res, bytes, text };
   }
 
   private failure(res: Response, parsed: unknown, text: string): VendorError {
@@ -78,13 +90,13 @@ export class VendorHttp {
   }
 }
 
-async function boundedText(res: Response): Promise<string> {
+async function boundedBytes(res: Response): Promise<Buffer> {
   if (Number(res.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES)
     throw new VendorError('vendor', 502, 'response_too_large', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
   const buf = Buffer.from(await res.arrayBuffer());
   if (buf.length > MAX_RESPONSE_BYTES)
     throw new VendorError('vendor', 502, 'response_too_large', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
-  return buf.toString('utf8');
+  return buf;
 }
 
 function parseJson(text: string): unknown {
