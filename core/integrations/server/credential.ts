@@ -32,13 +32,17 @@ export function jsonCredential<K extends string>(
   return obj as Record<K, string>;
 }
 
-/** Every string value of a JSON credential (or the credential itself), for redaction. */
-export function credentialStrings(credential: string): string[] {
+/**
+ * Every string value of a JSON credential (or the credential itself), for redaction; but the fields named
+ * `publicFields`, identifiers the vendor's answers hold too (a GCP key's project_id, its googleapis.com URLs).
+ */
+export function credentialStrings(credential: string, publicFields: readonly string[] = []): string[] {
   const out = [credential];
   try {
     const value = JSON.parse(credential) as unknown;
     if (value && typeof value === 'object')
-      for (const v of Object.values(value)) if (typeof v === 'string' && v.length >= 8) out.push(v);
+      for (const [k, v] of Object.entries(value))
+        if (typeof v === 'string' && v.length >= 8 && !publicFields.includes(k)) out.push(v);
   } catch {
     // a bare token
   }

@@ -33,6 +33,11 @@ export interface IntegrationHandlers<Client = unknown> {
   connect(settings: IntegrationSettings, credential: string): Client | Promise<Client>;
   /** Values of the credential to redact from everything the server answers (tokens, keys; not ids). */
   secretsOf(credential: string): string[];
+  /**
+   * Fields of a JSON credential that are not secret and that answers hold (ids, the vendor's URLs): not
+   * redacted. Every other string field of it is (see credentialStrings).
+   */
+  publicCredentialFields?: readonly string[];
   tools: Record<string, ToolHandler<Client>>;
   close?(client: Client): Promise<void>;
 }

@@ -25,7 +25,10 @@ const handlers: IntegrationHandlers<unknown> = await load();
 const credential = process.env.COLLEXA_CREDENTIALS ?? '';
 // The credential's values never leave this process: not in a result, an error, or stderr.
 const redactor = new Redactor(
-  (credential ? [...credentialStrings(credential), ...handlers.secretsOf(credential)] : []).map((value) => ({
+  (credential
+    ? [...credentialStrings(credential, handlers.publicCredentialFields), ...handlers.secretsOf(credential)]
+    : []
+  ).map((value) => ({
     name: 'credentials',
     value,
   })),
