@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type pg from 'pg';
 import { decodeComponent } from '../../input/clean-input.js';
+import { behaviourOf } from './behaviours/index.js';
 import { Crud, type Answer } from './crud.js';
 import { EmulatorError, send, sendError } from './http-io.js';
 import { inferResources, type Inference } from './inference.js';
@@ -81,8 +82,17 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
       throw new EmulatorError(404, 'not_found', `No operation of the spec has the path ${url.pathname}`);
     }
     const checked = await checkRequest(req, match.route.operation, match.params, url.search, validator, maxBody);
-    const answer =
-      match.route.kind === 'example'
+    const behaviour = behaviourOf(doc, match.route.operation);
+    const answer = behaviour
+      ? await behaviour({
+          doc,
+          inference,
+          rows,
+          operation: match.route.operation,
+          parts: decoded(path),
+          request: checked,
+        })
+      : match.route.kind === 'example'
         ? example(doc, match.route.operation)
         : await crud.run(
             match.route.kind,
