@@ -1,7 +1,10 @@
+import { gcpSpec } from './gcp/gcp.spec.js';
 import type { IntegrationName, IntegrationSpec } from './integration.js';
 
 /** Every integration's spec, by name; one line per integration. */
-const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {};
+const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {
+  gcp: gcpSpec,
+};
 
 /** The integrations in catalog order. */
 export function integrationSpecs(): IntegrationSpec[] {
