@@ -3,7 +3,7 @@ import type { ToolHandler } from '../server/handler.js';
 import { VendorError } from '../server/vendor-error.js';
 import { compact, type GcpClient } from './gcp-client.js';
 import { VENDOR } from './gcp-errors.js';
-import { MAX_OBJECT_BYTES } from './gcp.spec.js';
+import { MAX_OBJECT_BYTES } from './gcp-tools.js';
 
 interface StorageObject {
   name?: string;
