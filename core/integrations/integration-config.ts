@@ -58,5 +58,9 @@ export function integrationConfigSchema(spec: IntegrationSpec): z.ZodType<Integr
       ...(credentials !== undefined ? { credentials } : {}),
       ...(tools !== undefined ? { tools } : {}),
       options: options as Record<string, string | boolean>,
-    })) as unknown as z.ZodType<IntegrationConfig>;
+    }))
+    .superRefine((config, ctx) => {
+      for (const problem of spec.checkConfig?.(config) ?? [])
+        ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    }) as unknown as z.ZodType<IntegrationConfig>;
 }

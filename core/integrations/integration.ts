@@ -93,8 +93,18 @@ export interface IntegrationSpec {
   sandbox: IntegrationSandbox;
   /** Tools exposed when `config.tools` is not given (PostgreSQL: the read-only ones). Default: all. */
   defaultTools?: string[];
+  /**
+   * What the config schema cannot say on its own (PostgreSQL: execute only with readOnly false): the
+   * problems of a config whose fields are each valid, as `config.<path>: message` errors.
+   */
+  checkConfig?(config: { tools?: string[]; options: Record<string, string | boolean> }): ConfigProblem[];
   /** Where each service is outside a sandbox, from the server's config (baseUrl, region, options). */
   connectedEndpoints(config: ConnectedConfig): Record<string, string>;
+}
+
+export interface ConfigProblem {
+  path: string[];
+  message: string;
 }
 
 /** A server's config as its connected endpoints are derived from it. */
