@@ -1,9 +1,11 @@
 import { gcpSpec } from './gcp/gcp.spec.js';
 import type { IntegrationName, IntegrationSpec } from './integration.js';
+import { postgresSpec } from './postgres/postgres.spec.js';
 
 /** Every integration's spec, by name; one line per integration. */
 const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {
   gcp: gcpSpec,
+  postgres: postgresSpec,
 };
 
 /** The integrations in catalog order. */

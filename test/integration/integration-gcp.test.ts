@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { decodeJwt, decodeProtectedHeader, importSPKI, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integrationRig, type IntegrationRig, type InvocationView, type Platform } from '../helpers/integration-rig.js';
+import { connectedIntegration } from '../helpers/integration-server.js';
 import { startPlatform } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
 
@@ -231,38 +232,17 @@ describe('a wrong service account key', () => {
   });
   afterAll(() => google?.close());
 
-  /** An org with the key as a secret, a gcp server pointed at the local Google, and one call of list_instances. */
+  /** A gcp server with `secret` as its key, pointed at the local Google, and one call of list_instances. */
   async function callWith(secret: string) {
-    const { adminKey } = await createOrg(platform.db, 'gcp wrong key');
-    const saved = await call(`${platform.url}/v1/secrets`, {
-      method: 'POST',
-      key: adminKey,
-      json: { name: 'GCP_KEY', value: secret },
+    const gcp = await connectedIntegration(platform, {
+      template: 'gcp',
+      config: { project: 'acme-prod', baseUrl: googleUrl },
+      credential: secret,
     });
-    expect(saved.status, saved.text).toBe(201);
-    const server = await call(`${platform.url}/v1/mcp-servers?wait=60`, {
-      method: 'POST',
-      key: adminKey,
-      json: {
-        name: 'gcp',
-        template: 'gcp',
-        config: { project: 'acme-prod', baseUrl: googleUrl, credentials: 'secret:GCP_KEY' },
-      },
-    });
-    expect(server.json, server.text).toMatchObject({ status: 'healthy' });
-    const agent = await call(`${platform.url}/v1/agents`, {
-      method: 'POST',
-      key: adminKey,
-      json: { name: 'ops', capabilities: [{ name: 'vms', server: 'gcp', tool: 'list_instances', risk: 'low' }] },
-    });
-    expect(agent.status, agent.text).toBe(201);
-    const inv = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=60`, {
-      method: 'POST',
-      key: adminKey,
-      json: { capability: 'vms', input: {} },
-    });
-    expect(inv.json.status, inv.text).toBe('failed');
-    return inv.json as InvocationView;
+    expect(gcp.json, JSON.stringify(gcp.json)).toMatchObject({ status: 'healthy' });
+    const inv = await gcp.invoke('list_instances', {});
+    expect(inv.status, JSON.stringify(inv)).toBe('failed');
+    return inv;
   }
 
   const expectNoKeyIn = (inv: InvocationView) => {

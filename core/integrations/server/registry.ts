@@ -10,4 +10,5 @@ type AnyHandlers = IntegrationHandlers<any>;
  */
 export const HANDLERS: Partial<Record<IntegrationName, () => Promise<AnyHandlers>>> = {
   gcp: () => import('../gcp/gcp.handlers.js').then((m) => m.gcpHandlers),
+  postgres: () => import('../postgres/postgres.handlers.js').then((m) => m.postgresHandlers),
 };

@@ -1,0 +1,135 @@
+/**
+ * A postgres server's one connection to its database: opened on first use (through the egress proxy),
+ * its calls one at a time (each is a transaction of its own), reopened after it broke, closed when idle.
+ * Reads run in `BEGIN READ ONLY` and are rolled back; writes commit and then DISCARD ALL, so nothing a
+ * statement set for the session (a role, a search_path) outlives it. Every statement has a time bound.
+ */
+import pg from 'pg';
+import type { PgTarget } from './pg-credential.js';
+import { pgError } from './pg-errors.js';
+import { openTunnel, proxyFor } from './pg-tunnel.js';
+
+export interface PgSessionOptions {
+  statementTimeoutMs: number;
+  connectTimeoutMs?: number;
+  idleMs?: number;
+}
+
+const DEFAULT_CONNECT_MS = 10_000;
+const DEFAULT_IDLE_MS = 5 * 60_000;
+
+export class PgSession {
+  private client?: Promise<pg.Client>;
+  private queue: Promise<unknown> = Promise.resolve();
+  private idle?: NodeJS.Timeout;
+
+  constructor(
+    private readonly target: PgTarget,
+    private readonly opts: PgSessionOptions,
+  ) {}
+
+  /** `fn` in a read-only transaction, rolled back after. */
+  read<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN READ ONLY', 'ROLLBACK', fn);
+  }
+
+  /** `fn` in a read-write transaction, committed after; the session's settings reset. */
+  write<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN', 'COMMIT', fn, 'DISCARD ALL');
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.idle);
+    const client = this.client;
+    this.client = undefined;
+    await client?.then((c) => c.end()).catch(() => undefined);
+  }
+
+  private transaction<T>(
+    begin: string,
+    end: string,
+    fn: (client: pg.Client) => Promise<T>,
+    after?: string,
+  ): Promise<T> {
+    const run = async () => {
+      clearTimeout(this.idle);
+      const client = await this.connected();
+      try {
+        await client.query(begin);
+        // A literal: SET takes no parameters; the value is an integer of ours.
+        await client.query(`SET LOCAL statement_timeout = ${Math.floor(this.opts.statementTimeoutMs)}`);
+        const out = await fn(client);
+        await client.query(end);
+        if (after) await client.query(after);
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => this.drop(client));
+        throw pgError(err);
+      } finally {
+        this.idle = setTimeout(() => void this.close(), this.opts.idleMs ?? DEFAULT_IDLE_MS).unref();
+      }
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private connected(): Promise<pg.Client> {
+    this.client ??= this.open().catch((err: unknown) => {
+      this.client = undefined;
+      throw pgError(err);
+    });
+    return this.client;
+  }
+
+  private async open(): Promise<pg.Client> {
+    const { host, port, user, password, database, ssl } = this.target;
+    const timeout = this.opts.connectTimeoutMs ?? DEFAULT_CONNECT_MS;
+    const proxy = proxyFor(host, port);
+    const socket = proxy ? await openTunnel(proxy, host, port, timeout) : undefined;
+    if (socket)
+      // pg connects the stream it is given: this one is connected already, through the proxy.
+      (socket as unknown as { connect: () => unknown }).connect = () => {
+        process.nextTick(() => {
+          socket.emit('connect');
+          socket.resume();
+        });
+        return socket;
+      };
+    const client = new pg.Client({
+      host,
+      port,
+      user,
+      password,
+      database,
+      ssl,
+      connectionTimeoutMillis: timeout,
+      application_name: 'collexa',
+      keepAlive: true,
+      ...(socket ? { stream: () => socket } : {}),
+    });
+    // A connection that breaks between calls is dropped; the next call opens another.
+    client.on('error', () => this.drop(client));
+    client.on('end', () => this.drop(client));
+    try {
+      await client.connect();
+    } catch (err) {
+      socket?.destroy();
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    return client;
+  }
+
+  /** Forgets `client` if it is still the session's (an old one ending later leaves a new one be). */
+  private drop(client: pg.Client): void {
+    const current = this.client;
+    void current
+      ?.then((c) => {
+        if (c !== client) return;
+        if (this.client === current) this.client = undefined;
+        return c.end();
+      })
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,230 @@
+// The postgres integration on the real path (agent → invocation workflow → the postgres MCP server,
+// sandboxed, whose only way out is the egress proxy's CONNECT → a database): a database and role this
+// test makes in the run's own PostgreSQL, reached as 127.0.0.1:<port> (the test egress policy allows it).
+// It has no sandbox target (see postgres.spec.ts), so every call is a connected one.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { InvocationView, Platform } from '../helpers/integration-rig.js';
+import { connectedIntegration, type ConnectedIntegration } from '../helpers/integration-server.js';
+import { startPlatform } from '../helpers/platform.js';
+
+const name = `pgint_${randomBytes(6).toString('hex')}`;
+const password = `pw-${randomBytes(12).toString('hex')}`;
+let platform: Platform;
+let url: string;
+
+beforeAll(async () => {
+  platform = await startPlatform();
+  const admin = new URL(inject('databaseUrl'));
+  await platform.db.raw(`create role ${name} login password '${password}'`);
+  await platform.db.raw(`create database ${name} owner ${name}`);
+  url = `postgres://${name}:${encodeURIComponent(password)}@127.0.0.1:${admin.port}/${name}`;
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  await db.query(`
+    create table customers (id serial primary key, name text not null, email text unique, created_at timestamptz default now());
+    comment on table customers is 'People who buy';
+    create table orders (id serial primary key, customer_id int not null references customers(id), total numeric(10,2) not null);
+    create index orders_customer on orders (customer_id);
+    create view customer_totals as select c.name, sum(o.total) as total from customers c join orders o on o.customer_id = c.id group by c.name;
+    insert into customers (name, email) select 'customer ' || i, 'c' || i || '@example.com' from generate_series(1, 300) i;
+    insert into orders (customer_id, total) values (1, 10.50), (1, 4.25), (2, 99.99);
+  `);
+  await db.end();
+}, 180_000);
+afterAll(async () => {
+  await platform?.db.raw(`drop database if exists ${name} with (force)`);
+  await platform?.db.raw(`drop role if exists ${name}`);
+  await platform?.stop();
+});
+
+/** A postgres server of `config` with `credential` (default the test's database) as its secret. */
+const server = (config: Record<string, unknown> = {}, credential = url) =>
+  connectedIntegration(platform, { template: 'postgres', config, credential });
+
+const ok = (inv: InvocationView) => {
+  expect(inv.status, JSON.stringify(inv.error ?? inv.result)).toBe('succeeded');
+  return inv.result!.structuredContent as Record<string, unknown>;
+};
+const toolError = (inv: InvocationView) => {
+  expect(inv.status, JSON.stringify(inv.result)).toBe('failed');
+  return (inv.result?.structuredContent as { error: Record<string, unknown> }).error;
+};
+
+describe('a read-only postgres server (the default)', () => {
+  let db: ConnectedIntegration;
+  beforeAll(async () => {
+    db = await server();
+    expect(db.json, JSON.stringify(db.json)).toMatchObject({ status: 'healthy', template: 'postgres' });
+  }, 120_000);
+
+  it('serves query, list_tables and describe_table, not execute', async () => {
+    expect(await db.tools()).toEqual(['describe_table', 'list_tables', 'query']);
+  });
+
+  it('lists tables and views, and describes a table’s columns and keys', async () => {
+    const listed = ok(await db.invoke('list_tables', {}));
+    expect(listed.tables).toEqual([
+      { schema: 'public', name: 'customer_totals', kind: 'view' },
+      expect.objectContaining({ schema: 'public', name: 'customers', kind: 'table', comment: 'People who buy' }),
+      expect.objectContaining({ schema: 'public', name: 'orders', kind: 'table' }),
+    ]);
+    expect(ok(await db.invoke('list_tables', { includeViews: false })).tables).toHaveLength(2);
+    const orders = ok(await db.invoke('describe_table', { table: 'orders' }));
+    expect(orders).toMatchObject({
+      schema: 'public',
+      name: 'orders',
+      columns: [
+        { name: 'id', type: 'integer', nullable: false, default: "nextval('orders_id_seq'::regclass)" },
+        { name: 'customer_id', type: 'integer', nullable: false },
+        { name: 'total', type: 'numeric(10,2)', nullable: false },
+      ],
+      primaryKey: ['id'],
+      foreignKeys: [
+        { columns: ['customer_id'], references: { schema: 'public', table: 'customers', columns: ['id'] } },
+      ],
+    });
+    expect((orders.indexes as Array<{ name: string }>).map((i) => i.name)).toEqual(['orders_customer', 'orders_pkey']);
+    expect(ok(await db.invoke('describe_table', { table: 'customers' }))).toMatchObject({
+      uniqueConstraints: [{ name: 'customers_email_key', columns: ['email'] }],
+    });
+    expect(toolError(await db.invoke('describe_table', { table: 'nope' }))).toMatchObject({
+      status: 404,
+      code: 'undefined_table',
+    });
+  });
+
+  it('runs a query with parameters and answers typed columns', async () => {
+    const out = ok(
+      await db.invoke('query', {
+        sql: 'select c.id, name, total, created_at is not null as stamped from customers c join orders o on o.customer_id = c.id where c.id = $1 order by total',
+        params: [1],
+      }),
+    );
+    expect(out).toMatchObject({
+      command: 'SELECT',
+      columns: [
+        { name: 'id', type: 'integer' },
+        { name: 'name', type: 'text' },
+        { name: 'total', type: 'numeric' },
+        { name: 'stamped', type: 'boolean' },
+      ],
+      rows: [
+        [1, 'customer 1', '4.25', true],
+        [1, 'customer 1', '10.50', true],
+      ],
+      rowCount: 2,
+      truncated: false,
+    });
+  });
+
+  it('bounds the rows and the bytes an answer holds', async () => {
+    const rows = ok(await db.invoke('query', { sql: 'select id from customers order by id', maxRows: 10 }));
+    expect(rows).toMatchObject({ rowCount: null, truncated: true });
+    expect(rows.rows).toEqual(Array.from({ length: 10 }, (_, i) => [i + 1]));
+    expect(ok(await db.invoke('query', { sql: 'select id from customers' })).rows).toHaveLength(100);
+    // 100 kB a row: the third would pass 256 KiB.
+    const wide = ok(await db.invoke('query', { sql: "select repeat('x', 100000) from generate_series(1, 10)" }));
+    expect(wide).toMatchObject({ truncated: true });
+    expect(wide.rows).toHaveLength(2);
+  });
+
+  it('refuses a write through query, in one statement or hidden after another', async () => {
+    expect(
+      toolError(await db.invoke('query', { sql: "insert into customers (name) values ('mallory')" })),
+    ).toMatchObject({
+      vendor: 'PostgreSQL',
+      status: 403,
+      code: 'read_only_sql_transaction',
+    });
+    const two = toolError(await db.invoke('query', { sql: 'select 1; delete from orders' }));
+    expect(two).toMatchObject({ status: 400 });
+    expect(two.message).toMatch(/cannot insert multiple commands into a prepared statement/);
+    expect(toolError(await db.invoke('query', { sql: 'commit; delete from orders' }))).toMatchObject({ status: 400 });
+    expect(ok(await db.invoke('query', { sql: 'select count(*)::int from orders' })).rows).toEqual([[3]]);
+    expect(
+      ok(await db.invoke('query', { sql: "select count(*)::int from customers where name = 'mallory'" })).rows,
+    ).toEqual([[0]]);
+  });
+
+  it('answers SQL errors with the condition and status', async () => {
+    expect(toolError(await db.invoke('query', { sql: 'select * from missing_table' }))).toMatchObject({
+      status: 404,
+      code: 'undefined_table',
+    });
+    expect(toolError(await db.invoke('query', { sql: 'selec 1' }))).toMatchObject({
+      status: 400,
+      code: 'syntax_error_or_access_rule_violation',
+    });
+  });
+});
+
+describe('execute', () => {
+  it('is refused in the config unless readOnly is false', async () => {
+    const refused = await server({ tools: ['query', 'execute'] });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({
+      code: 'validation_error',
+      details: {
+        issues: [{ path: 'config.tools', message: expect.stringMatching(/served only with readOnly: false/) }],
+      },
+    });
+    expect((await server({ tools: ['execute'], readOnly: true })).status).toBe(400);
+  });
+
+  it('writes with readOnly false and execute named, and what it wrote reads back', async () => {
+    const db = await server({ readOnly: false, tools: ['query', 'execute'] });
+    expect(db.json, JSON.stringify(db.json)).toMatchObject({ status: 'healthy' });
+    expect(await db.tools()).toEqual(['execute', 'query']);
+    const inserted = ok(
+      await db.invoke('execute', {
+        sql: 'insert into customers (name, email) values ($1, $2) returning id, name',
+        params: ['ada', 'ada@example.com'],
+      }),
+    );
+    expect(inserted).toMatchObject({ command: 'INSERT', rowCount: 1, rows: [[301, 'ada']] });
+    expect(ok(await db.invoke('query', { sql: "select email from customers where name = 'ada'" })).rows).toEqual([
+      ['ada@example.com'],
+    ]);
+    expect(
+      toolError(
+        await db.invoke('execute', {
+          sql: 'insert into customers (name, email) values ($1, $2)',
+          params: ['x', 'ada@example.com'],
+        }),
+      ),
+    ).toMatchObject({
+      status: 409,
+      code: 'unique_violation',
+    });
+    // A session setting a write made does not reach the next call.
+    ok(await db.invoke('execute', { sql: 'set search_path to nowhere' }));
+    expect(ok(await db.invoke('query', { sql: 'show search_path' })).rows).toEqual([['"$user", public']]);
+  });
+});
+
+describe('a wrong credential', () => {
+  it('a wrong password is a 401 naming PostgreSQL’s condition, without the password', async () => {
+    const bad = `wrong-${randomBytes(8).toString('hex')}`;
+    const db = await server({}, url.replace(encodeURIComponent(password), bad));
+    const err = toolError(await db.invoke('query', { sql: 'select 1' }));
+    expect(err).toMatchObject({ vendor: 'PostgreSQL', status: 401, code: 'invalid_password' });
+    expect(err.message).toMatch(/rejected the credentials \(401\).*password authentication failed for user "pgint_/);
+    expect(JSON.stringify(err)).not.toContain(bad);
+  });
+
+  it('a host the egress policy does not allow is refused by the proxy (403), never connected to', async () => {
+    const db = await server({}, `postgres://${name}:${password}@10.255.255.1:5432/${name}`);
+    const err = toolError(await db.invoke('list_tables', {}));
+    expect(err).toMatchObject({ status: 403, code: 'egress_denied' });
+    expect(JSON.stringify(err)).not.toContain(password);
+  });
+
+  it('a credential that is no connection URL is refused, not quoted', async () => {
+    const db = await server({}, 'mysql://root:hunter2hunter2@db/x');
+    const err = toolError(await db.invoke('query', { sql: 'select 1' }));
+    expect(err).toMatchObject({ status: 401, code: 'invalid_credential' });
+    expect(JSON.stringify(err)).not.toContain('hunter2');
+  });
+});
