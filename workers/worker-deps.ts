@@ -14,9 +14,16 @@ import { SandboxHost } from '../core/sandboxes/sandbox-host.js';
 import { SandboxTargetService } from '../core/sandboxes/targets/target.service.js';
 import { PolicyEngine } from '../core/policy/engine.js';
 import { openVault } from '../core/secrets/open-vault.js';
+import { SecretVault, type SecretReader } from '../core/secrets/vault.js';
 
 /** The sandbox host as the config says: its driver (sandboxed processes or containers), the platform PostgreSQL for emulated databases. */
-function sandboxHostFromConfig(config: Config, db: Db, logger: Logger, egress: EgressPolicy): SandboxHost {
+function sandboxHostFromConfig(
+  config: Config,
+  db: Db,
+  logger: Logger,
+  egress: EgressPolicy,
+  vault: SecretReader | undefined,
+): SandboxHost {
   const pg = new URL(config.db.url);
   return new SandboxHost({
     db,
@@ -24,6 +31,7 @@ function sandboxHostFromConfig(config: Config, db: Db, logger: Logger, egress: E
     targets: new SandboxTargetService({ db, egress }),
     processSandbox: config.mcpSandbox,
     emulator: new EmulatorStore({ databaseUrl: config.db.url }),
+    ...(vault instanceof SecretVault ? { vault } : {}),
     pg: { host: bareHost(pg.hostname), port: Number(pg.port || 5432) },
     memoryMb: config.sandboxes.memoryMb,
     driver: sandboxDriverFor(config),
@@ -57,7 +65,7 @@ export async function createWorkerDeps(config: Config, given: Partial<ActivityDe
   try {
     const vault = given.vault ?? (await openVault(config, db, logger));
     const policy = given.policy ?? (await PolicyEngine.load(config.policyDir));
-    const sandboxHost = given.sandboxHost ?? sandboxHostFromConfig(config, db, logger, egress);
+    const sandboxHost = given.sandboxHost ?? sandboxHostFromConfig(config, db, logger, egress, vault);
     const deps: ActivityDeps = {
       sandboxHost,
       db,

@@ -48,8 +48,12 @@ export interface CredentialSpec {
 
 export type SandboxModeName = 'mock' | 'emulated';
 
-/** How one part of the vendor is stood in for: an OpenAPI description (Prism, the emulator) or a native emulator. */
-export type SandboxBackend = { kind: 'openapi' } | { kind: 'moto' } | { kind: 'fake-gcs-server' };
+/**
+ * How one part of the vendor is stood in for: an OpenAPI description (Prism, the emulator), a native
+ * emulator, or (`postgres`) a scratch database of the sandbox's own in the platform's PostgreSQL.
+ */
+export type SandboxBackend =
+  { kind: 'openapi' } | { kind: 'moto' } | { kind: 'fake-gcs-server' } | { kind: 'postgres' };
 
 /** The sandbox target an integration declares: `POST /v1/agents/:id/sandboxes {target: <name>}`. */
 export interface IntegrationSandbox {
@@ -65,6 +69,8 @@ export interface IntegrationSandbox {
   modes: Partial<Record<SandboxModeName, Record<string, SandboxBackend>>>;
   /** Which emulator backs each mode, in words (the catalog shows it). */
   emulators: Partial<Record<SandboxModeName, string>>;
+  /** What a `postgres` backend's scratch database starts from and returns to on reset: SQL its role runs. */
+  seedSql?: string;
 }
 
 /** A setting of `config` besides credentials and tools. */

@@ -11,6 +11,8 @@ import type { Logger } from '../log.js';
 import type { ProcessLimits, SandboxSettings as ProcessSandbox } from '../mcp/sandbox.js';
 import { integrationForTarget } from '../integrations/catalog.js';
 import { integrationLaunch } from '../integrations/launch.js';
+import type { IntegrationSpec, SandboxModeName } from '../integrations/integration.js';
+import type { SecretVault } from '../secrets/vault.js';
 import { expandTemplate } from '../mcp/templates.js';
 import { orgWorkspace } from '../mcp/workspace.js';
 import type { EmulatorStore } from './emulator/store.js';
@@ -18,7 +20,12 @@ import type { SandboxDriver } from './drivers/driver.js';
 import { processDriver } from './drivers/process.driver.js';
 import { recordedContainer } from './drivers/container-record.js';
 import { currentHostId, type ProcessRecord } from './process-record.js';
-import { extraServiceIds, startIntegrationServices, type IntegrationServices } from './integration-services.js';
+import {
+  extraServiceIds,
+  startIntegrationServices,
+  type IntegrationServices,
+  type SandboxDatabase,
+} from './integration-services.js';
 import { killRecorded, type RunningService } from './service-process.js';
 import type { SandboxTargetService } from './targets/target.service.js';
 
@@ -30,6 +37,11 @@ export interface SandboxHostDeps {
   processSandbox: ProcessSandbox;
   /** The emulated mode's databases. */
   emulator: EmulatorStore;
+  /**
+   * Where a scratch database's login is kept while its sandbox runs (an org secret its server references):
+   * without one, a sandbox on a `postgres` backend cannot start.
+   */
+  vault?: SecretVault;
   /** Where the platform PostgreSQL listens (host side), for the emulator's bridge. */
   pg: { host: string; port: number };
   /** Memory of one sandbox process, MiB (SANDBOX_MEMORY_MB). */
@@ -90,7 +102,7 @@ export class SandboxHost {
     const row = await this.sandboxes.getById(sandboxId);
     // Alive while its service starts too (a large spec's emulator seeds and boots for many seconds).
     const beat = setInterval(() => runtime.heartbeat(), HEARTBEAT_MS);
-    let service: RunningService | undefined;
+    let service: HostedService | undefined;
     try {
       service = await this.start(row);
     } catch (err) {
@@ -101,7 +113,7 @@ export class SandboxHost {
       const endpoint = service?.url ?? row.endpoint!;
       const endpoints = service && 'endpoints' in service ? (service as IntegrationServices).endpoints : undefined;
       if (endpoints) await this.sandboxes.addResources(sandboxId, { endpoints });
-      const server = await this.serverFor(row, endpoint, endpoints);
+      const server = await this.serverFor(row, endpoint, endpoints, (service as IntegrationServices)?.credential);
       const startedAt = new Date();
       const marked = await this.sandboxes.markRunning(sandboxId, {
         endpoint,
@@ -135,7 +147,11 @@ export class SandboxHost {
   /** Back to the initial state: the emulated sandbox's seed (a mock is stateless). */
   async reset(sandboxId: string): Promise<void> {
     const row = await this.sandboxes.getById(sandboxId);
-    if (row.mode === 'emulated') await this.deps.emulator.reset(sandboxId);
+    if (row.mode !== 'emulated') return;
+    const integration = integrationForTarget(row.target);
+    if (integration && scratchBacked(integration, row.mode))
+      await this.deps.emulator.resetScratch(sandboxId, integration.sandbox.seedSql ?? '');
+    else await this.deps.emulator.reset(sandboxId);
   }
 
   /**
@@ -221,6 +237,12 @@ export class SandboxHost {
       if ((await killRecorded(record)) === 'other-host') (left.services ??= {})[service] = record;
     if (r.database || row.mode === 'emulated') await this.deps.emulator.drop(row.id);
     await this.servers.removeSandboxServer(row.id);
+    if (
+      this.deps.vault &&
+      integrationForTarget(row.target) &&
+      scratchBacked(integrationForTarget(row.target)!, row.mode)
+    )
+      await this.deps.vault.delete(row.org_id, sandboxSecretName(row.id)).catch(() => undefined);
     rmSync(path.dirname(this.specPath(row)), { recursive: true, force: true });
     // The service's own work dir (Prism's copy of the spec, the emulator's files).
     for (const id of [row.id, ...extraServiceIds(row.id)])
@@ -228,7 +250,7 @@ export class SandboxHost {
     return left;
   }
 
-  private async start(row: SandboxRow): Promise<RunningService | undefined> {
+  private async start(row: SandboxRow): Promise<HostedService | undefined> {
     if (row.mode === 'connected') return undefined;
     const integration = integrationForTarget(row.target);
     if (!integration) return this.startOpenapi(row);
@@ -244,6 +266,7 @@ export class SandboxHost {
         openapi: () => this.startOpenapi(row),
         moto: (id, onRecord) => driver.startMoto({ ...native, sandboxId: id, onRecord }, ctx),
         fakeGcs: (id, onRecord) => driver.startFakeGcs({ ...native, sandboxId: id, onRecord }, ctx),
+        postgres: () => this.startScratch(row, integration.sandbox.seedSql ?? ''),
       },
       (service, record) => this.sandboxes.addServiceProcess(row.id, service, record),
       specBasePath(JSON.parse(readFileSync(this.specPath(row), 'utf8')) as Record<string, unknown>),
@@ -267,10 +290,28 @@ export class SandboxHost {
   }
 
   /**
-   * The sandbox's own MCP server: for an integration's target, the integration's server pointed at the
-   * sandbox's services; else the openapi template on the target's spec, pointed at `endpoint`.
+   * A scratch database of the sandbox's own, seeded; its login (the role's password, made here) goes no
+   * further than this process and the org secret serverFor keeps it in.
    */
-  private async serverFor(row: SandboxRow, endpoint: string, endpoints?: Record<string, string>): Promise<string> {
+  private async startScratch(row: SandboxRow, seedSql: string): Promise<SandboxDatabase> {
+    const db = await this.deps.emulator.createScratch(row.id, seedSql);
+    await this.sandboxes.addResources(row.id, { database: db.database });
+    const { host, port } = this.deps.pg;
+    const at = `${host.includes(':') ? `[${host}]` : host}:${port}/${db.database}`;
+    return { url: `postgres://${at}`, credential: `postgres://${db.user}:${db.password}@${at}` };
+  }
+
+  /**
+   * The sandbox's own MCP server: for an integration's target, the integration's server pointed at the
+   * sandbox's services (given `credential`, a scratch database's login, through an org secret); else the
+   * openapi template on the target's spec, pointed at `endpoint`.
+   */
+  private async serverFor(
+    row: SandboxRow,
+    endpoint: string,
+    endpoints?: Record<string, string>,
+    credential?: string,
+  ): Promise<string> {
     await this.servers.removeSandboxServer(row.id);
     const integration = integrationForTarget(row.target);
     if (integration && endpoints && row.mode !== 'connected') {
@@ -283,7 +324,7 @@ export class SandboxHost {
           options: {},
           sandbox: row.mode,
         },
-        integration.sandbox.credential,
+        credential === undefined ? integration.sandbox.credential : await this.keepCredential(row, credential),
       );
       const local = [...new Set(Object.values(endpoints).flatMap(localAddress))];
       const created = await this.servers.create({
@@ -337,6 +378,21 @@ export class SandboxHost {
     return server.id;
   }
 
+  /**
+   * `credential` as the org secret `sandbox.<id>` (encrypted at rest like any secret; removed with the
+   * sandbox), answered as the `secret:` reference the server's env holds: the worker resolves it when it
+   * starts the server, so the value is in no row in plain text.
+   */
+  private async keepCredential(row: SandboxRow, credential: string): Promise<string> {
+    const vault = this.deps.vault;
+    if (!vault) throw new Error(`sandbox ${row.id}: no vault to keep its database login in (COLLEXA_MASTER_KEY)`);
+    const name = sandboxSecretName(row.id);
+    // A retried activity made it already: the login is new, so the value is replaced.
+    await vault.delete(row.org_id, name).catch(() => undefined);
+    await vault.create(row.org_id, name, credential, { actor: 'system' });
+    return `secret:${name}`;
+  }
+
   private specPath(row: SandboxRow): string {
     return path.join(
       orgWorkspace(this.deps.processSandbox.workspaceRoot, row.org_id),
@@ -355,11 +411,27 @@ function specBasePath(doc: Record<string, unknown>): string {
   return new URL(url).pathname.replace(/\/$/, '');
 }
 
-/** `127.0.0.1:<port>` of a sandbox's own endpoint, for its server's egress; none for a remote (connected) one. */
+/**
+ * `127.0.0.1:<port>` of a sandbox's own endpoint, for its server's egress; none for a remote (connected)
+ * one. A scratch database is the platform's PostgreSQL wherever it is: its host and port.
+ */
 function localAddress(endpoint: string): string[] {
   const url = new URL(endpoint);
+  if (url.protocol === 'postgres:') return [`${url.hostname}:${url.port}`];
   return url.hostname === '127.0.0.1' ? [`127.0.0.1:${url.port}`] : [];
 }
+
+/** The org secret a sandbox's scratch database login is kept in while it runs. */
+const sandboxSecretName = (sandboxId: string) => `sandbox.${sandboxId}`;
+
+/** Whether the integration's sandbox of `mode` stands on a scratch database. */
+function scratchBacked(spec: IntegrationSpec, mode: string): boolean {
+  const backends = spec.sandbox.modes[mode as SandboxModeName] ?? {};
+  return Object.values(backends).some((b) => b.kind === 'postgres');
+}
+
+/** What hosting holds of a started sandbox: where it is, how it ends, how it stops. */
+type HostedService = Pick<RunningService, 'url' | 'exited' | 'stop'>;
 
 /** A recorded process this worker can remove: one of its host, or a container (through the engine). */
 function removableHere(record: ProcessRecord): boolean {

@@ -64,7 +64,7 @@ export class EmulatorStore {
    * an earlier attempt left under the same name is dropped first, so a retried activity starts clean.
    */
   async create(sandboxId: string, spec: unknown, fixtures?: Fixtures): Promise<EmulatorDatabase> {
-    const name = emulatorDatabaseName(sandboxId);
+    emulatorDatabaseName(sandboxId); // a bad id is refused before any work
     // Bounded as the emulator bounds the file it reads (size, depth, OpenAPI 3).
     const doc = parseSpec(JSON.stringify(spec) ?? '');
     const rows = seedRows(
@@ -74,6 +74,65 @@ export class EmulatorStore {
       fixtures ? checkFixtures(fixtures) : specFixtures(doc),
       this.opts.maxFixtures ?? EMULATOR_DEFAULTS.maxResources,
     );
+    const db = await this.fresh(sandboxId);
+    try {
+      await this.withAdmin(db.database, async (admin) => {
+        await admin.query(`set role ${db.user}`);
+        await admin.query(EMULATOR_DDL);
+        await admin.query(
+          `insert into seed (collection, parent, id, seq, body, created_at, updated_at)
+           select collection, parent, id, seq, body, now(), now()
+           from jsonb_to_recordset($1::jsonb) as r(collection text, parent text, id text, seq bigint, body jsonb)`,
+          [JSON.stringify(rows)],
+        );
+        await admin.query(`begin; ${RESET_SQL} commit;`);
+      });
+    } catch (err) {
+      await this.drop(sandboxId).catch(() => undefined);
+      throw err;
+    }
+    return db;
+  }
+
+  /**
+   * A fresh database for a sandbox that is a database itself (PostgreSQL's): no emulator tables, only
+   * what `seedSql` makes, run as the sandbox's role so everything in it is the role's own.
+   */
+  async createScratch(sandboxId: string, seedSql: string): Promise<EmulatorDatabase> {
+    const db = await this.fresh(sandboxId);
+    try {
+      await this.seedScratch(db.database, seedSql);
+    } catch (err) {
+      await this.drop(sandboxId).catch(() => undefined);
+      throw err;
+    }
+    return db;
+  }
+
+  /** A scratch database back to its seed: all the role owns there dropped, then `seedSql` again. */
+  async resetScratch(sandboxId: string, seedSql: string): Promise<void> {
+    const name = emulatorDatabaseName(sandboxId);
+    // The role's sessions first: a transaction of theirs would hold locks the drop waits for.
+    await this.withAdmin(undefined, (admin) =>
+      admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and usename = $1', [name]),
+    );
+    // DROP OWNED, not a schema drop: public is pg_database_owner's from PostgreSQL 15 on, a superuser's before.
+    await this.seedScratch(name, `drop owned by ${name}; ${seedSql}`);
+  }
+
+  private async seedScratch(name: string, sql: string): Promise<void> {
+    await this.withAdmin(name, async (admin) => {
+      await admin.query(`set role ${name}`);
+      await admin.query(`begin; ${sql}; commit;`);
+    });
+  }
+
+  /**
+   * The sandbox's role (a new password) and its empty database, owned by it and closed to PUBLIC; whatever
+   * an earlier attempt left under the name is dropped first, so a retried activity starts clean.
+   */
+  private async fresh(sandboxId: string): Promise<EmulatorDatabase> {
+    const name = emulatorDatabaseName(sandboxId);
     await this.lockDown();
     await this.drop(sandboxId);
     const password = randomBytes(24).toString('hex');
@@ -96,17 +155,6 @@ export class EmulatorStore {
         if (!me[0]?.super) await db.query(`grant ${name} to current_user with inherit true, set true`);
         await db.query(`create database ${name} owner ${name} template template0`);
         await db.query(`revoke all on database ${name} from public`);
-      });
-      await this.withAdmin(name, async (db) => {
-        await db.query(`set role ${name}`);
-        await db.query(EMULATOR_DDL);
-        await db.query(
-          `insert into seed (collection, parent, id, seq, body, created_at, updated_at)
-           select collection, parent, id, seq, body, now(), now()
-           from jsonb_to_recordset($1::jsonb) as r(collection text, parent text, id text, seq bigint, body jsonb)`,
-          [JSON.stringify(rows)],
-        );
-        await db.query(`begin; ${RESET_SQL} commit;`);
       });
     } catch (err) {
       await this.drop(sandboxId).catch(() => undefined);
