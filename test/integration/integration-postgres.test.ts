@@ -1,12 +1,14 @@
 // The postgres integration on the real path (agent → invocation workflow → the postgres MCP server,
-// sandboxed, whose only way out is the egress proxy's CONNECT → a database): a database and role this
-// test makes in the run's own PostgreSQL, reached as 127.0.0.1:<port> (the test egress policy allows it).
-// It has no sandbox target (see postgres.spec.ts), so every call is a connected one.
+// sandboxed, whose only way out is the egress proxy's CONNECT → a database): connected, to a database and
+// role this test makes in the run's own PostgreSQL, reached as 127.0.0.1:<port> (the test egress policy
+// allows it); and in an emulated sandbox, a scratch database of the sandbox's own.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { InvocationView, Platform } from '../helpers/integration-rig.js';
+import { integrationRig, type IntegrationRig, type InvocationView, type Platform } from '../helpers/integration-rig.js';
 import { connectedIntegration, type ConnectedIntegration } from '../helpers/integration-server.js';
+import { call } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 import { startPlatform } from '../helpers/platform.js';
 
 const name = `pgint_${randomBytes(6).toString('hex')}`;
@@ -15,7 +17,7 @@ let platform: Platform;
 let url: string;
 
 beforeAll(async () => {
-  platform = await startPlatform();
+  platform = await startPlatform({ sandboxes: { idleMs: 600_000 } });
   const admin = new URL(inject('databaseUrl'));
   await platform.db.raw(`create role ${name} login password '${password}'`);
   await platform.db.raw(`create database ${name} owner ${name}`);
@@ -226,5 +228,71 @@ describe('a wrong credential', () => {
     const err = toolError(await db.invoke('query', { sql: 'select 1' }));
     expect(err).toMatchObject({ status: 401, code: 'invalid_credential' });
     expect(JSON.stringify(err)).not.toContain('hunter2');
+  });
+});
+
+describe('the postgres emulated sandbox', () => {
+  let rig: IntegrationRig;
+  beforeAll(async () => {
+    rig = await integrationRig({
+      integration: 'postgres',
+      mode: 'emulated',
+      config: { readOnly: false, tools: ['query', 'list_tables', 'describe_table', 'execute'] },
+      platform,
+    });
+  }, 240_000);
+
+  it('is a scratch database of its own, seeded, whose login is an org secret and in no row', async () => {
+    expect(rig.sandbox.endpoints.database).toMatch(/^postgres:\/\/127\.0\.0\.1:\d+\/sbx_[0-9a-f]{32}$/);
+    const server = await platform.db('mcp_servers').where({ sandbox_id: rig.sandbox.id }).first();
+    expect(server.env.COLLEXA_CREDENTIALS).toBe(`secret:sandbox.${rig.sandbox.id}`);
+    const secrets = await platform.db('secrets').where({ org_id: rig.orgId, name: `sandbox.${rig.sandbox.id}` });
+    expect(secrets).toHaveLength(1);
+    const tables = rig.run('list_tables', {});
+    expect((await tables).tables).toEqual([
+      expect.objectContaining({ name: 'customers', comment: "The shop's customers" }),
+      expect.objectContaining({ name: 'orders' }),
+    ]);
+    expect(await rig.run('describe_table', { table: 'orders' })).toMatchObject({
+      foreignKeys: [{ columns: ['customer_id'], references: { table: 'customers', columns: ['id'] } }],
+    });
+    // The platform's own database is closed to it (EmulatorStore's lock-down).
+    const platformDb = new URL(inject('databaseUrl')).pathname.slice(1);
+    expect(
+      (await rig.run('query', { sql: "select has_database_privilege($1, 'connect')", params: [platformDb] })).rows,
+    ).toEqual([[false]]);
+  });
+
+  it('writes with execute (a sandbox is for that), reads it back, and reset restores the seed', async () => {
+    expect(await rig.run('execute', { sql: "insert into customers (name) values ('Edsger Dijkstra')" })).toMatchObject({
+      command: 'INSERT',
+      rowCount: 1,
+    });
+    const count = async () => (await rig.run('query', { sql: 'select count(*)::int from customers' })).rows;
+    expect(await count()).toEqual([[4]]);
+    expect((await rig.invoke('query', { sql: 'delete from customers' })).status).toBe('failed');
+    const reset = await call(`${platform.url}/v1/sandboxes/${rig.sandbox.id}/reset`, {
+      method: 'POST',
+      key: rig.developerKey,
+    });
+    expect(reset.status, reset.text).toBeLessThan(300);
+    // The reset ended the server's connection: its next call opens another, and succeeds.
+    expect(await count()).toEqual([[3]]);
+  });
+
+  it('leaves neither its database nor its secret behind when stopped', async () => {
+    const stopped = await call(`${platform.url}/v1/sandboxes/${rig.sandbox.id}`, {
+      method: 'DELETE',
+      key: rig.developerKey,
+    });
+    expect(stopped.status, stopped.text).toBeLessThan(300);
+    await waitFor(
+      () => call(`${platform.url}/v1/sandboxes/${rig.sandbox.id}`, { key: rig.developerKey }).then((r) => r.json),
+      (sb) => sb.endedAt !== null,
+      { what: 'the sandbox to end', timeoutMs: 60_000 },
+    );
+    const name = `sbx_${rig.sandbox.id.replace(/-/g, '')}`;
+    expect((await platform.db.raw('select 1 from pg_database where datname = ?', [name])).rows).toEqual([]);
+    expect(await platform.db('secrets').where({ org_id: rig.orgId, name: `sandbox.${rig.sandbox.id}` })).toEqual([]);
   });
 });

@@ -16,10 +16,21 @@ export interface PgSessionOptions {
 }
 
 const DEFAULT_CONNECT_MS = 10_000;
+
+/** The connection is gone (ended by the server, or its socket closed), not the statement refused. */
+const broken = (err: unknown) => {
+  const e = err as { code?: unknown; message?: unknown };
+  return (
+    (typeof e?.code === 'string' && (e.code.startsWith('08') || e.code === '57P01')) ||
+    (typeof e?.message === 'string' && /Connection terminated|not queryable|ECONNRESET|EPIPE/i.test(e.message))
+  );
+};
 const DEFAULT_IDLE_MS = 5 * 60_000;
 
 export class PgSession {
   private client?: Promise<pg.Client>;
+  /** The client `client` resolved to, while it is the session's. */
+  private live?: pg.Client;
   private queue: Promise<unknown> = Promise.resolve();
   private idle?: NodeJS.Timeout;
 
@@ -42,6 +53,7 @@ export class PgSession {
     clearTimeout(this.idle);
     const client = this.client;
     this.client = undefined;
+    this.live = undefined;
     await client?.then((c) => c.end()).catch(() => undefined);
   }
 
@@ -53,9 +65,16 @@ export class PgSession {
   ): Promise<T> {
     const run = async () => {
       clearTimeout(this.idle);
-      const client = await this.connected();
+      let client = await this.connected();
       try {
-        await client.query(begin);
+        // A connection the server ended while idle (a restart, a sandbox's reset) fails here, before any
+        // statement of the call ran: once more on a new one.
+        await client.query(begin).catch(async (err: unknown) => {
+          if (!broken(err)) throw err;
+          this.drop(client);
+          client = await this.connected();
+          await client.query(begin);
+        });
         // A literal: SET takes no parameters; the value is an integer of ours.
         await client.query(`SET LOCAL statement_timeout = ${Math.floor(this.opts.statementTimeoutMs)}`);
         const out = await fn(client);
@@ -75,10 +94,13 @@ export class PgSession {
   }
 
   private connected(): Promise<pg.Client> {
-    this.client ??= this.open().catch((err: unknown) => {
-      this.client = undefined;
-      throw pgError(err);
-    });
+    this.client ??= this.open().then(
+      (c) => (this.live = c),
+      (err: unknown) => {
+        this.client = undefined;
+        throw pgError(err);
+      },
+    );
     return this.client;
   }
 
@@ -121,15 +143,12 @@ export class PgSession {
     return client;
   }
 
-  /** Forgets `client` if it is still the session's (an old one ending later leaves a new one be). */
+  /** Forgets `client` if it is still the session's (an old one ending later leaves a new one be), and ends it. */
   private drop(client: pg.Client): void {
-    const current = this.client;
-    void current
-      ?.then((c) => {
-        if (c !== client) return;
-        if (this.client === current) this.client = undefined;
-        return c.end();
-      })
-      .catch(() => undefined);
+    if (this.live === client) {
+      this.live = undefined;
+      this.client = undefined;
+    }
+    void client.end().catch(() => undefined);
   }
 }

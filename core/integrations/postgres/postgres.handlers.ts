@@ -39,7 +39,8 @@ const query: ToolHandler<PgServer> = async (args, { client }) => {
 
 const execute: ToolHandler<PgServer> = async (args, { client }) => {
   // The catalog serves execute only with readOnly false; this holds even if a server was made otherwise.
-  if (client.settings.options.readOnly !== false)
+  // A sandbox's database is its own scratch one: writing there is what it is for.
+  if (client.settings.options.readOnly !== false && !client.settings.sandbox)
     throw new VendorError(
       VENDOR,
       403,

@@ -6,6 +6,22 @@ export const DEFAULT_ROWS = 100;
 export const MAX_RESULT_BYTES = 256 * 1024;
 export const STATEMENT_TIMEOUT_MS = 15_000;
 
+/** The scratch database a sandbox starts from: a small shop, so every tool has something to read. */
+const SANDBOX_SEED_SQL = `
+create table customers (id serial primary key, name text not null, email text unique, created_at timestamptz not null default now());
+comment on table customers is 'The shop''s customers';
+create table orders (
+  id serial primary key,
+  customer_id int not null references customers(id),
+  total numeric(10,2) not null,
+  status text not null default 'open' check (status in ('open', 'paid', 'refunded'))
+);
+create index orders_customer on orders (customer_id);
+insert into customers (name, email) values
+  ('Ada Lovelace', 'ada@example.com'), ('Grace Hopper', 'grace@example.com'), ('Alan Turing', 'alan@example.com');
+insert into orders (customer_id, total, status) values (1, 120.00, 'paid'), (1, 35.50, 'open'), (2, 9.99, 'refunded');
+`;
+
 const sql: JsonSchema = { type: 'string', minLength: 1, maxLength: 100_000, description: 'One SQL statement.' };
 const params: JsonSchema = {
   type: 'array',
@@ -22,7 +38,8 @@ const name: JsonSchema = {
 
 /**
  * PostgreSQL: one database for an agent, read-only unless the admin says otherwise. `execute` is the one
- * tool that writes; a server serves it only when its config says readOnly: false and names it in tools.
+ * tool that writes; a server serves it only when its config says readOnly: false and names it in tools
+ * (a sandbox's server serves it always: its database is a scratch one of its own).
  */
 export const postgresSpec: IntegrationSpec = {
   name: 'postgres',
@@ -40,14 +57,14 @@ export const postgresSpec: IntegrationSpec = {
   config: {
     readOnly: {
       description:
-        'false lets the server serve execute (name it in tools too); every other tool reads in a read-only transaction anyway.',
+        'false lets the server serve execute (name it in tools too); every other tool reads in a read-only transaction anyway. A sandbox’s scratch database takes writes whatever this says.',
       required: false,
       default: 'true',
       type: 'boolean',
     },
   },
-  // The database is the credential's host: no service URL of its own (the egress proxy checks its address).
-  services: [],
+  // The database: in connected mode the credential's host (the egress proxy checks its address), so no URL here.
+  services: ['database'],
   tools: [
     {
       name: 'query',
@@ -102,11 +119,14 @@ export const postgresSpec: IntegrationSpec = {
       : [],
   sandbox: {
     target: 'postgres',
-    // No sandbox yet: a scratch database per sandbox needs its role's password passed to the sandbox's
-    // server without storing it in plain text, which hosting cannot do today. Tests use a database of their own.
+    // The scratch database's own login replaces it (sandbox-host.ts), so there is no stand-in.
     credential: '',
-    modes: {},
-    emulators: {},
+    modes: { emulated: { database: { kind: 'postgres' } } },
+    emulators: {
+      emulated:
+        'a scratch database of its own in the platform’s PostgreSQL (its own role, nothing else reachable), seeded with a small shop (customers, orders); reset restores the seed',
+    },
+    seedSql: SANDBOX_SEED_SQL,
   },
   connectedEndpoints: () => ({}),
 };
