@@ -16,7 +16,7 @@ export interface IntegrationRig {
   developerKey: string;
   agentId: string;
   serverId: string;
-  /** The running sandbox (its services' endpoints under `resources.endpoints` of the row). */
+  /** The running sandbox and its services' endpoints (GET /v1/sandboxes/:id `endpoints`). */
   sandbox: { id: string; endpoint: string; endpoints: Record<string, string> };
   /** Invokes capability `tool` in the sandbox and answers the invocation as the API shows it. */
   invoke(tool: string, input: Record<string, unknown>): Promise<InvocationView>;
@@ -77,7 +77,6 @@ export async function integrationRig(opts: {
     { what: `${opts.integration} ${opts.mode} sandbox to run`, timeoutMs: 180_000 },
   );
   expect(running.status, JSON.stringify(running)).toBe('running');
-  const row = await platform.db('sandboxes').where({ id: created.json.id }).first();
   const invoke = async (tool: string, input: Record<string, unknown>) => {
     const res = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=90`, {
       method: 'POST',
@@ -94,7 +93,7 @@ export async function integrationRig(opts: {
     developerKey,
     agentId: agent.json.id,
     serverId: server.json.id,
-    sandbox: { id: created.json.id, endpoint: running.endpoint, endpoints: row.resources.endpoints ?? {} },
+    sandbox: { id: created.json.id, endpoint: running.endpoint, endpoints: running.endpoints ?? {} },
     invoke,
     run: async (tool, input) => {
       const inv = await invoke(tool, input);
