@@ -103,3 +103,10 @@ export async function integrationRig(opts: {
     },
   };
 }
+
+/** The structured error of an invocation whose tool failed (a vendor's error: vendor, status, code, message). */
+export function toolErrorOf(inv: InvocationView): Record<string, unknown> {
+  expect(inv.status, JSON.stringify(inv)).not.toBe('succeeded');
+  const structured = inv.result?.structuredContent as { error?: Record<string, unknown> } | null | undefined;
+  return structured?.error ?? (inv.error as unknown as Record<string, unknown>);
+}
