@@ -1,7 +1,12 @@
+import { confluenceSpec } from './confluence/confluence.spec.js';
 import type { IntegrationName, IntegrationSpec } from './integration.js';
+import { jiraSpec } from './jira/jira.spec.js';
 
 /** Every integration's spec, by name; one line per integration. */
-const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {};
+const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {
+  jira: jiraSpec,
+  confluence: confluenceSpec,
+};
 
 /** The integrations in catalog order. */
 export function integrationSpecs(): IntegrationSpec[] {

@@ -50,7 +50,7 @@ export async function integrationRig(opts: {
   const platform = opts.platform ?? (await startPlatform({ sandboxes: { idleMs: 600_000 } }));
   const org = await createOrg(platform.db, `${opts.integration}-${opts.mode}`);
   const developerKey = (await userWithRole(platform.db, org.org.id, 'developer')).key;
-  const server = await call(`${platform.url}/v1/mcp-servers?wait=120`, {
+  const server = await call(`${platform.url}/v1/mcp-servers?wait=60`, {
     method: 'POST',
     key: org.adminKey,
     json: { name: opts.integration, template: opts.integration, config: opts.config ?? {} },
@@ -78,7 +78,7 @@ export async function integrationRig(opts: {
   );
   expect(running.status, JSON.stringify(running)).toBe('running');
   const invoke = async (tool: string, input: Record<string, unknown>) => {
-    const res = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=90`, {
+    const res = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=60`, {
       method: 'POST',
       key: developerKey,
       json: { capability: tool, input, sandboxId: created.json.id },
@@ -101,4 +101,11 @@ export async function integrationRig(opts: {
       return inv.result!.structuredContent ?? {};
     },
   };
+}
+
+/** The structured error of an invocation whose tool failed (a vendor's error: vendor, status, code, message). */
+export function toolErrorOf(inv: InvocationView): Record<string, unknown> {
+  expect(inv.status, JSON.stringify(inv)).not.toBe('succeeded');
+  const structured = inv.result?.structuredContent as { error?: Record<string, unknown> } | null | undefined;
+  return structured?.error ?? (inv.error as unknown as Record<string, unknown>);
 }
