@@ -1,7 +1,10 @@
+import { awsSpec } from './aws/aws.spec.js';
 import type { IntegrationName, IntegrationSpec } from './integration.js';
 
 /** Every integration's spec, by name; one line per integration. */
-const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {};
+const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {
+  aws: awsSpec,
+};
 
 /** The integrations in catalog order. */
 export function integrationSpecs(): IntegrationSpec[] {
