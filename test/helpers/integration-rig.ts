@@ -50,7 +50,7 @@ export async function integrationRig(opts: {
   const platform = opts.platform ?? (await startPlatform({ sandboxes: { idleMs: 600_000 } }));
   const org = await createOrg(platform.db, `${opts.integration}-${opts.mode}`);
   const developerKey = (await userWithRole(platform.db, org.org.id, 'developer')).key;
-  const server = await call(`${platform.url}/v1/mcp-servers?wait=120`, {
+  const server = await call(`${platform.url}/v1/mcp-servers?wait=60`, {
     method: 'POST',
     key: org.adminKey,
     json: { name: opts.integration, template: opts.integration, config: opts.config ?? {} },
@@ -79,7 +79,7 @@ export async function integrationRig(opts: {
   expect(running.status, JSON.stringify(running)).toBe('running');
   const row = await platform.db('sandboxes').where({ id: created.json.id }).first();
   const invoke = async (tool: string, input: Record<string, unknown>) => {
-    const res = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=90`, {
+    const res = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=60`, {
       method: 'POST',
       key: developerKey,
       json: { capability: tool, input, sandboxId: created.json.id },
