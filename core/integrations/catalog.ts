@@ -1,4 +1,5 @@
 import { confluenceSpec } from './confluence/confluence.spec.js';
+import { awsSpec } from './aws/aws.spec.js';
 import type { IntegrationName, IntegrationSpec } from './integration.js';
 import { jiraSpec } from './jira/jira.spec.js';
 
@@ -6,6 +7,7 @@ import { jiraSpec } from './jira/jira.spec.js';
 const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {
   jira: jiraSpec,
   confluence: confluenceSpec,
+  aws: awsSpec,
 };
 
 /** The integrations in catalog order. */

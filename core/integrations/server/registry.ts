@@ -11,4 +11,5 @@ type AnyHandlers = IntegrationHandlers<any>;
 export const HANDLERS: Partial<Record<IntegrationName, () => Promise<AnyHandlers>>> = {
   jira: () => import('../jira/jira.handlers.js').then((m) => m.handlers),
   confluence: () => import('../confluence/confluence.handlers.js').then((m) => m.handlers),
+  aws: () => import('../aws/aws.handlers.js').then((m) => m.default),
 };
