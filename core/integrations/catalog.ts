@@ -1,7 +1,10 @@
 import type { IntegrationName, IntegrationSpec } from './integration.js';
+import { slackSpec } from './slack/slack.spec.js';
 
 /** Every integration's spec, by name; one line per integration. */
-const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {};
+const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {
+  slack: slackSpec,
+};
 
 /** The integrations in catalog order. */
 export function integrationSpecs(): IntegrationSpec[] {

@@ -8,4 +8,6 @@ type AnyHandlers = IntegrationHandlers<any>;
  * Each integration's handlers, loaded only by the server that runs it (the AWS SDK is not loaded by a
  * Jira server). One line per integration.
  */
-export const HANDLERS: Partial<Record<IntegrationName, () => Promise<AnyHandlers>>> = {};
+export const HANDLERS: Partial<Record<IntegrationName, () => Promise<AnyHandlers>>> = {
+  slack: () => import('../slack/slack.handlers.js').then((m) => m.slackHandlers),
+};

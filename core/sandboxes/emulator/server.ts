@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type pg from 'pg';
 import { decodeComponent } from '../../input/clean-input.js';
+import { behaviourOf } from './behaviours/index.js';
 import { Crud, type Answer } from './crud.js';
 import { EmulatorError, send, sendError } from './http-io.js';
 import { inferResources, type Inference } from './inference.js';
@@ -53,6 +54,10 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
   const crud = new Crud(doc, rows);
   const bases = basePaths(doc);
   const log = opts.log ?? (() => undefined);
+  const asked = behaviourOf(doc);
+  if (asked && !asked.behaviour)
+    log({ level: 'warn', msg: 'the spec names a behaviour the emulator does not have', behaviour: asked.name });
+  const behaviour = asked?.behaviour;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     // Split by hand: new URL() would read `//host/x` as a host.
@@ -81,15 +86,17 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
       throw new EmulatorError(404, 'not_found', `No operation of the spec has the path ${url.pathname}`);
     }
     const checked = await checkRequest(req, match.route.operation, match.params, url.search, validator, maxBody);
+    const own = behaviour && (await behaviour.serve({ route: match.route, checked }, { doc, rows }));
     const answer =
-      match.route.kind === 'example'
+      own ??
+      (match.route.kind === 'example'
         ? example(doc, match.route.operation)
         : await crud.run(
             match.route.kind,
             match.route.collection,
             placeOf(inference, match.route.collection, match.entry.template, decoded(path)),
             checked,
-          );
+          ));
     send(res, answer.status, answer.body, answer.headers);
   };
   const maxBody = opts.maxBodyBytes ?? EMULATOR_DEFAULTS.maxBodyBytes;

@@ -1,0 +1,90 @@
+// The emulator's vendor behaviours (behaviours/slack.ts) over HTTP, on the shipped
+// subsets of the vendors' descriptions, each on its own database in the run's PostgreSQL.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { slackSpec } from '../../core/integrations/slack/slack.spec.js';
+import { EmulatorStore } from '../../core/sandboxes/emulator/store.js';
+import { startEmulatorProcess, type EmulatorProcess } from '../helpers/emulator.js';
+import { call } from '../helpers/stack.js';
+
+const store = () => new EmulatorStore({ databaseUrl: inject('databaseUrl') });
+const running: Array<{ id: string; emulator: EmulatorProcess }> = [];
+
+async function emulate(specPath: string): Promise<string> {
+  const id = randomUUID();
+  const db = await store().create(id, JSON.parse(readFileSync(specPath, 'utf8')));
+  const emulator = await startEmulatorProcess(db, specPath);
+  running.push({ id, emulator });
+  return emulator.url;
+}
+
+afterAll(async () => {
+  for (const { id, emulator } of running) {
+    await emulator.stop();
+    await store().drop(id);
+  }
+});
+
+describe('the Slack behaviour', () => {
+  let url: string;
+  beforeAll(async () => {
+    url = `${await emulate(slackSpec.sandbox.spec!)}/api`;
+  });
+  const slack = (method: string, form: Record<string, string>) =>
+    call(`${url}/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', token: 'xoxb-test' },
+      body: new URLSearchParams(form).toString(),
+    });
+  const history = async (channel: string, query = '') =>
+    (await call(`${url}/conversations.history?channel=${channel}${query}`)).json;
+
+  it('keeps posted messages per channel, newest first, threads and broadcasts apart', async () => {
+    const first = await slack('chat.postMessage', { channel: 'C0ALPHA', text: 'first' });
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ ok: true, channel: 'C0ALPHA', message: { text: 'first' } });
+    expect(first.json.ts).toMatch(/^\d{10}\.\d{6}$/);
+    const second = await slack('chat.postMessage', { channel: 'C0ALPHA', text: 'second' });
+    await slack('chat.postMessage', { channel: 'C0OTHER', text: 'elsewhere' });
+    const reply = await slack('chat.postMessage', { channel: 'C0ALPHA', text: 'a reply', thread_ts: first.json.ts });
+    expect(reply.json.message).toMatchObject({ thread_ts: first.json.ts, text: 'a reply' });
+
+    const h = await history('C0ALPHA');
+    expect(h).toMatchObject({ ok: true, has_more: false });
+    expect(h.messages.map((m: { text: string }) => m.text)).toEqual(['second', 'first']);
+    expect(h.messages[1]).toMatchObject({ reply_count: 1, latest_reply: reply.json.ts, thread_ts: first.json.ts });
+
+    const paged = await history('C0ALPHA', '&limit=1');
+    expect(paged).toMatchObject({ has_more: true, messages: [{ ts: second.json.ts }] });
+    const rest = await history('C0ALPHA', `&limit=1&cursor=${encodeURIComponent(paged.response_metadata.next_cursor)}`);
+    expect(rest).toMatchObject({ has_more: false, messages: [{ ts: first.json.ts }] });
+    expect(
+      (await history('C0ALPHA', `&oldest=${first.json.ts}`)).messages.map((m: { text: string }) => m.text),
+    ).toEqual(['second']);
+  });
+
+  it('edits and reacts to a message, answering Slack errors with HTTP 200', async () => {
+    const posted = await slack('chat.postMessage', { channel: 'C0EDIT', text: 'draft' });
+    const ts = posted.json.ts as string;
+    expect((await slack('chat.update', { channel: 'C0EDIT', ts, text: 'final' })).json).toMatchObject({
+      ok: true,
+      text: 'final',
+    });
+    expect((await slack('reactions.add', { channel: 'C0EDIT', timestamp: ts, name: 'eyes' })).json).toEqual({
+      ok: true,
+    });
+    const again = await slack('reactions.add', { channel: 'C0EDIT', timestamp: ts, name: 'eyes' });
+    expect([again.status, again.json]).toEqual([200, { ok: false, error: 'already_reacted' }]);
+    const [m] = (await history('C0EDIT')).messages;
+    expect(m).toMatchObject({ text: 'final', reactions: [{ name: 'eyes', count: 1 }], edited: { user: m.user } });
+    const missing = await slack('chat.update', { channel: 'C0EDIT', ts: '1000000000.000001', text: 'x' });
+    expect([missing.status, missing.json]).toEqual([200, { ok: false, error: 'message_not_found' }]);
+    expect((await slack('chat.postMessage', { channel: 'C0EDIT', text: '' })).json.error).toBe('no_text');
+  });
+
+  it('answers the methods it does not keep from the description', async () => {
+    const list = await call(`${url}/conversations.list`);
+    expect(list.json).toMatchObject({ ok: true, channels: [{ id: 'C012AB3CD', name: 'general' }, { name: 'random' }] });
+  });
+});
