@@ -1,9 +1,11 @@
 import type { IntegrationName, IntegrationSpec } from './integration.js';
+import { githubSpec } from './github/github.spec.js';
 import { slackSpec } from './slack/slack.spec.js';
 
 /** Every integration's spec, by name; one line per integration. */
 const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {
   slack: slackSpec,
+  github: githubSpec,
 };
 
 /** The integrations in catalog order. */

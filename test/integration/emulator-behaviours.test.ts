@@ -1,8 +1,9 @@
-// The emulator's vendor behaviours (behaviours/slack.ts) over HTTP, on the shipped
-// subsets of the vendors' descriptions, each on its own database in the run's PostgreSQL.
-import { randomUUID } from 'node:crypto';
+// The emulator's vendor behaviours (behaviours/slack.ts, behaviours/github.ts) over HTTP, on the shipped
+// subsets of the Slack and GitHub descriptions, each on its own database in the run's PostgreSQL.
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { githubSpec } from '../../core/integrations/github/github.spec.js';
 import { slackSpec } from '../../core/integrations/slack/slack.spec.js';
 import { EmulatorStore } from '../../core/sandboxes/emulator/store.js';
 import { startEmulatorProcess, type EmulatorProcess } from '../helpers/emulator.js';
@@ -86,5 +87,67 @@ describe('the Slack behaviour', () => {
   it('answers the methods it does not keep from the description', async () => {
     const list = await call(`${url}/conversations.list`);
     expect(list.json).toMatchObject({ ok: true, channels: [{ id: 'C012AB3CD', name: 'general' }, { name: 'random' }] });
+  });
+});
+
+describe('the GitHub behaviour', () => {
+  let url: string;
+  beforeAll(async () => {
+    url = await emulate(githubSpec.sandbox.spec!);
+  });
+  const put = (path: string, body: object) =>
+    call(`${url}/repos/octo/demo/contents/${encodeURIComponent(path)}`, { method: 'PUT', json: body });
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const blob = (s: string) =>
+    createHash('sha1')
+      .update(`blob ${Buffer.byteLength(s)}\0${s}`)
+      .digest('hex');
+
+  it('creates a file, reads it back, lists its directory and refuses a stale sha', async () => {
+    const created = await put('docs/guide.md', { message: 'add the guide', content: b64('# Guide\n') });
+    expect(created.status).toBe(201);
+    expect(created.json.content).toMatchObject({ path: 'docs/guide.md', name: 'guide.md', sha: blob('# Guide\n') });
+    expect(created.json.commit).toMatchObject({ message: 'add the guide' });
+    const read = await call(`${url}/repos/octo/demo/contents/${encodeURIComponent('docs/guide.md')}`);
+    expect(read.status).toBe(200);
+    expect(read.json).toMatchObject({ type: 'file', encoding: 'base64', size: 8, sha: blob('# Guide\n') });
+    expect(Buffer.from(read.json.content, 'base64').toString()).toBe('# Guide\n');
+    const dir = await call(`${url}/repos/octo/demo/contents/docs`);
+    expect(dir.json).toEqual([expect.objectContaining({ name: 'guide.md', type: 'file' })]);
+
+    expect((await put('docs/guide.md', { message: 'no sha', content: b64('x') })).status).toBe(422);
+    const stale = await put('docs/guide.md', { message: 'stale', content: b64('x'), sha: 'f'.repeat(40) });
+    expect(stale.status).toBe(409);
+    expect(stale.json).toMatchObject({ message: expect.stringContaining('does not match') });
+    const updated = await put('docs/guide.md', { message: 'edit', content: b64('v2'), sha: read.json.sha });
+    expect([updated.status, updated.json.content.sha]).toEqual([200, blob('v2')]);
+    const missing = await call(`${url}/repos/octo/demo/contents/nope.md`);
+    expect([missing.status, missing.json.message]).toEqual([404, 'Not Found']);
+  });
+
+  it('numbers issues and pull requests, and shapes assignees and branches as GitHub does', async () => {
+    const issue = await call(`${url}/repos/octo/demo/issues`, {
+      method: 'POST',
+      json: { title: 'Crash on save', assignees: ['ada'] },
+    });
+    expect(issue.status).toBe(201);
+    expect(issue.json).toMatchObject({
+      number: 1,
+      title: 'Crash on save',
+      state: 'open',
+      assignees: [{ login: 'ada' }],
+    });
+    expect((await call(`${url}/repos/octo/demo/issues/1`)).json.title).toBe('Crash on save');
+    const pr = await call(`${url}/repos/octo/demo/pulls`, {
+      method: 'POST',
+      json: { title: 'Fix the crash', head: 'fix-crash', base: 'main' },
+    });
+    expect(pr.json).toMatchObject({
+      number: 1,
+      head: { ref: 'fix-crash', label: 'octo:fix-crash' },
+      base: { ref: 'main' },
+      merged: false,
+    });
+    expect((await call(`${url}/repos/octo/demo/pulls/1`)).json.head.ref).toBe('fix-crash');
   });
 });

@@ -10,4 +10,5 @@ type AnyHandlers = IntegrationHandlers<any>;
  */
 export const HANDLERS: Partial<Record<IntegrationName, () => Promise<AnyHandlers>>> = {
   slack: () => import('../slack/slack.handlers.js').then((m) => m.slackHandlers),
+  github: () => import('../github/github.handlers.js').then((m) => m.githubHandlers),
 };
