@@ -1,8 +1,6 @@
 // The GitHub integration on the real path: agent → invocation workflow → the GitHub MCP server (sandboxed)
 // → its sandbox (Prism on the REST subset; the emulator, issues and pulls as CRUD, files by its GitHub
 // behaviour), and a wrong token against a server answering as GitHub does (401 Bad credentials).
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectedIntegration,
@@ -11,6 +9,7 @@ import {
   type Platform,
 } from '../helpers/integration-rig.js';
 import { startPlatform } from '../helpers/platform.js';
+import { json, vendorServer, type VendorServer } from '../helpers/vendor-server.js';
 
 let platform: Platform;
 beforeAll(async () => {
@@ -155,28 +154,22 @@ describe('GitHub on its emulated sandbox', () => {
 
 describe('GitHub with a wrong token', () => {
   const token = 'github_pat_11WRONGTOKENVALUE0000';
-  let github: Server;
-  const seen: IncomingHttpHeaders[] = [];
+  let github: VendorServer;
+  // What api.github.com answers a bad token.
   beforeAll(async () => {
-    // What api.github.com answers a bad token.
-    github = createServer((req, res) => {
-      seen.push(req.headers);
-      res.writeHead(401, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(
-        JSON.stringify({
-          message: 'Bad credentials',
-          documentation_url: 'https://docs.github.com/rest',
-          status: '401',
-        }),
-      );
-    }).listen(0, '127.0.0.1');
-    await new Promise((r) => github.once('listening', r));
+    github = await vendorServer((_req, res) =>
+      json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' }),
+    );
   });
   afterAll(() => github?.close());
 
   it('answers a 401 tool error with GitHub’s message that never shows the token', async () => {
-    const baseUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
-    const { invoke } = await connectedIntegration({ integration: 'github', baseUrl, credential: token, platform });
+    const { invoke } = await connectedIntegration({
+      integration: 'github',
+      baseUrl: github.url,
+      credential: token,
+      platform,
+    });
     const inv = await invoke('get_issue', { ...repo, issue_number: 1 });
     expect(inv.status).toBe('failed');
     expect(inv.error?.message).toMatch(/GitHub rejected the credentials \(401\).*Bad credentials/);
@@ -184,7 +177,7 @@ describe('GitHub with a wrong token', () => {
       error: { vendor: 'GitHub', status: 401, code: 'unauthorized' },
     });
     expect(JSON.stringify(inv)).not.toContain(token);
-    expect(seen[0]).toMatchObject({
+    expect(github.seen[0]!.headers).toMatchObject({
       authorization: `Bearer ${token}`,
       accept: expect.stringContaining('application/vnd.github+json'),
       'x-github-api-version': '2022-11-28',

@@ -1,8 +1,6 @@
 // The Slack integration on the real path: agent → invocation workflow → the Slack MCP server (sandboxed)
 // → its sandbox (Prism on the Web API subset; the emulator with its Slack behaviour), and a wrong token
 // against a server answering as Slack does (HTTP 200, {"ok":false,"error":"invalid_auth"}).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectedIntegration,
@@ -11,6 +9,7 @@ import {
   type Platform,
 } from '../helpers/integration-rig.js';
 import { startPlatform } from '../helpers/platform.js';
+import { json, vendorServer, type VendorServer } from '../helpers/vendor-server.js';
 
 let platform: Platform;
 beforeAll(async () => {
@@ -139,21 +138,15 @@ describe('Slack on its emulated sandbox', () => {
 
 describe('Slack with a wrong token', () => {
   const token = 'xoxb-0000-wrong-token-value';
-  let slack: Server;
-  const seen: Array<{ url?: string; authorization?: string; token?: string }> = [];
+  let slack: VendorServer;
+  // What slack.com answers a revoked or mistyped token: HTTP 200 with ok false.
   beforeAll(async () => {
-    // What slack.com answers a revoked or mistyped token: HTTP 200 with ok false.
-    slack = createServer((req, res) => {
-      seen.push({ url: req.url, authorization: req.headers.authorization, token: req.headers.token as string });
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify({ ok: false, error: 'invalid_auth' }));
-    }).listen(0, '127.0.0.1');
-    await new Promise((r) => slack.once('listening', r));
+    slack = await vendorServer((_req, res) => json(res, 200, { ok: false, error: 'invalid_auth' }));
   });
   afterAll(() => slack?.close());
 
   it('maps invalid_auth to a 401 tool error that never shows the token', async () => {
-    const baseUrl = `http://127.0.0.1:${(slack.address() as AddressInfo).port}/api`;
+    const baseUrl = `${slack.url}/api`;
     const { invoke } = await connectedIntegration({ integration: 'slack', baseUrl, credential: token, platform });
     const inv = await invoke('post_message', { channel: 'C012AB3CD', text: 'hello' });
     expect(inv.status).toBe('failed');
@@ -163,6 +156,9 @@ describe('Slack with a wrong token', () => {
     });
     expect(JSON.stringify(inv)).not.toContain(token);
     // The token went as a bearer token to Slack's method path, and not twice (no `token` header outside a sandbox).
-    expect(seen).toEqual([{ url: '/api/chat.postMessage', authorization: `Bearer ${token}`, token: undefined }]);
+    expect(slack.seen).toHaveLength(1);
+    expect(slack.seen[0]).toMatchObject({ url: '/api/chat.postMessage', body: 'channel=C012AB3CD&text=hello' });
+    expect(slack.seen[0]!.headers).toMatchObject({ authorization: `Bearer ${token}` });
+    expect(slack.seen[0]!.headers.token).toBeUndefined();
   });
 });

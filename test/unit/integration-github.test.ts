@@ -1,7 +1,5 @@
 // GitHub's error mapping (its message and 422 errors, a spent rate limit's 403 as a 429 with the reset as
 // the wait), its tool schemas as Collexa checks them, and what the handlers send and answer.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GithubApi, readGithubError } from '../../core/integrations/github/github-api.js';
 import { githubHandlers } from '../../core/integrations/github/github.handlers.js';
@@ -11,6 +9,7 @@ import type { IntegrationSettings } from '../../core/integrations/server/handler
 import type { VendorError } from '../../core/integrations/server/vendor-error.js';
 import type { VendorRequest } from '../../core/integrations/server/vendor-http.js';
 import { assertUsableToolSchema } from '../../core/invocations/input-validator.js';
+import { json, vendorServer, type VendorServer } from '../helpers/vendor-server.js';
 
 const DOCS = 'https://docs.github.com/rest';
 
@@ -60,21 +59,15 @@ describe('readGithubError', () => {
 });
 
 describe('GithubApi against a server answering as GitHub does', () => {
-  let server: Server;
-  let base: string;
+  let github: VendorServer;
   let answer: { status: number; headers?: Record<string, string>; body: unknown } = { status: 200, body: {} };
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(JSON.stringify(answer.body));
-    }).listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    github = await vendorServer((_req, res) => json(res, answer.status, answer.body, answer.headers));
   });
-  afterAll(() => server?.close());
+  afterAll(() => github?.close());
   const failure = (a: typeof answer) => {
     answer = a;
-    return new GithubApi({ baseUrl: base, token: 'ghp_unit' }).request({ path: '/repos/o/r/issues/1' }).then(
+    return new GithubApi({ baseUrl: github.url, token: 'ghp_unit' }).request({ path: '/repos/o/r/issues/1' }).then(
       () => expect.fail('GitHub answered an error'),
       (e: unknown) => e as VendorError,
     );

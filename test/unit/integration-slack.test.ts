@@ -1,7 +1,5 @@
 // Slack's error mapping (codes in HTTP 200 bodies, a real 429 with Retry-After), its tool schemas as Collexa
 // checks them, and what the handlers send, against a local server speaking the Web API.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackApi, slackFailure, slackStatus } from '../../core/integrations/slack/slack-api.js';
 import { slackHandlers } from '../../core/integrations/slack/slack.handlers.js';
@@ -9,6 +7,7 @@ import { slackSpec } from '../../core/integrations/slack/slack.spec.js';
 import type { IntegrationSettings } from '../../core/integrations/server/handler.js';
 import { VendorError } from '../../core/integrations/server/vendor-error.js';
 import { assertUsableToolSchema } from '../../core/invocations/input-validator.js';
+import { json, vendorServer, type VendorServer } from '../helpers/vendor-server.js';
 
 describe('Slack error codes', () => {
   it.each([
@@ -43,26 +42,15 @@ describe('Slack error codes', () => {
 });
 
 describe('SlackApi against a server speaking the Web API', () => {
-  let server: Server;
-  let base: string;
-  const seen: Array<{ method?: string; url?: string; headers: Record<string, unknown>; body: string }> = [];
+  let slack: VendorServer;
   let answer: { status: number; headers?: Record<string, string>; body: unknown } = { status: 200, body: { ok: true } };
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => (body += d));
-      req.on('end', () => {
-        seen.push({ method: req.method, url: req.url, headers: req.headers, body });
-        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        res.end(JSON.stringify(answer.body));
-      });
-    }).listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+    slack = await vendorServer((_req, res) => json(res, answer.status, answer.body, answer.headers));
   });
-  afterAll(() => server?.close());
+  afterAll(() => slack?.close());
+  const seen = () => slack.seen;
   const signal = new AbortController().signal;
-  const api = (sandbox = false) => new SlackApi({ baseUrl: base, token: 'xoxb-unit-token', sandbox });
+  const api = (sandbox = false) => new SlackApi({ baseUrl: `${slack.url}/api`, token: 'xoxb-unit-token', sandbox });
 
   it('throws an ok:false answer of HTTP 200 as the status its code stands for', async () => {
     answer = { status: 200, body: { ok: false, error: 'invalid_auth' } };
@@ -71,9 +59,9 @@ describe('SlackApi against a server speaking the Web API', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VendorError);
     expect(err).toMatchObject({ status: 401, code: 'invalid_auth' });
-    expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/api/chat.postMessage', body: 'channel=C1&text=hi' });
-    expect(seen.at(-1)!.headers).toMatchObject({ authorization: 'Bearer xoxb-unit-token' });
-    expect(seen.at(-1)!.headers.token).toBeUndefined();
+    expect(seen().at(-1)).toMatchObject({ method: 'POST', url: '/api/chat.postMessage', body: 'channel=C1&text=hi' });
+    expect(seen().at(-1)!.headers).toMatchObject({ authorization: 'Bearer xoxb-unit-token' });
+    expect(seen().at(-1)!.headers.token).toBeUndefined();
   });
 
   it('reads a 429 with Retry-After as a rate limit with its wait', async () => {
@@ -83,7 +71,7 @@ describe('SlackApi against a server speaking the Web API', () => {
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 429, code: 'ratelimited', retryAfterSeconds: 30 });
     expect((err as Error).message).toMatch(/rate-limited the request \(429\): retry after 30 s/);
-    expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/api/conversations.history?channel=C1&limit=10' });
+    expect(seen().at(-1)).toMatchObject({ method: 'GET', url: '/api/conversations.history?channel=C1&limit=10' });
   });
 
   it('reads a 5xx as the vendor failing', async () => {
@@ -101,7 +89,7 @@ describe('SlackApi against a server speaking the Web API', () => {
   it('gives a sandbox the token as the `token` header its description declares', async () => {
     answer = { status: 200, body: { ok: true } };
     await api(true).call('reactions.add', { form: { channel: 'C1', timestamp: '1.1', name: 'eyes' }, signal });
-    expect(seen.at(-1)!.headers).toMatchObject({ token: 'xoxb-unit-token', authorization: 'Bearer xoxb-unit-token' });
+    expect(seen().at(-1)!.headers).toMatchObject({ token: 'xoxb-unit-token', authorization: 'Bearer xoxb-unit-token' });
   });
 });
 
