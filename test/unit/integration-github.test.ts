@@ -8,7 +8,7 @@ import { contents } from '../../core/integrations/github/github-views.js';
 import type { IntegrationSettings } from '../../core/integrations/server/handler.js';
 import type { VendorError } from '../../core/integrations/server/vendor-error.js';
 import type { VendorRequest } from '../../core/integrations/server/vendor-http.js';
-import { assertUsableToolSchema } from '../../core/invocations/input-validator.js';
+import { assertUsableToolSchema, assertValidToolInput } from '../../core/invocations/input-validator.js';
 import { json, vendorServer, type VendorServer } from '../helpers/vendor-server.js';
 
 const DOCS = 'https://docs.github.com/rest';
@@ -137,6 +137,25 @@ describe('the GitHub spec and handlers', () => {
     const mock = fake([]);
     await githubHandlers.tools.get_file_contents!(args, { client: mock.client, settings: settings('mock'), signal });
     expect(mock.requests[0]!.path).toBe('/repos/o/r/contents/docs%2Fread%20me.md');
+  });
+
+  it('never lets a path climb out of /contents/ to another endpoint', async () => {
+    const read = githubSpec.tools.find((t) => t.name === 'get_file_contents')!;
+    for (const path of ['../../../user', 'docs/../../x', './a', 'a/..'])
+      expect(() =>
+        assertValidToolInput(read.inputSchema, { owner: 'o', repo: 'r', path }, { tool: read.name }),
+      ).toThrow(/does not match/);
+    expect(() =>
+      assertValidToolInput(read.inputSchema, { owner: 'o', repo: 'r', path: 'a/..b/c.d' }, { tool: read.name }),
+    ).not.toThrow();
+    const { client, requests } = fake({});
+    await expect(
+      githubHandlers.tools.create_or_update_file!(
+        { owner: 'o', repo: 'r', path: 'a/../../../user/keys', message: 'm', content: 'x' },
+        { client, settings: settings(), signal },
+      ),
+    ).rejects.toThrow(/\.\. segments/);
+    expect(requests).toEqual([]);
   });
 
   it('writes a file as base64 with its sha, and opens an issue with only the fields given', async () => {

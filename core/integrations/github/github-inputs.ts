@@ -48,6 +48,8 @@ export const filePath: JsonSchema = {
   minLength: 1,
   maxLength: 1024,
   pattern: '^[^\\u0000-\\u001f]+$',
+  // A `..` segment would climb out of /contents/ once the URL is resolved (to /user/keys, say).
+  not: { pattern: '(^|/)\\.\\.?(/|$)' },
   description: 'The path in the repository, e.g. docs/README.md.',
 };
 export const logins = (what: string, max: number): JsonSchema => ({
