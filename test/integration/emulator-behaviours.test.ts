@@ -1,31 +1,15 @@
 // The emulator's vendor behaviours (behaviours/slack.ts, behaviours/github.ts) over HTTP, on the shipped
 // subsets of the Slack and GitHub descriptions, each on its own database in the run's PostgreSQL.
-import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubSpec } from '../../core/integrations/github/github.spec.js';
 import { slackSpec } from '../../core/integrations/slack/slack.spec.js';
-import { EmulatorStore } from '../../core/sandboxes/emulator/store.js';
-import { startEmulatorProcess, type EmulatorProcess } from '../helpers/emulator.js';
+import { emulatorsOnFiles } from '../helpers/emulator.js';
 import { call } from '../helpers/stack.js';
 
-const store = () => new EmulatorStore({ databaseUrl: inject('databaseUrl') });
-const running: Array<{ id: string; emulator: EmulatorProcess }> = [];
-
-async function emulate(specPath: string): Promise<string> {
-  const id = randomUUID();
-  const db = await store().create(id, JSON.parse(readFileSync(specPath, 'utf8')));
-  const emulator = await startEmulatorProcess(db, specPath);
-  running.push({ id, emulator });
-  return emulator.url;
-}
-
-afterAll(async () => {
-  for (const { id, emulator } of running) {
-    await emulator.stop();
-    await store().drop(id);
-  }
-});
+const emulators = emulatorsOnFiles();
+const emulate = (specPath: string) => emulators.start(specPath);
+afterAll(() => emulators.stopAll());
 
 describe('the Slack behaviour', () => {
   let url: string;
@@ -125,7 +109,7 @@ describe('the GitHub behaviour', () => {
     expect([missing.status, missing.json.message]).toEqual([404, 'Not Found']);
   });
 
-  it('numbers issues and pull requests, and shapes assignees and branches as GitHub does', async () => {
+  it('numbers issues and pull requests, shapes assignees and branches, and answers errors as GitHub does', async () => {
     const issue = await call(`${url}/repos/octo/demo/issues`, {
       method: 'POST',
       json: { title: 'Crash on save', assignees: ['ada'] },
@@ -149,5 +133,10 @@ describe('the GitHub behaviour', () => {
       merged: false,
     });
     expect((await call(`${url}/repos/octo/demo/pulls/1`)).json.head.ref).toBe('fix-crash');
+    const gone = await call(`${url}/repos/octo/demo/issues/99`);
+    expect([gone.status, gone.json]).toEqual([
+      404,
+      expect.objectContaining({ message: expect.any(String), documentation_url: expect.any(String) }),
+    ]);
   });
 });

@@ -8,7 +8,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { LIMIT_DEFAULTS } from '../../core/limits/defaults.js';
 import { sandboxUid } from '../../core/mcp/sandbox.js';
 import { bridgeDir } from '../../core/sandboxes/host-bridges.js';
-import { descendants, readStat } from '../../core/sandboxes/process-record.js';
 import {
   killRecorded,
   ServiceStartError,
@@ -18,8 +17,8 @@ import {
 } from '../../core/sandboxes/service-process.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { componentsPresent, missingSandboxTools } from '../helpers/components.js';
+import { alive, allEnded, treeOf, type Proc } from '../helpers/service-processes.js';
 import { testLogger, testSandbox } from '../helpers/stack.js';
-import { waitFor } from '../helpers/wait.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'sandbox-http-service.mjs');
 const isRoot = process.getuid?.() === 0;
@@ -60,16 +59,6 @@ async function get<T>(service: RunningService, route: string): Promise<T> {
   const res = await fetch(`${service.url}${route}`, { signal: AbortSignal.timeout(10_000) });
   return (await res.json()) as T;
 }
-
-type Proc = { pid: number; startedAt: number };
-/** The processes of a running service (its sandbox's outer process and everything below it), with start times. */
-const treeOf = (service: RunningService): Proc[] =>
-  [service.pid, ...descendants(service.pid)].map((pid) => ({ pid, startedAt: readStat(pid)!.startedAt }));
-/** Still running: the same process (a pid the machine reused since is another one), not a zombie. */
-const alive = ({ pid, startedAt }: Proc) => {
-  const stat = readStat(pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.startedAt === startedAt;
-};
 
 beforeAll(async () => {
   listener = createServer((socket) => {
@@ -168,7 +157,7 @@ describe.skipIf(!present)('sandbox service process', () => {
     await Promise.all([service.stop(), service.stop()]);
     const exit = await service.exited;
     expect(exit.output).toContain('got SIGTERM, stopping');
-    expect(tree.filter(alive)).toEqual([]);
+    await allEnded(tree);
     expect(existsSync(dir)).toBe(false);
     await expect(fetch(`${service.url}/`, { signal: AbortSignal.timeout(3_000) })).rejects.toThrow();
     await service.stop();
@@ -217,11 +206,7 @@ describe.skipIf(!present)('sandbox service process', () => {
 
     expect(await killRecorded(record)).toBe('killed');
     expect((await service.exited).signal).toBe('SIGKILL');
-    await waitFor(
-      () => tree.filter(alive),
-      (left) => left.length === 0,
-      { what: 'the sandbox processes to end' },
-    );
+    await allEnded(tree, 30_000);
     expect(await killRecorded(record)).toBe('gone');
   });
 });

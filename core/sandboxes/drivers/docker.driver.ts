@@ -1,48 +1,29 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type * as Testcontainers from 'testcontainers';
-import type { GenericContainer, StartedTestContainer, WaitStrategy } from 'testcontainers';
-import type { Logger } from '../../log.js';
 import { PROJECT_ROOT } from '../../paths.js';
-import type { SecretValue } from '../../secrets/redact.js';
 import { EMULATOR_READ_PATHS, EMULATOR_READY_PATH, emulatorLaunch } from '../emulator/launch.js';
-import { OutputTail } from '../output-tail.js';
-import { ServiceStartError, type ProcessRecord, type RunningService, type ServiceExit } from '../service-process.js';
-import { containerRecord } from './container-record.js';
+import { configureFakeGcs, FAKE_GCS_ARGS, FAKE_GCS_READY_PATH } from '../fake-gcs.js';
+import { configureMoto, MOTO_READY_PATH } from '../moto.js';
+import { LOOPBACK, startContainer } from './docker-container.js';
 import type { SandboxDriver } from './driver.js';
 
 // Pinned: the 5.14 line is the one public testcontainers suites run (5.15.x crashes at start in its default
 // multiprocess mode, reported upstream). The process driver runs the npm @stoplight/prism-cli instead.
 export const PRISM_IMAGE = 'stoplight/prism:5.14.2';
 export const NODE_IMAGE = 'node:24-bookworm-slim';
+// The versions scripts/provision-tools.sh pins for the process driver (MOTO_VERSION, FAKE_GCS_VERSION): bump
+// together. Neither image has run here (no Docker engine on this project's machines): unverified.
+export const MOTO_IMAGE = 'motoserver/moto:5.2.5';
+export const FAKE_GCS_IMAGE = 'fsouza/fake-gcs-server:1.56.1';
 const PRISM_PORT = 4010;
 const EMULATOR_PORT = 4020;
+// The images' own ports: moto_server's default, and fake-gcs-server's EXPOSE.
+const MOTO_PORT = 5000;
+const FAKE_GCS_PORT = 4443;
 const SPEC_IN_CONTAINER = '/tmp/spec.json';
-const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 5_000;
-const POLL_MS = 2_000;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
-
-interface ContainerSpec {
-  sandboxId: string;
-  orgId: string;
-  name: string;
-  memoryMb: number;
-  /** Builds the image-specific part (command, files, mounts, env, wait) on a container bound to 127.0.0.1. */
-  build: (c: GenericContainer, wait: WaitFor) => GenericContainer;
-  port: number;
-  /** Ports of this host's loopback the container must reach, as host.testcontainers.internal:<port>. */
-  hostPorts?: number[];
-  secrets?: SecretValue[];
-  onRecord?: (record: ProcessRecord) => void | Promise<void>;
-  log: Logger;
-}
-/** An HTTP wait on the container's port, accepting the statuses `accept` does. */
-type WaitFor = (pathname: string, port: number, accept: (status: number) => boolean) => WaitStrategy;
 
 /**
- * Mock and emulated sandboxes as containers of a Docker engine (SANDBOX_DRIVER=docker), on testcontainers:
+ * Sandboxes' services as containers of a Docker engine (SANDBOX_DRIVER=docker), on testcontainers:
  * no privilege, no capabilities, the default bridge network, the sandbox's memory as the container's limit,
  * the service port published on 127.0.0.1 only, labelled `collexa.sandbox`/`collexa.org`, removed when it
  * stops. testcontainers' reaper removes them too when the worker that started them dies. The engine must be
@@ -123,115 +104,52 @@ export const dockerDriver: SandboxDriver = {
       NODE_IMAGE,
     );
   },
-  // Replaced by the moto and fake-gcs-server containers (branch emulators).
-  startMoto: (input) => Promise.reject(new ServiceStartError(`moto ${input.sandboxId}`, 'moto is not wired yet', '')),
-  startFakeGcs: (input) =>
-    Promise.reject(new ServiceStartError(`fake-gcs-server ${input.sandboxId}`, 'fake-gcs-server is not wired yet', '')),
+  /*
+   * UNVERIFIED (typechecked only: no Docker engine here). The image's entrypoint is `moto_server -H 0.0.0.0`
+   * on port 5000; the container's memory limit stands in for moto-server.py's RLIMIT_DATA. Lambda is set to
+   * its no-Docker backend as with the process driver (there is no Docker inside the container either).
+   */
+  startMoto: async (input, { log }) => {
+    const name = `moto ${input.sandboxId}`;
+    const service = await startContainer(
+      {
+        sandboxId: input.sandboxId,
+        orgId: input.orgId,
+        name,
+        memoryMb: input.limits.memoryMb,
+        port: MOTO_PORT,
+        log,
+        ...(input.onRecord ? { onRecord: input.onRecord } : {}),
+        build: (c, waitFor) => c.withWaitStrategy(waitFor(MOTO_READY_PATH, MOTO_PORT, (s) => s === 200)),
+      },
+      MOTO_IMAGE,
+    );
+    return configureMoto(name, service);
+  },
+  /*
+   * UNVERIFIED (typechecked only: no Docker engine here). The image's entrypoint is `fake-gcs-server -data
+   * /data` (no such dir: nothing is seeded); the flags are the process driver's, listening on 0.0.0.0 of the
+   * container's own network. Its URLs name the mapped port once it runs (configureFakeGcs).
+   */
+  startFakeGcs: async (input, { log }) => {
+    const name = `fake-gcs-server ${input.sandboxId}`;
+    const service = await startContainer(
+      {
+        sandboxId: input.sandboxId,
+        orgId: input.orgId,
+        name,
+        memoryMb: input.limits.memoryMb,
+        port: FAKE_GCS_PORT,
+        log,
+        ...(input.onRecord ? { onRecord: input.onRecord } : {}),
+        build: (c, waitFor) =>
+          c
+            .withEnvironment({ GOMEMLIMIT: `${input.limits.memoryMb}MiB` })
+            .withCommand(['-host', '0.0.0.0', '-port', String(FAKE_GCS_PORT), ...FAKE_GCS_ARGS])
+            .withWaitStrategy(waitFor(FAKE_GCS_READY_PATH, FAKE_GCS_PORT, (s) => s === 200)),
+      },
+      FAKE_GCS_IMAGE,
+    );
+    return configureFakeGcs(name, service);
+  },
 };
-
-async function startContainer(spec: ContainerSpec, image: string): Promise<RunningService> {
-  const unavailable = (why: string, cause: unknown) =>
-    new ServiceStartError(
-      spec.name,
-      `sandbox service ${spec.name} was not started: SANDBOX_DRIVER=docker, but ${why}: ${(cause as Error).message ?? cause}`,
-      '',
-      { cause },
-    );
-  let lib: typeof Testcontainers;
-  try {
-    // Loaded here: the process driver never loads the library (nor needs its Node version).
-    lib = await import('testcontainers');
-    await lib.getContainerRuntimeClient();
-  } catch (err) {
-    throw unavailable('no container engine is reachable', err);
-  }
-  if (spec.hostPorts?.length) await lib.TestContainers.exposeHostPorts(...spec.hostPorts);
-  // testcontainers publishes ports on every host address; this one binds its port to 127.0.0.1 only.
-  class LoopbackContainer extends lib.GenericContainer {
-    withLoopbackPort(port: number): this {
-      this.createOpts.ExposedPorts = { ...this.createOpts.ExposedPorts, [`${port}/tcp`]: {} };
-      this.hostConfig.PortBindings = {
-        ...this.hostConfig.PortBindings,
-        [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '0' }],
-      };
-      return this;
-    }
-  }
-  const output = new OutputTail(spec.secrets ?? [], (_stream, line) =>
-    spec.log.info({ sandboxService: spec.name }, line),
-  );
-  const base = new LoopbackContainer(image)
-    .withLoopbackPort(spec.port)
-    .withNetworkMode('bridge')
-    .withResourcesQuota({ memory: spec.memoryMb / 1024 })
-    .withDroppedCapabilities('ALL')
-    .withSecurityOpt('no-new-privileges')
-    .withLabels({ 'collexa.sandbox': spec.sandboxId, 'collexa.org': spec.orgId })
-    .withAutoRemove(true)
-    .withLogConsumer((stream) => stream.setEncoding('utf8').on('data', (t: string) => output.push('output', t)));
-  let container: StartedTestContainer;
-  try {
-    const waitFor: WaitFor = (pathname, port, accept) =>
-      lib.Wait.forHttp(pathname, port).forStatusCodeMatching(accept).withStartupTimeout(START_TIMEOUT_MS);
-    container = await spec.build(base, waitFor).start();
-  } catch (err) {
-    const printed = output.text();
-    throw new ServiceStartError(
-      spec.name,
-      `sandbox service ${spec.name} (SANDBOX_DRIVER=docker, ${image}) did not start: ${(err as Error).message}${printed ? `; it printed: ${printed.slice(-2_000)}` : ''}`,
-      printed,
-      { cause: err },
-    );
-  }
-  const id = container.getId();
-  const record = containerRecord(id);
-  const exited = watchExit(lib, id, output);
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      // An auto-removed container that already ended is a 404 here: it is stopped either way.
-      await container.stop({ timeout: STOP_TIMEOUT_MS }).catch(() => undefined);
-      await exited;
-    })());
-  const host = container.getHost();
-  if (!LOOPBACK.has(host)) {
-    await stop();
-    throw new ServiceStartError(
-      spec.name,
-      `sandbox service ${spec.name}: SANDBOX_DRIVER=docker needs a local engine (its ports are bound to 127.0.0.1), not ${host}`,
-      '',
-    );
-  }
-  try {
-    await spec.onRecord?.(record);
-  } catch (err) {
-    await stop();
-    throw new ServiceStartError(
-      spec.name,
-      `sandbox service ${spec.name} was stopped: recording its container failed (${(err as Error).message})`,
-      output.text(),
-      { cause: err },
-    );
-  }
-  const url = `http://127.0.0.1:${container.getMappedPort(spec.port)}`;
-  spec.log.info({ sandboxService: spec.name, url, container: id }, 'sandbox service ready');
-  return { url, pid: 0, record, exited, stop };
-}
-
-/** Resolves once the container no longer runs (stopped, crashed, removed), polling the engine. */
-async function watchExit(lib: typeof Testcontainers, id: string, output: OutputTail): Promise<ServiceExit> {
-  const client = await lib.getContainerRuntimeClient();
-  const handle = client.container.getById(id);
-  for (;;) {
-    let state: { Running?: boolean; ExitCode?: number } | undefined;
-    try {
-      state = (await client.container.inspect(handle)).State;
-    } catch (err) {
-      // 404: removed (auto-remove once it stopped). Anything else: the engine is unwell; keep asking.
-      if ((err as { statusCode?: number }).statusCode === 404) state = undefined;
-      else state = { Running: true };
-    }
-    if (!state?.Running) return { code: state?.ExitCode ?? null, signal: null, output: output.text() };
-    await sleep(POLL_MS);
-  }
-}

@@ -1,15 +1,14 @@
 import { startEmulator } from '../emulator-service.js';
+import { startFakeGcs } from '../fake-gcs.js';
+import { startMoto } from '../moto.js';
 import { startPrism } from '../prism.js';
-import { ServiceStartError } from '../service-process.js';
 import type { SandboxDriver } from './driver.js';
 
-/** The embedded default: Prism and the emulator as processes in the stdio servers' sandbox. */
+/** The embedded default: Prism, the emulator, moto and fake-gcs-server as processes in the stdio servers' sandbox. */
 export const processDriver: SandboxDriver = {
   name: 'process',
   startMock: (input, { settings, log }) => startPrism(input, settings, log),
   startEmulated: (input, { settings, log }) => startEmulator(input, settings, log),
-  // Replaced by the moto and fake-gcs-server launchers (branch emulators).
-  startMoto: (input) => Promise.reject(new ServiceStartError(`moto ${input.sandboxId}`, 'moto is not wired yet', '')),
-  startFakeGcs: (input) =>
-    Promise.reject(new ServiceStartError(`fake-gcs-server ${input.sandboxId}`, 'fake-gcs-server is not wired yet', '')),
+  startMoto: (input, { settings, log }) => startMoto(input, settings, log),
+  startFakeGcs: (input, { settings, log }) => startFakeGcs(input, settings, log),
 };

@@ -4,14 +4,15 @@
  * does), GET answers the file or, for a directory, its entries. A new pull request's head and base are
  * branch names in the request and objects in the answer; a new issue's assignees are logins in the request
  * and users in the answer. Issues, comments and pull requests are otherwise the generic emulator's.
- * Errors are GitHub's shape: `{message, documentation_url, status}`.
+ * Errors are GitHub's shape: `{message, documentation_url, status}` (the spec's `errors: "github"` gives the
+ * generic emulator's errors the same shape).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Answer } from '../crud.js';
 import { EmulatorError } from '../http-io.js';
 import { isObject, type JsonObject } from '../openapi.js';
 import type { ResourceRows } from '../rows.js';
-import type { EmulatorBehaviour } from './behaviour.js';
+import { bodyOf, type BehaviourContext, type BehaviourHandler } from './behaviour.js';
 
 const CONTENTS = 'github:contents';
 const DOCS = 'https://docs.github.com/rest/repos/contents';
@@ -130,27 +131,29 @@ function branch(owner: string, name: string): JsonObject {
   return { label: `${who}:${ref}`, ref, sha: sha1(`${who}:${ref}`), user: { login: who }, repo: null };
 }
 
-export const githubBehaviour: EmulatorBehaviour = {
-  async serve({ route, checked }, { rows }) {
-    const r = { owner: String(checked.path.owner ?? ''), repo: String(checked.path.repo ?? '') };
-    const body = isObject(checked.body) ? checked.body : undefined;
-    switch (route.operation.operationId) {
-      case 'repos/get-content':
-        return getContent(rows, r, cleanPath(checked.path.path));
-      case 'repos/create-or-update-file-contents':
-        return putContent(rows, r, cleanPath(checked.path.path), body ?? {});
-      case 'pulls/create':
-        if (body && typeof body.head === 'string') body.head = branch(r.owner, body.head);
-        if (body && typeof body.base === 'string') body.base = branch(r.owner, body.base);
-        if (body) Object.assign(body, { closed_at: null, merged_at: null, merged: false, merged_by: null });
-        return undefined;
-      case 'issues/create':
-        if (body && Array.isArray(body.assignees))
-          body.assignees = body.assignees.map((login) => ({ login: String(login), type: 'User' }));
-        if (body) Object.assign(body, { closed_at: null, state: 'open' });
-        return undefined;
-      default:
-        return undefined;
-    }
+const repoOf = (ctx: BehaviourContext): Repo => ({
+  owner: String(ctx.request.path.owner ?? ''),
+  repo: String(ctx.request.path.repo ?? ''),
+});
+
+/** The GitHub behaviours by name, for `x-collexa-emulator.operations` to bind to the REST operations. */
+export const githubBehaviours: Record<string, BehaviourHandler> = {
+  'github.getContent': (ctx) => getContent(ctx.rows, repoOf(ctx), cleanPath(ctx.request.path.path)),
+  'github.putContent': (ctx) =>
+    putContent(ctx.rows, repoOf(ctx), cleanPath(ctx.request.path.path), bodyOf(ctx.request)),
+  'github.createPull': (ctx) => {
+    const body = bodyOf(ctx.request);
+    const { owner } = repoOf(ctx);
+    if (typeof body.head === 'string') body.head = branch(owner, body.head);
+    if (typeof body.base === 'string') body.base = branch(owner, body.base);
+    Object.assign(body, { closed_at: null, merged_at: null, merged: false, merged_by: null });
+    return ctx.generic();
+  },
+  'github.createIssue': (ctx) => {
+    const body = bodyOf(ctx.request);
+    if (Array.isArray(body.assignees))
+      body.assignees = body.assignees.map((login) => ({ login: String(login), type: 'User' }));
+    Object.assign(body, { closed_at: null, state: 'open' });
+    return ctx.generic();
   },
 };

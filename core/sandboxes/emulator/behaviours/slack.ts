@@ -1,14 +1,15 @@
 /**
  * Slack's Web API is RPC (`POST /chat.postMessage`), which no CRUD inference sees as state. This keeps
  * messages per channel: chat.postMessage (a thread reply with thread_ts), chat.update, reactions.add and
- * conversations.history read and write them; every other method answers its example. Failures are Slack's
+ * conversations.history read and write them (each bound by the spec's `x-collexa-emulator.operations`); every
+ * other method answers its example. Failures are Slack's
  * own: HTTP 200 with `{ok: false, error}`. The bot is one user; channels are taken as given (no membership).
  */
 import type { Answer } from '../crud.js';
 import { EmulatorError } from '../http-io.js';
 import { isObject, type Json, type JsonObject } from '../openapi.js';
 import type { ResourceRows } from '../rows.js';
-import type { EmulatorBehaviour } from './behaviour.js';
+import { bodyOf, type BehaviourHandler } from './behaviour.js';
 
 const MESSAGES = 'slack:messages';
 const BOT_USER = 'U0COLLEXA';
@@ -141,20 +142,10 @@ async function history(rows: ResourceRows, query: JsonObject): Promise<Answer> {
   });
 }
 
-export const slackBehaviour: EmulatorBehaviour = {
-  async serve({ route, checked }, { rows }) {
-    const body = isObject(checked.body) ? checked.body : {};
-    switch (route.operation.operationId) {
-      case 'chat_postMessage':
-        return postMessage(rows, body);
-      case 'chat_update':
-        return update(rows, body);
-      case 'reactions_add':
-        return react(rows, body);
-      case 'conversations_history':
-        return history(rows, checked.query);
-      default:
-        return undefined;
-    }
-  },
+/** The Slack behaviours by name, for `x-collexa-emulator.operations` to bind to the Web API's methods. */
+export const slackBehaviours: Record<string, BehaviourHandler> = {
+  'slack.postMessage': (ctx) => postMessage(ctx.rows, bodyOf(ctx.request)),
+  'slack.update': (ctx) => update(ctx.rows, bodyOf(ctx.request)),
+  'slack.addReaction': (ctx) => react(ctx.rows, bodyOf(ctx.request)),
+  'slack.history': (ctx) => history(ctx.rows, ctx.request.query),
 };
