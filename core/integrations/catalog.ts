@@ -1,12 +1,16 @@
-import { confluenceSpec } from './confluence/confluence.spec.js';
 import { awsSpec } from './aws/aws.spec.js';
+import { confluenceSpec } from './confluence/confluence.spec.js';
+import { githubSpec } from './github/github.spec.js';
 import type { IntegrationName, IntegrationSpec } from './integration.js';
 import { jiraSpec } from './jira/jira.spec.js';
+import { slackSpec } from './slack/slack.spec.js';
 
 /** Every integration's spec, by name; one line per integration. */
 const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {
   jira: jiraSpec,
   confluence: confluenceSpec,
+  slack: slackSpec,
+  github: githubSpec,
   aws: awsSpec,
 };
 

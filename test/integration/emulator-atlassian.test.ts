@@ -2,32 +2,15 @@
 // Confluence descriptions, each sandbox on its own database. What an agent's tools rely on in emulated mode:
 // issues found by JQL, keys per project, workflow transitions, pages found by CQL, versioned updates, and
 // errors in the vendor's own shape.
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JIRA_OPENAPI } from '../../core/integrations/jira/jira.spec.js';
 import { CONFLUENCE_OPENAPI } from '../../core/integrations/confluence/confluence.spec.js';
-import { EmulatorStore } from '../../core/sandboxes/emulator/store.js';
-import { startEmulatorProcess, type EmulatorProcess } from '../helpers/emulator.js';
+import { emulatorsOnFiles } from '../helpers/emulator.js';
 import { call } from '../helpers/stack.js';
 
-const store = () => new EmulatorStore({ databaseUrl: inject('databaseUrl') });
-const running: Array<{ id: string; emulator: EmulatorProcess }> = [];
-
-async function sandbox(specPath: string) {
-  const id = randomUUID();
-  const db = await store().create(id, JSON.parse(readFileSync(specPath, 'utf8')));
-  const emulator = await startEmulatorProcess(db, specPath);
-  running.push({ id, emulator });
-  return emulator.url;
-}
-
-afterAll(async () => {
-  for (const { id, emulator } of running) {
-    await emulator.stop();
-    await store().drop(id);
-  }
-});
+const emulators = emulatorsOnFiles();
+const sandbox = (specPath: string) => emulators.start(specPath);
+afterAll(() => emulators.stopAll());
 
 const post = (json: unknown) => ({ method: 'POST', json });
 const put = (json: unknown) => ({ method: 'PUT', json });

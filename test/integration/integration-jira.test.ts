@@ -6,8 +6,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatform } from '../helpers/platform.js';
-import { integrationRig, toolErrorOf, type IntegrationRig, type Platform } from '../helpers/integration-rig.js';
-import { connectedRig } from '../helpers/connected-rig.js';
+import {
+  connectedIntegration,
+  integrationRig,
+  toolErrorOf,
+  type IntegrationRig,
+  type Platform,
+} from '../helpers/integration-rig.js';
 import { call } from '../helpers/stack.js';
 
 let platform: Platform;
@@ -189,7 +194,7 @@ describe('Jira with a wrong credential', () => {
   afterAll(() => new Promise<void>((r) => jira.close(() => r())));
 
   it('answers the 401 as a tool error naming the status and code, without the credential', async () => {
-    const rig = await connectedRig({
+    const rig = await connectedIntegration({
       platform,
       integration: 'jira',
       baseUrl: `http://127.0.0.1:${(jira.address() as AddressInfo).port}`,

@@ -85,16 +85,18 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
     const checked = await checkRequest(req, match.route.operation, match.params, url.search, validator, maxBody);
     const parts = await behaviours.canonical(match.entry.template, decoded(path));
     const own = behaviours.handlerFor(match.route.operation);
-    const answer = own
-      ? await own({ doc, inference, rows, request: checked, parts, origin: originOf(req) })
-      : match.route.kind === 'example'
+    const generic = async (): Promise<Answer> =>
+      match.route.kind === 'example'
         ? example(doc, match.route.operation)
-        : await crud.run(
+        : crud.run(
             match.route.kind,
             match.route.collection,
             placeOf(inference, match.route.collection, match.entry.template, parts),
             checked,
           );
+    const answer = own
+      ? await own({ doc, inference, rows, request: checked, parts, origin: originOf(req), generic })
+      : await generic();
     send(res, answer.status, answer.body, answer.headers);
   };
   const maxBody = opts.maxBodyBytes ?? EMULATOR_DEFAULTS.maxBodyBytes;

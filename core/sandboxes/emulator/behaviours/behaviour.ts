@@ -2,7 +2,8 @@
  * What a vendor behaviour is given and may use: the request as checked against its operation, the path with
  * aliases resolved to row ids, and the sandbox's rows. A behaviour answers an operation the generic CRUD would
  * get wrong (a search, a workflow transition, a versioned update); it stores what it makes as ordinary rows,
- * so the generic reads, lists and resets see the same state.
+ * so the generic reads, lists and resets see the same state. A behaviour that only shapes a request (a GitHub
+ * pull request's branch names as objects) adjusts `request.body` and answers `generic()`.
  */
 import type { Answer } from '../crud.js';
 import { EmulatorError } from '../http-io.js';
@@ -21,6 +22,8 @@ export interface BehaviourContext {
   parts: string[];
   /** `http://host:port` as the client reached the emulator: the base of the `self` links it answers. */
   origin: string;
+  /** What the generic emulator answers to `request` as it now is (CRUD, or the operation's example). */
+  generic: () => Promise<Answer>;
 }
 
 export type BehaviourHandler = (ctx: BehaviourContext) => Promise<Answer>;

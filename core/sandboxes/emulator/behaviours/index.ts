@@ -7,7 +7,8 @@
  *               "property": "key"}`: `/issue/PROJ-1` reaches the row of issue 10000, nested paths too)
  *   notFound    the vendor's message for a missing item of a collection (`{id}` is the id asked for)
  *   jira, confluence   the options of those vendors' behaviours (jira.ts, confluence.ts)
- *   operations  `"METHOD /path"` → a behaviour's name (`"jira.doTransition"`), or a search's options (search.ts)
+ *   operations  `"METHOD /path"` → a behaviour's name (`"jira.doTransition"`, `"slack.postMessage"`), or a
+ *               search's options (search.ts). Slack's and GitHub's behaviours (slack.ts, github.ts) take no options.
  *
  * Everything is checked when the emulator starts: a spec naming an operation it lacks, an unknown behaviour or
  * malformed options is a SpecError, never a failure at the first request.
@@ -20,8 +21,10 @@ import { keyOf, placeOf, split } from '../routing.js';
 import type { ResourceRows } from '../rows.js';
 import { collectionOf, type BehaviourHandler } from './behaviour.js';
 import { confluenceBehaviours, ConfluenceOptions } from './confluence.js';
+import { githubBehaviours } from './github.js';
 import { jiraBehaviours, JiraOptions } from './jira.js';
 import { searchBehaviour, SearchOptions } from './search.js';
+import { slackBehaviours } from './slack.js';
 import { ERROR_FORMATS, vendorErrorBody } from './vendor-errors.js';
 
 export type { BehaviourContext, BehaviourHandler } from './behaviour.js';
@@ -69,6 +72,8 @@ export function loadBehaviours(doc: OpenApiDoc, inference: Inference, rows: Reso
   let named: Record<string, BehaviourHandler>;
   try {
     named = {
+      ...slackBehaviours,
+      ...githubBehaviours,
       ...(config.jira ? jiraBehaviours(config.jira, inference) : {}),
       ...(config.confluence ? confluenceBehaviours(config.confluence, inference) : {}),
     };

@@ -5,11 +5,12 @@
  *   jira:        {"errorMessages": ["…"], "errors": {"field": "…"}}
  *   confluence:  {"statusCode": 400, "data": {"authorized": true, "valid": false, "errors": […], "successful": false},
  *                 "message": "…"}
+ *   github:      {"message": "…", "documentation_url": "https://docs.github.com/rest", "status": "404"}
  */
 import type { EmulatorError } from '../http-io.js';
 import { isObject, type Json, type JsonObject } from '../openapi.js';
 
-export const ERROR_FORMATS = ['jira', 'confluence'] as const;
+export const ERROR_FORMATS = ['jira', 'confluence', 'github'] as const;
 export type ErrorFormat = (typeof ERROR_FORMATS)[number];
 
 /**
@@ -30,6 +31,8 @@ function fieldErrors(err: EmulatorError): JsonObject {
 }
 
 export function vendorErrorBody(format: ErrorFormat, err: EmulatorError): Json {
+  if (format === 'github')
+    return { message: err.message, documentation_url: 'https://docs.github.com/rest', status: String(err.status) };
   const errors = fieldErrors(err);
   if (format === 'jira')
     // Jira lists field errors under `errors` and says nothing more when there are some.
