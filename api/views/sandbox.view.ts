@@ -11,6 +11,8 @@ export function sandboxView(s: SandboxRow) {
     status: s.status,
     reason: s.reason,
     endpoint: s.endpoint,
+    // An integration's sandbox: where each of its services is (moto, fake-gcs-server, the description's mock).
+    ...(s.resources.endpoints ? { endpoints: s.resources.endpoints } : {}),
     mcpServerId: s.mcp_server_id,
     approvalId: s.approval_id,
     headerNames: Object.keys(s.config.headers ?? {}),

@@ -1,9 +1,19 @@
+import { awsSpec } from './aws/aws.spec.js';
+import { confluenceSpec } from './confluence/confluence.spec.js';
 import { gcpSpec } from './gcp/gcp.spec.js';
+import { githubSpec } from './github/github.spec.js';
 import type { IntegrationName, IntegrationSpec } from './integration.js';
+import { jiraSpec } from './jira/jira.spec.js';
 import { postgresSpec } from './postgres/postgres.spec.js';
+import { slackSpec } from './slack/slack.spec.js';
 
 /** Every integration's spec, by name; one line per integration. */
 const SPECS: Partial<Record<IntegrationName, IntegrationSpec>> = {
+  jira: jiraSpec,
+  confluence: confluenceSpec,
+  slack: slackSpec,
+  github: githubSpec,
+  aws: awsSpec,
   gcp: gcpSpec,
   postgres: postgresSpec,
 };

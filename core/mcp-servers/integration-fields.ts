@@ -4,7 +4,6 @@ import { SANDBOX_ONLY_BASE_URL, type IntegrationName } from '../integrations/int
 import { integrationLaunch, servedTools } from '../integrations/launch.js';
 import type { IntegrationSettings } from '../integrations/server/handler.js';
 import { EgressDenied, type EgressPolicy } from '../net/egress.js';
-import { checkEgressField } from '../net/egress-field.js';
 import { badRequest } from '../errors.js';
 import { TemplateConfigError } from './mcp-server.schemas.js';
 
@@ -23,10 +22,13 @@ export async function integrationFields(egress: EgressPolicy, name: IntegrationN
       parsed.error.issues.map((i) => ({ path: ['config', ...i.path].join('.'), message: i.message })),
     );
   const config = parsed.data;
+  // A URL a tenant gives: its shape now (scheme, no credentials, an IP literal the policy refuses), its
+  // addresses on every connection, by the egress proxy the server goes out through (a name resolved here
+  // could resolve elsewhere later, and a site need not resolve from where the API runs).
   for (const [key, field] of Object.entries(spec.config))
     if (field.type === 'url') {
       const value = key === 'baseUrl' ? config.baseUrl : config.options[key];
-      if (typeof value === 'string') await checkEgressField(egress, value, `config.${key}`);
+      if (typeof value === 'string') checkShape(egress, value, `config.${key}`);
     }
   const region = config.region ?? spec.config.region?.default;
   const endpoints = spec.connectedEndpoints({
@@ -34,17 +36,8 @@ export async function integrationFields(egress: EgressPolicy, name: IntegrationN
     ...(region !== undefined ? { region } : {}),
     options: config.options,
   });
-  // The vendor's own hosts: their shape now, their addresses when the server connects (through the proxy).
-  for (const [service, url] of Object.entries(endpoints)) {
-    if (url === SANDBOX_ONLY_BASE_URL) continue;
-    try {
-      egress.checkUrlShape(url);
-    } catch (err) {
-      if (err instanceof EgressDenied)
-        throw badRequest('egress_denied', `${service} endpoint ${url}: ${err.reason}`, { service });
-      throw err;
-    }
-  }
+  for (const [service, url] of Object.entries(endpoints))
+    if (url !== SANDBOX_ONLY_BASE_URL) checkShape(egress, url, `${service} endpoint`);
   const settings: IntegrationSettings = {
     integration: name,
     endpoints,
@@ -68,4 +61,14 @@ export async function integrationFields(egress: EgressPolicy, name: IntegrationN
     },
     defaultLevel: spec.securityLevel,
   };
+}
+
+/** The checks of a URL that need no DNS; the addresses are the egress proxy's to check when it connects. */
+function checkShape(egress: EgressPolicy, url: string, field: string): void {
+  try {
+    egress.checkUrlShape(url);
+  } catch (err) {
+    if (err instanceof EgressDenied) throw badRequest('egress_denied', `${field}: ${err.reason}`, { field });
+    throw err;
+  }
 }

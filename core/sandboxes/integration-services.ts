@@ -21,7 +21,7 @@ export interface BackendStarters {
 
 /** The services of one sandbox as hosting holds them: one stop, one exit, and each service's URL. */
 export interface IntegrationServices extends Pick<RunningService, 'url' | 'exited' | 'stop'> {
-  /** By the spec's service name: where the integration server reaches it (with the description's base path). */
+  /** By the spec's service name: where the integration server reaches it (emulated: with the description's base path). */
   endpoints: Record<string, string>;
   /** The credential its server gets instead of the spec's stand-in: a scratch database's login. */
   credential?: string;
@@ -60,12 +60,13 @@ export async function startIntegrationServices(
     await Promise.all([...started.values()].map((s) => s.stop()));
     throw err;
   }
+  // The emulator takes a description's paths under its server's base path (`/api`), as the vendor does;
+  // Prism routes them only as the description spells them, so a mock's endpoint has no base path.
+  const basePath = mode === 'emulated' ? openapiBasePath : '';
   const endpoints = Object.fromEntries(
     Object.entries(backends).map(([service, b]) => [
       service,
-      b.kind === 'postgres'
-        ? database!.url
-        : `${started.get(b.kind)!.url}${b.kind === 'openapi' ? openapiBasePath : ''}`,
+      b.kind === 'postgres' ? database!.url : `${started.get(b.kind)!.url}${b.kind === 'openapi' ? basePath : ''}`,
     ]),
   );
   const all = [...started.values()];

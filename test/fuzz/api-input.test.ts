@@ -1,6 +1,7 @@
 // Property-based fuzzing of every route (and /mcp with JSON-RPC) with each role's key: generated bodies,
 // queries, headers and path parameters never get a 5xx, a 4xx is always the JSON envelope, nothing the
-// fuzzer started is left stuck, and /healthz answers within 100 ms throughout.
+// fuzzer started is left stuck, and /healthz keeps answering throughout (within a second: a blocked event
+// loop, not a speed goal; speed lives in bench/, and a loaded CI machine must not fail this).
 //   FUZZ_SEED=<n> FUZZ_RUNS=<per route> npx vitest run test/fuzz
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { requestArb, type FuzzRequest, type Targets } from './arbitraries.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_901);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
-const HEALTH_BUDGET_MS = 100;
+const HEALTH_BUDGET_MS = 1_000;
 // The routes that start workflows get more runs: that is where stuck state would come from.
 const RUNS_FACTOR: Record<string, number> = {
   '/v1/agents/:agentId/invoke': 5,

@@ -65,6 +65,8 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/v1/audit' },
   { method: 'GET', path: '/v1/tools' },
   { method: 'PATCH', path: '/v1/mcp-servers/:id/tools/:name' },
+  { method: 'GET', path: '/v1/integrations' },
+  { method: 'GET', path: '/v1/integrations/:name' },
   { method: 'POST', path: '/v1/sandbox-targets' },
   { method: 'GET', path: '/v1/sandbox-targets' },
   { method: 'GET', path: '/v1/sandbox-targets/:name' },

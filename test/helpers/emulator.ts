@@ -1,10 +1,11 @@
 // The emulator process as the tests run it: directly (not sandboxed), against the run's PostgreSQL.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { emulatorLaunch } from '../../core/sandboxes/emulator/launch.js';
-import type { EmulatorDatabase } from '../../core/sandboxes/emulator/store.js';
+import { EmulatorStore, type EmulatorDatabase } from '../../core/sandboxes/emulator/store.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 
 export const COLLEXA_TEST_SPEC = path.join(PROJECT_ROOT, 'core', 'sandboxes', 'specs', 'collexa-test.json');
@@ -74,4 +75,28 @@ export function startEmulatorProcess(
       });
     });
   });
+}
+
+/**
+ * Emulators on spec files (a shipped description), each on a database of its own: `start` answers the
+ * emulator's URL, `stopAll` (a test file's afterAll) stops them and drops their databases.
+ */
+export function emulatorsOnFiles(): { start(specPath: string): Promise<string>; stopAll(): Promise<void> } {
+  const store = () => new EmulatorStore({ databaseUrl: inject('databaseUrl') });
+  const running: Array<{ id: string; emulator: EmulatorProcess }> = [];
+  return {
+    async start(specPath) {
+      const id = randomUUID();
+      const db = await store().create(id, JSON.parse(readFileSync(specPath, 'utf8')));
+      const emulator = await startEmulatorProcess(db, specPath);
+      running.push({ id, emulator });
+      return emulator.url;
+    },
+    async stopAll() {
+      for (const { id, emulator } of running.splice(0)) {
+        await emulator.stop();
+        await store().drop(id);
+      }
+    },
+  };
 }

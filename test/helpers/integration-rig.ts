@@ -16,7 +16,7 @@ export interface IntegrationRig {
   developerKey: string;
   agentId: string;
   serverId: string;
-  /** The running sandbox (its services' endpoints under `resources.endpoints` of the row). */
+  /** The running sandbox and its services' endpoints (GET /v1/sandboxes/:id `endpoints`). */
   sandbox: { id: string; endpoint: string; endpoints: Record<string, string> };
   /** Invokes capability `tool` in the sandbox and answers the invocation as the API shows it. */
   invoke(tool: string, input: Record<string, unknown>): Promise<InvocationView>;
@@ -35,6 +35,86 @@ export interface InvocationView {
   [key: string]: unknown;
 }
 
+/** An org with `integration`'s server (its `config`, after the `secrets` it names) and an agent holding every tool it serves. */
+async function integrationAgent(
+  platform: Platform,
+  integration: string,
+  label: string,
+  config: Record<string, unknown>,
+  secrets: Record<string, string> = {},
+) {
+  const spec = integrationSpec(integration);
+  if (!spec) throw new Error(`no integration ${integration}`);
+  const org = await createOrg(platform.db, `${integration}-${label}`);
+  const developerKey = (await userWithRole(platform.db, org.org.id, 'developer')).key;
+  for (const [name, value] of Object.entries(secrets)) {
+    const secret = await call(`${platform.url}/v1/secrets`, {
+      method: 'POST',
+      key: org.adminKey,
+      json: { name, value },
+    });
+    expect(secret.status, secret.text).toBeLessThan(300);
+  }
+  const server = await call(`${platform.url}/v1/mcp-servers?wait=60`, {
+    method: 'POST',
+    key: org.adminKey,
+    json: { name: integration, template: integration, config },
+  });
+  expect(server.json, server.text).toMatchObject({ status: 'healthy', template: integration });
+  // The tools the server serves, which its config may narrow (postgres serves `execute` only when writable).
+  const listed = await call(`${platform.url}/v1/tools?server=${integration}&limit=100`, { key: org.adminKey });
+  const tools = (listed.json.data as Array<{ name: string }>).map((t) => t.name).sort();
+  const agent = await call(`${platform.url}/v1/agents`, {
+    method: 'POST',
+    key: org.adminKey,
+    json: {
+      name: `${integration}-agent`,
+      capabilities: tools.map((t) => ({ name: t, server: integration, tool: t, risk: 'low' })),
+    },
+  });
+  expect(agent.status, agent.text).toBe(201);
+  const invoke = async (tool: string, input: Record<string, unknown>, sandboxId?: string) => {
+    const res = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=60`, {
+      method: 'POST',
+      key: developerKey,
+      json: { capability: tool, input, ...(sandboxId ? { sandboxId } : {}) },
+    });
+    expect(res.status, res.text).toBeLessThan(500);
+    return res.json as InvocationView;
+  };
+  const serverId = server.json.id as string;
+  return { spec, org, developerKey, serverId, agentId: agent.json.id as string, tools, invoke };
+}
+
+/**
+ * `integration`'s server on the system at `baseUrl` (a test's own server speaking the vendor's protocol),
+ * with `credential` as its org secret: `invoke` calls it outside any sandbox.
+ */
+export async function connectedIntegration(opts: {
+  integration: string;
+  /** The vendor's base URL, when the integration takes one. */
+  baseUrl?: string;
+  credential: string;
+  /** The rest of the server's config (the integration's own fields, `tools`, …). */
+  config?: Record<string, unknown>;
+  platform: Platform;
+}): Promise<{
+  /** The tools the server serves, sorted. */
+  tools: string[];
+  invoke(tool: string, input: Record<string, unknown>): Promise<InvocationView>;
+}> {
+  const name = `${opts.integration.toUpperCase()}_CREDENTIAL`;
+  const config = { ...opts.config, ...(opts.baseUrl !== undefined ? { baseUrl: opts.baseUrl } : {}) };
+  const { tools, invoke } = await integrationAgent(
+    opts.platform,
+    opts.integration,
+    'connected',
+    { ...config, credentials: `secret:${name}` },
+    { [name]: opts.credential },
+  );
+  return { tools, invoke: (tool, input) => invoke(tool, input) };
+}
+
 /**
  * Sets up `integration` on `platform` (one is started when none is given) with a sandbox of `mode`.
  * `config` is the server's config (default none: it serves sandboxes only).
@@ -45,27 +125,14 @@ export async function integrationRig(opts: {
   config?: Record<string, unknown>;
   platform?: Platform;
 }): Promise<IntegrationRig> {
-  const spec = integrationSpec(opts.integration);
-  if (!spec) throw new Error(`no integration ${opts.integration}`);
   const platform = opts.platform ?? (await startPlatform({ sandboxes: { idleMs: 600_000 } }));
-  const org = await createOrg(platform.db, `${opts.integration}-${opts.mode}`);
-  const developerKey = (await userWithRole(platform.db, org.org.id, 'developer')).key;
-  const server = await call(`${platform.url}/v1/mcp-servers?wait=60`, {
-    method: 'POST',
-    key: org.adminKey,
-    json: { name: opts.integration, template: opts.integration, config: opts.config ?? {} },
-  });
-  expect(server.json, server.text).toMatchObject({ status: 'healthy', template: opts.integration });
-  const agent = await call(`${platform.url}/v1/agents`, {
-    method: 'POST',
-    key: org.adminKey,
-    json: {
-      name: `${opts.integration}-agent`,
-      capabilities: spec.tools.map((t) => ({ name: t.name, server: opts.integration, tool: t.name, risk: 'low' })),
-    },
-  });
-  expect(agent.status, agent.text).toBe(201);
-  const created = await call(`${platform.url}/v1/agents/${agent.json.id}/sandboxes`, {
+  const { spec, org, developerKey, serverId, agentId, invoke } = await integrationAgent(
+    platform,
+    opts.integration,
+    opts.mode,
+    opts.config ?? {},
+  );
+  const created = await call(`${platform.url}/v1/agents/${agentId}/sandboxes`, {
     method: 'POST',
     key: developerKey,
     json: { target: spec.sandbox.target, mode: opts.mode },
@@ -77,29 +144,27 @@ export async function integrationRig(opts: {
     { what: `${opts.integration} ${opts.mode} sandbox to run`, timeoutMs: 180_000 },
   );
   expect(running.status, JSON.stringify(running)).toBe('running');
-  const row = await platform.db('sandboxes').where({ id: created.json.id }).first();
-  const invoke = async (tool: string, input: Record<string, unknown>) => {
-    const res = await call(`${platform.url}/v1/agents/${agent.json.id}/invoke?wait=60`, {
-      method: 'POST',
-      key: developerKey,
-      json: { capability: tool, input, sandboxId: created.json.id },
-    });
-    expect(res.status, res.text).toBeLessThan(500);
-    return res.json as InvocationView;
-  };
+  const inSandbox = (tool: string, input: Record<string, unknown>) => invoke(tool, input, created.json.id);
   return {
     platform,
     orgId: org.org.id,
     adminKey: org.adminKey,
     developerKey,
-    agentId: agent.json.id,
-    serverId: server.json.id,
-    sandbox: { id: created.json.id, endpoint: running.endpoint, endpoints: row.resources.endpoints ?? {} },
-    invoke,
+    agentId,
+    serverId,
+    sandbox: { id: created.json.id, endpoint: running.endpoint, endpoints: running.endpoints ?? {} },
+    invoke: inSandbox,
     run: async (tool, input) => {
-      const inv = await invoke(tool, input);
+      const inv = await inSandbox(tool, input);
       expect(inv.status, `${tool}: ${JSON.stringify(inv.error ?? inv.result)}`).toBe('succeeded');
       return inv.result!.structuredContent ?? {};
     },
   };
+}
+
+/** The structured error of an invocation whose tool failed (a vendor's error: vendor, status, code, message). */
+export function toolErrorOf(inv: InvocationView): Record<string, unknown> {
+  expect(inv.status, JSON.stringify(inv)).not.toBe('succeeded');
+  const structured = inv.result?.structuredContent as { error?: Record<string, unknown> } | null | undefined;
+  return structured?.error ?? (inv.error as unknown as Record<string, unknown>);
 }

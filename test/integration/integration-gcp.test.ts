@@ -7,8 +7,14 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, decodeProtectedHeader, importSPKI, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { integrationRig, type IntegrationRig, type InvocationView, type Platform } from '../helpers/integration-rig.js';
-import { connectedIntegration } from '../helpers/integration-server.js';
+import {
+  connectedIntegration,
+  integrationRig,
+  toolErrorOf,
+  type IntegrationRig,
+  type InvocationView,
+  type Platform,
+} from '../helpers/integration-rig.js';
 import { startPlatform } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
 
@@ -58,9 +64,6 @@ describe('GET /v1/integrations/gcp', () => {
     expect(res.json.config.project).toMatchObject({ required: true });
   });
 });
-
-const toolError = (inv: InvocationView) =>
-  (inv.result?.structuredContent as { error?: Record<string, unknown> })?.error;
 
 describe.each(['mock', 'emulated'] as const)('the gcp %s sandbox', (mode) => {
   let rig: IntegrationRig;
@@ -123,7 +126,7 @@ describe.each(['mock', 'emulated'] as const)('the gcp %s sandbox', (mode) => {
 
     const again = await rig.invoke('put_object', { bucket: BUCKET, object, content: 'x' });
     expect(again.status).toBe('failed');
-    expect(toolError(again)).toMatchObject({ status: 412, code: 'conditionNotMet' });
+    expect(toolErrorOf(again)).toMatchObject({ status: 412, code: 'conditionNotMet' });
     await rig.run('put_object', { bucket: BUCKET, object, content: 'replaced', overwrite: true });
     expect(await rig.run('get_object', { bucket: BUCKET, object })).toMatchObject({ content: 'replaced' });
   });
@@ -131,7 +134,7 @@ describe.each(['mock', 'emulated'] as const)('the gcp %s sandbox', (mode) => {
   it('answers a missing bucket as Google does: 404 notFound', async () => {
     const missing = await rig.invoke('list_objects', { bucket: 'no-such-bucket' });
     expect(missing.status).toBe('failed');
-    expect(toolError(missing)).toMatchObject({ vendor: 'Google Cloud', status: 404, code: 'notFound' });
+    expect(toolErrorOf(missing)).toMatchObject({ vendor: 'Google Cloud', status: 404, code: 'notFound' });
   });
 
   it('lists functions and calls one', async () => {
@@ -174,7 +177,7 @@ describe('the gcp emulated sandbox’s instances', () => {
   it('answers an instance it does not hold with a 404', async () => {
     const missing = await rig.invoke('start_instance', { instance: 'no-such-vm' });
     expect(missing.status).toBe('failed');
-    expect(toolError(missing)).toMatchObject({ status: 404 });
+    expect(toolErrorOf(missing)).toMatchObject({ status: 404 });
     // Another project holds nothing.
     expect(await rig.run('list_instances', { project: 'other-project' })).toEqual({ instances: [] });
   });
@@ -234,12 +237,13 @@ describe('a wrong service account key', () => {
 
   /** A gcp server with `secret` as its key, pointed at the local Google, and one call of list_instances. */
   async function callWith(secret: string) {
-    const gcp = await connectedIntegration(platform, {
-      template: 'gcp',
-      config: { project: 'acme-prod', baseUrl: googleUrl },
+    const gcp = await connectedIntegration({
+      platform,
+      integration: 'gcp',
+      baseUrl: googleUrl,
+      config: { project: 'acme-prod' },
       credential: secret,
     });
-    expect(gcp.json, JSON.stringify(gcp.json)).toMatchObject({ status: 'healthy' });
     const inv = await gcp.invoke('list_instances', {});
     expect(inv.status, JSON.stringify(inv)).toBe('failed');
     return inv;
@@ -255,7 +259,7 @@ describe('a wrong service account key', () => {
     tokenAnswer = { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } };
     seen.length = 0;
     const inv = await callWith(key());
-    expect(toolError(inv)).toMatchObject({ vendor: 'Google Cloud', status: 401, code: 'invalid_grant' });
+    expect(toolErrorOf(inv)).toMatchObject({ vendor: 'Google Cloud', status: 401, code: 'invalid_grant' });
     expect(inv.error?.message).toMatch(/401.*invalid_grant: Invalid JWT Signature\./);
     expectNoKeyIn(inv);
     // What reached "Google": one JWT bearer grant, signed RS256 with the key, for Google's token URI.
@@ -280,7 +284,7 @@ describe('a wrong service account key', () => {
     };
     seen.length = 0;
     const inv = await callWith(key());
-    expect(toolError(inv)).toMatchObject({ vendor: 'Google Cloud', status: 401, code: 'UNAUTHENTICATED' });
+    expect(toolErrorOf(inv)).toMatchObject({ vendor: 'Google Cloud', status: 401, code: 'UNAUTHENTICATED' });
     expect(inv.error?.message).toMatch(/rejected the credentials \(401\).*invalid authentication credentials/);
     expectNoKeyIn(inv);
     const api = seen.filter((s) => s.url.startsWith('/compute/v1/projects/acme-prod/zones/us-central1-a/instances'));
@@ -294,7 +298,7 @@ describe('a wrong service account key', () => {
   it('a key naming another token endpoint is refused before anything is sent', async () => {
     seen.length = 0;
     const inv = await callWith(key({ token_uri: `${googleUrl}/steal` }));
-    expect(toolError(inv)).toMatchObject({ status: 401, code: 'invalid_credential' });
+    expect(toolErrorOf(inv)).toMatchObject({ status: 401, code: 'invalid_credential' });
     expect(inv.error?.message).toContain("token_uri is not Google's token endpoint");
     expect(seen).toEqual([]);
   });

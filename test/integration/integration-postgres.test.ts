@@ -5,9 +5,15 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { integrationRig, type IntegrationRig, type InvocationView, type Platform } from '../helpers/integration-rig.js';
-import { connectedIntegration, type ConnectedIntegration } from '../helpers/integration-server.js';
-import { call } from '../helpers/stack.js';
+import {
+  connectedIntegration,
+  integrationRig,
+  toolErrorOf,
+  type IntegrationRig,
+  type InvocationView,
+  type Platform,
+} from '../helpers/integration-rig.js';
+import { call, createOrg } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 import { startPlatform } from '../helpers/platform.js';
 
@@ -41,28 +47,35 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-/** A postgres server of `config` with `credential` (default the test's database) as its secret. */
+type ConnectedPostgres = Awaited<ReturnType<typeof connectedIntegration>>;
+
+/** A healthy postgres server of `config` with `credential` (default the test's database) as its secret. */
 const server = (config: Record<string, unknown> = {}, credential = url) =>
-  connectedIntegration(platform, { template: 'postgres', config, credential });
+  connectedIntegration({ platform, integration: 'postgres', config, credential });
+
+/** POST /v1/mcp-servers of a postgres server with `config`, in an org of its own: the API's answer. */
+async function register(config: Record<string, unknown>) {
+  const { adminKey } = await createOrg(platform.db, 'postgres refused');
+  return call(`${platform.url}/v1/mcp-servers`, {
+    method: 'POST',
+    key: adminKey,
+    json: { name: 'postgres', template: 'postgres', config },
+  });
+}
 
 const ok = (inv: InvocationView) => {
   expect(inv.status, JSON.stringify(inv.error ?? inv.result)).toBe('succeeded');
   return inv.result!.structuredContent as Record<string, unknown>;
 };
-const toolError = (inv: InvocationView) => {
-  expect(inv.status, JSON.stringify(inv.result)).toBe('failed');
-  return (inv.result?.structuredContent as { error: Record<string, unknown> }).error;
-};
 
 describe('a read-only postgres server (the default)', () => {
-  let db: ConnectedIntegration;
+  let db: ConnectedPostgres;
   beforeAll(async () => {
     db = await server();
-    expect(db.json, JSON.stringify(db.json)).toMatchObject({ status: 'healthy', template: 'postgres' });
   }, 120_000);
 
   it('serves query, list_tables and describe_table, not execute', async () => {
-    expect(await db.tools()).toEqual(['describe_table', 'list_tables', 'query']);
+    expect(db.tools).toEqual(['describe_table', 'list_tables', 'query']);
   });
 
   it('lists tables and views, and describes a table’s columns and keys', async () => {
@@ -91,7 +104,7 @@ describe('a read-only postgres server (the default)', () => {
     expect(ok(await db.invoke('describe_table', { table: 'customers' }))).toMatchObject({
       uniqueConstraints: [{ name: 'customers_email_key', columns: ['email'] }],
     });
-    expect(toolError(await db.invoke('describe_table', { table: 'nope' }))).toMatchObject({
+    expect(toolErrorOf(await db.invoke('describe_table', { table: 'nope' }))).toMatchObject({
       status: 404,
       code: 'undefined_table',
     });
@@ -134,16 +147,16 @@ describe('a read-only postgres server (the default)', () => {
 
   it('refuses a write through query, in one statement or hidden after another', async () => {
     expect(
-      toolError(await db.invoke('query', { sql: "insert into customers (name) values ('mallory')" })),
+      toolErrorOf(await db.invoke('query', { sql: "insert into customers (name) values ('mallory')" })),
     ).toMatchObject({
       vendor: 'PostgreSQL',
       status: 403,
       code: 'read_only_sql_transaction',
     });
-    const two = toolError(await db.invoke('query', { sql: 'select 1; delete from orders' }));
+    const two = toolErrorOf(await db.invoke('query', { sql: 'select 1; delete from orders' }));
     expect(two).toMatchObject({ status: 400 });
     expect(two.message).toMatch(/cannot insert multiple commands into a prepared statement/);
-    expect(toolError(await db.invoke('query', { sql: 'commit; delete from orders' }))).toMatchObject({ status: 400 });
+    expect(toolErrorOf(await db.invoke('query', { sql: 'commit; delete from orders' }))).toMatchObject({ status: 400 });
     expect(ok(await db.invoke('query', { sql: 'select count(*)::int from orders' })).rows).toEqual([[3]]);
     expect(
       ok(await db.invoke('query', { sql: "select count(*)::int from customers where name = 'mallory'" })).rows,
@@ -151,11 +164,11 @@ describe('a read-only postgres server (the default)', () => {
   });
 
   it('answers SQL errors with the condition and status', async () => {
-    expect(toolError(await db.invoke('query', { sql: 'select * from missing_table' }))).toMatchObject({
+    expect(toolErrorOf(await db.invoke('query', { sql: 'select * from missing_table' }))).toMatchObject({
       status: 404,
       code: 'undefined_table',
     });
-    expect(toolError(await db.invoke('query', { sql: 'selec 1' }))).toMatchObject({
+    expect(toolErrorOf(await db.invoke('query', { sql: 'selec 1' }))).toMatchObject({
       status: 400,
       code: 'syntax_error_or_access_rule_violation',
     });
@@ -164,7 +177,7 @@ describe('a read-only postgres server (the default)', () => {
 
 describe('execute', () => {
   it('is refused in the config unless readOnly is false', async () => {
-    const refused = await server({ tools: ['query', 'execute'] });
+    const refused = await register({ tools: ['query', 'execute'] });
     expect(refused.status).toBe(400);
     expect(refused.json.error).toMatchObject({
       code: 'validation_error',
@@ -172,13 +185,12 @@ describe('execute', () => {
         issues: [{ path: 'config.tools', message: expect.stringMatching(/served only with readOnly: false/) }],
       },
     });
-    expect((await server({ tools: ['execute'], readOnly: true })).status).toBe(400);
+    expect((await register({ tools: ['execute'], readOnly: true })).status).toBe(400);
   });
 
   it('writes with readOnly false and execute named, and what it wrote reads back', async () => {
     const db = await server({ readOnly: false, tools: ['query', 'execute'] });
-    expect(db.json, JSON.stringify(db.json)).toMatchObject({ status: 'healthy' });
-    expect(await db.tools()).toEqual(['execute', 'query']);
+    expect(db.tools).toEqual(['execute', 'query']);
     const inserted = ok(
       await db.invoke('execute', {
         sql: 'insert into customers (name, email) values ($1, $2) returning id, name',
@@ -190,7 +202,7 @@ describe('execute', () => {
       ['ada@example.com'],
     ]);
     expect(
-      toolError(
+      toolErrorOf(
         await db.invoke('execute', {
           sql: 'insert into customers (name, email) values ($1, $2)',
           params: ['x', 'ada@example.com'],
@@ -210,7 +222,7 @@ describe('a wrong credential', () => {
   it('a wrong password is a 401 naming PostgreSQL’s condition, without the password', async () => {
     const bad = `wrong-${randomBytes(8).toString('hex')}`;
     const db = await server({}, url.replace(encodeURIComponent(password), bad));
-    const err = toolError(await db.invoke('query', { sql: 'select 1' }));
+    const err = toolErrorOf(await db.invoke('query', { sql: 'select 1' }));
     expect(err).toMatchObject({ vendor: 'PostgreSQL', status: 401, code: 'invalid_password' });
     expect(err.message).toMatch(/rejected the credentials \(401\).*password authentication failed for user "pgint_/);
     expect(JSON.stringify(err)).not.toContain(bad);
@@ -218,14 +230,14 @@ describe('a wrong credential', () => {
 
   it('a host the egress policy does not allow is refused by the proxy (403), never connected to', async () => {
     const db = await server({}, `postgres://${name}:${password}@10.255.255.1:5432/${name}`);
-    const err = toolError(await db.invoke('list_tables', {}));
+    const err = toolErrorOf(await db.invoke('list_tables', {}));
     expect(err).toMatchObject({ status: 403, code: 'egress_denied' });
     expect(JSON.stringify(err)).not.toContain(password);
   });
 
   it('a credential that is no connection URL is refused, not quoted', async () => {
     const db = await server({}, 'mysql://root:hunter2hunter2@db/x');
-    const err = toolError(await db.invoke('query', { sql: 'select 1' }));
+    const err = toolErrorOf(await db.invoke('query', { sql: 'select 1' }));
     expect(err).toMatchObject({ status: 401, code: 'invalid_credential' });
     expect(JSON.stringify(err)).not.toContain('hunter2');
   });

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { integrationSpecs } from '../../core/integrations/catalog.js';
 import { userWithRole } from '../helpers/platform.js';
 import { call, createOrg, startApi } from '../helpers/stack.js';
 
@@ -54,11 +55,15 @@ const register = (json: unknown, key = org.adminKey) =>
   call(`${api.url}/v1/sandbox-targets`, { method: 'POST', key, json });
 
 describe('sandbox targets', () => {
-  it('lists the shipped targets: Stripe’s real description and the project’s test spec', async () => {
+  it('lists the shipped targets: Stripe’s real description, the project’s test spec, each integration’s', async () => {
     const res = await call(`${api.url}/v1/sandbox-targets`, { key: org.adminKey });
     expect(res.status, res.text).toBe(200);
     const shipped = res.json.data.filter((t: { shipped: boolean }) => t.shipped);
-    expect(shipped.map((t: { name: string }) => t.name)).toEqual(['stripe.com', 'collexa-test']);
+    expect(shipped.map((t: { name: string }) => t.name)).toEqual([
+      'stripe.com',
+      'collexa-test',
+      ...integrationSpecs().map((s) => s.sandbox.target),
+    ]);
     expect(shipped[0]).toMatchObject({ title: 'Stripe API', baseUrl: 'https://api.stripe.com' });
     expect(shipped[0].operations).toBeGreaterThan(300);
     const one = await call(`${api.url}/v1/sandbox-targets/stripe.com?spec=true`, { key: org.adminKey });

@@ -98,7 +98,7 @@ describe('Google errors', () => {
   it('leaves a code that is a prototype key alone', () => {
     const err = new VendorError(VENDOR, 400, 'constructor', 'x');
     expect(normalizeGoogleError(err)).toBe(err);
-    expect(readGoogleError('nope', 500)).toEqual({});
+    expect(readGoogleError('nope', 500, new Headers())).toEqual({});
   });
 });
 

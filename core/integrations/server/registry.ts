@@ -9,6 +9,11 @@ type AnyHandlers = IntegrationHandlers<any>;
  * Jira server). One line per integration.
  */
 export const HANDLERS: Partial<Record<IntegrationName, () => Promise<AnyHandlers>>> = {
+  jira: () => import('../jira/jira.handlers.js').then((m) => m.handlers),
+  confluence: () => import('../confluence/confluence.handlers.js').then((m) => m.handlers),
+  slack: () => import('../slack/slack.handlers.js').then((m) => m.slackHandlers),
+  github: () => import('../github/github.handlers.js').then((m) => m.githubHandlers),
+  aws: () => import('../aws/aws.handlers.js').then((m) => m.default),
   gcp: () => import('../gcp/gcp.handlers.js').then((m) => m.gcpHandlers),
   postgres: () => import('../postgres/postgres.handlers.js').then((m) => m.postgresHandlers),
 };

@@ -1,7 +1,15 @@
 import { retryAfterSeconds, statusCode, statusMeaning, VendorError } from './vendor-error.js';
 
-/** How a vendor's error body names its code and message (each vendor has its own shape). */
-export type ErrorReader = (body: unknown, status: number) => { code?: string; message?: string };
+/**
+ * How a vendor's error body names its code and message (each vendor has its own shape). Its headers tell a
+ * rate limit some vendors answer with another status (GitHub's 403 with `x-ratelimit-remaining: 0`): then
+ * `status` is the status it stands for and `retryAfterSeconds` the wait.
+ */
+export type ErrorReader = (
+  body: unknown,
+  status: number,
+  headers: Headers,
+) => { code?: string; message?: string; status?: number; retryAfterSeconds?: number };
 
 export interface VendorHttpOptions {
   vendor: string;
@@ -50,6 +58,15 @@ export class VendorHttp {
   }
 
   private async send(req: VendorRequest): Promise<{ res: Response; bytes: Buffer; text: string }> {
+    // URL resolution removes `.` and `..` segments (`%2e` too): a path built from a tool's input must not
+    // climb to another endpoint the credential reaches (`contents/../../../user/keys`).
+    if (req.path.split(/[/?#]/).some((s) => /^(?:\.|%2e){1,2}$/i.test(s)))
+      throw new VendorError(
+        this.opts.vendor,
+        400,
+        'invalid_path',
+        `${this.opts.vendor}: the request path has a . or .. segment`,
+      );
     const url = new URL(req.path.replace(/^\//, ''), this.opts.baseUrl.replace(/\/?$/, '/'));
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers, ...req.headers };
@@ -82,11 +99,13 @@ export class VendorHttp {
   }
 
   private failure(res: Response, parsed: unknown, text: string): VendorError {
-    const read = parsed !== undefined ? (this.opts.readError?.(parsed, res.status) ?? {}) : {};
-    const wait = res.status === 429 ? retryAfterSeconds(res.headers.get('retry-after')) : undefined;
+    const read = parsed !== undefined ? (this.opts.readError?.(parsed, res.status, res.headers) ?? {}) : {};
+    const status = read.status ?? res.status;
+    const wait =
+      read.retryAfterSeconds ?? (status === 429 ? retryAfterSeconds(res.headers.get('retry-after')) : undefined);
     const said = oneLine(read.message ?? (parsed === undefined ? text : ''));
-    const message = `${statusMeaning(this.opts.vendor, res.status, wait)}${said ? `: ${said}` : ''}`;
-    return new VendorError(this.opts.vendor, res.status, read.code ?? statusCode(res.status), message, wait);
+    const message = `${statusMeaning(this.opts.vendor, status, wait)}${said ? `: ${said}` : ''}`;
+    return new VendorError(this.opts.vendor, status, read.code ?? statusCode(status), message, wait);
   }
 }
 

@@ -56,7 +56,8 @@ export class Crud {
       for (const [k, v] of Object.entries(existing)) if (this.serverField(c, k, req)) setOwn(next, k, v);
     stamp(this.doc, c, next, UPDATED, true);
     const body = completed(this.doc, this.schema(c), next);
-    await this.rows.update(place.key, body);
+    if ((await this.rows.update(place.key, body)) === 'full')
+      throw new EmulatorError(507, 'sandbox_full', 'The sandbox holds as much as it may', {});
     return { status, body: this.shown(c, body) };
   }
 

@@ -108,6 +108,12 @@ export function send(res: ServerResponse, status: number, body?: Json, headers: 
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
-export function sendError(res: ServerResponse, err: EmulatorError): void {
-  send(res, err.status, { error: { code: err.code, message: err.message, details: err.details as Json } }, err.headers);
+/** Writes an error: Collexa's shape, or the vendor's when the spec names one (`format`, see behaviours/). */
+export function sendError(
+  res: ServerResponse,
+  err: EmulatorError,
+  format?: (err: EmulatorError) => Json | undefined,
+): void {
+  const body = format?.(err) ?? { error: { code: err.code, message: err.message, details: err.details as Json } };
+  send(res, err.status, body, err.headers);
 }

@@ -146,7 +146,9 @@ function identify(doc: OpenApiDoc, c: Collection): void {
   const resource = view(doc, c.resourceSchema && deref(doc, c.resourceSchema)?.value);
   const props = resource.properties;
   const open = Object.keys(props).length === 0 || resource.raw.additionalProperties !== false;
-  c.idProperty = [c.itemParam, 'id'].find((n) => n !== undefined && props[n]) ?? (open ? 'id' : undefined);
+  // `{issue_number}`, `{pull_number}` (GitHub) name a resource by its `number`, not by its `id`.
+  const byNumber = c.itemParam?.endsWith('_number') ? 'number' : undefined;
+  c.idProperty = [c.itemParam, byNumber, 'id'].find((n) => n !== undefined && props[n]) ?? (open ? 'id' : undefined);
   const param = [c.operations.read, c.operations.delete, c.operations.update, c.operations.replace]
     .flatMap((op) => op?.parameters ?? [])
     .find((p) => p.in === 'path' && p.name === c.itemParam);

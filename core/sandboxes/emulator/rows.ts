@@ -108,6 +108,16 @@ export class ResourceRows {
     return rows[0]?.body;
   }
 
+  /** The id of the row `key` names, by its id or else by the value of its `property` (a Jira issue's key). */
+  async findId(key: RowKey, property: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `select id from resources where collection = $1 and parent = $2 and (id = $3 or body ->> $4 = $3)
+       order by (id = $3) desc, seq limit 1`,
+      [key.collection, key.parent, key.id, property],
+    );
+    return rows[0]?.id;
+  }
+
   async exists(key: RowKey): Promise<boolean> {
     return (await this.get(key)) !== undefined;
   }
@@ -128,13 +138,28 @@ export class ResourceRows {
     return res.rowCount === 1 ? 'ok' : 'exists';
   }
 
-  async update(key: RowKey, body: JsonObject): Promise<boolean> {
+  /** Replaces a resource's body: 'missing' when there is none, 'full' when the new body would pass the byte limit. */
+  async update(key: RowKey, body: JsonObject): Promise<'ok' | 'missing' | 'full'> {
+    const text = JSON.stringify(body);
+    // The new body counts instead of the old one: a change that grows a resource is bounded as a create is.
     const res = await this.pool.query(
       `update resources set body = $4::jsonb, updated_at = now()
-       where collection = $1 and parent = $2 and id = $3`,
-      [key.collection, key.parent, key.id, JSON.stringify(body)],
+       where collection = $1 and parent = $2 and id = $3
+         and (select coalesce(sum(octet_length(r.body::text)), 0) from resources r) - octet_length(body::text)
+             + $5 <= $6`,
+      [key.collection, key.parent, key.id, text, Buffer.byteLength(text), this.limits.maxBytes],
     );
-    return res.rowCount === 1;
+    if (res.rowCount === 1) return 'ok';
+    return (await this.exists(key)) ? 'full' : 'missing';
+  }
+
+  /** Every resource of a collection under `parent`, in creation order: at most the sandbox's resource limit. */
+  async scan(collection: string, parent: string): Promise<JsonObject[]> {
+    const { rows } = await this.pool.query<{ body: JsonObject }>(
+      'select body from resources where collection = $1 and parent = $2 order by seq limit $3',
+      [collection, parent, this.limits.maxResources],
+    );
+    return rows.map((r) => r.body);
   }
 
   /** Deletes a resource and everything under it (rows whose parent is `itemPath` or below it). */
@@ -160,15 +185,19 @@ export class ResourceRows {
     }
   }
 
-  /** The next integer id of a collection: one past the largest numeric id it has ever held since the seed. */
-  async nextInteger(collection: string): Promise<number> {
+  /**
+   * The next integer id of a collection: one past the largest numeric id it has ever held since the seed, and
+   * at least `floor` (Jira's issue ids start at 10000). Any name counts: `/rest/api/3/issue#DEMO` numbers a
+   * project's issue keys.
+   */
+  async nextInteger(collection: string, floor = 1): Promise<number> {
     const { rows } = await this.pool.query<{ n: string }>(
       `insert into counters (collection, n)
-       values ($1, (select coalesce(max(id::numeric), 0) + 1 from resources
-                    where collection = $1 and id ~ '^[0-9]{1,15}$'))
+       values ($1, greatest($2::bigint, (select coalesce(max(id::numeric), 0) + 1 from resources
+                                         where collection = $1 and id ~ '^[0-9]{1,15}$')))
        on conflict (collection) do update set n = counters.n + 1
        returning n`,
-      [collection],
+      [collection, floor],
     );
     return Number(rows[0]!.n);
   }

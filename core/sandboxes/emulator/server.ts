@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type pg from 'pg';
 import { decodeComponent } from '../../input/clean-input.js';
-import { behaviourOf } from './behaviours/index.js';
+import { loadBehaviours } from './behaviours/index.js';
 import { Crud, type Answer } from './crud.js';
 import { EmulatorError, send, sendError } from './http-io.js';
 import { inferResources, type Inference } from './inference.js';
@@ -52,6 +52,7 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
     maxBytes: opts.storage?.maxBytes ?? EMULATOR_DEFAULTS.maxStorageBytes,
   });
   const crud = new Crud(doc, rows);
+  const behaviours = loadBehaviours(doc, inference, rows);
   const bases = basePaths(doc);
   const log = opts.log ?? (() => undefined);
 
@@ -82,37 +83,37 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
       throw new EmulatorError(404, 'not_found', `No operation of the spec has the path ${url.pathname}`);
     }
     const checked = await checkRequest(req, match.route.operation, match.params, url.search, validator, maxBody);
-    const behaviour = behaviourOf(doc, match.route.operation);
-    const answer = behaviour
-      ? await behaviour({
-          doc,
-          inference,
-          rows,
-          operation: match.route.operation,
-          parts: decoded(path),
-          request: checked,
-        })
-      : match.route.kind === 'example'
+    const parts = await behaviours.canonical(match.entry.template, decoded(path));
+    const own = behaviours.handlerFor(match.route.operation);
+    const generic = async (): Promise<Answer> =>
+      match.route.kind === 'example'
         ? example(doc, match.route.operation)
-        : await crud.run(
+        : crud.run(
             match.route.kind,
             match.route.collection,
-            placeOf(inference, match.route.collection, match.entry.template, decoded(path)),
+            placeOf(inference, match.route.collection, match.entry.template, parts),
             checked,
           );
+    const answer = own
+      ? await own({ doc, inference, rows, request: checked, parts, origin: originOf(req), generic })
+      : await generic();
     send(res, answer.status, answer.body, answer.headers);
   };
   const maxBody = opts.maxBodyBytes ?? EMULATOR_DEFAULTS.maxBodyBytes;
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (err instanceof EmulatorError) return sendError(res, err);
+      if (err instanceof EmulatorError) return sendError(res, err, behaviours.errorBody);
       if (err instanceof SpecError) {
         log({ level: 'warn', msg: 'spec cannot serve a request', reason: err.message, path: req.url });
-        return sendError(res, new EmulatorError(500, 'spec_unusable', err.message));
+        return sendError(res, new EmulatorError(500, 'spec_unusable', err.message), behaviours.errorBody);
       }
       log({ level: 'error', msg: 'request failed', err: (err as Error).message, path: req.url });
-      sendError(res, new EmulatorError(500, 'internal', 'The emulator could not serve the request'));
+      sendError(
+        res,
+        new EmulatorError(500, 'internal', 'The emulator could not serve the request'),
+        behaviours.errorBody,
+      );
     });
   });
   return { server, inference, warm: () => validator.warm(['json', 'coerce']) };
@@ -145,6 +146,12 @@ const decoded = (path: string) =>
       if ('problem' in d) throw new EmulatorError(400, 'invalid_path', `The path cannot be read (${d.problem})`);
       return d.value;
     });
+
+/** `http://host:port` as the request names the emulator, for the links a behaviour answers (a bare host when odd). */
+function originOf(req: http.IncomingMessage): string {
+  const host = req.headers.host ?? '';
+  return `http://${/^[A-Za-z0-9.:[\]-]{1,300}$/.test(host) ? host : '127.0.0.1'}`;
+}
 
 /** An operation that is not a resource's CRUD answers like a mock: the example, else a value built from the schema. */
 function example(doc: OpenApiDoc, op: Operation): Answer {
