@@ -18,6 +18,7 @@ import { orgWorkspace } from '../mcp/workspace.js';
 import type { EmulatorStore } from './emulator/store.js';
 import type { SandboxDriver } from './drivers/driver.js';
 import { processDriver } from './drivers/process.driver.js';
+import { resetNativeServices } from './native-reset.js';
 import { recordedContainer } from './drivers/container-record.js';
 import { currentHostId, type ProcessRecord } from './process-record.js';
 import {
@@ -151,7 +152,8 @@ export class SandboxHost {
     const integration = integrationForTarget(row.target);
     if (integration && scratchBacked(integration, row.mode))
       await this.deps.emulator.resetScratch(sandboxId, integration.sandbox.seedSql ?? '');
-    else await this.deps.emulator.reset(sandboxId);
+    else if (!integration || usesOpenapi(integration, row.mode)) await this.deps.emulator.reset(sandboxId);
+    if (integration) await resetNativeServices(integration, row.mode, row.resources.endpoints ?? {});
   }
 
   /**
@@ -423,6 +425,11 @@ function localAddress(endpoint: string): string[] {
 
 /** The org secret a sandbox's scratch database login is kept in while it runs. */
 const sandboxSecretName = (sandboxId: string) => `sandbox.${sandboxId}`;
+
+/** Whether the mode stands on the target's description (the emulator's seeded database). */
+function usesOpenapi(spec: IntegrationSpec, mode: SandboxModeName): boolean {
+  return Object.values(spec.sandbox.modes[mode] ?? {}).some((b) => b.kind === 'openapi');
+}
 
 /** Whether the integration's sandbox of `mode` stands on a scratch database. */
 function scratchBacked(spec: IntegrationSpec, mode: string): boolean {

@@ -261,4 +261,15 @@ describe('AWS tools in an emulated sandbox (moto)', () => {
     expect(JSON.parse(out.payload as string)).toEqual(payload);
     expect(out.functionError).toBeUndefined();
   });
+  // Last: it empties moto for the rest of this file's sandbox.
+  it('resets moto to empty: its buckets and functions are gone', async () => {
+    const reset = await fetch(`${rig.platform.url}/v1/sandboxes/${rig.sandbox.id}/reset`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${rig.developerKey}` },
+    });
+    expect(reset.status, await reset.text()).toBeLessThan(300);
+    const listed = await rig.run('list_buckets', {});
+    expect(listed.buckets).toEqual([]);
+    expect((await rig.run('list_functions', {})).functions).toEqual([]);
+  });
 });

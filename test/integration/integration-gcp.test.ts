@@ -181,6 +181,20 @@ describe('the gcp emulated sandbox’s instances', () => {
     // Another project holds nothing.
     expect(await rig.run('list_instances', { project: 'other-project' })).toEqual({ instances: [] });
   });
+
+  it('resets: the instances back to their seed, fake-gcs-server emptied', async () => {
+    await makeBucket(rig);
+    await rig.run('put_object', { bucket: BUCKET, object: 'before-reset.txt', content: 'x' });
+    await rig.run('stop_instance', { instance: 'web-1' });
+    const reset = await fetch(`${rig.platform.url}/v1/sandboxes/${rig.sandbox.id}/reset`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${rig.developerKey}` },
+    });
+    expect(reset.status, await reset.text()).toBeLessThan(300);
+    expect(await statuses()).toEqual({ 'web-1': 'RUNNING', 'batch-1': 'TERMINATED' });
+    const gone = await rig.invoke('list_objects', { bucket: BUCKET });
+    expect(toolErrorOf(gone)).toMatchObject({ status: 404 });
+  });
 });
 
 describe('a wrong service account key', () => {
