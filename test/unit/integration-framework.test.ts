@@ -147,6 +147,14 @@ describe('VendorHttp', () => {
     expect(v.retryAfterSeconds).toBe(status === 429 ? 3 : undefined);
   });
 
+  it.each(['repos/o/r/contents/../../../user/keys', 'a/%2e%2E/b', 'contents/..\\..\\user/keys'])(
+    'refuses a path that would climb out of its endpoint: %s',
+    async (path) => {
+      const http = new VendorHttp({ vendor: 'Example', baseUrl: url, headers: {} });
+      await expect(http.request({ path })).rejects.toMatchObject({ status: 400 });
+    },
+  );
+
   it('answers an unreachable vendor as a 503 naming it', async () => {
     const http = new VendorHttp({ vendor: 'Example', baseUrl: 'http://127.0.0.1:1', headers: {} });
     await expect(http.request({ path: '/x' })).rejects.toMatchObject({ status: 503, code: 'unreachable' });

@@ -1,8 +1,10 @@
 /**
  * A postgres server's one connection to its database: opened on first use (through the egress proxy),
  * its calls one at a time (each is a transaction of its own), reopened after it broke, closed when idle.
- * Reads run in `BEGIN READ ONLY` and are rolled back; writes commit and then DISCARD ALL, so nothing a
- * statement set for the session (a role, a search_path) outlives it. Every statement has a time bound.
+ * Reads run in `BEGIN READ ONLY` and are rolled back, writes commit; then DISCARD ALL, so nothing a
+ * statement set for the session (a role, a search_path, an advisory lock) outlives it. Every statement has a
+ * time bound, and the whole call one the tool's SQL cannot lift (set_config('statement_timeout', '0') can
+ * lift the first): past it, or when the caller gives up, the call's backend is terminated.
  */
 import pg from 'pg';
 import type { PgTarget } from './pg-credential.js';
@@ -26,6 +28,8 @@ const broken = (err: unknown) => {
   );
 };
 const DEFAULT_IDLE_MS = 5 * 60_000;
+// The call's own bound: the statement timeout plus time for its few bookkeeping statements.
+const CALL_GRACE_MS = 5_000;
 
 export class PgSession {
   private client?: Promise<pg.Client>;
@@ -39,14 +43,14 @@ export class PgSession {
     private readonly opts: PgSessionOptions,
   ) {}
 
-  /** `fn` in a read-only transaction, rolled back after. */
-  read<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-    return this.transaction('BEGIN READ ONLY', 'ROLLBACK', fn);
+  /** `fn` in a read-only transaction, rolled back after; the session's state reset. */
+  read<T>(fn: (client: pg.Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.transaction('BEGIN READ ONLY', 'ROLLBACK', fn, 'DISCARD ALL', signal);
   }
 
-  /** `fn` in a read-write transaction, committed after; the session's settings reset. */
-  write<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-    return this.transaction('BEGIN', 'COMMIT', fn, 'DISCARD ALL');
+  /** `fn` in a read-write transaction, committed after; the session's state reset. */
+  write<T>(fn: (client: pg.Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.transaction('BEGIN', 'COMMIT', fn, 'DISCARD ALL', signal);
   }
 
   async close(): Promise<void> {
@@ -62,10 +66,22 @@ export class PgSession {
     end: string,
     fn: (client: pg.Client) => Promise<T>,
     after?: string,
+    signal?: AbortSignal,
   ): Promise<T> {
     const run = async () => {
       clearTimeout(this.idle);
+      signal?.throwIfAborted();
       let client = await this.connected();
+      let stopped: string | undefined;
+      const stop = (why: string) => {
+        if (stopped) return;
+        stopped = why;
+        void this.terminate(client);
+      };
+      const bound = this.opts.statementTimeoutMs + CALL_GRACE_MS;
+      const timer = setTimeout(() => stop(`it ran past its ${Math.round(bound / 1000)} s bound`), bound).unref();
+      const onAbort = () => stop('its caller gave up');
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
         // A connection the server ended while idle (a restart, a sandbox's reset) fails here, before any
         // statement of the call ran: once more on a new one.
@@ -82,9 +98,15 @@ export class PgSession {
         if (after) await client.query(after);
         return out;
       } catch (err) {
+        if (stopped) {
+          this.drop(client);
+          throw pgError({ code: '57014', message: `the call was stopped: ${stopped}` });
+        }
         await client.query('ROLLBACK').catch(() => this.drop(client));
         throw pgError(err);
       } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         this.idle = setTimeout(() => void this.close(), this.opts.idleMs ?? DEFAULT_IDLE_MS).unref();
       }
     };
@@ -141,6 +163,20 @@ export class PgSession {
       throw err;
     }
     return client;
+  }
+
+  /**
+   * Ends the backend serving `client` from a second connection (a role may terminate its own backends), so
+   * a statement that lifted its own timeout stops and its transaction's locks go; then drops `client`.
+   */
+  private async terminate(client: pg.Client): Promise<void> {
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (typeof pid === 'number') {
+      const other = await this.open().catch(() => undefined);
+      await other?.query('SELECT pg_terminate_backend($1)', [pid]).catch(() => undefined);
+      await other?.end().catch(() => undefined);
+    }
+    this.drop(client);
   }
 
   /** Forgets `client` if it is still the session's (an old one ending later leaves a new one be), and ends it. */

@@ -30,14 +30,15 @@ async function answer(client: pg.Client, out: QueryOutcome) {
 
 const paramsOf = (args: Record<string, unknown>) => (Array.isArray(args.params) ? args.params : []);
 
-const query: ToolHandler<PgServer> = async (args, { client }) => {
+const query: ToolHandler<PgServer> = async (args, { client, signal }) => {
   const maxRows = Math.min((args.maxRows as number | undefined) ?? DEFAULT_ROWS, MAX_ROWS);
-  return client.session.read(async (c) =>
-    answer(c, await boundedQuery(c, String(args.sql), paramsOf(args), maxRows, MAX_RESULT_BYTES)),
+  return client.session.read(
+    async (c) => answer(c, await boundedQuery(c, String(args.sql), paramsOf(args), maxRows, MAX_RESULT_BYTES)),
+    signal,
   );
 };
 
-const execute: ToolHandler<PgServer> = async (args, { client }) => {
+const execute: ToolHandler<PgServer> = async (args, { client, signal }) => {
   // The catalog serves execute only with readOnly false; this holds even if a server was made otherwise.
   // A sandbox's database is its own scratch one: writing there is what it is for.
   if (client.settings.options.readOnly !== false && !client.settings.sandbox)
@@ -47,8 +48,9 @@ const execute: ToolHandler<PgServer> = async (args, { client }) => {
       'read_only',
       `${VENDOR}: this server is read-only (config.readOnly is not false)`,
     );
-  return client.session.write(async (c) =>
-    answer(c, await boundedQuery(c, String(args.sql), paramsOf(args), DEFAULT_ROWS, MAX_RESULT_BYTES)),
+  return client.session.write(
+    async (c) => answer(c, await boundedQuery(c, String(args.sql), paramsOf(args), DEFAULT_ROWS, MAX_RESULT_BYTES)),
+    signal,
   );
 };
 

@@ -59,8 +59,9 @@ export class VendorHttp {
 
   private async send(req: VendorRequest): Promise<{ res: Response; bytes: Buffer; text: string }> {
     // URL resolution removes `.` and `..` segments (`%2e` too): a path built from a tool's input must not
-    // climb to another endpoint the credential reaches (`contents/../../../user/keys`).
-    if (req.path.split(/[/?#]/).some((s) => /^(?:\.|%2e){1,2}$/i.test(s)))
+    // climb to another endpoint the credential reaches (`contents/../../../user/keys`); the URL parser also
+    // reads `\` as `/` for http(s), so it separates segments here too.
+    if (req.path.split(/[/\\?#]/).some((s) => /^(?:\.|%2e){1,2}$/i.test(s)))
       throw new VendorError(
         this.opts.vendor,
         400,
