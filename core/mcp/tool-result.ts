@@ -1,3 +1,6 @@
+import { VENDOR_ERROR_META } from '../integrations/server/tool-output.js';
+import { MAX_RETRY_AFTER_S } from '../integrations/server/vendor-error.js';
+
 /** The text parts of an MCP tool result, joined: the human-readable message of a tool error. */
 export function toolResultText(result: { content?: unknown }): string {
   const content = Array.isArray(result.content) ? result.content : [];
@@ -17,13 +20,13 @@ export function vendorErrorOf(result: {
 }): { status: number; code: string; retryAfterSeconds?: number } | undefined {
   const meta = result._meta;
   if (!meta || typeof meta !== 'object') return undefined;
-  const v = (meta as Record<string, unknown>)['collexa/vendorError'];
+  const v = (meta as Record<string, unknown>)[VENDOR_ERROR_META];
   if (!v || typeof v !== 'object') return undefined;
   const { status, code, retryAfterSeconds } = v as Record<string, unknown>;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) return undefined;
   const wait =
     typeof retryAfterSeconds === 'number' && Number.isFinite(retryAfterSeconds)
-      ? Math.min(900, Math.max(1, Math.ceil(retryAfterSeconds)))
+      ? Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(retryAfterSeconds)))
       : undefined;
   return {
     status,

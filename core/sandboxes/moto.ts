@@ -54,13 +54,11 @@ export async function startMoto(input: MotoInput, settings: SandboxSettings, log
  * set before the first function is created: here, before the service is handed out.
  */
 export function configureMoto(name: string, service: RunningService): Promise<RunningService> {
-  return configureService(
-    name,
-    service,
-    { method: 'POST', path: '/moto-api/config' },
-    { lambda: { use_docker: false } },
-  );
+  return configureService(name, service, { method: 'POST', path: MOTO_CONFIG.path }, MOTO_CONFIG.body);
 }
+
+/** moto's server-mode config Collexa runs it with (set at start, and again after a reset drops it). */
+export const MOTO_CONFIG = { path: '/moto-api/config', body: { lambda: { use_docker: false } } } as const;
 
 /**
  * The interpreter a console script names on its `#!` line, and what of it the sandbox must read: its venv

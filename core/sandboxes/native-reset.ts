@@ -1,4 +1,5 @@
 import type { IntegrationSpec, SandboxModeName } from '../integrations/integration.js';
+import { MOTO_CONFIG } from './moto.js';
 
 const TIMEOUT_MS = 30_000;
 // A sandbox is small; more than this many buckets or objects means a runaway, and reset stops there.
@@ -20,7 +21,7 @@ export async function resetNativeServices(
   ];
   for (const url of urls('moto')) {
     await send(url, 'POST', '/moto-api/reset');
-    await send(url, 'POST', '/moto-api/config', { lambda: { use_docker: false } });
+    await send(url, 'POST', MOTO_CONFIG.path, MOTO_CONFIG.body);
   }
   for (const url of urls('fake-gcs-server')) await emptyGcs(url);
 }

@@ -16,6 +16,7 @@ import type { SecretVault } from '../secrets/vault.js';
 import { expandTemplate } from '../mcp/templates.js';
 import { orgWorkspace } from '../mcp/workspace.js';
 import type { EmulatorStore } from './emulator/store.js';
+import { basePaths, type OpenApiDoc } from './emulator/openapi.js';
 import type { SandboxDriver } from './drivers/driver.js';
 import { processDriver } from './drivers/process.driver.js';
 import { resetNativeServices } from './native-reset.js';
@@ -260,23 +261,26 @@ export class SandboxHost {
     const driver = this.deps.driver ?? processDriver;
     const ctx = { settings: this.deps.processSandbox, log: this.deps.logger };
     const native = { orgId: row.org_id, limits };
+    // Read once, for the emulator and for the base path its server sends (a mock and the native emulators need neither).
+    const doc = row.mode === 'emulated' && usesOpenapi(integration, row.mode) ? this.readSpec(row) : undefined;
     return startIntegrationServices(
       integration,
       row.mode,
       row.id,
       {
-        openapi: () => this.startOpenapi(row),
+        openapi: () => this.startOpenapi(row, doc),
         moto: (id, onRecord) => driver.startMoto({ ...native, sandboxId: id, onRecord }, ctx),
         fakeGcs: (id, onRecord) => driver.startFakeGcs({ ...native, sandboxId: id, onRecord }, ctx),
         postgres: () => this.startScratch(row, integration.sandbox.seedSql ?? ''),
       },
       (service, record) => this.sandboxes.addServiceProcess(row.id, service, record),
-      specBasePath(JSON.parse(readFileSync(this.specPath(row), 'utf8')) as Record<string, unknown>),
+      // The emulator routes under the description's server path (Prism does not): the server must send it.
+      doc ? (basePaths(doc)[0] ?? '') : '',
     );
   }
 
   /** A target's description as Prism (mock) or the emulator on its own database (emulated). */
-  private async startOpenapi(row: SandboxRow): Promise<RunningService> {
+  private async startOpenapi(row: SandboxRow, doc?: OpenApiDoc): Promise<RunningService> {
     const limits: ProcessLimits = { memoryMb: this.deps.memoryMb, ...PROCESS_LIMITS };
     const onRecord = (record: { hostId: string; pid: number; startedAt: number }) =>
       this.sandboxes.addResources(row.id, { process: record });
@@ -286,7 +290,7 @@ export class SandboxHost {
     if (row.mode === 'mock') return driver.startMock(common, ctx);
     // Its own database, made (and seeded) here: its role's password lives only in this activity and the
     // emulator's env. create() first drops what an earlier attempt left.
-    const db = await this.deps.emulator.create(row.id, JSON.parse(readFileSync(this.specPath(row), 'utf8')));
+    const db = await this.deps.emulator.create(row.id, doc ?? this.readSpec(row));
     await this.sandboxes.addResources(row.id, { database: db.database });
     return driver.startEmulated({ ...common, db, pg: this.deps.pg }, ctx);
   }
@@ -395,6 +399,10 @@ export class SandboxHost {
     return `secret:${name}`;
   }
 
+  private readSpec(row: SandboxRow): OpenApiDoc {
+    return JSON.parse(readFileSync(this.specPath(row), 'utf8')) as OpenApiDoc;
+  }
+
   private specPath(row: SandboxRow): string {
     return path.join(
       orgWorkspace(this.deps.processSandbox.workspaceRoot, row.org_id),
@@ -403,14 +411,6 @@ export class SandboxHost {
       'spec.json',
     );
   }
-}
-
-/** The path of a description's first server URL (`/api` of https://slack.com/api), '' for none. */
-function specBasePath(doc: Record<string, unknown>): string {
-  const servers = Array.isArray(doc.servers) ? (doc.servers as Array<{ url?: unknown }>) : [];
-  const url = typeof servers[0]?.url === 'string' ? servers[0].url : '';
-  if (!URL.canParse(url)) return typeof doc.basePath === 'string' ? doc.basePath.replace(/\/$/, '') : '';
-  return new URL(url).pathname.replace(/\/$/, '');
 }
 
 /**

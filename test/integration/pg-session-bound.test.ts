@@ -21,13 +21,20 @@ const LIFTING =
 describe('a postgres session’s call bound', () => {
   it('stops a query that lifted its own timeout, and the next call runs on a new connection', async () => {
     const s = session(300);
+    const pid = async () => (await s.read((c) => c.query('select pg_backend_pid() as pid'))).rows[0].pid as number;
+    const before = await pid();
     const started = Date.now();
     const err = await s.read((c) => boundedQuery(c, LIFTING, [], 1000, 1 << 20)).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(err).toMatchObject({ status: 408, code: 'query_canceled' });
     expect(String((err as Error).message)).toMatch(/ran past its/);
-    const next = await s.read((c) => c.query('select 1 as one'));
-    expect(next.rows).toEqual([{ one: 1 }]);
+    const after = await pid();
+    expect(after).not.toBe(before);
+    // The old backend is gone, not just left behind by the client.
+    const left = await s.read((c) =>
+      c.query('select count(*)::int as n from pg_stat_activity where pid = $1', [before]),
+    );
+    expect(left.rows).toEqual([{ n: 0 }]);
   }, 30_000);
 
   it('stops a query when its caller gives up', async () => {
@@ -38,6 +45,14 @@ describe('a postgres session’s call bound', () => {
     const err = await s.read((c) => c.query('select pg_sleep(30)'), ac.signal).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(String((err as Error).message)).toMatch(/caller gave up/);
+    const sleeping = async () =>
+      (
+        await s.read((c) =>
+          c.query("select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(30)'"),
+        )
+      ).rows[0].n as number;
+    for (let i = 0; i < 50 && (await sleeping()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await sleeping()).toBe(0);
   }, 30_000);
 
   it('releases an advisory lock a read took', async () => {

@@ -1,4 +1,4 @@
-import { oneLine } from '../server/vendor-http.js';
+import { boundedText } from '../../secrets/redact.js';
 import { retryAfterSeconds, statusCode, statusMeaning, VendorError } from '../server/vendor-error.js';
 
 const VENDOR = 'AWS';
@@ -76,7 +76,12 @@ export function awsError(err: unknown): unknown {
     if (e.name === 'AbortError') return err;
     const network = (e.code && UNREACHABLE.has(e.code)) || e.name === 'TimeoutError';
     if (!network) return err;
-    return new VendorError(VENDOR, 503, 'unreachable', `${VENDOR} could not be reached: ${oneLine(e.message ?? '')}`);
+    return new VendorError(
+      VENDOR,
+      503,
+      'unreachable',
+      `${VENDOR} could not be reached: ${boundedText(e.message ?? '')}`,
+    );
   }
   // The SDK names an error whose body it could not read "Unknown"/"UnknownError": the status says more.
   const named = e.name && !/^Unknown(Error)?$/.test(e.name) && e.name !== 'Error' ? e.name : undefined;
@@ -84,7 +89,7 @@ export function awsError(err: unknown): unknown {
   const status = throttled ? 429 : httpStatus;
   const wait = throttled ? throttleWait(e) : undefined;
   const code = named ?? statusCode(status);
-  const said = oneLine(e.message && e.message !== e.name ? e.message : '');
+  const said = boundedText(e.message && e.message !== e.name ? e.message : '');
   const meaning =
     named !== undefined && CREDENTIAL_REJECTED.has(named)
       ? `${VENDOR} rejected the credentials (${status}): check the secret this server is given`

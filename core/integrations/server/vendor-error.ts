@@ -19,7 +19,7 @@ export class VendorError extends Error {
 }
 
 // A Retry-After beyond this is read as this: a tenant's vendor must not park a call for days.
-const MAX_RETRY_AFTER_S = 900;
+export const MAX_RETRY_AFTER_S = 900;
 
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date), bounded; undefined when absent or invalid. */
 export function retryAfterSeconds(header: string | null | undefined, now = Date.now()): number | undefined {

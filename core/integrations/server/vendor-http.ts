@@ -1,3 +1,4 @@
+import { boundedText } from '../../secrets/redact.js';
 import { retryAfterSeconds, statusCode, statusMeaning, VendorError } from './vendor-error.js';
 
 /**
@@ -104,7 +105,7 @@ export class VendorHttp {
     const status = read.status ?? res.status;
     const wait =
       read.retryAfterSeconds ?? (status === 429 ? retryAfterSeconds(res.headers.get('retry-after')) : undefined);
-    const said = oneLine(read.message ?? (parsed === undefined ? text : ''));
+    const said = boundedText(read.message ?? (parsed === undefined ? text : ''));
     const message = `${statusMeaning(this.opts.vendor, status, wait)}${said ? `: ${said}` : ''}`;
     return new VendorError(this.opts.vendor, status, read.code ?? statusCode(status), message, wait);
   }
@@ -126,11 +127,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** One line of at most 300 characters of the vendor's own words. */
-export function oneLine(s: string, max = 300): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what is removed
-  const line = s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

@@ -1,4 +1,5 @@
-import { oneLine, VendorHttp } from '../server/vendor-http.js';
+import { boundedText } from '../../secrets/redact.js';
+import { VendorHttp } from '../server/vendor-http.js';
 import { statusMeaning, VendorError } from '../server/vendor-error.js';
 
 const VENDOR = 'Slack';
@@ -57,7 +58,7 @@ export function slackFailure(body: unknown, retryAfter?: number): VendorError {
   const read = readSlackError(body);
   const code = read.code ?? 'unknown_error';
   const status = slackStatus(code);
-  const message = `${statusMeaning(VENDOR, status, retryAfter)}: ${oneLine(read.message ?? code)}`;
+  const message = `${statusMeaning(VENDOR, status, retryAfter)}: ${boundedText(read.message ?? code)}`;
   return new VendorError(VENDOR, status, code, message, retryAfter);
 }
 

@@ -12,8 +12,6 @@ export interface ShippedTarget {
   file: string | null;
   /** The real system's API (connected mode), when it has a public one. */
   baseUrl: string | null;
-  /** The integration whose sandbox this target is (its own server serves the sandbox). */
-  integration?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -35,7 +33,6 @@ export const SHIPPED_TARGETS: Record<string, () => ShippedTarget> = {
         name: spec.sandbox.target,
         file: spec.sandbox.spec ?? null,
         baseUrl: null,
-        integration: spec.name,
       }),
     ]),
   ),
