@@ -168,3 +168,16 @@ export function toolErrorOf(inv: InvocationView): Record<string, unknown> {
   const structured = inv.result?.structuredContent as { error?: Record<string, unknown> } | null | undefined;
   return structured?.error ?? (inv.error as unknown as Record<string, unknown>);
 }
+
+/**
+ * None of `secrets` is in what the platform keeps of invocation `id`: its row (input, result, error) and
+ * every audit event of it — not only the API's view of it.
+ */
+export async function expectKeptWithout(platform: Platform, id: string, secrets: string[]): Promise<void> {
+  const kept = JSON.stringify({
+    row: await platform.db('invocations').where({ id }).first(),
+    audit: await platform.db('audit_events').where({ invocation_id: id }),
+  });
+  expect(kept).toContain(id);
+  for (const s of secrets) expect(kept, 'a secret in the stored invocation or its audit').not.toContain(s);
+}

@@ -7,6 +7,7 @@ import {
   integrationRig,
   type IntegrationRig,
   type Platform,
+  expectKeptWithout,
 } from '../helpers/integration-rig.js';
 import { startPlatform } from '../helpers/platform.js';
 import { json, vendorServer, type VendorServer } from '../helpers/vendor-server.js';
@@ -157,8 +158,13 @@ describe('GitHub with a wrong token', () => {
   let github: VendorServer;
   // What api.github.com answers a bad token.
   beforeAll(async () => {
-    github = await vendorServer((_req, res) =>
-      json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' }),
+    // It echoes the Authorization header it got, as a careless proxy might: the token must still go nowhere.
+    github = await vendorServer((req, res) =>
+      json(res, 401, {
+        message: `Bad credentials (${String(req.headers.authorization)})`,
+        documentation_url: 'https://docs.github.com/rest',
+        status: '401',
+      }),
     );
   });
   afterAll(() => github?.close());
@@ -177,6 +183,8 @@ describe('GitHub with a wrong token', () => {
       error: { vendor: 'GitHub', status: 401, code: 'unauthorized' },
     });
     expect(JSON.stringify(inv)).not.toContain(token);
+    expect(JSON.stringify(inv)).toContain('[secret:credentials]');
+    await expectKeptWithout(platform, inv.invocationId, [token]);
     expect(github.seen[0]!.headers).toMatchObject({
       authorization: `Bearer ${token}`,
       accept: expect.stringContaining('application/vnd.github+json'),

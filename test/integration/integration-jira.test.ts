@@ -12,6 +12,7 @@ import {
   toolErrorOf,
   type IntegrationRig,
   type Platform,
+  expectKeptWithout,
 } from '../helpers/integration-rig.js';
 import { call } from '../helpers/stack.js';
 
@@ -212,5 +213,9 @@ describe('Jira with a wrong credential', () => {
     const text = JSON.stringify(inv);
     expect(text).not.toContain(token);
     expect(text).not.toContain(Buffer.from(`agent@example.com:${token}`).toString('base64'));
+    await expectKeptWithout(platform, inv.invocationId, [
+      token,
+      Buffer.from(`agent@example.com:${token}`).toString('base64'),
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import {
   integrationRig,
   type IntegrationRig,
   type Platform,
+  expectKeptWithout,
 } from '../helpers/integration-rig.js';
 import { startPlatform } from '../helpers/platform.js';
 import { json, vendorServer, type VendorServer } from '../helpers/vendor-server.js';
@@ -155,6 +156,7 @@ describe('Slack with a wrong token', () => {
       error: { vendor: 'Slack', status: 401, code: 'invalid_auth' },
     });
     expect(JSON.stringify(inv)).not.toContain(token);
+    await expectKeptWithout(platform, inv.invocationId, [token]);
     // The token went as a bearer token to Slack's method path, and not twice (no `token` header outside a sandbox).
     expect(slack.seen).toHaveLength(1);
     expect(slack.seen[0]).toMatchObject({ url: '/api/chat.postMessage', body: 'channel=C012AB3CD&text=hello' });
