@@ -5,6 +5,7 @@ import {
   condition,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -40,6 +41,7 @@ const hosting = proxyActivities<Activities>({
   retry: { maximumAttempts: 1 },
 });
 const CONNECTED_APPROVER_ROLES = ['approver', 'admin'];
+export const SANDBOX_APPROVAL_OPENS_FIRST_PATCH = 'sandbox-approval-opens-first';
 
 /**
  * One sandbox, from request to teardown. Connected mode first waits for an approval
@@ -94,7 +96,11 @@ export const sandboxWorkflow: SandboxWorkflow = async (input) => {
           },
         ],
       });
-      await db.markSandbox({ sandboxId: input.sandboxId, status: 'pending_approval', approvalId });
+      // The approval's own opening records its id on the sandbox, in the transaction that writes the approval
+      // row. Histories from before wrote it here, once the child had started: the id could be read (and
+      // approved) before the row existed, a 404.
+      if (!patched(SANDBOX_APPROVAL_OPENS_FIRST_PATCH))
+        await db.markSandbox({ sandboxId: input.sandboxId, status: 'pending_approval', approvalId });
       const decided = await Promise.race([approval.result(), condition(() => stopRequested).then(() => undefined)]);
       if (!decided) throw new StopRequested();
       if (decided.status === 'denied') return (end = { status: 'stopped', reason: 'approval_denied' });

@@ -9,6 +9,7 @@ import { ApprovalRepository } from '../db/approval.repository.js';
 import { AuditRepository } from '../db/audit.repository.js';
 import { IdentityRepository } from '../db/identity.repository.js';
 import { InvocationRepository } from '../db/invocation.repository.js';
+import { SandboxRepository } from '../db/sandbox.repository.js';
 import { AppError } from '../errors.js';
 import { EgressDenied } from '../net/egress.js';
 import type { GuardedFetch } from '../net/guarded-fetch.js';
@@ -34,8 +35,8 @@ export class ApprovalRecords {
 
   /**
    * Writes the pending approval row (once: the parent invocation may already have opened it) and, for an
-   * invocation's approval, marks the invocation pending_approval in the same transaction, so whoever sees
-   * that status finds the approval. Answers the public signing keys the workflow verifies tokens with.
+   * invocation's approval, marks the invocation pending_approval in the same transaction (a connected
+   * sandbox's approval: records its id on the sandbox), so whoever sees that status or id finds the approval. Answers the public signing keys the workflow verifies tokens with.
    */
   async open(input: ApprovalInput): Promise<{ expiresAt: string; keys: DecisionKey[] }> {
     const keys = await decisionKeys(this.db);
@@ -56,6 +57,8 @@ export class ApprovalRecords {
       if (!created) return { expiresAt, keys };
       if (input.invocationId)
         await new InvocationRepository(trx).markPendingApproval(input.invocationId, input.approvalId);
+      if (input.subjectType === 'sandbox_connected')
+        await new SandboxRepository(trx).markPendingApproval(input.subjectId, input.approvalId);
       await this.audit.record(
         {
           org_id: input.orgId,

@@ -110,6 +110,16 @@ export class SandboxRepository {
     return n > 0;
   }
 
+  /**
+   * Records the approval a connected sandbox waits for. Written in the transaction that opens the approval
+   * row (core/approvals/approval-records.ts), so whoever reads the id finds the approval.
+   */
+  async markPendingApproval(id: string, approvalId: string): Promise<void> {
+    await this.db('sandboxes')
+      .where({ id, status: 'pending_approval' })
+      .update({ approval_id: approvalId, updated_at: this.db.fn.now() });
+  }
+
   /** `stopping`, unless it already ended (teardown may have finished first). */
   async markStopping(id: string): Promise<void> {
     await this.db('sandboxes')
