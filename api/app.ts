@@ -15,6 +15,7 @@ import { SigningKeys } from '../core/manifests/signing-keys.js';
 import { workflowCatalogRefresher } from '../core/mcp-servers/catalog-refresher.js';
 import { McpServerService } from '../core/mcp-servers/mcp-server.service.js';
 import { ToolCatalogService } from '../core/mcp-servers/tool-catalog.service.js';
+import { ToolSuggestionService } from '../core/tools/tool-suggestion.service.js';
 import { OrgService } from '../core/org/org.service.js';
 import { SecretService } from '../core/secrets/secret.service.js';
 import { SecretVault } from '../core/secrets/vault.js';
@@ -53,6 +54,7 @@ import { EgressPolicy } from '../core/net/egress.js';
 import { PolicyEngine } from '../core/policy/engine.js';
 import { openVault } from '../core/secrets/open-vault.js';
 import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
+import type { LlmGateway } from '../core/llm/llm-gateway.js';
 
 /** Everything the API needs, injected so tests can build it over real or broken dependencies. */
 export interface AppDeps {
@@ -88,6 +90,8 @@ export interface AppDeps {
   operatorOrgId?: string;
   /** The policy bundle the workers run (POLICY_DIR): the invoke door's forecast, so denied calls spend no server or org rate tokens. */
   policy?: PolicyEngine;
+  /** The org's LLM providers (core/llm): pipelines and tool suggestion call them. */
+  llm?: LlmGateway;
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
   codec?: { codec: EncryptionCodec; corsOrigins: string[] };
 }
@@ -252,7 +256,12 @@ export function createApp(deps: AppDeps): Express {
     ),
   );
   app.use(auditRoutes(deps.db));
-  app.use(toolRoutes(new ToolCatalogService(deps.db)));
+  app.use(
+    toolRoutes(
+      new ToolCatalogService(deps.db),
+      new ToolSuggestionService({ db: deps.db, logger: deps.logger, ...(deps.llm ? { llm: deps.llm } : {}) }),
+    ),
+  );
   app.use(notFoundHandler);
   app.use('/mcp', mcpInputErrors);
   app.use(errorHandler);
