@@ -7,6 +7,7 @@ import type { SandboxHost } from '../core/sandboxes/sandbox-host.js';
 import type { SecretReader } from '../core/secrets/vault.js';
 import { withFailureMapping } from './application-failure.js';
 import { createApprovalActivities } from './approval.activities.js';
+import { createBillingActivities } from './billing.activities.js';
 import { createInvocationActivities } from './invocation.activities.js';
 import { createMcpServerActivities } from './mcp-server.activities.js';
 import { createSandboxActivities } from './sandbox.activities.js';
@@ -38,5 +39,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createApprovalActivities(deps),
     ...createMcpServerActivities(deps),
     ...createSandboxActivities(deps),
+    ...createBillingActivities(deps),
   });
 }

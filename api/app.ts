@@ -55,6 +55,12 @@ import { PolicyEngine } from '../core/policy/engine.js';
 import { openVault } from '../core/secrets/open-vault.js';
 import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
 import type { LlmGateway } from '../core/llm/llm-gateway.js';
+import type Stripe from 'stripe';
+import { BillingService } from '../core/billing/billing.service.js';
+import { BillingWebhookService } from '../core/billing/billing-webhook.service.js';
+import { createStripeClient } from '../core/billing/stripe-client.js';
+import { billingRoutes } from './routes/billing.routes.js';
+import { billingWebhookRoutes } from './routes/billing-webhook.routes.js';
 
 /** Everything the API needs, injected so tests can build it over real or broken dependencies. */
 export interface AppDeps {
@@ -92,6 +98,8 @@ export interface AppDeps {
   policy?: PolicyEngine;
   /** The org's LLM providers (core/llm): pipelines and tool suggestion call them. */
   llm?: LlmGateway;
+  /** The stripe SDK (STRIPE_API_BASE, STRIPE_SECRET_KEY) and the secret Stripe signs webhooks with. */
+  billing: { stripe: Stripe; webhookSecret: string | undefined };
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
   codec?: { codec: EncryptionCodec; corsOrigins: string[] };
 }
@@ -148,6 +156,7 @@ export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}
       operatorOrgId: config.operatorOrgId,
       policy,
       readiness: readinessChecks({ db, temporal: connection }),
+      billing: { stripe: createStripeClient(config.billing), webhookSecret: config.billing.webhookSecret },
       ...given,
     };
     return { deps, close };
@@ -188,6 +197,18 @@ export function createApp(deps: AppDeps): Express {
       }),
     );
   }
+  // Stripe signs the exact bytes it sent: its webhook reads the raw body, so it comes before the JSON parser.
+  app.use(
+    billingWebhookRoutes(
+      new BillingWebhookService({
+        db: deps.db,
+        temporal: deps.temporal,
+        taskQueue: deps.taskQueue,
+        stripe: deps.billing.stripe,
+        webhookSecret: deps.billing.webhookSecret,
+      }),
+    ),
+  );
   // A sandbox target's OpenAPI description may be a few MB (Stripe's is 2.5): its own, larger limit.
   // Only an authenticated admin or developer gets a body that large parsed (never an anonymous sender).
   const specUpload = [
@@ -256,6 +277,7 @@ export function createApp(deps: AppDeps): Express {
     ),
   );
   app.use(auditRoutes(deps.db));
+  app.use(billingRoutes(new BillingService({ db: deps.db, stripe: deps.billing.stripe })));
   app.use(
     toolRoutes(
       new ToolCatalogService(deps.db),

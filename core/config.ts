@@ -51,7 +51,33 @@ const absolutePaths = commaList.refine(
 
 const masterKeyHint = 'expected base64 of 32 bytes (openssl rand -base64 32)';
 // Never echoed in a config error: they are keys.
-const SECRET_VARIABLES = new Set(['COLLEXA_MASTER_KEY', 'COLLEXA_MASTER_KEYS']);
+const SECRET_VARIABLES = new Set([
+  'COLLEXA_MASTER_KEY',
+  'COLLEXA_MASTER_KEYS',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+]);
+
+// What each ledger kind costs, in micro-units of BILLING_CURRENCY (1 000 000 = one dollar for usd).
+const PriceTableSchema = z.strictObject({
+  tool_call: z.number().int().min(0).max(1e12),
+  llm_input_token: z.number().int().min(0).max(1e12),
+  llm_output_token: z.number().int().min(0).max(1e12),
+  sandbox_minute: z.number().int().min(0).max(1e12),
+});
+export type PriceTable = z.infer<typeof PriceTableSchema>;
+const DEFAULT_PRICES: PriceTable = { tool_call: 1000, llm_input_token: 1, llm_output_token: 4, sandbox_minute: 2000 };
+const priceTable = z
+  .string()
+  .transform((v, ctx) => {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(PriceTableSchema);
 
 // Every variable Collexa reads. README's config table mirrors this schema: change both together.
 const EnvSchema = z.object({
@@ -132,6 +158,27 @@ const EnvSchema = z.object({
   SANDBOX_DRIVER: z.enum(['process', 'docker']).default('process'),
   COLLEXA_ISSUER: z.string().min(1).max(200).default('collexa-dev'),
   OPERATOR_ORG_ID: z.uuid().optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'expected sk_test_… or sk_live_…')
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9_]+$/, 'expected whsec_…')
+    .optional(),
+  STRIPE_API_BASE: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
+  STRIPE_MOCK_PORT: port.default(12111),
+  STRIPE_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
+  STRIPE_METER_EVENT_NAME: z
+    .string()
+    .regex(/^[a-z0-9_]{1,100}$/)
+    .default('collexa_usage'),
+  BILLING_CURRENCY: z
+    .string()
+    .regex(/^[a-z]{3}$/, 'expected an ISO currency code in lower case such as usd')
+    .default('usd'),
+  BILLING_PRICES: priceTable.optional(),
+  BILLING_REPORT_INTERVAL_SECONDS: positiveInt.max(86_400).default(60),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -205,10 +252,32 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     issuer: env.COLLEXA_ISSUER,
     // The org whose admins run the platform itself (e.g. rotate the global manifest signing keys).
     operatorOrgId: env.OPERATOR_ORG_ID,
+    billing: billingConfig(env),
     // Unset means dist/policy, written by `npm run build:policies`.
     policyDir: env.POLICY_DIR ? path.resolve(PROJECT_ROOT, env.POLICY_DIR) : DEFAULT_POLICY_DIR,
   };
 }
+
+// Outside production an unset key is stripe-mock's (it accepts any sk_test_ key) and an unset webhook secret a
+// development one, so `npm start` and the tests sync billing without a Stripe account; production needs both.
+function billingConfig(env: z.infer<typeof EnvSchema>) {
+  const dev = env.NODE_ENV !== 'production';
+  const apiBase = env.STRIPE_API_BASE ?? (dev ? `http://127.0.0.1:${env.STRIPE_MOCK_PORT}` : 'https://api.stripe.com');
+  return {
+    secretKey: env.STRIPE_SECRET_KEY ?? (dev ? 'sk_test_collexaDev' : undefined),
+    webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? (dev ? 'whsec_collexa_dev' : undefined),
+    apiBase,
+    /** Unset STRIPE_API_BASE outside production: `npm start` runs stripe-mock on STRIPE_MOCK_PORT. */
+    runsStripeMock: dev && env.STRIPE_API_BASE === undefined,
+    mockPort: env.STRIPE_MOCK_PORT,
+    timeoutMs: env.STRIPE_TIMEOUT_MS,
+    meterEventName: env.STRIPE_METER_EVENT_NAME,
+    currency: env.BILLING_CURRENCY,
+    prices: env.BILLING_PRICES ?? DEFAULT_PRICES,
+    reportIntervalMs: env.BILLING_REPORT_INTERVAL_SECONDS * 1000,
+  };
+}
+export type BillingConfig = ReturnType<typeof billingConfig>;
 
 /** PostgreSQL, Temporal (and its UI) and the API itself: never an egress target, whatever EGRESS_ALLOW says. */
 function platformServices(

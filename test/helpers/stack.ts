@@ -41,6 +41,7 @@ export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     POLICY_DIR: inject('policyDir'),
+    STRIPE_API_BASE: inject('stripeApiBase'),
     COLLEXA_MASTER_KEY: TEST_MASTER_KEY,
     EGRESS_ALLOW: TEST_EGRESS_ALLOW.join(','),
     WORKSPACE_ROOT: testSandbox().workspaceRoot,

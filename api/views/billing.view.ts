@@ -1,0 +1,36 @@
+import type { BillingAccount } from '../../core/billing/billing.service.js';
+import type { BillingEventRow } from '../../core/db/billing.repository.js';
+import { iso } from './iso.js';
+
+/** An org's billing state: its Stripe customer, plan and subscription. */
+export function billingAccountView(a: BillingAccount) {
+  return {
+    customerId: a.stripe_customer_id,
+    plan: a.plan,
+    subscriptionId: a.subscription_id,
+    subscriptionStatus: a.subscription_status,
+    currentPeriod:
+      a.current_period_start || a.current_period_end
+        ? { start: iso(a.current_period_start), end: iso(a.current_period_end) }
+        : null,
+  };
+}
+
+/** One Stripe event as Collexa received it; a parked one carries the error that parked it. */
+export function billingEventView(e: BillingEventRow) {
+  return {
+    id: e.id,
+    orgId: e.org_id,
+    type: e.type,
+    status: e.status,
+    amount: e.amount === null ? null : Number(e.amount),
+    currency: e.currency,
+    stripe: { eventId: e.stripe_event_id, objectId: e.stripe_object_id, customerId: e.stripe_customer_id },
+    metadata: e.metadata,
+    error: e.error,
+    attempts: e.attempts,
+    createdAt: iso(e.stripe_created_at),
+    receivedAt: iso(e.received_at),
+    processedAt: iso(e.processed_at),
+  };
+}
