@@ -9,9 +9,16 @@ export async function benchPolicy(policyDir: string, calls: number, warmup: numb
   const orgId = randomUUID();
   const input: InvokePolicyInput = {
     user: { id: randomUUID(), role: 'developer', org_id: orgId },
-    org: { id: orgId, settings: {} },
+    org: { id: orgId, settings: {}, billing: { plan: null, status: null } },
     agent: { id: randomUUID(), name: 'bench-agent' },
-    capability: { name: 'sum', risk: 'low', server: 'bench-mcp', server_security_level: 'medium', tool: 'add' },
+    capability: {
+      name: 'sum',
+      risk: 'low',
+      server: 'bench-mcp',
+      server_security_level: 'medium',
+      tool: 'add',
+      read_only: false,
+    },
     context: { invocation_id: randomUUID() },
   };
   const check = engine.decideInvoke(input);

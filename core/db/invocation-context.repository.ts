@@ -10,11 +10,21 @@ import type {
   UserRow,
 } from './rows.js';
 
+/** The org's plan and Stripe subscription status (null before it has either): policy reads them. */
+export interface OrgBilling {
+  plan: string | null;
+  status: string | null;
+}
+
+// The org object every policy input is built from, with its billing state (billing_accounts as b).
+const ORG_JSON =
+  "jsonb_build_object('id', o.id, 'settings', o.settings, 'billing', jsonb_build_object('plan', b.plan, 'status', b.subscription_status))";
+
 /** Everything an invocation's activities need, read in one query; parts are undefined once deleted. */
 export interface InvocationContext {
   invocation: InvocationRow;
   user?: Pick<UserRow, 'id' | 'role' | 'org_id'>;
-  org?: Pick<OrganizationRow, 'id' | 'settings'>;
+  org?: Pick<OrganizationRow, 'id' | 'settings'> & { billing?: OrgBilling };
   agent?: Pick<AgentRow, 'id' | 'name'>;
   capability?: CapabilityRow;
   server?: McpServerRow;
@@ -33,6 +43,7 @@ export class InvocationContextRepository {
     const row = await this.db('invocations as i')
       .leftJoin('users as u', 'u.id', 'i.requested_by')
       .leftJoin('organizations as o', 'o.id', 'i.org_id')
+      .leftJoin('billing_accounts as b', 'b.org_id', 'i.org_id')
       .leftJoin('agents as a', 'a.id', 'i.agent_id')
       .leftJoin('agent_capabilities as c', (j) =>
         j.on('c.agent_id', '=', 'i.agent_id').andOn('c.name', '=', 'i.capability'),
@@ -46,9 +57,7 @@ export class InvocationContextRepository {
         this.db.raw(
           "case when u.id is null then null else jsonb_build_object('id', u.id, 'role', u.role, 'org_id', u.org_id) end as \"user\"",
         ),
-        this.db.raw(
-          "case when o.id is null then null else jsonb_build_object('id', o.id, 'settings', o.settings) end as org",
-        ),
+        this.db.raw(`case when o.id is null then null else ${ORG_JSON} end as org`),
         this.db.raw(
           "case when a.id is null then null else jsonb_build_object('id', a.id, 'name', a.name) end as agent",
         ),
@@ -73,12 +82,13 @@ export class InvocationContextRepository {
   /** The requester and org of a call not recorded yet (the API's policy forecast before admission). */
   async requester(orgId: string, userId: string): Promise<Pick<InvocationContext, 'user' | 'org'>> {
     const row = await this.db('organizations as o')
+      .leftJoin('billing_accounts as b', 'b.org_id', 'o.id')
       .leftJoin('users as u', (j) => j.on('u.org_id', '=', 'o.id').andOn('u.id', '=', this.db.raw('?', [userId])))
       .where('o.id', orgId)
-      .first('o.id as org_id', 'o.settings', 'u.id as user_id', 'u.role');
+      .first('o.id as org_id', 'o.settings', 'b.plan', 'b.subscription_status', 'u.id as user_id', 'u.role');
     if (!row) return {};
     return {
-      org: { id: row.org_id, settings: row.settings },
+      org: { id: row.org_id, settings: row.settings, billing: { plan: row.plan, status: row.subscription_status } },
       user: row.user_id ? { id: row.user_id, role: row.role, org_id: row.org_id } : undefined,
     };
   }

@@ -13,10 +13,19 @@ import {
 /** What the invoke policy is asked: who wants to run which capability of which agent, in which org. */
 export interface InvokePolicyInput {
   user: { id: string; role: string; org_id: string };
-  org: { id: string; settings: Record<string, unknown> };
+  /** `billing`: the org's plan and Stripe subscription status, null before it has them. */
+  org: { id: string; settings: Record<string, unknown>; billing: { plan: string | null; status: string | null } };
   agent: { id: string; name: string };
   /** `server_security_level`: the MCP server's security level (low | medium | high | critical). */
-  capability: { name: string; risk: string; server: string; server_security_level: string; tool: string };
+  /** `read_only`: the tool is annotated readOnlyHint (a canceled subscription runs only those). */
+  capability: {
+    name: string;
+    risk: string;
+    server: string;
+    server_security_level: string;
+    tool: string;
+    read_only: boolean;
+  };
   /** The sandbox the call is routed to, or null for the real system. */
   sandbox?: { id: string; mode: string; target: string } | null;
   context: Record<string, unknown>;

@@ -4,7 +4,7 @@ import type { PolicyEngine } from './engine.js';
 
 /** What an invoke decision is made from: the requester, org, agent, capability and its MCP server. */
 export type InvokeSubject = Pick<InvocationContext, 'user' | 'org' | 'agent'> & {
-  capability?: Pick<NonNullable<InvocationContext['capability']>, 'name' | 'risk' | 'tool'>;
+  capability?: Pick<NonNullable<InvocationContext['capability']>, 'name' | 'risk' | 'tool' | 'tool_definition'>;
   server?: Pick<NonNullable<InvocationContext['server']>, 'name' | 'security_level'>;
   sandbox?: Pick<NonNullable<InvocationContext['sandbox']>, 'id' | 'mode' | 'target'>;
 };
@@ -27,7 +27,12 @@ export function decideInvoke(policy: PolicyEngine, s: InvokeSubject, invocationI
   }
   return policy.decideInvoke({
     user: { id: user.id, role: user.role, org_id: user.org_id },
-    org: { id: org.id, settings: org.settings },
+    // The plan and subscription status: past_due asks an admin for high risk, canceled lets only reads run.
+    org: {
+      id: org.id,
+      settings: org.settings,
+      billing: { plan: org.billing?.plan ?? null, status: org.billing?.status ?? null },
+    },
     agent: { id: agent.id, name: agent.name },
     capability: {
       name: cap.name,
@@ -35,6 +40,8 @@ export function decideInvoke(policy: PolicyEngine, s: InvokeSubject, invocationI
       server: server.name,
       server_security_level: server.security_level,
       tool: cap.tool,
+      // The tool's own MCP annotation, as pinned with the capability: what "read-only" means to policy.
+      read_only: (cap.tool_definition.annotations as { readOnlyHint?: unknown } | undefined)?.readOnlyHint === true,
     },
     // Where the call goes: null for the real system, else the sandbox (mock, emulated or connected), so a
     // policy can ask for sandbox runs first.

@@ -8,7 +8,7 @@ import { buildPolicies } from '../../scripts/policy/build-policies.js';
 
 const invoke = (over: { user?: object; org?: object; capability?: object } = {}): InvokePolicyInput => ({
   user: { id: 'u1', role: 'developer', org_id: 'o1', ...over.user },
-  org: { id: 'o1', settings: {}, ...over.org },
+  org: { id: 'o1', settings: {}, billing: { plan: null, status: null }, ...over.org },
   agent: { id: 'a1', name: 'billing-bot' },
   capability: {
     name: 'refund',
@@ -16,6 +16,7 @@ const invoke = (over: { user?: object; org?: object; capability?: object } = {})
     server: 'stripe',
     server_security_level: 'medium',
     tool: 'create_refund',
+    read_only: false,
     ...over.capability,
   },
   context: { requestId: 'r1' },

@@ -9,6 +9,8 @@
 #   approver or admin from medium risk up, a `critical` level one an admin for any risk; `low` and
 #   `medium` add nothing. Every requirement must hold, so the roles that may approve are those all of
 #   them accept (deny if none).
+#   The org's Stripe subscription (input.org.billing.status) adds its own: past_due asks an admin for high
+#   risk and up; canceled lets only read-only capabilities (capability.read_only) run.
 package collexa.authz.invoke
 
 import data.collexa.lib
@@ -145,8 +147,26 @@ level_roles := rule.approver_roles if {
 # sandbox is the real system (its creation was approved; its calls are judged like any other).
 sandboxed if input.sandbox.mode in {"mock", "emulated"}
 
-# Each requirement's roles, in precedence order (risk, org, level): the first one's order is kept.
-role_sets := [roles | some roles in [risk_roles, org_roles, level_roles]; count(roles) > 0] if {
+# A subscription whose payment failed (past_due) keeps the org working, but its high-risk calls need an admin.
+billing_status := input.org.billing.status if {
+	input.org.billing.status != null
+}
+
+default billing_roles := []
+
+billing_roles := ["admin"] if {
+	billing_status == "past_due"
+	risks[input.capability.risk].level >= risks.high.level
+}
+
+# A canceled subscription: reads still run (an org can look at what it has), nothing that writes.
+deny contains "the org's subscription is canceled: only read-only capabilities run" if {
+	billing_status == "canceled"
+	not input.capability.read_only == true
+}
+
+# Each requirement's roles, in precedence order (risk, org, level, billing): the first one's order is kept.
+role_sets := [roles | some roles in [risk_roles, org_roles, level_roles, billing_roles]; count(roles) > 0] if {
 	not sandboxed
 } else := []
 
@@ -179,7 +199,12 @@ approver_roles := [role |
 	count(role_sets) > 0
 } else := []
 
-approval_reason := sprintf("%s risk capability on %s security level server %s requires approval by %s", [
+approval_reason := sprintf("%s risk capability requires approval by %s (the org's subscription is past_due)", [
+	input.capability.risk,
+	concat(" or ", approver_roles),
+]) if {
+	count(billing_roles) > 0
+} else := sprintf("%s risk capability on %s security level server %s requires approval by %s", [
 	input.capability.risk,
 	input.capability.server_security_level,
 	input.capability.server,

@@ -330,3 +330,49 @@ test_deny_unknown_sandbox_first_from if {
 	d := invoke.decision with input as object.union(with_level("low", "low"), {"org": {"settings": {"sandbox_first_from": "sometimes"}}})
 	denied(d)
 }
+
+with_billing(risk, status) := object.union(with_risk(risk), {"org": {"billing": {"plan": "team", "status": status}}})
+
+read_only(input_doc) := object.union(input_doc, {"capability": {"read_only": true}})
+
+test_billing_past_due_high_requires_admin if {
+	d := invoke.decision with input as with_billing("high", "past_due")
+	d.allow
+	d.require_approval
+	d.approver_roles == ["admin"]
+	d.reasons == ["high risk capability requires approval by admin (the org's subscription is past_due)"]
+}
+
+test_billing_past_due_critical_requires_admin if {
+	d := invoke.decision with input as with_billing("critical", "past_due")
+	d.approver_roles == ["admin"]
+}
+
+test_billing_past_due_medium_needs_no_approval if {
+	d := invoke.decision with input as with_billing("medium", "past_due")
+	d.allow
+	not d.require_approval
+}
+
+test_billing_active_high_keeps_approver_or_admin if {
+	d := invoke.decision with input as with_billing("high", "active")
+	d.approver_roles == ["approver", "admin"]
+}
+
+test_billing_canceled_denies_a_write if {
+	d := invoke.decision with input as with_billing("low", "canceled")
+	denied(d)
+	d.reasons == ["the org's subscription is canceled: only read-only capabilities run"]
+}
+
+test_billing_canceled_allows_a_read if {
+	d := invoke.decision with input as read_only(with_billing("low", "canceled"))
+	d.allow
+	not d.require_approval
+}
+
+test_billing_no_account_changes_nothing if {
+	d := invoke.decision with input as object.union(base, {"org": {"billing": {"plan": null, "status": null}}})
+	d.allow
+	not d.require_approval
+}
