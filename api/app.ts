@@ -16,6 +16,9 @@ import { workflowCatalogRefresher } from '../core/mcp-servers/catalog-refresher.
 import { McpServerService } from '../core/mcp-servers/mcp-server.service.js';
 import { ToolCatalogService } from '../core/mcp-servers/tool-catalog.service.js';
 import { OrgService } from '../core/org/org.service.js';
+import type { LlmGateway } from '../core/llm/llm-gateway.js';
+import { LlmProviderService } from '../core/llm/llm-provider.service.js';
+import { createLlmGateway, DEFAULT_LLM_SETTINGS, type LlmSettings } from '../core/llm/provider-gateway.js';
 import { SecretService } from '../core/secrets/secret.service.js';
 import { SecretVault } from '../core/secrets/vault.js';
 import { mcpRoutes, type McpEndpointOptions } from './mcp-endpoint/mcp.routes.js';
@@ -34,6 +37,7 @@ import { sandboxRoutes } from './routes/sandboxes.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import type { ReadinessCheck } from '../core/health/readiness.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { llmRoutes } from './routes/llm.routes.js';
 import { identityRoutes } from './routes/identity.routes.js';
 import { invocationRoutes } from './routes/invocations.routes.js';
 import { manifestRoutes } from './routes/manifests.routes.js';
@@ -90,6 +94,10 @@ export interface AppDeps {
   policy?: PolicyEngine;
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
   codec?: { codec: EncryptionCodec; corsOrigins: string[] };
+  /** LLM_CALL_TIMEOUT_MS, LLM_CACHE_TTL_SECONDS, LLM_PRICES: the providers' gateway and health checks run with them. */
+  llmSettings?: LlmSettings;
+  /** The gateway LLM features call (default: the org's providers, built from llmSettings). */
+  llm?: LlmGateway;
 }
 
 /** The API's dependencies and how to let go of the ones it opened. */
@@ -144,8 +152,10 @@ export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}
       operatorOrgId: config.operatorOrgId,
       policy,
       readiness: readinessChecks({ db, temporal: connection }),
+      llmSettings: config.llm,
       ...given,
     };
+    deps.llm ??= createLlmGateway(deps.llmSettings ?? config.llm, { db, vault: deps.vault, egress: deps.egress });
     return { deps, close };
   } catch (err) {
     await close();
@@ -253,6 +263,9 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(auditRoutes(deps.db));
   app.use(toolRoutes(new ToolCatalogService(deps.db)));
+  // Health checks call one provider through the same gateway code features use (the cache bypassed).
+  const providerGateway = createLlmGateway(deps.llmSettings ?? DEFAULT_LLM_SETTINGS, { ...deps, vault });
+  app.use(llmRoutes(new LlmProviderService({ db: deps.db, vault, egress: deps.egress, gateway: providerGateway })));
   app.use(notFoundHandler);
   app.use('/mcp', mcpInputErrors);
   app.use(errorHandler);
