@@ -10,7 +10,7 @@ import { VaultUnavailableError, type SecretReader } from '../secrets/vault.js';
 import { fallbackChain, type ChainLink, type ChainTrace } from './fallback-chain.js';
 import { cacheKeyOf, sdkCallOptions, usesCache } from './llm-call-shape.js';
 import { LlmCallRecorder, type RecordedProvider } from './llm-call-recorder.js';
-import { LlmCallError } from './llm-errors.js';
+import { LlmCallError, mapLlmError } from './llm-errors.js';
 import type { LlmCallRequest, LlmCallResult, LlmGateway } from './llm-gateway.js';
 import type { CachedLlmResponse, LlmProviderRow } from './llm-rows.js';
 import { LlmPrices, type PriceTable } from './prices.js';
@@ -121,8 +121,14 @@ export class ProviderGateway implements LlmGateway {
         );
       return result;
     } catch (err) {
-      const final = err instanceof LlmCallError ? err : trace.failed.at(-1)?.error;
-      if (!final || req.signal?.aborted) throw err;
+      if (req.signal?.aborted) throw err;
+      // The chain's own failures are mapped already; what comes after a provider answered (its output
+      // failing the schema, a broken stream) is that provider's failure.
+      const answered = trace.answered ?? primary;
+      const final =
+        err instanceof LlmCallError ? err : mapLlmError(err, { provider: answered.name, redactor, timedOut: false });
+      if (!trace.failed.some((f) => f.error === final))
+        trace.failed.push({ providerId: answered.id, name: answered.name, code: final.code, error: final });
       const attempts = trace.failed.map(({ providerId, name, code }) => ({ providerId, name, code }));
       const failedAt = chain.find((p) => p.id === attempts.at(-1)?.providerId) ?? primary;
       await this.recorder.record(req, started, {
