@@ -3,7 +3,7 @@
 // server, all in one run. A latency benchmark: one operation at a time, paths rotated every round.
 // Env: BENCH_N (300), BENCH_ROUNDS (10), BENCH_WARMUP (30). Exits 0 with a table; 1 if an operation failed.
 import os from 'node:os';
-import { RESULTS_DIR, checkout, intEnv, machineInfo, runBenchmark, say } from '../lib/harness.js';
+import { RESULTS_DIR, benchLogger, checkout, intEnv, machineInfo, runBenchmark, say } from '../lib/harness.js';
 import { combineRounds, runClosedLoop, runRotating, type OpOutcome } from '../lib/load.js';
 import { startBenchStack } from '../lib/stack.js';
 import { LLM_PATHS, formatReport, writeReport, type LlmPath, type LlmReport } from './report.js';
@@ -17,6 +17,7 @@ const settings = () => {
 
 await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
   const loadAvg1mAtStart = os.loadavg()[0]!;
+  benchLogger(runDir); // the Temporal SDK's own log lines go to the run's log file, not the table
   say(`starting Temporal dev server and PostgreSQL (temp dir ${runDir})`);
   const stack = await startBenchStack(runDir);
   started.push(stack);

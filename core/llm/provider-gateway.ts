@@ -103,22 +103,17 @@ export class ProviderGateway implements LlmGateway {
         fallbackChain(links, { timeoutMs: this.deps.timeoutMs, redactor, signal: req.signal }, trace),
       );
       const answered = trace.answered ?? primary;
-      const result = await this.result(
-        req,
-        started,
-        answer,
-        { provider: answered, model: answered.model },
-        trace.failed,
-        false,
-      );
-      if (key)
-        await this.cache.store(
-          req.orgId,
-          key,
-          primary.id,
-          { ...answer, provider: result.provider, model: result.model },
-          this.deps.cacheTtlSeconds,
-        );
+      const by = { provider: answered, model: answered.model };
+      const cached = {
+        ...answer,
+        provider: { id: answered.id, name: answered.name, type: answered.type },
+        model: by.model,
+      };
+      // The record and the cache entry are independent writes: one round trip's wait, not two.
+      const [result] = await Promise.all([
+        this.result(req, started, answer, by, trace.failed, false),
+        key ? this.cache.store(req.orgId, key, primary.id, cached, this.deps.cacheTtlSeconds) : undefined,
+      ]);
       return result;
     } catch (err) {
       if (req.signal?.aborted) throw err;
