@@ -1,26 +1,15 @@
 // Fallback from a failing provider to the next (500, 429, a hang past the timeout), each vendor's errors
 // mapped to the gateway's codes, the final error after every provider failed, and the key kept out of all of it.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Db } from '../../core/db/knex.js';
 import { AppError } from '../../core/errors.js';
 import { LlmCallError } from '../../core/llm/llm-errors.js';
 import type { LlmCallRow, LlmProviderType } from '../../core/llm/llm-rows.js';
-import { addWireProvider, testGateway } from '../helpers/llm.js';
-import { startLlmWireServer, type LlmWireServer, type WireAnswer } from '../helpers/llm-wire-server.js';
-import { createOrg, testDb } from '../helpers/stack.js';
+import { addWireProvider, testGateway, useLlmRig } from '../helpers/llm.js';
+import type { WireAnswer } from '../helpers/llm-wire-server.js';
+import { createOrg } from '../helpers/stack.js';
 
-let db: Db;
-let wire: LlmWireServer;
-beforeAll(async () => {
-  db = testDb();
-  wire = await startLlmWireServer();
-});
-afterAll(async () => {
-  await wire?.close();
-  await db?.destroy();
-});
-beforeEach(() => wire.reset());
+const rig = useLlmRig();
 
 const ask = (orgId: string, extra: object = {}) => ({
   orgId,
@@ -48,53 +37,53 @@ describe('fallback by priority', () => {
   ] as [string, WireAnswer, string][])(
     'moves on from %s to the next provider, and records it',
     async (_, answer, code) => {
-      const { org } = await createOrg(db, 'llm fallback');
-      const first = await addWireProvider(db, wire, org.id, 'openai', { priority: 1 });
-      const second = await addWireProvider(db, wire, org.id, 'anthropic', { priority: 2 });
-      await addWireProvider(db, wire, org.id, 'google', { priority: 0, enabled: false });
-      wire.script(first.label, [answer]);
-      wire.script(second.label, [{ text: 'from the second' }]);
+      const { org } = await createOrg(rig.db, 'llm fallback');
+      const first = await addWireProvider(rig.db, rig.wire, org.id, 'openai', { priority: 1 });
+      const second = await addWireProvider(rig.db, rig.wire, org.id, 'anthropic', { priority: 2 });
+      await addWireProvider(rig.db, rig.wire, org.id, 'google', { priority: 0, enabled: false });
+      rig.wire.script(first.label, [answer]);
+      rig.wire.script(second.label, [{ text: 'from the second' }]);
 
-      const r = await testGateway(db, { callTimeoutMs: 300 }).generate(ask(org.id));
+      const r = await testGateway(rig.db, { callTimeoutMs: 300 }).generate(ask(org.id));
 
       expect(r.text).toBe('from the second');
       expect(r.provider.id).toBe(second.id);
       expect(r.fellBackFrom).toEqual([{ providerId: first.id, name: first.name, code }]);
-      expect(wire.requestsFor(first.label)).toHaveLength(1);
-      const row = (await db('llm_calls').where({ id: r.callId }).first()) as LlmCallRow;
+      expect(rig.wire.requestsFor(first.label)).toHaveLength(1);
+      const row = (await rig.db('llm_calls').where({ id: r.callId }).first()) as LlmCallRow;
       expect(row).toMatchObject({ provider_id: second.id, status: 'ok', fell_back_from: r.fellBackFrom });
     },
   );
 
   it('falls back while streaming too', async () => {
-    const { org } = await createOrg(db, 'llm fallback stream');
-    const first = await addWireProvider(db, wire, org.id, 'google', { priority: 1 });
-    const second = await addWireProvider(db, wire, org.id, 'openai-compatible', { priority: 2 });
-    wire.script(first.label, [{ fail: 'overloaded' }]);
-    wire.script(second.label, [{ text: 'streamed by the second' }]);
-    const r = await testGateway(db).generate(ask(org.id, { stream: true }));
+    const { org } = await createOrg(rig.db, 'llm fallback stream');
+    const first = await addWireProvider(rig.db, rig.wire, org.id, 'google', { priority: 1 });
+    const second = await addWireProvider(rig.db, rig.wire, org.id, 'openai-compatible', { priority: 2 });
+    rig.wire.script(first.label, [{ fail: 'overloaded' }]);
+    rig.wire.script(second.label, [{ text: 'streamed by the second' }]);
+    const r = await testGateway(rig.db).generate(ask(org.id, { stream: true }));
     expect(r.text).toBe('streamed by the second');
     expect(r.fellBackFrom.map((f) => f.code)).toEqual(['llm_unavailable']);
   });
 
   it('skips a provider whose key secret is gone', async () => {
-    const { org } = await createOrg(db, 'llm missing secret');
-    const first = await addWireProvider(db, wire, org.id, 'openai', { priority: 1 });
-    const second = await addWireProvider(db, wire, org.id, 'openai', { priority: 2 });
-    await db('secrets').where({ org_id: org.id, name: first.api_key_secret }).delete();
-    const r = await testGateway(db).generate(ask(org.id));
+    const { org } = await createOrg(rig.db, 'llm missing secret');
+    const first = await addWireProvider(rig.db, rig.wire, org.id, 'openai', { priority: 1 });
+    const second = await addWireProvider(rig.db, rig.wire, org.id, 'openai', { priority: 2 });
+    await rig.db('secrets').where({ org_id: org.id, name: first.api_key_secret }).delete();
+    const r = await testGateway(rig.db).generate(ask(org.id));
     expect(r.provider.id).toBe(second.id);
     expect(r.fellBackFrom).toEqual([{ providerId: first.id, name: first.name, code: 'llm_auth' }]);
-    expect(wire.requestsFor(first.label)).toHaveLength(0);
+    expect(rig.wire.requestsFor(first.label)).toHaveLength(0);
   });
 
   it('fails with the last mapped error once every provider failed, recording each attempt', async () => {
-    const { org } = await createOrg(db, 'llm all fail');
-    const first = await addWireProvider(db, wire, org.id, 'openai', { priority: 1 });
-    const second = await addWireProvider(db, wire, org.id, 'anthropic', { priority: 2 });
-    wire.script(first.label, [{ fail: 'server' }]);
-    wire.script(second.label, [{ fail: 'rate_limit', retryAfterSeconds: 12 }]);
-    const err = await failure(testGateway(db).generate(ask(org.id, { sourceId: 'all-fail' })));
+    const { org } = await createOrg(rig.db, 'llm all fail');
+    const first = await addWireProvider(rig.db, rig.wire, org.id, 'openai', { priority: 1 });
+    const second = await addWireProvider(rig.db, rig.wire, org.id, 'anthropic', { priority: 2 });
+    rig.wire.script(first.label, [{ fail: 'server' }]);
+    rig.wire.script(second.label, [{ fail: 'rate_limit', retryAfterSeconds: 12 }]);
+    const err = await failure(testGateway(rig.db).generate(ask(org.id, { sourceId: 'all-fail' })));
     expect(err.code).toBe('llm_rate_limited');
     expect(err.httpStatus).toBe(429);
     expect(err.headers['retry-after']).toBe('12');
@@ -105,14 +94,14 @@ describe('fallback by priority', () => {
         { providerId: second.id, code: 'llm_rate_limited' },
       ],
     });
-    const row = (await db('llm_calls').where({ org_id: org.id, source_id: 'all-fail' }).first()) as LlmCallRow;
+    const row = (await rig.db('llm_calls').where({ org_id: org.id, source_id: 'all-fail' }).first()) as LlmCallRow;
     expect(row).toMatchObject({ status: 'error', error_code: 'llm_rate_limited', provider_id: second.id });
     expect(row.fell_back_from).toEqual([{ providerId: first.id, name: first.name, code: 'llm_unavailable' }]);
   });
 
   it('answers 409 llm_not_configured naming what to set, with no provider or only disabled ones', async () => {
-    const { org } = await createOrg(db, 'llm none');
-    const gateway = testGateway(db);
+    const { org } = await createOrg(rig.db, 'llm none');
+    const gateway = testGateway(rig.db);
     for (let i = 0; i < 2; i++) {
       const err = await gateway.generate(ask(org.id)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AppError);
@@ -120,7 +109,7 @@ describe('fallback by priority', () => {
       expect((err as Error).message).toContain('POST /v1/llm/providers');
       expect((err as Error).message).toContain('secret:NAME');
       await expect(gateway.assertConfigured(org.id)).rejects.toMatchObject({ code: 'llm_not_configured' });
-      await addWireProvider(db, wire, org.id, 'openai', { enabled: false });
+      await addWireProvider(rig.db, rig.wire, org.id, 'openai', { enabled: false });
     }
   });
 });
@@ -139,10 +128,10 @@ const MAPPINGS: [WireAnswer, string, number][] = [
 
 describe.each(VENDORS)('%s errors', (type) => {
   it.each(MAPPINGS)('maps %j to %s (%i)', async (answer, code, status) => {
-    const { org } = await createOrg(db, `llm errors ${type}`);
-    const p = await addWireProvider(db, wire, org.id, type);
-    wire.script(p.label, [answer]);
-    const err = await failure(testGateway(db, { callTimeoutMs: 300 }).generate(ask(org.id)));
+    const { org } = await createOrg(rig.db, `llm errors ${type}`);
+    const p = await addWireProvider(rig.db, rig.wire, org.id, type);
+    rig.wire.script(p.label, [answer]);
+    const err = await failure(testGateway(rig.db, { callTimeoutMs: 300 }).generate(ask(org.id)));
     expect(err.code).toBe(code);
     expect(err.httpStatus).toBe(status);
     expect(err.message).toContain(p.name);
@@ -150,29 +139,31 @@ describe.each(VENDORS)('%s errors', (type) => {
   });
 
   it('maps an output that fails the schema to llm_bad_output', async () => {
-    const { org } = await createOrg(db, `llm bad output ${type}`);
-    const p = await addWireProvider(db, wire, org.id, type);
-    wire.script(p.label, [{ json: { title: 42 } }]);
+    const { org } = await createOrg(rig.db, `llm bad output ${type}`);
+    const p = await addWireProvider(rig.db, rig.wire, org.id, type);
+    rig.wire.script(p.label, [{ json: { title: 42 } }]);
     const err = await failure(
-      testGateway(db).generate(ask(org.id, { schema: z.object({ title: z.string(), steps: z.array(z.string()) }) })),
+      testGateway(rig.db).generate(
+        ask(org.id, { schema: z.object({ title: z.string(), steps: z.array(z.string()) }) }),
+      ),
     );
     expect(err.code).toBe('llm_bad_output');
     expect(err.httpStatus).toBe(502);
   });
 
   it('keeps the key out of the error, its details and the record when the vendor echoes it', async () => {
-    const { org } = await createOrg(db, `llm leak ${type}`);
-    const p = await addWireProvider(db, wire, org.id, type);
-    wire.script(p.label, [{ fail: 'auth', message: `Incorrect API key provided: ${p.key}.` }]);
-    const err = await failure(testGateway(db).generate(ask(org.id, { sourceId: 'leak' })));
+    const { org } = await createOrg(rig.db, `llm leak ${type}`);
+    const p = await addWireProvider(rig.db, rig.wire, org.id, type);
+    rig.wire.script(p.label, [{ fail: 'auth', message: `Incorrect API key provided: ${p.key}.` }]);
+    const err = await failure(testGateway(rig.db).generate(ask(org.id, { sourceId: 'leak' })));
     expect(err.code).toBe('llm_auth');
     expect(err.message).toContain(`[secret:${p.api_key_secret}]`);
     const everything = JSON.stringify({
       message: err.message,
       details: err.details,
       stack: err.stack,
-      row: await db('llm_calls').where({ org_id: org.id }),
-      provider: await db('llm_providers').where({ org_id: org.id }),
+      row: await rig.db('llm_calls').where({ org_id: org.id }),
+      provider: await rig.db('llm_providers').where({ org_id: org.id }),
     });
     expect(everything).not.toContain(p.key);
   });
