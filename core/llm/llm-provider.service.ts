@@ -189,7 +189,7 @@ export class LlmProviderService {
           code: i.code,
         })),
       });
-    if (needsBaseUrl(p.type, p.settings))
+    if (!p.base_url && needsBaseUrl(p.type, p.settings))
       throw badRequest(
         'validation_error',
         p.type === 'azure-openai' ? 'azure-openai needs baseUrl or settings.resource' : `${p.type} needs baseUrl`,

@@ -169,6 +169,34 @@ describe('provider health', () => {
   });
 });
 
+describe('each provider type configured over the API', () => {
+  it.each([
+    ['openai', 'openai', 'gpt-4o-mini', {}, 'authorization'],
+    ['anthropic', 'anthropic', 'claude-sonnet-4-5', {}, 'x-api-key'],
+    ['google', 'google', 'gemini-2.5-flash', {}, 'x-goog-api-key'],
+    ['openai-compatible', 'openai', 'llama3.1', {}, 'authorization'],
+    ['azure-openai', 'openai', 'gpt4o-prod', { apiVersion: '2024-10-21' }, 'api-key'],
+  ] as const)('%s: created, then healthy through its real client', async (type, vendor, model, settings, header) => {
+    const { adminKey, key } = await orgWithKey(`llm api ${type}`);
+    const label = `type-${type}`;
+    const baseUrl = type === 'azure-openai' ? `${wire.url}/${vendor}/${label}` : wire.baseUrl(vendor, label);
+    const created = await post('/v1/llm/providers', adminKey, {
+      type,
+      name: type,
+      model,
+      apiKey: 'secret:OPENAI_KEY',
+      baseUrl,
+      settings,
+    });
+    expect(created.status, created.text).toBe(201);
+    const health = await get(`/v1/llm/providers/${created.json.id}/health`, adminKey);
+    expect(health.json, health.text).toMatchObject({ status: 'ok' });
+    const [seen] = wire.requestsFor(label);
+    expect(String(seen!.headers[header])).toContain(key);
+    if (type === 'azure-openai') expect(seen!.path).toBe(`/openai/deployments/${model}/chat/completions`);
+  });
+});
+
 describe('/v1/llm/calls and the cache', () => {
   it('pages the records newest first, and shows and clears the cache stats', async () => {
     const { org, adminKey } = await orgWithKey('llm api calls');

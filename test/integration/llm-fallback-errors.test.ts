@@ -66,6 +66,22 @@ describe('fallback by priority', () => {
     expect(r.fellBackFrom.map((f) => f.code)).toEqual(['llm_unavailable']);
   });
 
+  it('ends a stream that stalls after its first chunks as llm_timeout, not a second answer after output', async () => {
+    const { org } = await createOrg(rig.db, 'llm stream stall');
+    const first = await addWireProvider(rig.db, rig.wire, org.id, 'anthropic', { priority: 1 });
+    const second = await addWireProvider(rig.db, rig.wire, org.id, 'openai', { priority: 2 });
+    rig.wire.script(first.label, [{ text: 'one two three four five six', stallAfter: 3 }]);
+    const chunks: number[] = [];
+    const err = await failure(
+      testGateway(rig.db, { callTimeoutMs: 300 }).generate(
+        ask(org.id, { stream: true, onProgress: (p: { chunks: number }) => chunks.push(p.chunks) }),
+      ),
+    );
+    expect(err.code).toBe('llm_timeout');
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(rig.wire.requestsFor(second.label)).toHaveLength(0);
+  });
+
   it('skips a provider whose key secret is gone', async () => {
     const { org } = await createOrg(rig.db, 'llm missing secret');
     const first = await addWireProvider(rig.db, rig.wire, org.id, 'openai', { priority: 1 });
