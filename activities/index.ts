@@ -1,4 +1,5 @@
 import type { Db } from '../core/db/knex.js';
+import type { LlmGateway } from '../core/llm/llm-gateway.js';
 import type { Logger } from '../core/log.js';
 import type { McpClientPool } from '../core/mcp/client-pool.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   catalogMaxAgeMs?: number;
   /** Provisions, hosts and tears down sandboxes; without it, sandbox activities fail saying so. */
   sandboxHost?: SandboxHost;
+  /** The org's LLM providers behind one interface (core/llm); LLM features call it from their own activities. */
+  llm?: LlmGateway;
 }
 
 /** Every activity the worker registers, built over injected dependencies; errors mapped in one place. */

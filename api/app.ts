@@ -17,6 +17,9 @@ import { McpServerService } from '../core/mcp-servers/mcp-server.service.js';
 import { ToolCatalogService } from '../core/mcp-servers/tool-catalog.service.js';
 import { ToolSuggestionService } from '../core/tools/tool-suggestion.service.js';
 import { OrgService } from '../core/org/org.service.js';
+import type { LlmGateway } from '../core/llm/llm-gateway.js';
+import { LlmProviderService } from '../core/llm/llm-provider.service.js';
+import { createLlmGateway, DEFAULT_LLM_SETTINGS, type LlmSettings } from '../core/llm/provider-gateway.js';
 import { SecretService } from '../core/secrets/secret.service.js';
 import { SecretVault } from '../core/secrets/vault.js';
 import { mcpRoutes, type McpEndpointOptions } from './mcp-endpoint/mcp.routes.js';
@@ -35,6 +38,7 @@ import { sandboxRoutes } from './routes/sandboxes.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import type { ReadinessCheck } from '../core/health/readiness.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { llmRoutes } from './routes/llm.routes.js';
 import { identityRoutes } from './routes/identity.routes.js';
 import { invocationRoutes } from './routes/invocations.routes.js';
 import { manifestRoutes } from './routes/manifests.routes.js';
@@ -54,7 +58,6 @@ import { EgressPolicy } from '../core/net/egress.js';
 import { PolicyEngine } from '../core/policy/engine.js';
 import { openVault } from '../core/secrets/open-vault.js';
 import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
-import type { LlmGateway } from '../core/llm/llm-gateway.js';
 import type Stripe from 'stripe';
 import { BillingService } from '../core/billing/billing.service.js';
 import { BillingWebhookService } from '../core/billing/billing-webhook.service.js';
@@ -96,12 +99,14 @@ export interface AppDeps {
   operatorOrgId?: string;
   /** The policy bundle the workers run (POLICY_DIR): the invoke door's forecast, so denied calls spend no server or org rate tokens. */
   policy?: PolicyEngine;
-  /** The org's LLM providers (core/llm): pipelines and tool suggestion call them. */
-  llm?: LlmGateway;
   /** The stripe SDK (STRIPE_API_BASE, STRIPE_SECRET_KEY) and the secret Stripe signs webhooks with. */
   billing: { stripe: Stripe; webhookSecret: string | undefined };
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
   codec?: { codec: EncryptionCodec; corsOrigins: string[] };
+  /** LLM_CALL_TIMEOUT_MS, LLM_CACHE_TTL_SECONDS, LLM_PRICES: the providers' gateway and health checks run with them. */
+  llmSettings?: LlmSettings;
+  /** The gateway LLM features call (default: the org's providers, built from llmSettings). */
+  llm?: LlmGateway;
 }
 
 /** The API's dependencies and how to let go of the ones it opened. */
@@ -156,9 +161,11 @@ export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}
       operatorOrgId: config.operatorOrgId,
       policy,
       readiness: readinessChecks({ db, temporal: connection }),
+      llmSettings: config.llm,
       billing: { stripe: createStripeClient(config.billing), webhookSecret: config.billing.webhookSecret },
       ...given,
     };
+    deps.llm ??= createLlmGateway(deps.llmSettings ?? config.llm, { db, vault: deps.vault, egress: deps.egress });
     return { deps, close };
   } catch (err) {
     await close();
@@ -278,12 +285,15 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(auditRoutes(deps.db));
   app.use(billingRoutes(new BillingService({ db: deps.db, stripe: deps.billing.stripe })));
+  // Health checks call one provider through the same gateway code features use (the cache bypassed).
+  const providerGateway = createLlmGateway(deps.llmSettings ?? DEFAULT_LLM_SETTINGS, { ...deps, vault });
   app.use(
     toolRoutes(
       new ToolCatalogService(deps.db),
-      new ToolSuggestionService({ db: deps.db, logger: deps.logger, ...(deps.llm ? { llm: deps.llm } : {}) }),
+      new ToolSuggestionService({ db: deps.db, logger: deps.logger, llm: deps.llm ?? providerGateway }),
     ),
   );
+  app.use(llmRoutes(new LlmProviderService({ db: deps.db, vault, egress: deps.egress, gateway: providerGateway })));
   app.use(notFoundHandler);
   app.use('/mcp', mcpInputErrors);
   app.use(errorHandler);

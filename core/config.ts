@@ -6,6 +6,7 @@ import { DEFAULT_JSON_MAX_DEPTH } from './input/clean-input.js';
 import { PROJECT_ROOT } from './paths.js';
 import { bareHost, parseAllowRule } from './net/egress.js';
 import { DEFAULT_POLICY_DIR } from './policy/bundle.js';
+import { PriceTableSchema } from './llm/prices.js';
 
 /** Thrown when the environment holds an invalid value; the message names every bad variable. */
 export class ConfigError extends StartupError {
@@ -59,25 +60,32 @@ const SECRET_VARIABLES = new Set([
 ]);
 
 // What each ledger kind costs, in micro-units of BILLING_CURRENCY (1 000 000 = one dollar for usd).
-const PriceTableSchema = z.strictObject({
+const BillingPricesSchema = z.strictObject({
   tool_call: z.number().int().min(0).max(1e12),
   llm_input_token: z.number().int().min(0).max(1e12),
   llm_output_token: z.number().int().min(0).max(1e12),
   sandbox_minute: z.number().int().min(0).max(1e12),
 });
-export type PriceTable = z.infer<typeof PriceTableSchema>;
-const DEFAULT_PRICES: PriceTable = { tool_call: 1000, llm_input_token: 1, llm_output_token: 4, sandbox_minute: 2000 };
-const priceTable = z
-  .string()
-  .transform((v, ctx) => {
-    try {
-      return JSON.parse(v) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(PriceTableSchema);
+export type BillingPrices = z.infer<typeof BillingPricesSchema>;
+const DEFAULT_PRICES: BillingPrices = {
+  tool_call: 1000,
+  llm_input_token: 1,
+  llm_output_token: 4,
+  sandbox_minute: 2000,
+};
+/** A variable holding JSON, checked against `schema`. */
+const jsonVariable = <S extends z.ZodType>(schema: S) =>
+  z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 
 // Every variable Collexa reads. README's config table mirrors this schema: change both together.
 const EnvSchema = z.object({
@@ -158,6 +166,14 @@ const EnvSchema = z.object({
   SANDBOX_DRIVER: z.enum(['process', 'docker']).default('process'),
   COLLEXA_ISSUER: z.string().min(1).max(200).default('collexa-dev'),
   OPERATOR_ORG_ID: z.uuid().optional(),
+  LLM_CALL_TIMEOUT_MS: positiveInt.max(15 * 60_000).default(60_000),
+  LLM_CACHE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 24 * 3600)
+    .default(24 * 3600),
+  LLM_PRICES: jsonVariable(PriceTableSchema).optional(),
   STRIPE_SECRET_KEY: z
     .string()
     .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'expected sk_test_… or sk_live_…')
@@ -177,7 +193,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[a-z]{3}$/, 'expected an ISO currency code in lower case such as usd')
     .default('usd'),
-  BILLING_PRICES: priceTable.optional(),
+  BILLING_PRICES: jsonVariable(BillingPricesSchema).optional(),
   BILLING_REPORT_INTERVAL_SECONDS: positiveInt.max(86_400).default(60),
 });
 
@@ -250,6 +266,12 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     },
     /** `iss` of signed capability manifests. */
     issuer: env.COLLEXA_ISSUER,
+    // LLM calls: each provider attempt's timeout, how long answers are cached (0: never), price overrides.
+    llm: {
+      callTimeoutMs: env.LLM_CALL_TIMEOUT_MS,
+      cacheTtlSeconds: env.LLM_CACHE_TTL_SECONDS,
+      prices: env.LLM_PRICES ?? {},
+    },
     // The org whose admins run the platform itself (e.g. rotate the global manifest signing keys).
     operatorOrgId: env.OPERATOR_ORG_ID,
     billing: billingConfig(env),
