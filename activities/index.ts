@@ -5,6 +5,7 @@ import type { McpClientPool } from '../core/mcp/client-pool.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
 import type { EgressPolicy } from '../core/net/egress.js';
 import type { SandboxHost } from '../core/sandboxes/sandbox-host.js';
+import type { UsageReporter } from '../core/billing/usage-reporter.js';
 import type { SecretReader } from '../core/secrets/vault.js';
 import { withFailureMapping } from './application-failure.js';
 import { createApprovalActivities } from './approval.activities.js';
@@ -32,6 +33,8 @@ export interface ActivityDeps {
   sandboxHost?: SandboxHost;
   /** The org's LLM providers behind one interface (core/llm); LLM features call it from their own activities. */
   llm?: LlmGateway;
+  /** Writes the cost ledger and reports it to Stripe (usageReportWorkflow); without it those activities fail. */
+  usageReporter?: UsageReporter;
 }
 
 /** Every activity the worker registers, built over injected dependencies; errors mapped in one place. */

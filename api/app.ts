@@ -48,7 +48,7 @@ import { orgRoutes } from './routes/org.routes.js';
 import { secretRoutes } from './routes/secrets.routes.js';
 import { toolRoutes } from './routes/tools.routes.js';
 import { Client, Connection } from '@temporalio/client';
-import type { Config } from '../core/config.js';
+import type { BillingConfig, Config } from '../core/config.js';
 import { createDb } from '../core/db/knex.js';
 import { readinessChecks } from '../core/health/readiness.js';
 import { IdentityService } from '../core/identity/identity.service.js';
@@ -100,7 +100,7 @@ export interface AppDeps {
   /** The policy bundle the workers run (POLICY_DIR): the invoke door's forecast, so denied calls spend no server or org rate tokens. */
   policy?: PolicyEngine;
   /** The stripe SDK (STRIPE_API_BASE, STRIPE_SECRET_KEY) and the secret Stripe signs webhooks with. */
-  billing: { stripe: Stripe; webhookSecret: string | undefined };
+  billing: { stripe: Stripe; config: BillingConfig };
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
   codec?: { codec: EncryptionCodec; corsOrigins: string[] };
   /** LLM_CALL_TIMEOUT_MS, LLM_CACHE_TTL_SECONDS, LLM_PRICES: the providers' gateway and health checks run with them. */
@@ -162,7 +162,7 @@ export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}
       policy,
       readiness: readinessChecks({ db, temporal: connection }),
       llmSettings: config.llm,
-      billing: { stripe: createStripeClient(config.billing), webhookSecret: config.billing.webhookSecret },
+      billing: { stripe: createStripeClient(config.billing), config: config.billing },
       ...given,
     };
     deps.llm ??= createLlmGateway(deps.llmSettings ?? config.llm, { db, vault: deps.vault, egress: deps.egress });
@@ -212,7 +212,7 @@ export function createApp(deps: AppDeps): Express {
         temporal: deps.temporal,
         taskQueue: deps.taskQueue,
         stripe: deps.billing.stripe,
-        webhookSecret: deps.billing.webhookSecret,
+        webhookSecret: deps.billing.config.webhookSecret,
       }),
     ),
   );
@@ -284,7 +284,7 @@ export function createApp(deps: AppDeps): Express {
     ),
   );
   app.use(auditRoutes(deps.db));
-  app.use(billingRoutes(new BillingService({ db: deps.db, stripe: deps.billing.stripe })));
+  app.use(billingRoutes(new BillingService({ db: deps.db, ...deps.billing })));
   // Health checks call one provider through the same gateway code features use (the cache bypassed).
   const providerGateway = createLlmGateway(deps.llmSettings ?? DEFAULT_LLM_SETTINGS, { ...deps, vault });
   app.use(

@@ -195,6 +195,7 @@ const EnvSchema = z.object({
     .default('usd'),
   BILLING_PRICES: jsonVariable(BillingPricesSchema).optional(),
   BILLING_REPORT_INTERVAL_SECONDS: positiveInt.max(86_400).default(60),
+  BILLING_REPORT_USAGE: z.enum(['on', 'off']).default('on'),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -297,6 +298,8 @@ function billingConfig(env: z.infer<typeof EnvSchema>) {
     currency: env.BILLING_CURRENCY,
     prices: env.BILLING_PRICES ?? DEFAULT_PRICES,
     reportIntervalMs: env.BILLING_REPORT_INTERVAL_SECONDS * 1000,
+    /** Whether workers keep usageReportWorkflow running (off: the test run's workers, but the one a test asks for). */
+    reportUsage: env.BILLING_REPORT_USAGE === 'on',
   };
 }
 export type BillingConfig = ReturnType<typeof billingConfig>;

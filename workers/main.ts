@@ -6,6 +6,8 @@ import { createLogger } from '../core/log.js';
 import { configOrExit } from '../scripts/entry.js';
 import { dataConverterFromConfig } from '../core/temporal/data-converter.js';
 import { startSandboxReconciler } from '../core/sandboxes/reconciler.js';
+import { Client } from '@temporalio/client';
+import { ensureUsageReporting } from '../core/billing/usage-reporting.js';
 import { createWorker } from './create-worker.js';
 import { createWorkerDeps, type WorkerDeps } from './worker-deps.js';
 import { loadWorkflowBundle } from './workflow-bundle.js';
@@ -41,6 +43,14 @@ try {
     workflowBundle,
     dataConverter: dataConverterFromConfig(config.vault).dataConverter,
   });
+  if (config.billing.reportUsage) {
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: dataConverterFromConfig(config.vault).dataConverter,
+    });
+    await ensureUsageReporting(client, config.temporal.taskQueue, config.billing.reportIntervalMs);
+  }
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker ready');
   // What a worker lost before this one (killed, crashed) left of its sandboxes goes now, and every minute.
   const stopReconciler = worker.deps.sandboxHost

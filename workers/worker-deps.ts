@@ -14,6 +14,8 @@ import type { SandboxDriver } from '../core/sandboxes/drivers/driver.js';
 import { SandboxHost } from '../core/sandboxes/sandbox-host.js';
 import { SandboxTargetService } from '../core/sandboxes/targets/target.service.js';
 import { PolicyEngine } from '../core/policy/engine.js';
+import { createStripeClient } from '../core/billing/stripe-client.js';
+import { UsageReporter } from '../core/billing/usage-reporter.js';
 import { openVault } from '../core/secrets/open-vault.js';
 import { SecretVault, type SecretReader } from '../core/secrets/vault.js';
 
@@ -78,6 +80,7 @@ export async function createWorkerDeps(config: Config, given: Partial<ActivityDe
       toolTimeoutMs: config.mcpCallTimeoutMs,
       catalogMaxAgeMs: config.mcpCatalogMaxAgeMs,
       llm: createLlmGateway(config.llm, { db, vault, egress }),
+      usageReporter: new UsageReporter(db, createStripeClient(config.billing), config.billing),
       ...given,
     };
     return { deps, close };

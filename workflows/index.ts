@@ -5,3 +5,4 @@ export { invokeCapabilityWorkflow } from './invoke-capability.workflow.js';
 export { mcpServerWorkflow } from './mcp-server.workflow.js';
 export { pingWorkflow } from './ping.workflow.js';
 export { sandboxWorkflow } from './sandbox.workflow.js';
+export { usageReportWorkflow } from './usage-report.workflow.js';

@@ -1,4 +1,5 @@
 import type { BillingAccount } from '../../core/billing/billing.service.js';
+import type { UsageLine } from '../../core/db/ledger.repository.js';
 import type { BillingEventRow } from '../../core/db/billing.repository.js';
 import { iso } from './iso.js';
 
@@ -32,5 +33,20 @@ export function billingEventView(e: BillingEventRow) {
     createdAt: iso(e.stripe_created_at),
     receivedAt: iso(e.received_at),
     processedAt: iso(e.processed_at),
+  };
+}
+
+/** Usage lines with amounts in micro-units and in the currency's minor units (cents), and the month's totals. */
+export function usageView(
+  q: { from: Date; to: Date; groupBy: string },
+  u: { lines: UsageLine[]; currency: string; spentMicros: number; creditMicros: number },
+) {
+  return {
+    from: iso(q.from),
+    to: iso(q.to),
+    groupBy: q.groupBy,
+    currency: u.currency,
+    data: u.lines.map((l) => ({ ...l, amountMinor: Math.ceil(l.amountMicros / 10_000) })),
+    monthToDate: { spentMicros: u.spentMicros, creditBalanceMicros: u.creditMicros },
   };
 }

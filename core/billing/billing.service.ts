@@ -9,7 +9,13 @@ import {
 } from '../db/billing.repository.js';
 import type { Db } from '../db/knex.js';
 import type { Page } from '../db/page.js';
-import { AppError } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
+import type { BillingConfig } from '../config.js';
+import { LedgerRepository, type UsageGroup } from '../db/ledger.repository.js';
+
+const MAX_RANGE_MS = 366 * 24 * 3600_000;
+/** The first instant of `now`'s calendar month, UTC: budgets and the month's spend count from it. */
+export const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 
 /** An org's billing as the API shows it: its Stripe customer and subscription state. */
 export type BillingAccount = Pick<
@@ -34,8 +40,23 @@ const NO_ACCOUNT: BillingAccount = {
 /** An org's billing state, its event log, and the Stripe customer Collexa creates for it. */
 export class BillingService {
   private readonly billing: BillingRepository;
-  constructor(private readonly deps: { db: Db; stripe: Stripe }) {
+  private readonly ledger: LedgerRepository;
+  constructor(private readonly deps: { db: Db; stripe: Stripe; config: Pick<BillingConfig, 'prices' | 'currency'> }) {
     this.billing = new BillingRepository(deps.db);
+    this.ledger = new LedgerRepository(deps.db);
+  }
+
+  /**
+   * The org's usage in [from, to) by agent, capability or kind, from a ledger first brought up to date with the
+   * org's sources (the reporter's sweep does the same for every org; the entries are unique by source).
+   */
+  async usage(orgId: string, q: { from: Date; to: Date; groupBy: UsageGroup }) {
+    if (q.to <= q.from) throw badRequest('invalid_range', '`to` must be after `from`');
+    if (q.to.getTime() - q.from.getTime() > MAX_RANGE_MS) throw badRequest('invalid_range', 'at most 366 days at once');
+    await this.ledger.collect({ ...this.deps.config, since: q.from, orgId });
+    const lines = await this.ledger.usage(orgId, q.from, q.to, q.groupBy);
+    const totals = await this.ledger.totals(orgId, monthStart(new Date()));
+    return { lines, currency: this.deps.config.currency, ...totals };
   }
 
   async account(orgId: string): Promise<BillingAccount> {

@@ -88,14 +88,17 @@ export async function startPlatform(
 }
 
 /** `npm run worker` as a child process on the given task queue, to kill and restart it in tests. */
-export function spawnWorkerProcess(taskQueue: string): {
+export function spawnWorkerProcess(
+  taskQueue: string,
+  env: Record<string, string> = {},
+): {
   child: ChildProcess;
   ready: Promise<void>;
   exited: Promise<number | null>;
   output: () => string;
 } {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
-    env: stackEnv({ TEMPORAL_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath') }),
+    env: stackEnv({ TEMPORAL_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -42,6 +42,7 @@ export function stackEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     POLICY_DIR: inject('policyDir'),
     STRIPE_API_BASE: inject('stripeApiBase'),
+    BILLING_REPORT_USAGE: 'off',
     COLLEXA_MASTER_KEY: TEST_MASTER_KEY,
     EGRESS_ALLOW: TEST_EGRESS_ALLOW.join(','),
     WORKSPACE_ROOT: testSandbox().workspaceRoot,
