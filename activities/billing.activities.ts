@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { BillingSyncRecords } from '../core/billing/billing-sync-records.js';
 import type { BillingApplyOutcome } from '../contracts/billing.contract.js';
 import { AppError } from '../core/errors.js';
@@ -12,7 +13,7 @@ export function createBillingActivities(deps: ActivityDeps) {
   };
   return {
     collectUsage: (): Promise<number> => reporter().collect(),
-    reportUsageBatch: (): Promise<number> => reporter().reportBatch(),
+    reportUsageBatch: (): Promise<number> => reporter().reportBatch(() => Context.current().heartbeat()),
     applyBillingEvent: ({ billingEventId }: { billingEventId: string }): Promise<BillingApplyOutcome> =>
       records.apply(billingEventId),
     parkBillingEvent: ({ billingEventId, error }: { billingEventId: string; error: string }): Promise<void> =>

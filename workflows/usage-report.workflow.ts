@@ -4,8 +4,10 @@ import { USAGE_SWEEPS_PER_RUN, type UsageReportWorkflow } from '../contracts/usa
 
 // Stripe down is a transient failure: retried with backoff until it answers again (nothing is marked reported
 // before it does, so nothing is lost).
+// The heartbeat (one per entry sent) lets another worker take over within seconds of one dying mid-batch.
 const reporting = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

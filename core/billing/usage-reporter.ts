@@ -31,8 +31,11 @@ export class UsageReporter {
     });
   }
 
-  /** Reports up to one batch of unreported entries, one at a time; how many it reported (0: nothing left). */
-  async reportBatch(): Promise<number> {
+  /**
+   * Reports up to one batch of unreported entries, one at a time, calling `onSent` after each (the activity's
+   * heartbeat); how many it reported (0: nothing left).
+   */
+  async reportBatch(onSent: () => void = () => undefined): Promise<number> {
     const entries = await this.ledger.unreported(BATCH);
     for (const e of entries) {
       await this.stripe.billing.meterEvents.create(
@@ -45,6 +48,7 @@ export class UsageReporter {
         { idempotencyKey: `meter-${e.id}` },
       );
       await this.ledger.markReported(e.id);
+      onSent();
     }
     return entries.length;
   }

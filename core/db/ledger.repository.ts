@@ -41,7 +41,7 @@ export class LedgerRepository {
   /** Writes the entries of every source since `since` not in the ledger yet (one org's, or every org's). */
   async collect(opts: { prices: BillingPrices; currency: string; since: Date; orgId?: string }): Promise<number> {
     const { prices, currency, since, orgId } = opts;
-    const org = (alias: string) => (orgId ? this.db.raw(`and ${alias}.org_id = ?`, [orgId]) : this.db.raw(''));
+    const org = (alias: string) => (orgId ? this.db.raw(`and ${alias}.org_id = ?`, [orgId]) : this.db.raw('and true'));
     const sources = [
       // A tool call is billed once it succeeded (the MCP server did the work).
       this.db.raw(
