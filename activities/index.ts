@@ -6,6 +6,7 @@ import type { PolicyEngine } from '../core/policy/engine.js';
 import type { EgressPolicy } from '../core/net/egress.js';
 import type { SandboxHost } from '../core/sandboxes/sandbox-host.js';
 import type { UsageReporter } from '../core/billing/usage-reporter.js';
+import type { BudgetGuard } from '../core/billing/budget-guard.js';
 import type { SecretReader } from '../core/secrets/vault.js';
 import { withFailureMapping } from './application-failure.js';
 import { createApprovalActivities } from './approval.activities.js';
@@ -35,6 +36,8 @@ export interface ActivityDeps {
   llm?: LlmGateway;
   /** Writes the cost ledger and reports it to Stripe (usageReportWorkflow); without it those activities fail. */
   usageReporter?: UsageReporter;
+  /** The org's monthlyBudget against its month-to-date cost; without it no invocation is held for budget. */
+  budget?: BudgetGuard;
 }
 
 /** Every activity the worker registers, built over injected dependencies; errors mapped in one place. */

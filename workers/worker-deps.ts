@@ -16,6 +16,7 @@ import { SandboxTargetService } from '../core/sandboxes/targets/target.service.j
 import { PolicyEngine } from '../core/policy/engine.js';
 import { createStripeClient } from '../core/billing/stripe-client.js';
 import { UsageReporter } from '../core/billing/usage-reporter.js';
+import { BudgetGuard } from '../core/billing/budget-guard.js';
 import { openVault } from '../core/secrets/open-vault.js';
 import { SecretVault, type SecretReader } from '../core/secrets/vault.js';
 
@@ -81,6 +82,7 @@ export async function createWorkerDeps(config: Config, given: Partial<ActivityDe
       catalogMaxAgeMs: config.mcpCatalogMaxAgeMs,
       llm: createLlmGateway(config.llm, { db, vault, egress }),
       usageReporter: new UsageReporter(db, createStripeClient(config.billing), config.billing),
+      budget: new BudgetGuard(db, config.billing),
       ...given,
     };
     return { deps, close };

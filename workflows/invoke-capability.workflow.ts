@@ -44,6 +44,9 @@ const mcp = proxyActivities<Activities>({
 /** The approval's workflow starts before its row is written (the child writes it); see the approval step. */
 export const APPROVAL_WORKFLOW_FIRST_PATCH = 'approval-workflow-first';
 
+/** From here on a call past the org's monthlyBudget waits for an admin's budget_override approval. */
+export const BUDGET_OVERRIDE_PATCH = 'budget-override';
+
 /** Governed capability invocation: policy → optional human approval → MCP tool call → recorded outcome. */
 export const invokeCapabilityWorkflow: InvokeCapabilityWorkflow = async (input) => {
   const state: InvocationState = { invocationId: input.invocationId, status: 'running', approvalId: null };
@@ -67,6 +70,58 @@ export const invokeCapabilityWorkflow: InvokeCapabilityWorkflow = async (input) 
     return { invocationId: input.invocationId, status };
   };
 
+  /** Waits for an approval of the invocation; a result when it ends the invocation, undefined to go on. */
+  const awaitApproval = async (
+    subjectType: 'invocation' | 'budget_override',
+    approverRoles: string[],
+    context: Record<string, unknown>,
+  ): Promise<InvokeResult | undefined> => {
+    const approvalId = uuid4();
+    const approvalInput = {
+      approvalId,
+      orgId: input.orgId,
+      subjectType,
+      subjectId: input.invocationId,
+      invocationId: input.invocationId,
+      requestedBy: input.requestedBy,
+      approverRoles,
+      context: { agentId: input.agentId, capability: input.capability, ...context },
+      expiresInMs: input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+    };
+    // The approval's workflow first: its openApproval writes the row and marks this invocation
+    // pending_approval in one transaction, so whoever sees that status can decide at once. Runs from
+    // before APPROVAL_WORKFLOW_FIRST_PATCH wrote the row here first and marked the status themselves.
+    const workflowFirst = patched(APPROVAL_WORKFLOW_FIRST_PATCH);
+    if (!workflowFirst) await db.openApproval(approvalInput);
+    const child = await startChild(approvalWorkflow, {
+      workflowId: approvalWorkflowId(approvalId),
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      args: [approvalInput],
+    });
+    state.status = 'pending_approval';
+    state.approvalId = approvalId;
+    if (!workflowFirst)
+      await db.markInvocation({ invocationId: input.invocationId, status: 'pending_approval', approvalId });
+    upsertSearchAttributes([{ key: StatusKey, value: 'pending_approval' }]);
+    const approval = await child.result();
+    if (approval.status === 'denied')
+      return await finish('denied', {
+        code: 'approval_denied',
+        message: approval.comment ?? 'denied by approver',
+        details: { decidedBy: approval.decidedBy },
+      });
+    if (approval.status === 'expired')
+      return await finish('expired', {
+        code: 'approval_expired',
+        message: 'no approver decided before the approval expired',
+      });
+    if (approval.status === 'cancelled') return await finish('cancelled');
+    state.status = 'running';
+    await db.markInvocation({ invocationId: input.invocationId, status: 'running' });
+    upsertSearchAttributes([{ key: StatusKey, value: 'running' }]);
+    return undefined;
+  };
+
   try {
     const decision = await db.decideInvocation({ invocationId: input.invocationId });
     if (!decision.allow)
@@ -75,50 +130,23 @@ export const invokeCapabilityWorkflow: InvokeCapabilityWorkflow = async (input) 
         message: decision.reasons.join('; ') || 'denied by policy',
       });
 
+    // Past the org's monthly budget an admin approves each new call first (runs from BUDGET_OVERRIDE_PATCH
+    // on; older runs never asked, and replay keeps them so).
+    if (patched(BUDGET_OVERRIDE_PATCH)) {
+      const budget = await db.checkInvocationBudget({ invocationId: input.invocationId });
+      if (budget.exceeded) {
+        const ended = await awaitApproval('budget_override', ['admin'], {
+          reasons: ["the org's month-to-date cost passed its monthly budget"],
+          budgetMinor: budget.budgetMinor,
+          spentMicros: budget.spentMicros,
+        });
+        if (ended) return ended;
+      }
+    }
+
     if (decision.requireApproval) {
-      const approvalId = uuid4();
-      const approvalInput = {
-        approvalId,
-        orgId: input.orgId,
-        subjectType: 'invocation',
-        subjectId: input.invocationId,
-        invocationId: input.invocationId,
-        requestedBy: input.requestedBy,
-        approverRoles: decision.approverRoles,
-        context: { agentId: input.agentId, capability: input.capability, reasons: decision.reasons },
-        expiresInMs: input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-      };
-      // The approval's workflow first: its openApproval writes the row and marks this invocation
-      // pending_approval in one transaction, so whoever sees that status can decide at once. Runs from
-      // before APPROVAL_WORKFLOW_FIRST_PATCH wrote the row here first and marked the status themselves.
-      const workflowFirst = patched(APPROVAL_WORKFLOW_FIRST_PATCH);
-      if (!workflowFirst) await db.openApproval(approvalInput);
-      const child = await startChild(approvalWorkflow, {
-        workflowId: approvalWorkflowId(approvalId),
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        args: [approvalInput],
-      });
-      state.status = 'pending_approval';
-      state.approvalId = approvalId;
-      if (!workflowFirst)
-        await db.markInvocation({ invocationId: input.invocationId, status: 'pending_approval', approvalId });
-      upsertSearchAttributes([{ key: StatusKey, value: 'pending_approval' }]);
-      const approval = await child.result();
-      if (approval.status === 'denied')
-        return await finish('denied', {
-          code: 'approval_denied',
-          message: approval.comment ?? 'denied by approver',
-          details: { decidedBy: approval.decidedBy },
-        });
-      if (approval.status === 'expired')
-        return await finish('expired', {
-          code: 'approval_expired',
-          message: 'no approver decided before the approval expired',
-        });
-      if (approval.status === 'cancelled') return await finish('cancelled');
-      state.status = 'running';
-      await db.markInvocation({ invocationId: input.invocationId, status: 'running' });
-      upsertSearchAttributes([{ key: StatusKey, value: 'running' }]);
+      const ended = await awaitApproval('invocation', decision.approverRoles, { reasons: decision.reasons });
+      if (ended) return ended;
     }
 
     // The activity records the result and the succeeded state itself, in the same step as the call.

@@ -21,6 +21,11 @@ export const OrgSettingsSchema = z.strictObject({
   approval_required_from: z.enum(SEVERITIES).nullable().optional(),
   /** Capabilities of this risk or more run only in a sandbox (policy: collexa.authz.invoke). */
   sandbox_first_from: z.enum(SEVERITIES).nullable().optional(),
+  /**
+   * The month's spend (cost ledger, minor units of BILLING_CURRENCY: cents) past which each new invocation waits
+   * for an admin's budget_override approval. Null or absent: no budget.
+   */
+  monthlyBudget: z.number().int().min(0).max(1e13).nullable().optional(),
 });
 export type OrgSettings = z.infer<typeof OrgSettingsSchema>;
 

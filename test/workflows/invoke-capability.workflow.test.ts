@@ -41,8 +41,13 @@ const input = (): InvokeInput => ({
 });
 
 /** Mocks of the invocation's own activities plus the child approval's; the policy answers `decision`. */
-function activities(decision: Partial<PolicyDecision> = {}) {
+function activities(decision: Partial<PolicyDecision> = {}, overBudget = false) {
   return {
+    checkInvocationBudget: vi.fn<Activities['checkInvocationBudget']>(async () => ({
+      exceeded: overBudget,
+      budgetMinor: overBudget ? 100 : null,
+      spentMicros: overBudget ? 2_000_000 : 0,
+    })),
     ...approvalActivities(signer.key),
     decideInvocation: vi.fn<Activities['decideInvocation']>(async () => ({
       allow: true,
@@ -204,6 +209,29 @@ describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activi
     });
     expect(result.status).toBe('succeeded');
     expect(acts.markInvocation).toHaveBeenCalledExactlyOnceWith({ invocationId: args.invocationId, status: 'running' });
+    expect(acts.callCapabilityTool).toHaveBeenCalledTimes(1);
+  });
+
+  it('past the monthly budget, waits for an admin budget_override approval, then calls the tool', async () => {
+    const acts = activities({}, true);
+    const args = input();
+    const result = await run(acts, args, async () => {
+      const approvalId = await approvalOpened(args);
+      const approval = env.client.workflow.getHandle<typeof approvalWorkflow>(approvalWorkflowId(approvalId));
+      const token = await signer.sign({
+        approvalId,
+        orgId: args.orgId,
+        userId: 'admin-1',
+        role: 'admin',
+        decision: 'approve',
+        nowMs: await env.currentTimeMs(),
+      });
+      await approval.executeUpdate(decideUpdate, { args: [{ decision: 'approve', token }] });
+    });
+    expect(result.status).toBe('succeeded');
+    expect(acts.openApproval).toHaveBeenCalledWith(
+      expect.objectContaining({ subjectType: 'budget_override', approverRoles: ['admin'] }),
+    );
     expect(acts.callCapabilityTool).toHaveBeenCalledTimes(1);
   });
 

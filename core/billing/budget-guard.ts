@@ -1,0 +1,40 @@
+import type { BillingConfig } from '../config.js';
+import type { Db } from '../db/knex.js';
+import { LedgerRepository } from '../db/ledger.repository.js';
+import { notFound } from '../errors.js';
+import { monthStart } from './billing.service.js';
+
+/** One minor unit (a cent) in the ledger's micro-units. */
+export const MICROS_PER_MINOR_UNIT = 10_000;
+
+export interface BudgetVerdict {
+  exceeded: boolean;
+  /** The org's monthlyBudget in minor units, null when it has none. */
+  budgetMinor: number | null;
+  spentMicros: number;
+}
+
+/** Whether an org's month-to-date spend has passed its monthlyBudget (the ledger first brought up to date). */
+export class BudgetGuard {
+  private readonly ledger: LedgerRepository;
+  constructor(
+    private readonly db: Db,
+    private readonly cfg: Pick<BillingConfig, 'prices' | 'currency'>,
+  ) {
+    this.ledger = new LedgerRepository(db);
+  }
+
+  async forInvocation(invocationId: string, now = new Date()): Promise<BudgetVerdict> {
+    const row = await this.db('invocations as i')
+      .join('organizations as o', 'o.id', 'i.org_id')
+      .where('i.id', invocationId)
+      .first('o.id', 'o.settings');
+    if (!row) throw notFound('invocation', invocationId);
+    const budget = (row.settings as { monthlyBudget?: unknown }).monthlyBudget;
+    if (typeof budget !== 'number') return { exceeded: false, budgetMinor: null, spentMicros: 0 };
+    const from = monthStart(now);
+    await this.ledger.collect({ ...this.cfg, since: from, orgId: row.id });
+    const { spentMicros } = await this.ledger.totals(row.id, from);
+    return { exceeded: spentMicros >= budget * MICROS_PER_MINOR_UNIT, budgetMinor: budget, spentMicros };
+  }
+}
