@@ -90,6 +90,20 @@ async function approvalOpened(args: InvokeInput): Promise<string> {
   return approvalId!;
 }
 
+/** Approves the invocation's approval with a decision token of a user with `role`. */
+async function approveAs(args: InvokeInput, approvalId: string, role: 'approver' | 'admin') {
+  const approval = env.client.workflow.getHandle<typeof approvalWorkflow>(approvalWorkflowId(approvalId));
+  const token = await signer.sign({
+    approvalId,
+    orgId: args.orgId,
+    userId: `${role}-1`,
+    role,
+    decision: 'approve',
+    nowMs: await env.currentTimeMs(),
+  });
+  await approval.executeUpdate(decideUpdate, { args: [{ decision: 'approve', token }] });
+}
+
 describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activities)', () => {
   beforeAll(async () => {
     [env, bundle, signer] = await Promise.all([startTimeSkipping(server!), workflowBundle(), decisionSigner()]);
@@ -195,17 +209,7 @@ describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activi
     const acts = activities({ requireApproval: true });
     const args = input();
     const result = await run(acts, args, async () => {
-      const approvalId = await approvalOpened(args);
-      const approval = env.client.workflow.getHandle<typeof approvalWorkflow>(approvalWorkflowId(approvalId));
-      const token = await signer.sign({
-        approvalId,
-        orgId: args.orgId,
-        userId: 'approver-1',
-        role: 'approver',
-        decision: 'approve',
-        nowMs: await env.currentTimeMs(),
-      });
-      await approval.executeUpdate(decideUpdate, { args: [{ decision: 'approve', token }] });
+      await approveAs(args, await approvalOpened(args), 'approver');
     });
     expect(result.status).toBe('succeeded');
     expect(acts.markInvocation).toHaveBeenCalledExactlyOnceWith({ invocationId: args.invocationId, status: 'running' });
@@ -216,17 +220,7 @@ describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activi
     const acts = activities({}, true);
     const args = input();
     const result = await run(acts, args, async () => {
-      const approvalId = await approvalOpened(args);
-      const approval = env.client.workflow.getHandle<typeof approvalWorkflow>(approvalWorkflowId(approvalId));
-      const token = await signer.sign({
-        approvalId,
-        orgId: args.orgId,
-        userId: 'admin-1',
-        role: 'admin',
-        decision: 'approve',
-        nowMs: await env.currentTimeMs(),
-      });
-      await approval.executeUpdate(decideUpdate, { args: [{ decision: 'approve', token }] });
+      await approveAs(args, await approvalOpened(args), 'admin');
     });
     expect(result.status).toBe('succeeded');
     expect(acts.openApproval).toHaveBeenCalledWith(
