@@ -62,6 +62,8 @@ import type Stripe from 'stripe';
 import { BillingService } from '../core/billing/billing.service.js';
 import { BillingWebhookService } from '../core/billing/billing-webhook.service.js';
 import { createStripeClient } from '../core/billing/stripe-client.js';
+import type { PaymentGateway } from '../core/billing/payment-gateway.js';
+import { StripePaymentGateway } from '../core/billing/stripe-payment-gateway.js';
 import { billingRoutes } from './routes/billing.routes.js';
 import { billingWebhookRoutes } from './routes/billing-webhook.routes.js';
 
@@ -100,7 +102,7 @@ export interface AppDeps {
   /** The policy bundle the workers run (POLICY_DIR): the invoke door's forecast, so denied calls spend no server or org rate tokens. */
   policy?: PolicyEngine;
   /** The stripe SDK (STRIPE_API_BASE, STRIPE_SECRET_KEY) and the secret Stripe signs webhooks with. */
-  billing: { stripe: Stripe; config: BillingConfig };
+  billing: { stripe: Stripe; config: BillingConfig; payments?: PaymentGateway };
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
   codec?: { codec: EncryptionCodec; corsOrigins: string[] };
   /** LLM_CALL_TIMEOUT_MS, LLM_CACHE_TTL_SECONDS, LLM_PRICES: the providers' gateway and health checks run with them. */
@@ -284,7 +286,15 @@ export function createApp(deps: AppDeps): Express {
     ),
   );
   app.use(auditRoutes(deps.db));
-  app.use(billingRoutes(new BillingService({ db: deps.db, ...deps.billing })));
+  app.use(
+    billingRoutes(
+      new BillingService({
+        db: deps.db,
+        ...deps.billing,
+        payments: deps.billing.payments ?? new StripePaymentGateway(deps.billing.stripe),
+      }),
+    ),
+  );
   // Health checks call one provider through the same gateway code features use (the cache bypassed).
   const providerGateway = createLlmGateway(deps.llmSettings ?? DEFAULT_LLM_SETTINGS, { ...deps, vault });
   app.use(

@@ -4,8 +4,20 @@ import type { BillingService } from '../../core/billing/billing.service.js';
 import { BILLING_EVENT_STATUSES } from '../../core/db/billing.repository.js';
 import { USAGE_GROUPS } from '../../core/db/ledger.repository.js';
 import { actorOf, principalOf, requireRole } from '../middleware/auth.js';
-import { parseQuery } from '../middleware/validate.js';
-import { billingAccountView, billingEventView, usageView } from '../views/billing.view.js';
+import { randomUUID } from 'node:crypto';
+import { badRequest } from '../../core/errors.js';
+import { parseBody, parseQuery } from '../middleware/validate.js';
+import { billingAccountView, billingEventView, paymentView, usageView } from '../views/billing.view.js';
+
+const CreditsSchema = z.strictObject({
+  /** Minor units of BILLING_CURRENCY (cents): at least 50 (Stripe's minimum charge), at most 1 000 000.00. */
+  amount: z.number().int().min(50).max(100_000_000),
+  paymentMethod: z
+    .string()
+    .regex(/^pm_[A-Za-z0-9_]{1,100}$/)
+    .optional(),
+});
+const IdempotencyKey = z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/);
 
 const UsageQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
@@ -36,6 +48,15 @@ export function billingRoutes(billing: BillingService): Router {
     const q = parseQuery(req, EventsQuery);
     const page = await billing.events(principalOf(req).orgId, q);
     res.json({ data: page.data.map(billingEventView), nextCursor: page.nextCursor });
+  });
+
+  router.post('/v1/billing/credits', requireRole('admin'), async (req, res) => {
+    const body = parseBody(req, CreditsSchema);
+    const header = req.get('idempotency-key');
+    if (header !== undefined && !IdempotencyKey.safeParse(header).success)
+      throw badRequest('invalid_idempotency_key', 'Idempotency-Key: 1-100 letters, digits, . _ : -');
+    const payment = await billing.buyCredits(actorOf(req), body, header ?? randomUUID());
+    res.status(payment.credited ? 201 : 202).json(paymentView(payment));
   });
 
   router.get('/v1/billing/usage', async (req, res) => {

@@ -1,11 +1,13 @@
 import type { BillingAccount } from '../../core/billing/billing.service.js';
 import type { UsageLine } from '../../core/db/ledger.repository.js';
+import type { PaymentIntent } from '../../core/billing/payment-gateway.js';
 import type { BillingEventRow } from '../../core/db/billing.repository.js';
 import { iso } from './iso.js';
 
-/** An org's billing state: its Stripe customer, plan and subscription. */
-export function billingAccountView(a: BillingAccount) {
+/** An org's billing state: its Stripe customer, plan and subscription, and its prepaid credit left. */
+export function billingAccountView(a: BillingAccount & { creditBalanceMicros: number }) {
   return {
+    creditBalanceMicros: a.creditBalanceMicros,
     customerId: a.stripe_customer_id,
     plan: a.plan,
     subscriptionId: a.subscription_id,
@@ -49,4 +51,9 @@ export function usageView(
     data: u.lines.map((l) => ({ ...l, amountMinor: Math.ceil(l.amountMicros / 10_000) })),
     monthToDate: { spentMicros: u.spentMicros, creditBalanceMicros: u.creditMicros },
   };
+}
+
+/** A credits purchase: the payment intent and whether the ledger was credited already (else on its event). */
+export function paymentView(p: PaymentIntent & { credited: boolean }) {
+  return { paymentIntentId: p.id, status: p.status, amount: p.amount, currency: p.currency, credited: p.credited };
 }

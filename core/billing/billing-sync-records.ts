@@ -2,6 +2,7 @@ import type { BillingApplyOutcome } from '../../contracts/billing.contract.js';
 import { AuditRepository } from '../db/audit.repository.js';
 import { BillingRepository } from '../db/billing.repository.js';
 import type { Db } from '../db/knex.js';
+import { LedgerRepository } from '../db/ledger.repository.js';
 import { AppError } from '../errors.js';
 import { BILLING_EVENT_HANDLERS } from './event-handlers.js';
 
@@ -23,7 +24,7 @@ export class BillingSyncRecords {
         if (event.status !== 'received') return event.status as BillingApplyOutcome;
         const handler = BILLING_EVENT_HANDLERS[event.type];
         if (!handler) throw new AppError('unknown_event_type', 400, `no handler for ${event.type}`);
-        const outcome = await handler({ event, billing });
+        const outcome = await handler({ event, billing, ledger: new LedgerRepository(trx) });
         await billing.finish(billingEventId, outcome);
         await new AuditRepository(trx).record({
           org_id: event.org_id,

@@ -3,9 +3,7 @@ import type { Db } from '../db/knex.js';
 import { LedgerRepository } from '../db/ledger.repository.js';
 import { notFound } from '../errors.js';
 import { monthStart } from './billing.service.js';
-
-/** One minor unit (a cent) in the ledger's micro-units. */
-export const MICROS_PER_MINOR_UNIT = 10_000;
+import { MICROS_PER_MINOR_UNIT } from './credits.js';
 
 export interface BudgetVerdict {
   exceeded: boolean;

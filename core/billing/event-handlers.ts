@@ -1,11 +1,14 @@
 import type { BillingEventRow, BillingRepository, SubscriptionState } from '../db/billing.repository.js';
 import { badRequest } from '../errors.js';
+import type { LedgerRepository } from '../db/ledger.repository.js';
+import { CREDITS_PURPOSE, MICROS_PER_MINOR_UNIT } from './credits.js';
 import { SubscriptionSchema, type StripeSubscription } from './stripe-events.js';
 
 /** What a handler gets: the stored event and the repositories it may write, inside one transaction. */
 export interface BillingEventContext {
   event: BillingEventRow & { org_id: string };
   billing: BillingRepository;
+  ledger: LedgerRepository;
 }
 
 /** Applies one event; 'stale' when the org's state is already newer than the event's object. */
@@ -57,6 +60,24 @@ const recordOnly =
     return 'applied';
   };
 
+// A succeeded credits purchase of this org (its metadata says so) credits the ledger, once per intent.
+const paymentSucceeded: BillingEventHandler = async (ctx) => {
+  await recordOnly('payment_intent')(ctx);
+  const { event, ledger } = ctx;
+  const amount = Number(event.object.amount_received ?? event.object.amount);
+  if (event.metadata.purpose === CREDITS_PURPOSE && event.metadata.orgId === event.org_id) {
+    if (!Number.isSafeInteger(amount) || amount <= 0 || !event.currency)
+      throw badRequest('invalid_stripe_object', 'a credits payment without a positive amount and currency');
+    await ledger.addCredit({
+      orgId: event.org_id,
+      sourceId: event.stripe_object_id!,
+      amountMicros: amount * MICROS_PER_MINOR_UNIT,
+      currency: event.currency,
+    });
+  }
+  return 'applied';
+};
+
 /** Event type → handler. A type not here is recorded as unknown_type and acknowledged. */
 export const BILLING_EVENT_HANDLERS: Readonly<Record<string, BillingEventHandler>> = {
   'customer.subscription.created': applySubscription,
@@ -64,7 +85,7 @@ export const BILLING_EVENT_HANDLERS: Readonly<Record<string, BillingEventHandler
   'customer.subscription.deleted': applySubscription,
   'invoice.payment_succeeded': recordOnly('invoice'),
   'invoice.payment_failed': recordOnly('invoice'),
-  'payment_intent.succeeded': recordOnly('payment_intent'),
+  'payment_intent.succeeded': paymentSucceeded,
   'payment_intent.payment_failed': recordOnly('payment_intent'),
 };
 

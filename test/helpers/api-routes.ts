@@ -77,6 +77,7 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'POST', path: '/v1/billing/customer' },
   { method: 'GET', path: '/v1/billing/events' },
   { method: 'GET', path: '/v1/billing/usage' },
+  { method: 'POST', path: '/v1/billing/credits' },
   { method: 'GET', path: '/v1/tools' },
   { method: 'POST', path: '/v1/tools/suggest' },
   { method: 'PATCH', path: '/v1/mcp-servers/:id/tools/:name' },
