@@ -39,8 +39,6 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('attempts').notNullable().defaultTo(0);
     t.timestamp('stripe_created_at', { useTz: true }).notNullable();
     t.timestamp('received_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    // Set once the org's billing workflow was signalled: a redelivery of an event not yet handed over signals again.
-    t.timestamp('dispatched_at', { useTz: true });
     t.timestamp('processed_at', { useTz: true });
     t.index(['org_id', 'received_at']);
   });

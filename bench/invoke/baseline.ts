@@ -13,6 +13,8 @@ const WORKFLOW_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '.
 /** A running baseline: `op` executes one noopWorkflow (start → result). */
 export interface Baseline {
   client: Client;
+  /** The noop worker's task queue (bench/billing starts workflows on it without awaiting them). */
+  taskQueue: string;
   op(): Promise<OpOutcome>;
   stop(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function startBaseline(temporalAddress: string): Promise<Baseline> 
   const client = new Client({ connection });
   return {
     client,
+    taskQueue,
     async op() {
       const workflowId = `bench-noop-${randomUUID()}`;
       await client.workflow.execute<typeof noopWorkflow>('noopWorkflow', { taskQueue, workflowId });

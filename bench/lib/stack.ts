@@ -11,6 +11,8 @@ export interface BenchStack {
   temporalAddress: string;
   databaseUrl: string;
   policyDir: string;
+  /** stripe-mock's base URL. */
+  stripeApiBase: string;
   collexaBundle: { code: string };
   /** Process (group) ids of the servers, for CPU accounting. */
   pids: { temporal?: number; postgres?: number };

@@ -56,22 +56,18 @@ export class BillingWebhookService {
   }
 
   /**
-   * Records a verified event once (its id is unique) and signals its org's workflow; a redelivery changes
-   * nothing, except that an event whose hand-over failed before is handed over again.
+   * Records a verified event once (its id is unique) and signals its org's workflow. A redelivery changes nothing;
+   * one of an event not applied yet signals again (the hand-over may have failed; the workflow and the apply step
+   * both ignore an event they already have), so a failed hand-over heals with Stripe's next delivery.
    */
   async receive(raw: Buffer, signature: string | undefined): Promise<WebhookReceipt> {
     const event = this.verify(raw, signature);
-    const known = await this.billing.eventByStripeId(event.id);
-    if (known) {
-      if (known.status === 'received' && !known.dispatched_at) await this.dispatch(known);
-      return { eventId: known.id, status: known.status, duplicate: true };
-    }
     const orgId = await this.orgOf(event);
     const status: BillingEventStatus = !orgId ? 'unmatched' : handlesType(event.type) ? 'received' : 'unknown_type';
     const row = await this.billing.insertEvent({ ...summarize(event), org_id: orgId ?? null, status });
-    // Lost a race with a concurrent delivery of the same event: that one hands it over.
     if (!row) {
       const first = (await this.billing.eventByStripeId(event.id))!;
+      if (first.status === 'received') await this.dispatch(first);
       return { eventId: first.id, status: first.status, duplicate: true };
     }
     if (status === 'received') await this.dispatch(row);
@@ -90,7 +86,7 @@ export class BillingWebhookService {
     return undefined;
   }
 
-  // Signal-with-start: the org's workflow runs if it was idle; a failure here answers 5xx and Stripe redelivers.
+  // Signal-with-start: the org's workflow runs if it was idle; a failure here answers 503 and Stripe redelivers.
   private async dispatch(row: BillingEventRow): Promise<void> {
     try {
       await this.deps.temporal.workflow.signalWithStart<BillingSyncWorkflow, [{ billingEventId: string }]>(
@@ -106,6 +102,5 @@ export class BillingWebhookService {
     } catch {
       throw new AppError('billing_unavailable', 503, 'the event was recorded but could not be queued; retry');
     }
-    await this.billing.markDispatched(row.id);
   }
 }

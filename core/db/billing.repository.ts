@@ -33,7 +33,6 @@ export interface BillingEventRow {
   attempts: number;
   stripe_created_at: Date;
   received_at: Date;
-  dispatched_at: Date | null;
   processed_at: Date | null;
 }
 
@@ -116,13 +115,6 @@ export class BillingRepository {
 
   event(id: string): Promise<BillingEventRow | undefined> {
     return this.db<BillingEventRow>('billing_events').where({ id }).first();
-  }
-
-  async markDispatched(id: string): Promise<void> {
-    await this.db('billing_events')
-      .where({ id })
-      .whereNull('dispatched_at')
-      .update({ dispatched_at: this.db.fn.now() });
   }
 
   /** Closes a received event (applied, stale or parked); a closed one stays as it is. */
