@@ -1,4 +1,5 @@
 import type { Db } from '../core/db/knex.js';
+import type { LlmGateway } from '../core/llm/llm-gateway.js';
 import type { Logger } from '../core/log.js';
 import type { McpClientPool } from '../core/mcp/client-pool.js';
 import type { PolicyEngine } from '../core/policy/engine.js';
@@ -9,6 +10,7 @@ import { withFailureMapping } from './application-failure.js';
 import { createApprovalActivities } from './approval.activities.js';
 import { createInvocationActivities } from './invocation.activities.js';
 import { createMcpServerActivities } from './mcp-server.activities.js';
+import { createPipelineActivities } from './pipeline.activities.js';
 import { createSandboxActivities } from './sandbox.activities.js';
 import { createSystemActivities } from './system.activities.js';
 
@@ -28,6 +30,8 @@ export interface ActivityDeps {
   catalogMaxAgeMs?: number;
   /** Provisions, hosts and tears down sandboxes; without it, sandbox activities fail saying so. */
   sandboxHost?: SandboxHost;
+  /** The LLM gateway pipeline stages call; without it they fail with 409 llm_not_configured. */
+  llm?: LlmGateway;
 }
 
 /** Every activity the worker registers, built over injected dependencies; errors mapped in one place. */
@@ -38,5 +42,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createApprovalActivities(deps),
     ...createMcpServerActivities(deps),
     ...createSandboxActivities(deps),
+    ...createPipelineActivities(deps),
   });
 }

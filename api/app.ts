@@ -16,6 +16,8 @@ import { workflowCatalogRefresher } from '../core/mcp-servers/catalog-refresher.
 import { McpServerService } from '../core/mcp-servers/mcp-server.service.js';
 import { ToolCatalogService } from '../core/mcp-servers/tool-catalog.service.js';
 import { OrgService } from '../core/org/org.service.js';
+import type { LlmGateway } from '../core/llm/llm-gateway.js';
+import { PipelineService } from '../core/pipelines/pipeline.service.js';
 import { SecretService } from '../core/secrets/secret.service.js';
 import { SecretVault } from '../core/secrets/vault.js';
 import { mcpRoutes, type McpEndpointOptions } from './mcp-endpoint/mcp.routes.js';
@@ -40,6 +42,7 @@ import { manifestRoutes } from './routes/manifests.routes.js';
 import { mcpServerImportRoutes } from './routes/mcp-server-import.routes.js';
 import { mcpServerRoutes } from './routes/mcp-servers.routes.js';
 import { orgRoutes } from './routes/org.routes.js';
+import { pipelineRoutes } from './routes/pipelines.routes.js';
 import { secretRoutes } from './routes/secrets.routes.js';
 import { toolRoutes } from './routes/tools.routes.js';
 import { Client, Connection } from '@temporalio/client';
@@ -90,6 +93,10 @@ export interface AppDeps {
   policy?: PolicyEngine;
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
   codec?: { codec: EncryptionCodec; corsOrigins: string[] };
+  /** The LLM gateway (providers of POST /v1/llm/providers); without it LLM features answer 409 llm_not_configured. */
+  llm?: LlmGateway;
+  /** How long a failed pipeline waits for a retry (PIPELINE_RETRY_WINDOW_SECONDS, default 7 days). */
+  pipelineRetryWindowMs?: number;
 }
 
 /** The API's dependencies and how to let go of the ones it opened. */
@@ -135,6 +142,7 @@ export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}
       jsonMaxDepth: config.http.jsonMaxDepth,
       taskQueue: config.temporal.taskQueue,
       approvalTimeoutMs: config.approvalTimeoutMs,
+      pipelineRetryWindowMs: config.pipelineRetryWindowMs,
       sandboxes: config.sandboxes,
       mcpHealthIntervalMs: config.mcpHealthIntervalMs,
       mcpWorkRoot: config.mcpSandbox.workRoot,
@@ -248,6 +256,18 @@ export function createApp(deps: AppDeps): Express {
         approvalTimeoutMs: deps.approvalTimeoutMs,
         targets: sandboxTargets,
         settings: deps.sandboxes,
+      }),
+    ),
+  );
+  app.use(
+    pipelineRoutes(
+      new PipelineService({
+        db: deps.db,
+        temporal: deps.temporal,
+        taskQueue: deps.taskQueue,
+        approvalTimeoutMs: deps.approvalTimeoutMs,
+        retryWindowMs: deps.pipelineRetryWindowMs ?? 7 * 24 * 3600 * 1000,
+        ...(deps.llm ? { llm: deps.llm } : {}),
       }),
     ),
   );
