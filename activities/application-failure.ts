@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { permanentDbError } from '../core/db/pg-errors.js';
 import { AppError } from '../core/errors.js';
+import { LlmCallError } from '../core/llm/llm-errors.js';
 import { TOOL_CALL_FAILURE_KINDS, type ToolCallFailure } from '../core/invocations/tool-call.js';
 
 const RETRIED_KINDS = new Set<ToolCallFailure['kind']>(['limited', 'transient']);
@@ -17,7 +18,8 @@ const isToolCallFailure = (value: unknown): value is ToolCallFailure =>
  * - an ApplicationFailure stays as it is;
  * - a tool call's failed outcome: `limited` is retried after the wait it names (benign: an expected wait,
  *   logged at debug level, not as a failed attempt), `transient` is retried, every other kind is final;
- * - an AppError with a 4xx status is a business rejection (a missing secret, a deleted row): final, typed
+ * - an LLM provider's rate limit (`llm_rate_limited`, 429) is retried, after its Retry-After when it named one;
+ * - an AppError with another 4xx status is a business rejection (a missing secret, a deleted row): final, typed
  *   by its code; a 5xx AppError (a dependency down) is retried;
  * - a PostgreSQL data error or constraint violation is final (`invalid_data` / `constraint_violation`), so a
  *   bad row ends the activity at once instead of being retried forever;
@@ -41,6 +43,16 @@ export function toApplicationFailure(failure: unknown): unknown {
       message: failure.message,
       nonRetryable: !RETRIED_KINDS.has(failure.kind),
       details,
+    });
+  }
+  if (failure instanceof LlmCallError && failure.code === 'llm_rate_limited') {
+    const after = failure.details.retryAfterSeconds;
+    return ApplicationFailure.create({
+      type: failure.code,
+      message: failure.message,
+      details: [failure.details],
+      cause: failure,
+      ...(typeof after === 'number' ? { nextRetryDelay: after * 1000 } : {}),
     });
   }
   if (failure instanceof AppError) {

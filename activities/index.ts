@@ -30,7 +30,7 @@ export interface ActivityDeps {
   catalogMaxAgeMs?: number;
   /** Provisions, hosts and tears down sandboxes; without it, sandbox activities fail saying so. */
   sandboxHost?: SandboxHost;
-  /** The LLM gateway pipeline stages call; without it they fail with 409 llm_not_configured. */
+  /** The org's LLM providers behind one interface (core/llm); LLM features call it from their own activities. */
   llm?: LlmGateway;
 }
 

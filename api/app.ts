@@ -18,6 +18,8 @@ import { ToolCatalogService } from '../core/mcp-servers/tool-catalog.service.js'
 import { OrgService } from '../core/org/org.service.js';
 import type { LlmGateway } from '../core/llm/llm-gateway.js';
 import { PipelineService } from '../core/pipelines/pipeline.service.js';
+import { LlmProviderService } from '../core/llm/llm-provider.service.js';
+import { createLlmGateway, DEFAULT_LLM_SETTINGS, type LlmSettings } from '../core/llm/provider-gateway.js';
 import { SecretService } from '../core/secrets/secret.service.js';
 import { SecretVault } from '../core/secrets/vault.js';
 import { mcpRoutes, type McpEndpointOptions } from './mcp-endpoint/mcp.routes.js';
@@ -36,6 +38,7 @@ import { sandboxRoutes } from './routes/sandboxes.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import type { ReadinessCheck } from '../core/health/readiness.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { llmRoutes } from './routes/llm.routes.js';
 import { identityRoutes } from './routes/identity.routes.js';
 import { invocationRoutes } from './routes/invocations.routes.js';
 import { manifestRoutes } from './routes/manifests.routes.js';
@@ -93,7 +96,9 @@ export interface AppDeps {
   policy?: PolicyEngine;
   /** The payload codec behind /codec/encode and /codec/decode (for the Temporal UI), when encryption is on. */
   codec?: { codec: EncryptionCodec; corsOrigins: string[] };
-  /** The LLM gateway (providers of POST /v1/llm/providers); without it LLM features answer 409 llm_not_configured. */
+  /** LLM_CALL_TIMEOUT_MS, LLM_CACHE_TTL_SECONDS, LLM_PRICES: the providers' gateway and health checks run with them. */
+  llmSettings?: LlmSettings;
+  /** The gateway LLM features call (default: the org's providers, built from llmSettings). */
   llm?: LlmGateway;
   /** How long a failed pipeline waits for a retry (PIPELINE_RETRY_WINDOW_SECONDS, default 7 days). */
   pipelineRetryWindowMs?: number;
@@ -152,8 +157,10 @@ export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}
       operatorOrgId: config.operatorOrgId,
       policy,
       readiness: readinessChecks({ db, temporal: connection }),
+      llmSettings: config.llm,
       ...given,
     };
+    deps.llm ??= createLlmGateway(deps.llmSettings ?? config.llm, { db, vault: deps.vault, egress: deps.egress });
     return { deps, close };
   } catch (err) {
     await close();
@@ -259,6 +266,8 @@ export function createApp(deps: AppDeps): Express {
       }),
     ),
   );
+  // Health checks call one provider through the same gateway code features use (the cache bypassed).
+  const providerGateway = createLlmGateway(deps.llmSettings ?? DEFAULT_LLM_SETTINGS, { ...deps, vault });
   app.use(
     pipelineRoutes(
       new PipelineService({
@@ -267,12 +276,13 @@ export function createApp(deps: AppDeps): Express {
         taskQueue: deps.taskQueue,
         approvalTimeoutMs: deps.approvalTimeoutMs,
         retryWindowMs: deps.pipelineRetryWindowMs ?? 7 * 24 * 3600 * 1000,
-        ...(deps.llm ? { llm: deps.llm } : {}),
+        llm: deps.llm ?? providerGateway,
       }),
     ),
   );
   app.use(auditRoutes(deps.db));
   app.use(toolRoutes(new ToolCatalogService(deps.db)));
+  app.use(llmRoutes(new LlmProviderService({ db: deps.db, vault, egress: deps.egress, gateway: providerGateway })));
   app.use(notFoundHandler);
   app.use('/mcp', mcpInputErrors);
   app.use(errorHandler);

@@ -6,6 +6,7 @@ import { DEFAULT_JSON_MAX_DEPTH } from './input/clean-input.js';
 import { PROJECT_ROOT } from './paths.js';
 import { bareHost, parseAllowRule } from './net/egress.js';
 import { DEFAULT_POLICY_DIR } from './policy/bundle.js';
+import { PriceTableSchema } from './llm/prices.js';
 
 /** Thrown when the environment holds an invalid value; the message names every bad variable. */
 export class ConfigError extends StartupError {
@@ -133,6 +134,25 @@ const EnvSchema = z.object({
   SANDBOX_DRIVER: z.enum(['process', 'docker']).default('process'),
   COLLEXA_ISSUER: z.string().min(1).max(200).default('collexa-dev'),
   OPERATOR_ORG_ID: z.uuid().optional(),
+  LLM_CALL_TIMEOUT_MS: positiveInt.max(15 * 60_000).default(60_000),
+  LLM_CACHE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 24 * 3600)
+    .default(24 * 3600),
+  LLM_PRICES: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(PriceTableSchema)
+    .optional(),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -206,6 +226,12 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     },
     /** `iss` of signed capability manifests. */
     issuer: env.COLLEXA_ISSUER,
+    // LLM calls: each provider attempt's timeout, how long answers are cached (0: never), price overrides.
+    llm: {
+      callTimeoutMs: env.LLM_CALL_TIMEOUT_MS,
+      cacheTtlSeconds: env.LLM_CACHE_TTL_SECONDS,
+      prices: env.LLM_PRICES ?? {},
+    },
     // The org whose admins run the platform itself (e.g. rotate the global manifest signing keys).
     operatorOrgId: env.OPERATOR_ORG_ID,
     // Unset means dist/policy, written by `npm run build:policies`.

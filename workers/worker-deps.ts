@@ -1,6 +1,7 @@
 import type { ActivityDeps } from '../activities/index.js';
 import type { Config } from '../core/config.js';
 import { createDb } from '../core/db/knex.js';
+import { createLlmGateway } from '../core/llm/provider-gateway.js';
 import { createLogger } from '../core/log.js';
 import { mcpClientPoolFromConfig } from '../core/mcp/pool-from-config.js';
 import { bareHost, EgressPolicy } from '../core/net/egress.js';
@@ -76,6 +77,7 @@ export async function createWorkerDeps(config: Config, given: Partial<ActivityDe
       egress,
       toolTimeoutMs: config.mcpCallTimeoutMs,
       catalogMaxAgeMs: config.mcpCatalogMaxAgeMs,
+      llm: createLlmGateway(config.llm, { db, vault, egress }),
       ...given,
     };
     return { deps, close };

@@ -40,6 +40,32 @@ export interface LlmCallRequest<T> {
    */
   cache?: 'auto' | 'bypass' | 'force';
   signal?: AbortSignal;
+  /**
+   * Tools the model may propose calling (no execute functions: the model proposes, the caller runs each as
+   * a governed invocation). Proposed calls come back in `toolCalls`.
+   */
+  tools?: LlmTool[];
+  /** Streams from the provider; `onProgress` is called per chunk (an activity heartbeats there). */
+  stream?: boolean;
+  onProgress?: (progress: LlmProgress) => void;
+}
+
+export interface LlmTool {
+  name: string;
+  description?: string;
+  /** A JSON schema of the tool's input. */
+  inputSchema: Record<string, unknown>;
+}
+
+export interface LlmToolCall {
+  toolName: string;
+  input: unknown;
+}
+
+export interface LlmProgress {
+  /** Chunks and characters received so far. */
+  chunks: number;
+  chars: number;
 }
 
 export interface LlmUsage {
@@ -59,6 +85,8 @@ export interface LlmCallResult<T> {
   costUsd: number;
   latencyMs: number;
   cacheHit: boolean;
+  /** Tool calls the model proposed (empty without `tools`). */
+  toolCalls: LlmToolCall[];
   /** Providers tried before the one that answered, each with its mapped error code. */
   fellBackFrom: { providerId: string; name: string; code: string }[];
 }
