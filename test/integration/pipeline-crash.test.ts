@@ -38,6 +38,7 @@ describe('a worker killed mid-pipeline', () => {
     const org = await createOrg(platform.db, 'pipeline-crash');
     const developer = (await userWithRole(platform.db, org.org.id, 'developer')).key;
     const approver = (await userWithRole(platform.db, org.org.id, 'approver')).key;
+    const first = await worker();
     const { agentId } = await createServerAndAgent(
       platform.url,
       org.adminKey,
@@ -47,7 +48,6 @@ describe('a worker killed mid-pipeline', () => {
     const label = await registerWireProvider(platform.url, org.adminKey, wire);
     // The first code request never answers: the worker is killed while it waits.
     const seen = scriptStages(wire, label, { code: (n) => (n === 1 ? { hang: true } : undefined) });
-    const first = await worker();
 
     const created = await call(`${platform.url}/v1/pipelines`, {
       method: 'POST',
