@@ -1,3 +1,4 @@
+import { PIPELINE_STAGES } from '../../contracts/pipeline.contract.js';
 import type { ArtifactSummary } from '../../core/db/pipeline.repository.js';
 import type { InvocationRow, PipelineArtifactRow, PipelineRow, PipelineStageRecord } from '../../core/db/rows.js';
 import { iso } from './iso.js';
@@ -41,7 +42,8 @@ export function pipelineView(p: PipelineRow, detail?: { artifacts: ArtifactSumma
     sandboxIds: p.sandbox_ids,
     approvalId: p.approval_id,
     costUsd: Number(p.cost_usd),
-    stages: Object.fromEntries(Object.entries(p.stages).map(([name, s]) => [name, stageView(s)])),
+    // In the order they run (jsonb keeps keys in its own order).
+    stages: Object.fromEntries(PIPELINE_STAGES.map((name) => [name, stageView(p.stages[name])])),
     workflowId: p.workflow_id,
     createdAt: iso(p.created_at),
     updatedAt: iso(p.updated_at),
