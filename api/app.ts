@@ -15,6 +15,7 @@ import { SigningKeys } from '../core/manifests/signing-keys.js';
 import { workflowCatalogRefresher } from '../core/mcp-servers/catalog-refresher.js';
 import { McpServerService } from '../core/mcp-servers/mcp-server.service.js';
 import { ToolCatalogService } from '../core/mcp-servers/tool-catalog.service.js';
+import { ToolSuggestionService } from '../core/tools/tool-suggestion.service.js';
 import { OrgService } from '../core/org/org.service.js';
 import type { LlmGateway } from '../core/llm/llm-gateway.js';
 import { PipelineService } from '../core/pipelines/pipeline.service.js';
@@ -281,7 +282,12 @@ export function createApp(deps: AppDeps): Express {
     ),
   );
   app.use(auditRoutes(deps.db));
-  app.use(toolRoutes(new ToolCatalogService(deps.db)));
+  app.use(
+    toolRoutes(
+      new ToolCatalogService(deps.db),
+      new ToolSuggestionService({ db: deps.db, logger: deps.logger, ...(deps.llm ? { llm: deps.llm } : {}) }),
+    ),
+  );
   app.use(llmRoutes(new LlmProviderService({ db: deps.db, vault, egress: deps.egress, gateway: providerGateway })));
   app.use(notFoundHandler);
   app.use('/mcp', mcpInputErrors);

@@ -73,6 +73,7 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'POST', path: '/v1/approvals/:id/decision-token' },
   { method: 'GET', path: '/v1/audit' },
   { method: 'GET', path: '/v1/tools' },
+  { method: 'POST', path: '/v1/tools/suggest' },
   { method: 'PATCH', path: '/v1/mcp-servers/:id/tools/:name' },
   { method: 'GET', path: '/v1/integrations' },
   { method: 'GET', path: '/v1/integrations/:name' },
