@@ -83,7 +83,8 @@ export class PipelineStages {
     const plan = await this.read(row, 'plan', PlanSchema);
     const design: Design = await this.read(row, 'design', DesignSchema);
     const messages = codeMessages(row.requirements, project(row), plan, design);
-    const code = await this.generate(row, 'code', attempt, signal, CodeSchema, CODE_SYSTEM, messages, 32_000);
+    // The longest answer: streamed, so the provider's timeout measures silence rather than the whole answer.
+    const code = await this.generate(row, 'code', attempt, signal, CodeSchema, CODE_SYSTEM, messages, 32_000, true);
     const files = generatedFiles(code.files);
     await this.store(
       row,
@@ -102,6 +103,7 @@ export class PipelineStages {
     system: string,
     messages: LlmMessage[],
     maxOutputTokens = 8_000,
+    stream = false,
   ): Promise<T> {
     if (!this.llm) throw llmNotConfigured();
     const result = await this.llm.generate({
@@ -117,6 +119,7 @@ export class PipelineStages {
       // A retried stage asks again rather than reading the answer that failed it.
       cache: attempt > 1 ? 'bypass' : 'auto',
       ...(signal ? { signal } : {}),
+      ...(stream ? { stream } : {}),
     });
     await this.pipelines.addCost(row.id, stage, result.callId, result.costUsd);
     return result.object;

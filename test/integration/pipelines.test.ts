@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmWireServer, type LlmWireServer } from '../helpers/llm-wire-server.js';
-import { pipelineUntil, registerWireProvider, scriptStages } from '../helpers/pipelines.js';
+import { pipelineUntil, registerWireProvider, scriptStages, stageOf } from '../helpers/pipelines.js';
 import { startPlatform, userWithRole } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
@@ -157,6 +157,13 @@ describe('pipelines', () => {
       reason: expect.stringContaining('confluence'),
     });
     expect(seen).toEqual({ plan: 1, architect: 1, code: 1 });
+    // The code stage, the long answer, is streamed (SSE); plan and design are single answers.
+    const streamed = wire.requestsFor(label).map((r) => [stageOf(r), r.stream]);
+    expect(streamed).toEqual([
+      ['plan', false],
+      ['architect', false],
+      ['code', true],
+    ]);
 
     const byCap = (c: string) => done.invocations.filter((i: { capability: string }) => i.capability === c);
     expect(byCap('file_epic')).toMatchObject([{ status: 'succeeded', idempotencyKey: `pipeline-${id}-jira_epic` }]);
