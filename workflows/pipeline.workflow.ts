@@ -23,7 +23,8 @@ import {
   type PipelineWorkflow,
   type StageStatus,
 } from '../contracts/pipeline.contract.js';
-import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
+import { invocationSearchAttributes } from '../contracts/invocation.contract.js';
+import { AgentIdKey, OrgIdKey, StatusKey } from '../contracts/search-attributes.js';
 import { dbSteps, type Activities } from './activity-proxies.js';
 import { approvalWorkflow } from './approval.workflow.js';
 import { invokeCapabilityWorkflow } from './invoke-capability.workflow.js';
@@ -70,12 +71,21 @@ export const pipelineWorkflow: PipelineWorkflow = async (input) => {
   CancellationScope.current().cancelRequested.catch(() => void (cancelRequested = true));
   setHandler(pipelineStateQuery, () => state);
   // Who asked is audited by the door (core/pipelines/pipeline.service.ts) before the update is sent.
-  setHandler(retryPipelineUpdate, (_by) => ((retryRequested = true), state), {
-    validator: (_by) => {
-      if (state.status !== 'failed' || state.failedStage === null)
-        throw notRetryable(`The pipeline is ${state.status}; only a failed stage can be retried`);
+  // It answers once the pipeline is running again (its row says so), so the caller reads that, not `failed`.
+  setHandler(
+    retryPipelineUpdate,
+    async (_by) => {
+      retryRequested = true;
+      await condition(() => !retryRequested);
+      return state;
     },
-  });
+    {
+      validator: (_by) => {
+        if (state.status !== 'failed' || state.failedStage === null || retryRequested)
+          throw notRetryable(`The pipeline is ${state.status}; only a failed stage can be retried`);
+      },
+    },
+  );
   upsertSearchAttributes([
     { key: OrgIdKey, value: input.orgId },
     { key: AgentIdKey, value: input.agentId },
@@ -115,12 +125,7 @@ export const pipelineWorkflow: PipelineWorkflow = async (input) => {
                 workflowId: rec.workflowId,
                 args: [rec.input],
                 parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-                typedSearchAttributes: [
-                  { key: OrgIdKey, value: rec.input.orgId },
-                  { key: AgentIdKey, value: rec.input.agentId },
-                  { key: CapabilityKey, value: rec.input.capability },
-                  { key: StatusKey, value: 'running' },
-                ],
+                typedSearchAttributes: invocationSearchAttributes(rec.input),
               })
             ).status;
       const stepStatus: StageStatus =
@@ -247,10 +252,10 @@ export const pipelineWorkflow: PipelineWorkflow = async (input) => {
       throw err;
     }
     if (!retryRequested) return { pipelineId, status: 'failed', error };
-    retryRequested = false;
     state.failedStage = null;
     setStatus('running');
     await db.markPipeline({ pipelineId, status: 'running' });
+    retryRequested = false;
   }
 
   setStatus('succeeded');

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { invocationWorkflowId, type InvokeInput } from '../../contracts/invocation.contract.js';
-import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from '../../contracts/search-attributes.js';
 import { canonicalHash } from '../canonical-json.js';
 import { AgentRepository } from '../db/agent.repository.js';
 import { InvocationContextRepository } from '../db/invocation-context.repository.js';
@@ -48,14 +47,6 @@ export function invokeInputOf(row: InvocationRow, approvalTimeoutMs: number): In
     approvalTimeoutMs,
   };
 }
-
-/** The search attributes an invocation's workflow starts with. */
-export const invocationSearchAttributes = (input: InvokeInput) => [
-  { key: OrgIdKey, value: input.orgId },
-  { key: AgentIdKey, value: input.agentId },
-  { key: CapabilityKey, value: input.capability },
-  { key: StatusKey, value: 'running' },
-];
 
 /**
  * The door's half of an invocation, without its start: validation against the pinned schema, the sandbox

@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   INVOKE_CAPABILITY_WORKFLOW,
+  invocationSearchAttributes,
   isTerminalInvocation,
   type InvokeCapabilityWorkflow,
 } from '../../contracts/invocation.contract.js';
@@ -14,13 +15,7 @@ import type { Principal } from '../identity/identity.service.js';
 import type { Logger } from '../log.js';
 import type { PolicyEngine } from '../policy/engine.js';
 import { cancelRight } from './cancel-right.js';
-import {
-  approvalTimeoutOf,
-  invocationSearchAttributes,
-  InvocationRecorder,
-  invokeInputOf,
-  type InvokeRequest,
-} from './invocation-recorder.js';
+import { approvalTimeoutOf, InvocationRecorder, invokeInputOf, type InvokeRequest } from './invocation-recorder.js';
 
 export interface InvocationServiceDeps {
   db: Db;

@@ -224,6 +224,8 @@ describe('pipelines', () => {
 
     const retried = await post(`/v1/pipelines/${id}/retry`, developer);
     expect(retried.status, retried.text).toBe(202);
+    // The update answers once the pipeline runs again.
+    expect(['running', 'pending_approval']).toContain(retried.json.status);
     const second = await pipelineUntil(
       url(),
       developer,
