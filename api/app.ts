@@ -285,7 +285,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     toolRoutes(
       new ToolCatalogService(deps.db),
-      new ToolSuggestionService({ db: deps.db, logger: deps.logger, ...(deps.llm ? { llm: deps.llm } : {}) }),
+      new ToolSuggestionService({ db: deps.db, logger: deps.logger, llm: deps.llm ?? providerGateway }),
     ),
   );
   app.use(llmRoutes(new LlmProviderService({ db: deps.db, vault, egress: deps.egress, gateway: providerGateway })));

@@ -17,33 +17,55 @@ export interface LlmCacheStats {
 export class LlmCacheRepository {
   constructor(private readonly db: Knex) {}
 
-  /** The live entry for `key`, counted as a hit; a miss is counted and sweeps some expired entries. */
+  /**
+   * The live entry for `key`, counted as a hit; a miss is counted and sweeps some expired entries. One
+   * statement (one round trip, one commit): this runs before every cached call.
+   */
   async lookup(orgId: string, key: string): Promise<CachedLlmResponse | undefined> {
-    const [row] = (await this.db('llm_cache')
-      .where({ org_id: orgId, key })
-      .andWhere('expires_at', '>', this.db.fn.now())
-      .update({ hits: this.db.raw('hits + 1') })
-      .returning('response')) as { response: CachedLlmResponse }[];
-    await this.count(orgId, row ? 'hits' : 'misses');
-    if (!row) await this.sweep(orgId);
-    return row?.response;
+    const { rows } = (await this.db.raw(
+      `with hit as (
+         update llm_cache set hits = hits + 1
+          where org_id = :org and key = :key and expires_at > now()
+          returning response),
+       counted as (
+         insert into llm_cache_counters as c (org_id, hits, misses)
+         select :org, n, 1 - n from (select count(*)::int as n from hit) h
+         on conflict (org_id) do update set hits = c.hits + excluded.hits, misses = c.misses + excluded.misses),
+       swept as (
+         delete from llm_cache where (org_id, key) in (
+           select org_id, key from llm_cache
+            where org_id = :org and expires_at <= now() and not exists (select 1 from hit)
+            limit ${EXPIRED_BATCH}))
+       select response from hit`,
+      { org: orgId, key },
+    )) as { rows: { response: CachedLlmResponse }[] };
+    return rows[0]?.response;
   }
 
+  /** Writes (or replaces) an entry, sweeping some of the org's expired ones in the same statement. */
   async store(orgId: string, key: string, providerId: string, response: CachedLlmResponse, ttlSeconds: number) {
     const json = JSON.stringify(response);
-    await this.sweep(orgId);
-    await this.db('llm_cache')
-      .insert({
-        org_id: orgId,
+    await this.db.raw(
+      `with swept as (
+         delete from llm_cache where (org_id, key) in (
+           select org_id, key from llm_cache
+            where org_id = :org and expires_at <= now() and key <> :key
+            limit ${EXPIRED_BATCH}))
+       insert into llm_cache (org_id, key, provider_id, model, response, bytes, expires_at)
+       values (:org, :key, :provider, :model, cast(:response as jsonb), :bytes, now() + make_interval(secs => :ttl))
+       on conflict (org_id, key) do update set
+         provider_id = excluded.provider_id, model = excluded.model, response = excluded.response,
+         bytes = excluded.bytes, created_at = now(), expires_at = excluded.expires_at`,
+      {
+        org: orgId,
         key,
-        provider_id: providerId,
+        provider: providerId,
         model: response.model,
         response: json,
         bytes: Buffer.byteLength(json),
-        expires_at: this.db.raw(`now() + make_interval(secs => ?)`, [ttlSeconds]),
-      })
-      .onConflict(['org_id', 'key'])
-      .merge(['response', 'bytes', 'model', 'provider_id', 'created_at', 'expires_at']);
+        ttl: ttlSeconds,
+      },
+    );
   }
 
   async stats(orgId: string): Promise<LlmCacheStats> {
@@ -75,25 +97,5 @@ export class LlmCacheRepository {
       await trx('llm_cache_counters').where({ org_id: orgId }).delete();
       return n;
     });
-  }
-
-  private async count(orgId: string, column: 'hits' | 'misses') {
-    await this.db('llm_cache_counters')
-      .insert({ org_id: orgId, [column]: 1 })
-      .onConflict('org_id')
-      .merge({ [column]: this.db.raw(`llm_cache_counters.${column} + 1`) });
-  }
-
-  private async sweep(orgId: string) {
-    await this.db('llm_cache')
-      .whereIn(
-        ['org_id', 'key'],
-        this.db('llm_cache')
-          .select('org_id', 'key')
-          .where({ org_id: orgId })
-          .andWhere('expires_at', '<=', this.db.fn.now())
-          .limit(EXPIRED_BATCH),
-      )
-      .delete();
   }
 }

@@ -1,4 +1,3 @@
-import { generateText, streamText } from 'ai';
 import type { Knex } from 'knex';
 import { LlmCacheRepository } from '../db/llm-cache.repository.js';
 import { LlmProviderRepository } from '../db/llm-provider.repository.js';
@@ -8,11 +7,12 @@ import { guardedFetch, type GuardedFetch } from '../net/guarded-fetch.js';
 import { Redactor } from '../secrets/redact.js';
 import { VaultUnavailableError, type SecretReader } from '../secrets/vault.js';
 import { fallbackChain, type ChainLink, type ChainTrace } from './fallback-chain.js';
-import { cacheKeyOf, sdkCallOptions, usesCache } from './llm-call-shape.js';
+import { cacheKeyOf, usesCache } from './llm-call-shape.js';
+import { callModel, type Answer } from './sdk-call.js';
 import { LlmCallRecorder, type RecordedProvider } from './llm-call-recorder.js';
-import { LlmCallError } from './llm-errors.js';
+import { LlmCallError, mapLlmError } from './llm-errors.js';
 import type { LlmCallRequest, LlmCallResult, LlmGateway } from './llm-gateway.js';
-import type { CachedLlmResponse, LlmProviderRow } from './llm-rows.js';
+import type { LlmProviderRow } from './llm-rows.js';
 import { LlmPrices, type PriceTable } from './prices.js';
 import { languageModelFor } from './provider-model.js';
 
@@ -57,8 +57,6 @@ export const notConfigured = () =>
     { set: 'POST /v1/llm/providers' },
   );
 
-type Answer = Omit<CachedLlmResponse, 'provider' | 'model'>;
-
 /** The LlmGateway on the org's providers (Vercel AI SDK): cache, fallback chain by priority, one record per call. */
 export class ProviderGateway implements LlmGateway {
   private readonly providers: LlmProviderRepository;
@@ -98,31 +96,32 @@ export class ProviderGateway implements LlmGateway {
     const { links, redactor, trace } = await this.linksFor(req.orgId, chain);
     try {
       if (links.length === 0) throw trace.failed.at(-1)!.error;
-      const answer = await this.call(
+      const answer = await callModel(
         req,
         fallbackChain(links, { timeoutMs: this.deps.timeoutMs, redactor, signal: req.signal }, trace),
       );
       const answered = trace.answered ?? primary;
-      const result = await this.result(
-        req,
-        started,
-        answer,
-        { provider: answered, model: answered.model },
-        trace.failed,
-        false,
-      );
-      if (key)
-        await this.cache.store(
-          req.orgId,
-          key,
-          primary.id,
-          { ...answer, provider: result.provider, model: result.model },
-          this.deps.cacheTtlSeconds,
-        );
+      const by = { provider: answered, model: answered.model };
+      const cached = {
+        ...answer,
+        provider: { id: answered.id, name: answered.name, type: answered.type },
+        model: by.model,
+      };
+      // The record and the cache entry are independent writes: one round trip's wait, not two.
+      const [result] = await Promise.all([
+        this.result(req, started, answer, by, trace.failed, false),
+        key ? this.cache.store(req.orgId, key, primary.id, cached, this.deps.cacheTtlSeconds) : undefined,
+      ]);
       return result;
     } catch (err) {
-      const final = err instanceof LlmCallError ? err : trace.failed.at(-1)?.error;
-      if (!final || req.signal?.aborted) throw err;
+      if (req.signal?.aborted) throw err;
+      // The chain's own failures are mapped already; what comes after a provider answered (its output
+      // failing the schema, a broken stream) is that provider's failure.
+      const answered = trace.answered ?? primary;
+      const final =
+        err instanceof LlmCallError ? err : mapLlmError(err, { provider: answered.name, redactor, timedOut: false });
+      if (!trace.failed.some((f) => f.error === final))
+        trace.failed.push({ providerId: answered.id, name: answered.name, code: final.code, error: final });
       const attempts = trace.failed.map(({ providerId, name, code }) => ({ providerId, name, code }));
       const failedAt = chain.find((p) => p.id === attempts.at(-1)?.providerId) ?? primary;
       await this.recorder.record(req, started, {
@@ -134,28 +133,6 @@ export class ProviderGateway implements LlmGateway {
       });
       throw final.withDetails({ attempts });
     }
-  }
-
-  private async call(req: LlmCallRequest<unknown>, model: ChainLink['model']): Promise<Answer> {
-    const options = { model, ...sdkCallOptions(req), abortSignal: req.signal };
-    const wantsObject = (toolCalls: unknown[]) => req.schema !== undefined && toolCalls.length === 0;
-    if (!req.stream) {
-      const r = await generateText(options);
-      return answerOf(r.text, r.toolCalls, r.usage, wantsObject(r.toolCalls) ? { object: r.output as unknown } : {});
-    }
-    const s = streamText({ ...options, onError: () => {} });
-    const progress = { chunks: 0, chars: 0 };
-    for await (const part of s.fullStream) {
-      if (part.type === 'error') throw part.error;
-      if (part.type === 'text-delta') {
-        progress.chunks++;
-        progress.chars += part.text.length;
-        req.onProgress?.({ ...progress });
-      }
-    }
-    const toolCalls = await s.toolCalls;
-    const object = wantsObject(toolCalls) ? { object: (await s.output) as unknown } : {};
-    return answerOf(await s.text, toolCalls, await s.usage, object);
   }
 
   /** Each provider's model with its key from the vault; one whose secret is gone fails as `llm_auth` up front. */
@@ -215,20 +192,6 @@ export class ProviderGateway implements LlmGateway {
       fellBackFrom,
     };
   }
-}
-
-function answerOf(
-  text: string,
-  toolCalls: { toolName: string; input: unknown }[],
-  usage: { inputTokens?: number; outputTokens?: number },
-  object: { object?: unknown },
-): Answer {
-  return {
-    text,
-    ...object,
-    toolCalls: toolCalls.map((c) => ({ toolName: c.toolName, input: c.input })),
-    usage: { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 },
-  };
 }
 
 /** A cached object passes the caller's schema again; one that no longer does is treated as a miss. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { AuditRepository } from '../db/audit.repository.js';
+import { LlmProviderRepository } from '../db/llm-provider.repository.js';
 import { McpServerRepository } from '../db/mcp-server.repository.js';
 import { conflict } from '../errors.js';
 import { auditEvent, type Actor } from '../identity/actor.js';
@@ -41,7 +42,7 @@ export class SecretService {
     });
   }
 
-  /** Deletes the secret with every version; 409 while an MCP server references it. */
+  /** Deletes the secret with every version; 409 while an MCP server or an LLM provider references it. */
   async delete(actor: Actor, name: string): Promise<void> {
     await this.vault.get(actor.orgId, name);
     const users = (await new McpServerRepository(this.db).list(actor.orgId))
@@ -49,6 +50,11 @@ export class SecretService {
       .map((s) => s.name);
     if (users.length > 0)
       throw conflict('The secret is referenced by MCP servers; change or remove them first', { servers: users });
+    const providers = await new LlmProviderRepository(this.db).usingSecret(actor.orgId, name);
+    if (providers.length > 0)
+      throw conflict('The secret is the key of LLM providers; change or remove them first', {
+        llmProviders: providers,
+      });
     await this.db.transaction(async (trx) => {
       await this.vault.delete(actor.orgId, name, trx);
       await this.record(trx, actor, 'secret.deleted', name);

@@ -125,7 +125,8 @@ function respond(res: ServerResponse, format: WireFormat, req: WireRequest, answ
     return send(res, e.status, e.headers, e.body);
   }
   const completion = completionOf(req, answer);
-  if (req.stream) return sse(res, format.sse(req, completion));
+  const stallAfter = 'stallAfter' in answer ? answer.stallAfter : undefined;
+  if (req.stream) return sse(res, format.sse(req, completion), stallAfter);
   send(res, 200, {}, format.json(req, completion));
 }
 
@@ -134,11 +135,11 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(JSON.stringify(body));
 }
 
-function sse(res: ServerResponse, events: { event?: string; data: unknown }[]): void {
+function sse(res: ServerResponse, events: { event?: string; data: unknown }[], stallAfter?: number): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  for (const e of events) {
+  for (const e of events.slice(0, stallAfter)) {
     const data = typeof e.data === 'string' ? e.data : JSON.stringify(e.data);
     res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${data}\n\n`);
   }
-  res.end();
+  if (stallAfter === undefined) res.end();
 }

@@ -18,7 +18,7 @@ export type WireFailure = 'rate_limit' | 'overloaded' | 'server' | 'auth' | 'con
  * (finish reason), `fail` an HTTP error, `hang` never answers (for timeouts).
  */
 export type WireAnswer =
-  | { text: string; usage?: WireUsage }
+  | { text: string; usage?: WireUsage; /** Streamed: send this many events, then never end. */ stallAfter?: number }
   | { json: unknown; usage?: WireUsage }
   | { toolCalls: { name: string; input: unknown }[]; text?: string; usage?: WireUsage }
   | { fail: WireFailure; retryAfterSeconds?: number; message?: string }

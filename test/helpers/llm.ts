@@ -1,12 +1,13 @@
 // LLM test set-up: a gateway over the run's database, vault and egress policy, and providers pointed at the
 // wire server (each with its own label, so a test scripts each provider of a chain on its own).
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Db } from '../../core/db/knex.js';
 import { LlmProviderRepository } from '../../core/db/llm-provider.repository.js';
 import type { LlmProviderRow, LlmProviderType } from '../../core/llm/llm-rows.js';
 import { createLlmGateway, type LlmSettings, type ProviderGateway } from '../../core/llm/provider-gateway.js';
-import type { LlmWireServer, WireVendor } from './llm-wire-server.js';
-import { testEgress, testVault } from './stack.js';
+import { startLlmWireServer, type LlmWireServer, type WireVendor } from './llm-wire-server.js';
+import { testDb, testEgress, testVault } from './stack.js';
 
 export const WIRE_VENDOR: Record<LlmProviderType, WireVendor> = {
   openai: 'openai',
@@ -65,4 +66,22 @@ export async function addWireProvider(
     settings: type === 'azure-openai' ? { apiVersion: '2024-10-21' } : {},
   });
   return { ...row, label, key };
+}
+
+/**
+ * A test file's database pool and wire server, started before its tests and stopped after them, the wire
+ * server's scripts and records forgotten before each test. Read the fields inside tests (set in beforeAll).
+ */
+export function useLlmRig(): { db: Db; wire: LlmWireServer } {
+  const rig = {} as { db: Db; wire: LlmWireServer };
+  beforeAll(async () => {
+    rig.db = testDb();
+    rig.wire = await startLlmWireServer();
+  });
+  afterAll(async () => {
+    await rig.wire?.close();
+    await rig.db?.destroy();
+  });
+  beforeEach(() => rig.wire.reset());
+  return rig;
 }

@@ -1,24 +1,12 @@
-// The gateway on the real path: each provider type's real @ai-sdk client against the wire server, the
+// The gateway on the real path: each provider type's real @ai-sdk client against the rig.wire server, the
 // org's providers, secrets and records in the run's PostgreSQL. Text, structured output, tool calls, streaming.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Db } from '../../core/db/knex.js';
 import type { LlmCallRow, LlmProviderType } from '../../core/llm/llm-rows.js';
-import { addWireProvider, DEFAULT_MODEL, testGateway } from '../helpers/llm.js';
-import { startLlmWireServer, type LlmWireServer } from '../helpers/llm-wire-server.js';
-import { createOrg, testDb } from '../helpers/stack.js';
+import { addWireProvider, DEFAULT_MODEL, testGateway, useLlmRig } from '../helpers/llm.js';
+import { createOrg } from '../helpers/stack.js';
 
-let db: Db;
-let wire: LlmWireServer;
-beforeAll(async () => {
-  db = testDb();
-  wire = await startLlmWireServer();
-});
-afterAll(async () => {
-  await wire?.close();
-  await db?.destroy();
-});
-beforeEach(() => wire.reset());
+const rig = useLlmRig();
 
 const TYPES: LlmProviderType[] = ['openai', 'anthropic', 'google', 'openai-compatible', 'azure-openai'];
 const Plan = z.object({ title: z.string(), steps: z.array(z.string()).min(1) });
@@ -33,10 +21,10 @@ function keyHeld(type: LlmProviderType, headers: Record<string, unknown>): unkno
 
 describe.each(TYPES)('a %s provider through the gateway', (type) => {
   it('answers a text, priced and recorded, with the key sent as the vendor expects', async () => {
-    const { org } = await createOrg(db, `llm ${type}`);
-    const p = await addWireProvider(db, wire, org.id, type);
-    wire.script(p.label, [{ text: 'Hello from the model', usage: { inputTokens: 1000, outputTokens: 500 } }]);
-    const gateway = testGateway(db, { prices: { [DEFAULT_MODEL[type]]: { inputPerMTok: 2, outputPerMTok: 10 } } });
+    const { org } = await createOrg(rig.db, `llm ${type}`);
+    const p = await addWireProvider(rig.db, rig.wire, org.id, type);
+    rig.wire.script(p.label, [{ text: 'Hello from the model', usage: { inputTokens: 1000, outputTokens: 500 } }]);
+    const gateway = testGateway(rig.db, { prices: { [DEFAULT_MODEL[type]]: { inputPerMTok: 2, outputPerMTok: 10 } } });
 
     const r = await gateway.generate({
       orgId: org.id,
@@ -56,7 +44,7 @@ describe.each(TYPES)('a %s provider through the gateway', (type) => {
       toolCalls: [],
       fellBackFrom: [],
     });
-    const [seen] = wire.requestsFor(p.label);
+    const [seen] = rig.wire.requestsFor(p.label);
     expect(keyHeld(type, seen!.headers)).toBe(p.key);
     expect(seen!.lastUserText).toBe('Say hello');
     if (type === 'azure-openai') {
@@ -64,7 +52,7 @@ describe.each(TYPES)('a %s provider through the gateway', (type) => {
       expect(seen!.query.get('api-version')).toBe('2024-10-21');
       expect(seen!.headers.authorization).toBeUndefined();
     } else expect(seen!.model).toBe(DEFAULT_MODEL[type]);
-    const row = (await db('llm_calls').where({ id: r.callId }).first()) as LlmCallRow;
+    const row = (await rig.db('llm_calls').where({ id: r.callId }).first()) as LlmCallRow;
     expect(row).toMatchObject({
       org_id: org.id,
       provider_id: p.id,
@@ -84,10 +72,10 @@ describe.each(TYPES)('a %s provider through the gateway', (type) => {
   });
 
   it('answers structured output validated by the zod schema', async () => {
-    const { org } = await createOrg(db, `llm ${type} json`);
-    const p = await addWireProvider(db, wire, org.id, type);
-    wire.script(p.label, [{ json: { title: 'Ship it', steps: ['build', 'test'] } }]);
-    const r = await testGateway(db).generate({
+    const { org } = await createOrg(rig.db, `llm ${type} json`);
+    const p = await addWireProvider(rig.db, rig.wire, org.id, type);
+    rig.wire.script(p.label, [{ json: { title: 'Ship it', steps: ['build', 'test'] } }]);
+    const r = await testGateway(rig.db).generate({
       orgId: org.id,
       purpose: 'test.plan',
       messages: [{ role: 'user', content: 'Plan' }],
@@ -95,14 +83,17 @@ describe.each(TYPES)('a %s provider through the gateway', (type) => {
       schemaName: 'plan',
     });
     expect(r.object).toEqual({ title: 'Ship it', steps: ['build', 'test'] });
-    expect(wire.requestsFor(p.label)[0]!.jsonSchema).toMatchObject({ type: 'object', required: ['title', 'steps'] });
+    expect(rig.wire.requestsFor(p.label)[0]!.jsonSchema).toMatchObject({
+      type: 'object',
+      required: ['title', 'steps'],
+    });
   });
 
   it('answers the tool calls the model proposes, running none', async () => {
-    const { org } = await createOrg(db, `llm ${type} tools`);
-    const p = await addWireProvider(db, wire, org.id, type);
-    wire.script(p.label, [{ toolCalls: [{ name: 'jira_create_issue', input: { summary: 'Login broken' } }] }]);
-    const r = await testGateway(db).generate({
+    const { org } = await createOrg(rig.db, `llm ${type} tools`);
+    const p = await addWireProvider(rig.db, rig.wire, org.id, type);
+    rig.wire.script(p.label, [{ toolCalls: [{ name: 'jira_create_issue', input: { summary: 'Login broken' } }] }]);
+    const r = await testGateway(rig.db).generate({
       orgId: org.id,
       purpose: 'test.tools',
       messages: [{ role: 'user', content: 'File the bug' }],
@@ -115,15 +106,17 @@ describe.each(TYPES)('a %s provider through the gateway', (type) => {
       ],
     });
     expect(r.toolCalls).toEqual([{ toolName: 'jira_create_issue', input: { summary: 'Login broken' } }]);
-    expect(wire.requestsFor(p.label)[0]!.toolNames).toEqual(['jira_create_issue']);
+    expect(rig.wire.requestsFor(p.label)[0]!.toolNames).toEqual(['jira_create_issue']);
   });
 
   it('streams from the provider, reporting progress per chunk', async () => {
-    const { org } = await createOrg(db, `llm ${type} stream`);
-    const p = await addWireProvider(db, wire, org.id, type);
-    wire.script(p.label, [{ text: 'one two three four five six seven', usage: { inputTokens: 9, outputTokens: 7 } }]);
+    const { org } = await createOrg(rig.db, `llm ${type} stream`);
+    const p = await addWireProvider(rig.db, rig.wire, org.id, type);
+    rig.wire.script(p.label, [
+      { text: 'one two three four five six seven', usage: { inputTokens: 9, outputTokens: 7 } },
+    ]);
     const progress: number[] = [];
-    const r = await testGateway(db).generate({
+    const r = await testGateway(rig.db).generate({
       orgId: org.id,
       purpose: 'test.stream',
       messages: [{ role: 'user', content: 'Count' }],
@@ -132,7 +125,7 @@ describe.each(TYPES)('a %s provider through the gateway', (type) => {
     });
     expect(r.text).toBe('one two three four five six seven');
     expect(r.usage).toEqual({ inputTokens: 9, outputTokens: 7 });
-    expect(wire.requestsFor(p.label)[0]!.stream).toBe(true);
+    expect(rig.wire.requestsFor(p.label)[0]!.stream).toBe(true);
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)).toBe(r.text.length);
   });
@@ -140,9 +133,9 @@ describe.each(TYPES)('a %s provider through the gateway', (type) => {
 
 describe('records and prices', () => {
   it('records an unknown model as unpriced at 0, and one record per source id on a retry', async () => {
-    const { org } = await createOrg(db, 'llm unpriced');
-    const p = await addWireProvider(db, wire, org.id, 'openai-compatible', { model: 'my-own-model' });
-    const gateway = testGateway(db);
+    const { org } = await createOrg(rig.db, 'llm unpriced');
+    const p = await addWireProvider(rig.db, rig.wire, org.id, 'openai-compatible', { model: 'my-own-model' });
+    const gateway = testGateway(rig.db);
     const req = {
       orgId: org.id,
       purpose: 'test.retry',
@@ -154,17 +147,17 @@ describe('records and prices', () => {
     const second = await gateway.generate(req);
     expect(first.costUsd).toBe(0);
     expect(second.callId).toBe(first.callId);
-    const rows = (await db('llm_calls').where({ org_id: org.id, source_id: 'stage-attempt-7' })) as LlmCallRow[];
+    const rows = (await rig.db('llm_calls').where({ org_id: org.id, source_id: 'stage-attempt-7' })) as LlmCallRow[];
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ priced: false, provider_id: p.id });
     expect(Number(rows[0]!.cost_usd)).toBe(0);
   });
 
   it('prices a model by its family from the default table', async () => {
-    const { org } = await createOrg(db, 'llm priced');
-    const p = await addWireProvider(db, wire, org.id, 'openai', { model: 'gpt-4o-mini-2024-07-18' });
-    wire.script(p.label, [{ text: 'ok', usage: { inputTokens: 1_000_000, outputTokens: 1_000_000 } }]);
-    const r = await testGateway(db).generate({
+    const { org } = await createOrg(rig.db, 'llm priced');
+    const p = await addWireProvider(rig.db, rig.wire, org.id, 'openai', { model: 'gpt-4o-mini-2024-07-18' });
+    rig.wire.script(p.label, [{ text: 'ok', usage: { inputTokens: 1_000_000, outputTokens: 1_000_000 } }]);
+    const r = await testGateway(rig.db).generate({
       orgId: org.id,
       purpose: 't',
       messages: [{ role: 'user', content: 'x' }],

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { toApplicationFailure } from '../../activities/application-failure.js';
 import { AppError } from '../../core/errors.js';
 import type { ToolCallFailure } from '../../core/invocations/tool-call.js';
+import { LlmCallError } from '../../core/llm/llm-errors.js';
 
 const asFailure = (value: unknown) => {
   const f = toApplicationFailure(value);
@@ -11,6 +12,16 @@ const asFailure = (value: unknown) => {
 };
 
 describe('toApplicationFailure', () => {
+  it("retries an LLM provider's rate limit after its Retry-After, and ends its auth and filter failures", () => {
+    const limited = asFailure(new LlmCallError('llm_rate_limited', 'slow', { retryAfterSeconds: 12 }));
+    expect(limited).toMatchObject({ type: 'llm_rate_limited', nonRetryable: false, nextRetryDelay: 12_000 });
+    expect(asFailure(new LlmCallError('llm_rate_limited', 'slow')).nextRetryDelay).toBeUndefined();
+    for (const code of ['llm_auth', 'llm_context_length', 'llm_content_filter'] as const)
+      expect(asFailure(new LlmCallError(code, 'no')).nonRetryable).toBe(true);
+    for (const code of ['llm_unavailable', 'llm_timeout', 'llm_bad_output'] as const)
+      expect(asFailure(new LlmCallError(code, 'again')).nonRetryable).toBe(false);
+  });
+
   it('retries a limited call after the wait it names, as a benign failure', () => {
     const f = asFailure({
       kind: 'limited',
