@@ -62,7 +62,7 @@ export function scriptStages(
   return seen;
 }
 
-/** Registers an OpenAI provider (responses API) on the wire server through the API, its key a `secret:` reference. */
+/** Registers an OpenAI-compatible provider (chat completions) on the wire server through the API, its key a `secret:` reference. */
 export async function registerWireProvider(url: string, adminKey: string, wire: LlmWireServer) {
   const label = `pipe-${randomUUID().slice(0, 8)}`;
   const name = `LLM_KEY_${randomUUID().slice(0, 6).toUpperCase()}`;
@@ -76,7 +76,7 @@ export async function registerWireProvider(url: string, adminKey: string, wire: 
     method: 'POST',
     key: adminKey,
     json: {
-      type: 'openai',
+      type: 'openai-compatible',
       name: 'wire',
       model: 'gpt-4o-mini',
       apiKey: `secret:${name}`,
