@@ -3,6 +3,7 @@ import { LlmCacheRepository } from '../db/llm-cache.repository.js';
 import { LlmProviderRepository } from '../db/llm-provider.repository.js';
 import { AppError } from '../errors.js';
 import type { EgressPolicy } from '../net/egress.js';
+import { boundedResponses } from '../net/bounded-response.js';
 import { guardedFetch, type GuardedFetch } from '../net/guarded-fetch.js';
 import { Redactor } from '../secrets/redact.js';
 import { VaultUnavailableError, type SecretReader } from '../secrets/vault.js';
@@ -49,6 +50,9 @@ export function createLlmGateway(
   });
 }
 
+/** The longest answer a provider may send (a tenant names its base URL): far above any real completion. */
+export const LLM_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
 export const notConfigured = () =>
   new AppError(
     'llm_not_configured',
@@ -68,7 +72,7 @@ export class ProviderGateway implements LlmGateway {
     this.providers = new LlmProviderRepository(deps.db);
     this.cache = new LlmCacheRepository(deps.db);
     this.recorder = new LlmCallRecorder(deps.db, deps.prices);
-    this.fetch = guardedFetch(deps.egress);
+    this.fetch = boundedResponses(guardedFetch(deps.egress), LLM_MAX_RESPONSE_BYTES);
   }
 
   async assertConfigured(orgId: string): Promise<void> {
