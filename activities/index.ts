@@ -10,6 +10,7 @@ import { withFailureMapping } from './application-failure.js';
 import { createApprovalActivities } from './approval.activities.js';
 import { createInvocationActivities } from './invocation.activities.js';
 import { createMcpServerActivities } from './mcp-server.activities.js';
+import { createPipelineActivities } from './pipeline.activities.js';
 import { createSandboxActivities } from './sandbox.activities.js';
 import { createSystemActivities } from './system.activities.js';
 
@@ -41,5 +42,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createApprovalActivities(deps),
     ...createMcpServerActivities(deps),
     ...createSandboxActivities(deps),
+    ...createPipelineActivities(deps),
   });
 }

@@ -4,3 +4,4 @@ export { invokeCapabilityWorkflow } from './invoke-capability.workflow.js';
 export { mcpServerWorkflow } from './mcp-server.workflow.js';
 export { pingWorkflow } from './ping.workflow.js';
 export { sandboxWorkflow } from './sandbox.workflow.js';
+export { pipelineWorkflow } from './pipeline.workflow.js';
