@@ -70,6 +70,11 @@ export class PipelineSteps {
       await this.pipelines.putStep(row.id, stage, name, { status: 'skipped', reason: planned.skipped });
       return { kind: 'skipped', reason: planned.skipped };
     }
+    const sandbox = await this.sandboxFor(row, agent, planned.capability);
+    if (sandbox && 'skipped' in sandbox) {
+      await this.pipelines.putStep(row.id, stage, name, { status: 'skipped', reason: sandbox.skipped });
+      return { kind: 'skipped', reason: sandbox.skipped };
+    }
     const { row: inv } = await this.recorder.record(
       { orgId: row.org_id, userId: row.requested_by, keyId: `pipeline:${row.id}` },
       {
@@ -77,7 +82,7 @@ export class PipelineSteps {
         capability: planned.capability,
         input: planned.input,
         idempotencyKey: pipelineStepKey(row.id, name, req.attempt),
-        sandboxId: await this.sandboxFor(row, agent, planned.capability),
+        sandboxId: sandbox?.sandboxId ?? null,
       },
       { pipelineId: row.id },
     );
@@ -147,17 +152,25 @@ export class PipelineSteps {
     return cap ? { name: cap.name } : { skipped: `the agent has no capability bound to ${integration} ${tool}` };
   }
 
-  /** The pipeline's sandbox that stands in for the target the capability's server fronts, if one was given. */
-  private async sandboxFor(row: PipelineRow, agent: AgentWithCapabilities, capability: string): Promise<string | null> {
+  /**
+   * The pipeline's sandbox that stands in for the target the capability's server fronts. A pipeline given
+   * sandboxes is a rehearsal: a step none of them stands in for is skipped, never run on the real system.
+   */
+  private async sandboxFor(
+    row: PipelineRow,
+    agent: AgentWithCapabilities,
+    capability: string,
+  ): Promise<{ sandboxId: string } | { skipped: string } | null> {
     if (row.sandbox_ids.length === 0) return null;
     const cap = agent.capabilities.find((c) => c.name === capability);
-    if (!cap) return null;
-    const server = await this.servers.get(row.org_id, cap.server_id);
+    const server = cap ? await this.servers.get(row.org_id, cap.server_id) : undefined;
     for (const id of row.sandbox_ids) {
       const sandbox = await this.sandboxes.get(row.org_id, id);
-      if (server.sandbox_target !== null && sandbox.target === server.sandbox_target) return sandbox.id;
+      if (server?.sandbox_target && sandbox.target === server.sandbox_target) return { sandboxId: sandbox.id };
     }
-    return null;
+    return {
+      skipped: `none of the pipeline's sandboxes stands in for ${server?.sandbox_target ?? `server ${server?.name ?? '?'}`} (capability "${capability}"): a rehearsal never calls the real system`,
+    };
   }
 
   private async plan(row: PipelineRow): Promise<Plan | undefined> {

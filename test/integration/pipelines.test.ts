@@ -246,4 +246,31 @@ describe('pipelines', () => {
     expect(gate.json.status).toBe('cancelled');
     expect((await post(`/v1/pipelines/${id}/cancel`, developer)).status).toBe(409);
   });
+
+  it('in a rehearsal, skips a step none of its sandboxes stands in for rather than call the real system', async () => {
+    scriptStages(wire, label);
+    // Jira's and S3's sandboxes only: Slack's real server (no credential here) must not be called.
+    const created = await post('/v1/pipelines', developer, {
+      ...request(),
+      deployTarget: undefined,
+      sandboxIds: [sandboxes.jira!.id, sandboxes.aws!.id],
+    });
+    expect(created.status, created.text).toBe(202);
+    const id = created.json.pipelineId as string;
+    const done = await pipelineUntil(
+      url(),
+      developer,
+      id,
+      (p) => ['succeeded', 'failed'].includes(p.status),
+      'the end',
+    );
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.stages.plan.steps.slack_plan).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('a rehearsal never calls the real system'),
+    });
+    expect(done.stages.plan.steps.jira_epic.status).toBe('succeeded');
+    expect(done.invocations.map((i: { capability: string }) => i.capability)).toEqual(['file_epic']);
+    expect(done.invocations[0].sandboxId).toBe(sandboxes.jira!.id);
+  });
 });
