@@ -117,17 +117,28 @@ export const pipelineWorkflow: PipelineWorkflow = async (input) => {
         ...(outcome ? { outcome } : {}),
       });
       if (rec.kind === 'skipped') return { status: 'skipped' as const, of: 0 };
-      const status =
-        rec.kind === 'ended'
-          ? rec.status
-          : (
-              await executeChild(invokeCapabilityWorkflow, {
-                workflowId: rec.workflowId,
-                args: [rec.input],
-                parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-                typedSearchAttributes: invocationSearchAttributes(rec.input),
-              })
-            ).status;
+      let status = rec.kind === 'ended' ? rec.status : undefined;
+      if (rec.kind === 'invoke') {
+        try {
+          ({ status } = await executeChild(invokeCapabilityWorkflow, {
+            workflowId: rec.workflowId,
+            args: [rec.input],
+            parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+            typedSearchAttributes: invocationSearchAttributes(rec.input),
+          }));
+        } catch (err) {
+          // The invocation's workflow itself failed (terminated, timed out): the step says so, not `running`.
+          if (!isCancellation(err))
+            await db.markPipelineStep({
+              pipelineId,
+              stage,
+              step: name,
+              status: 'failed',
+              invocationId: rec.invocationId,
+            });
+          throw err;
+        }
+      }
       const stepStatus: StageStatus =
         status === 'succeeded' ? 'succeeded' : status === 'cancelled' ? 'cancelled' : 'failed';
       await db.markPipelineStep({ pipelineId, stage, step: name, status: stepStatus, invocationId: rec.invocationId });
