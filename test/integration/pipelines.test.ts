@@ -4,7 +4,9 @@
 // a denial, a retry and a cancel; 409 llm_not_configured before any provider.
 import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLlmWireServer, type LlmWireServer } from '../helpers/llm-wire-server.js';
 import { pipelineUntil, registerWireProvider, scriptStages, stageOf } from '../helpers/pipelines.js';
 import { startPlatform, userWithRole } from '../helpers/platform.js';
@@ -194,6 +196,14 @@ describe('pipelines', () => {
       sandboxId: sandboxes.jira!.id,
     });
     expect(search.json.result.structuredContent.issues, search.text).toHaveLength(1);
+
+    // Prompts and completions (the plan, the design, the code) are in the workflow's history only encrypted.
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    const history = await new Client({ connection }).workflow.getHandle(`pipeline-${id}`).fetchHistory();
+    await connection.close();
+    const bytes = Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish());
+    for (const plain of ['Status page', 'One HTML page and one script.', "document.title = 'ok';"])
+      expect(bytes.includes(plain), plain).toBe(false);
 
     const again = await post(`/v1/pipelines/${id}/retry`, developer);
     expect(again.status).toBe(409);
