@@ -13,6 +13,7 @@ import { createApprovalActivities } from './approval.activities.js';
 import { createBillingActivities } from './billing.activities.js';
 import { createInvocationActivities } from './invocation.activities.js';
 import { createMcpServerActivities } from './mcp-server.activities.js';
+import { createPipelineActivities } from './pipeline.activities.js';
 import { createSandboxActivities } from './sandbox.activities.js';
 import { createSystemActivities } from './system.activities.js';
 
@@ -49,5 +50,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createMcpServerActivities(deps),
     ...createSandboxActivities(deps),
     ...createBillingActivities(deps),
+    ...createPipelineActivities(deps),
   });
 }

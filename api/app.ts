@@ -18,6 +18,7 @@ import { ToolCatalogService } from '../core/mcp-servers/tool-catalog.service.js'
 import { ToolSuggestionService } from '../core/tools/tool-suggestion.service.js';
 import { OrgService } from '../core/org/org.service.js';
 import type { LlmGateway } from '../core/llm/llm-gateway.js';
+import { PipelineService } from '../core/pipelines/pipeline.service.js';
 import { LlmProviderService } from '../core/llm/llm-provider.service.js';
 import { createLlmGateway, DEFAULT_LLM_SETTINGS, type LlmSettings } from '../core/llm/provider-gateway.js';
 import { SecretService } from '../core/secrets/secret.service.js';
@@ -45,6 +46,7 @@ import { manifestRoutes } from './routes/manifests.routes.js';
 import { mcpServerImportRoutes } from './routes/mcp-server-import.routes.js';
 import { mcpServerRoutes } from './routes/mcp-servers.routes.js';
 import { orgRoutes } from './routes/org.routes.js';
+import { pipelineRoutes } from './routes/pipelines.routes.js';
 import { secretRoutes } from './routes/secrets.routes.js';
 import { toolRoutes } from './routes/tools.routes.js';
 import { Client, Connection } from '@temporalio/client';
@@ -109,6 +111,8 @@ export interface AppDeps {
   llmSettings?: LlmSettings;
   /** The gateway LLM features call (default: the org's providers, built from llmSettings). */
   llm?: LlmGateway;
+  /** How long a failed pipeline waits for a retry (PIPELINE_RETRY_WINDOW_SECONDS, default 7 days). */
+  pipelineRetryWindowMs?: number;
 }
 
 /** The API's dependencies and how to let go of the ones it opened. */
@@ -154,6 +158,7 @@ export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}
       jsonMaxDepth: config.http.jsonMaxDepth,
       taskQueue: config.temporal.taskQueue,
       approvalTimeoutMs: config.approvalTimeoutMs,
+      pipelineRetryWindowMs: config.pipelineRetryWindowMs,
       sandboxes: config.sandboxes,
       mcpHealthIntervalMs: config.mcpHealthIntervalMs,
       mcpWorkRoot: config.mcpSandbox.workRoot,
@@ -285,7 +290,6 @@ export function createApp(deps: AppDeps): Express {
       }),
     ),
   );
-  app.use(auditRoutes(deps.db));
   app.use(
     billingRoutes(
       new BillingService({
@@ -297,6 +301,19 @@ export function createApp(deps: AppDeps): Express {
   );
   // Health checks call one provider through the same gateway code features use (the cache bypassed).
   const providerGateway = createLlmGateway(deps.llmSettings ?? DEFAULT_LLM_SETTINGS, { ...deps, vault });
+  app.use(
+    pipelineRoutes(
+      new PipelineService({
+        db: deps.db,
+        temporal: deps.temporal,
+        taskQueue: deps.taskQueue,
+        approvalTimeoutMs: deps.approvalTimeoutMs,
+        retryWindowMs: deps.pipelineRetryWindowMs ?? 7 * 24 * 3600 * 1000,
+        llm: deps.llm ?? providerGateway,
+      }),
+    ),
+  );
+  app.use(auditRoutes(deps.db));
   app.use(
     toolRoutes(
       new ToolCatalogService(deps.db),

@@ -1,4 +1,5 @@
 import { defineQuery } from '@temporalio/workflow';
+import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from './search-attributes.js';
 
 /** Every state an invocation (its row and its workflow) can be in. */
 export const INVOCATION_STATUSES = [
@@ -91,3 +92,11 @@ export const DEFAULT_APPROVAL_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 export function invocationWorkflowId(orgId: string, idempotencyKey: string | null, invocationId: string): string {
   return idempotencyKey === null ? `invoke-${orgId}-${invocationId}` : `invoke-${orgId}-key=${idempotencyKey}`;
 }
+
+/** The search attributes an invocation's workflow starts with, whoever starts it (the invoke door, a pipeline). */
+export const invocationSearchAttributes = (input: InvokeInput) => [
+  { key: OrgIdKey, value: input.orgId },
+  { key: AgentIdKey, value: input.agentId },
+  { key: CapabilityKey, value: input.capability },
+  { key: StatusKey, value: 'running' },
+];

@@ -110,6 +110,7 @@ const EnvSchema = z.object({
   COLLEXA_DATA_DIR: z.string().min(1).default('.data'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.max(60_000).default(8000),
   APPROVAL_TIMEOUT_SECONDS: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
+  PIPELINE_RETRY_WINDOW_SECONDS: positiveInt.max(30 * 24 * 3600).default(7 * 24 * 3600),
   POLICY_DIR: z.string().min(1).optional(),
   MCP_CALL_TIMEOUT_MS: positiveInt.max(15 * 60_000).default(60_000),
   MCP_ALLOWED_ORIGINS: originList.optional(),
@@ -228,6 +229,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     dataDir,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     approvalTimeoutMs: env.APPROVAL_TIMEOUT_SECONDS * 1000,
+    // How long a failed pipeline waits for POST /v1/pipelines/:id/retry before it ends failed for good.
+    pipelineRetryWindowMs: env.PIPELINE_RETRY_WINDOW_SECONDS * 1000,
     mcpCallTimeoutMs: env.MCP_CALL_TIMEOUT_MS,
     // The /mcp endpoint: browser Origins allowed to call it, and how long a tools/call waits for its invocation.
     // The remote codec (/codec): browser origins allowed (default: the dev Temporal UI). Always needs a key.

@@ -1,10 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import {
-  CreateLlmProviderSchema,
-  UpdateLlmProviderSchema,
-  type LlmProviderService,
-} from '../../core/llm/llm-provider.service.js';
+import { CreateLlmProviderSchema, UpdateLlmProviderSchema } from '../../core/llm/llm-provider-schemas.js';
+import type { LlmProviderService } from '../../core/llm/llm-provider.service.js';
 import { actorOf, principalOf, requireRole } from '../middleware/auth.js';
 import { parseBody, parseParam, parseQuery } from '../middleware/validate.js';
 import { llmCacheStatsView, llmCallPageView, llmHealthView, llmProviderView } from '../views/llm.view.js';

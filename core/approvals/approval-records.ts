@@ -5,10 +5,12 @@ import {
   type ApprovalOutcome,
   type DecisionKey,
 } from '../../contracts/approval.contract.js';
+import { PIPELINE_APPROVAL_SUBJECT } from '../../contracts/pipeline.contract.js';
 import { ApprovalRepository } from '../db/approval.repository.js';
 import { AuditRepository } from '../db/audit.repository.js';
 import { IdentityRepository } from '../db/identity.repository.js';
 import { InvocationRepository } from '../db/invocation.repository.js';
+import { PipelineRepository } from '../db/pipeline.repository.js';
 import { SandboxRepository } from '../db/sandbox.repository.js';
 import { AppError } from '../errors.js';
 import { EgressDenied } from '../net/egress.js';
@@ -36,7 +38,7 @@ export class ApprovalRecords {
   /**
    * Writes the pending approval row (once: the parent invocation may already have opened it) and, for an
    * invocation's approval, marks the invocation pending_approval in the same transaction (a connected
-   * sandbox's approval: records its id on the sandbox), so whoever sees that status or id finds the approval. Answers the public signing keys the workflow verifies tokens with.
+   * sandbox's approval: records its id on the sandbox; a pipeline's deploy gate: marks it pending_approval), so whoever sees that status or id finds the approval. Answers the public signing keys the workflow verifies tokens with.
    */
   async open(input: ApprovalInput): Promise<{ expiresAt: string; keys: DecisionKey[] }> {
     const keys = await decisionKeys(this.db);
@@ -59,6 +61,8 @@ export class ApprovalRecords {
         await new InvocationRepository(trx).markPendingApproval(input.invocationId, input.approvalId);
       if (input.subjectType === 'sandbox_connected')
         await new SandboxRepository(trx).markPendingApproval(input.subjectId, input.approvalId);
+      if (input.subjectType === PIPELINE_APPROVAL_SUBJECT)
+        await new PipelineRepository(trx).markPendingApproval(input.subjectId, input.approvalId);
       await this.audit.record(
         {
           org_id: input.orgId,

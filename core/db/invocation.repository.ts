@@ -20,7 +20,7 @@ export type NewInvocation = Pick<
   | 'request_hash'
   | 'workflow_id'
 > &
-  Partial<Pick<InvocationRow, 'rate_admitted' | 'sandbox_id'>>;
+  Partial<Pick<InvocationRow, 'rate_admitted' | 'sandbox_id' | 'pipeline_id'>>;
 
 export type InvocationPage = Page<InvocationRow>;
 
@@ -119,6 +119,13 @@ export class InvocationRepository {
     if (filter.requestedBy) q.andWhere({ requested_by: filter.requestedBy });
     if (filter.status) q.andWhere({ status: filter.status });
     return newestFirst<InvocationRow>(q, 'seq', filter.limit, filter.cursor);
+  }
+
+  /** The invocations a pipeline's steps made, oldest first. */
+  forPipeline(orgId: string, pipelineId: string): Promise<InvocationRow[]> {
+    return this.db<InvocationRow>('invocations')
+      .where({ org_id: orgId, pipeline_id: pipelineId })
+      .orderBy('seq', 'asc');
   }
 
   async approvalFor(invocation: InvocationRow): Promise<ApprovalRow | undefined> {

@@ -1,6 +1,7 @@
 import type { ApprovalStatus } from '../../contracts/approval.contract.js';
 import type { InvocationProgress, InvocationStatus } from '../../contracts/invocation.contract.js';
 import type { McpServerStatus } from '../../contracts/mcp-server.contract.js';
+import type { PipelineError, PipelineStage, PipelineStatus, StageStatus } from '../../contracts/pipeline.contract.js';
 import type { SandboxMode, SandboxStatus } from '../../contracts/sandbox.contract.js';
 import type { Role } from '../identity/roles.js';
 import type { Severity } from '../severity.js';
@@ -174,6 +175,8 @@ export interface InvocationRow {
   sandbox_id: string | null;
   /** The latest progress its tool reported while it ran (core/invocations/progress-recorder.ts); null if none. */
   progress: InvocationProgress | null;
+  /** The pipeline whose step made it, or null. */
+  pipeline_id: string | null;
 }
 
 export interface ApprovalRow {
@@ -242,4 +245,68 @@ export interface SandboxRow {
   expires_at: Date | null;
   last_used_at: Date | null;
   ended_at: Date | null;
+}
+
+/** One governed tool step of a pipeline stage, as its activities record it. */
+export interface PipelineStepRecord {
+  status: StageStatus;
+  capability?: string;
+  invocationId?: string;
+  /** Why it was skipped (the agent lacks the capability) or failed. */
+  reason?: string;
+}
+
+/** One stage of a pipeline as the row keeps it (stages jsonb). */
+export interface PipelineStageRecord {
+  status: StageStatus;
+  attempts: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  error: PipelineError | null;
+  costUsd: number;
+  /** The LLM calls it made (llm_calls ids), for its cost. */
+  llmCalls: string[];
+  steps: Record<string, PipelineStepRecord>;
+}
+
+/** Where the deploy goes: one capability of the agent and the input it is called with (placeholders filled). */
+export interface DeployTarget {
+  capability: string;
+  input?: Record<string, unknown>;
+}
+
+export interface PipelineRow {
+  id: string;
+  org_id: string;
+  agent_id: string;
+  requested_by: string;
+  requirements: string;
+  project: Record<string, unknown>;
+  deploy_target: DeployTarget | null;
+  sandbox_ids: string[];
+  capabilities: Record<string, string>;
+  status: PipelineStatus;
+  error: PipelineError | null;
+  stages: Record<PipelineStage, PipelineStageRecord>;
+  /** numeric in PostgreSQL: knex answers it as a string. */
+  cost_usd: string;
+  approval_id: string | null;
+  workflow_id: string;
+  cancel_requested_by: string | null;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+}
+
+export interface PipelineArtifactRow {
+  id: string;
+  pipeline_id: string;
+  org_id: string;
+  stage: PipelineStage;
+  kind: 'plan' | 'design' | 'file';
+  path: string;
+  content: string;
+  sha256: string;
+  bytes: number;
+  created_at: Date;
 }

@@ -1,42 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   INVOKE_CAPABILITY_WORKFLOW,
-  invocationWorkflowId,
+  invocationSearchAttributes,
   isTerminalInvocation,
   type InvokeCapabilityWorkflow,
 } from '../../contracts/invocation.contract.js';
-import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from '../../contracts/search-attributes.js';
-import { AgentRepository } from '../db/agent.repository.js';
-import { InvocationContextRepository } from '../db/invocation-context.repository.js';
-import { McpServerRepository } from '../db/mcp-server.repository.js';
 import { InvocationRepository } from '../db/invocation.repository.js';
 import type { Db } from '../db/knex.js';
-import type { ApprovalRow, InvocationRow, McpServerRow } from '../db/rows.js';
-import { SandboxRepository } from '../db/sandbox.repository.js';
+import type { ApprovalRow, InvocationRow } from '../db/rows.js';
 import { AuditRepository } from '../db/audit.repository.js';
-import { AppError, badRequest, conflict, notFound } from '../errors.js';
+import { AppError, conflict } from '../errors.js';
 import type { Principal } from '../identity/identity.service.js';
-import { InvocationAdmission } from '../limits/admission.js';
 import type { Logger } from '../log.js';
 import type { PolicyEngine } from '../policy/engine.js';
-import { decideInvoke } from '../policy/invoke-input.js';
-import { canonicalHash } from '../canonical-json.js';
 import { cancelRight } from './cancel-right.js';
-import { assertValidToolInput } from './input-validator.js';
-
-/** One request to run a capability, from whichever door it came in by (REST or MCP). */
-export interface InvokeRequest {
-  agentId: string;
-  capability: string;
-  input: Record<string, unknown>;
-  idempotencyKey?: string | null;
-  /** Seconds an approval, if policy asks for one, may wait (default: the service's approvalTimeoutMs). */
-  approvalExpiresIn?: number;
-  /** Run the capability against this sandbox of the agent instead of the real system. */
-  sandboxId?: string | null;
-}
+import { approvalTimeoutOf, InvocationRecorder, invokeInputOf, type InvokeRequest } from './invocation-recorder.js';
 
 export interface InvocationServiceDeps {
   db: Db;
@@ -52,24 +31,14 @@ export interface InvocationServiceDeps {
   policy?: PolicyEngine;
 }
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
-
 /** Creates invocations (validation, idempotency, workflow start) and waits for them to end: shared by REST and MCP. */
 export class InvocationService {
   readonly invocations: InvocationRepository;
-  private readonly agents: AgentRepository;
-  private readonly admission: InvocationAdmission;
-  private readonly servers: McpServerRepository;
-  private readonly contexts: InvocationContextRepository;
-  private readonly sandboxes: SandboxRepository;
+  private readonly recorder: InvocationRecorder;
 
   constructor(private readonly deps: InvocationServiceDeps) {
     this.invocations = new InvocationRepository(deps.db);
-    this.agents = new AgentRepository(deps.db);
-    this.servers = new McpServerRepository(deps.db);
-    this.contexts = new InvocationContextRepository(deps.db);
-    this.sandboxes = new SandboxRepository(deps.db);
-    this.admission = new InvocationAdmission(deps.db);
+    this.recorder = new InvocationRecorder(deps.db, deps.policy);
   }
 
   /**
@@ -77,69 +46,12 @@ export class InvocationService {
    * holding this idempotency key) and starts its workflow. Throws AppErrors a caller can show as they are.
    */
   async invoke(p: Principal, req: InvokeRequest, log?: Logger): Promise<{ row: InvocationRow; created: boolean }> {
-    const idempotencyKey = req.idempotencyKey ?? null;
-    if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw badRequest(
-        'invalid_idempotency_key',
-        'An idempotency key must be 1-200 characters of letters, digits, . _ : -',
-      );
-    }
-    const agent = await this.agents.get(p.orgId, req.agentId);
-    const cap = agent.capabilities.find((c) => c.name === req.capability);
-    if (!cap)
-      throw badRequest('unknown_capability', `Agent "${agent.name}" has no capability "${req.capability}"`, {
-        available: agent.capabilities.map((c) => c.name),
-      });
-    assertValidToolInput(cap.tool_definition.inputSchema as Record<string, unknown> | undefined, req.input, {
-      tool: cap.tool,
-    });
-    const invocationId = randomUUID();
-    const server = await this.servers.get(p.orgId, cap.server_id);
-    const sandbox = req.sandboxId
-      ? await this.sandboxFor(p.orgId, req.sandboxId, agent.id, cap.name, server)
-      : undefined;
-    // The same policy the workflow will ask, asked now: a call it will deny must not spend the tokens others need.
-    const denied = this.deps.policy
-      ? !decideInvoke(
-          this.deps.policy,
-          { ...(await this.contexts.requester(p.orgId, p.userId)), agent, capability: cap, server, sandbox },
-          invocationId,
-        ).allow
-      : false;
-    // The server's breaker and rate limits, or the key's denied bucket (429/503 with Retry-After), before anything is recorded.
-    const rateAdmitted = await this.admission.admit(server, idempotencyKey, denied ? p.keyId : undefined);
-
-    const requestHash = canonicalHash({
-      agentId: req.agentId,
-      capability: req.capability,
-      input: req.input,
-      approvalExpiresIn: req.approvalExpiresIn ?? null,
-      ...(sandbox ? { sandboxId: sandbox.id } : {}),
-    });
-    const { row, created } = await this.invocations.createOrGet({
-      id: invocationId,
-      org_id: p.orgId,
-      agent_id: req.agentId,
-      capability: req.capability,
-      requested_by: p.userId,
-      input: req.input,
-      idempotency_key: idempotencyKey,
-      request_hash: requestHash,
-      workflow_id: invocationWorkflowId(p.orgId, idempotencyKey, invocationId),
-      rate_admitted: rateAdmitted,
-      sandbox_id: sandbox?.id ?? null,
-    });
-    if (!created && row.request_hash !== requestHash) {
-      throw conflict('This idempotency key was used for a different request', { idempotencyKey, invocationId: row.id });
-    }
+    const { row, created } = await this.recorder.record(p, req);
     // A replay starts the workflow again too: if the first request died between insert and start, this
     // completes it; otherwise Temporal rejects the duplicate id and nothing happens.
     if (!isTerminalInvocation(row.status)) {
       try {
-        await this.startWorkflow(
-          row,
-          req.approvalExpiresIn ? req.approvalExpiresIn * 1000 : this.deps.approvalTimeoutMs,
-        );
+        await this.startWorkflow(row, approvalTimeoutOf(req, this.deps.approvalTimeoutMs));
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
           log?.error({ err, invocationId: row.id }, 'could not start invocation workflow');
@@ -215,53 +127,14 @@ export class InvocationService {
     return this.invocations.get(row.org_id, id);
   }
 
-  /**
-   * The sandbox a call is routed to: the agent's own, running, and standing in for the target the
-   * capability's server fronts (an openapi server registered with that `target`); 404 for another
-   * org's or agent's, 409 when it is not running, 400 when the capability is not for its target.
-   */
-  private async sandboxFor(
-    orgId: string,
-    sandboxId: string,
-    agentId: string,
-    capability: string,
-    server: McpServerRow,
-  ) {
-    const sandbox = await this.sandboxes.get(orgId, sandboxId);
-    if (sandbox.agent_id !== agentId) throw notFound('sandbox', sandboxId);
-    if (sandbox.status !== 'running')
-      throw conflict(`Sandbox ${sandboxId} is ${sandbox.status}, not running`, { sandboxId, status: sandbox.status });
-    if (server.sandbox_target !== sandbox.target)
-      throw badRequest(
-        'capability_not_in_sandbox',
-        `Capability "${capability}" is not served from target ${sandbox.target} (its server ${server.name} fronts ${server.sandbox_target ?? 'no sandbox target'})`,
-        { sandboxId, target: sandbox.target, server: server.name },
-      );
-    return sandbox;
-  }
-
   /** Starts invokeCapabilityWorkflow for a recorded row; WorkflowExecutionAlreadyStartedError when it already runs. */
   private startWorkflow(row: InvocationRow, approvalTimeoutMs: number) {
     return this.deps.temporal.workflow.start<InvokeCapabilityWorkflow>(INVOKE_CAPABILITY_WORKFLOW, {
       taskQueue: this.deps.taskQueue,
       workflowId: row.workflow_id,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [
-        {
-          invocationId: row.id,
-          orgId: row.org_id,
-          agentId: row.agent_id,
-          capability: row.capability,
-          requestedBy: row.requested_by,
-          approvalTimeoutMs,
-        },
-      ],
-      typedSearchAttributes: [
-        { key: OrgIdKey, value: row.org_id },
-        { key: AgentIdKey, value: row.agent_id },
-        { key: CapabilityKey, value: row.capability },
-        { key: StatusKey, value: 'running' },
-      ],
+      args: [invokeInputOf(row, approvalTimeoutMs)],
+      typedSearchAttributes: invocationSearchAttributes(invokeInputOf(row, approvalTimeoutMs)),
     });
   }
 

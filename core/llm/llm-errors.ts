@@ -1,6 +1,7 @@
 import { APICallError, NoObjectGeneratedError, JSONParseError, TypeValidationError, RetryError } from 'ai';
 import { AppError } from '../errors.js';
 import { EgressDenied } from '../net/egress.js';
+import { ResponseTooLarge } from '../net/bounded-response.js';
 import { boundedText, type Redactor } from '../secrets/redact.js';
 
 /**
@@ -74,6 +75,8 @@ export function mapLlmError(
       ...details,
     });
   if (ctx.timedOut) return say('llm_timeout', 'no answer within LLM_CALL_TIMEOUT_MS');
+  const tooLarge = causeOf(err, ResponseTooLarge);
+  if (tooLarge) return say('llm_bad_output', tooLarge.message);
   if (NoObjectGeneratedError.isInstance(err) || TypeValidationError.isInstance(err) || JSONParseError.isInstance(err))
     return say('llm_bad_output', `the output does not match the schema (${(err as Error).message})`);
   if (err instanceof EgressDenied) return say('llm_unavailable', `egress policy: ${err.reason}`);
@@ -117,6 +120,13 @@ export function contentFiltered(provider: string): LlmCallError {
       provider,
     },
   );
+}
+
+/** `err` or the first of its causes that is a `type` (SDKs wrap what the fetch's body stream threw). */
+function causeOf<E extends Error>(err: unknown, type: new (...args: never[]) => E): E | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof type) return e;
+  return undefined;
 }
 
 function vendorError(body: string | undefined): VendorError {

@@ -1,18 +1,19 @@
-import { generateText, streamText } from 'ai';
 import type { Knex } from 'knex';
 import { LlmCacheRepository } from '../db/llm-cache.repository.js';
 import { LlmProviderRepository } from '../db/llm-provider.repository.js';
 import { AppError } from '../errors.js';
 import type { EgressPolicy } from '../net/egress.js';
+import { boundedResponses } from '../net/bounded-response.js';
 import { guardedFetch, type GuardedFetch } from '../net/guarded-fetch.js';
 import { Redactor } from '../secrets/redact.js';
 import { VaultUnavailableError, type SecretReader } from '../secrets/vault.js';
 import { fallbackChain, type ChainLink, type ChainTrace } from './fallback-chain.js';
-import { cacheKeyOf, sdkCallOptions, usesCache } from './llm-call-shape.js';
+import { cacheKeyOf, usesCache } from './llm-call-shape.js';
+import { callModel, type Answer } from './sdk-call.js';
 import { LlmCallRecorder, type RecordedProvider } from './llm-call-recorder.js';
 import { LlmCallError, mapLlmError } from './llm-errors.js';
 import type { LlmCallRequest, LlmCallResult, LlmGateway } from './llm-gateway.js';
-import type { CachedLlmResponse, LlmProviderRow } from './llm-rows.js';
+import type { LlmProviderRow } from './llm-rows.js';
 import { LlmPrices, type PriceTable } from './prices.js';
 import { languageModelFor } from './provider-model.js';
 
@@ -49,6 +50,9 @@ export function createLlmGateway(
   });
 }
 
+/** The longest answer a provider may send (a tenant names its base URL): far above any real completion. */
+export const LLM_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
 export const notConfigured = () =>
   new AppError(
     'llm_not_configured',
@@ -56,8 +60,6 @@ export const notConfigured = () =>
     'No LLM provider is configured for this organization: add one with POST /v1/llm/providers {type, name, model, apiKey: "secret:NAME"} (store the key first with POST /v1/secrets)',
     { set: 'POST /v1/llm/providers' },
   );
-
-type Answer = Omit<CachedLlmResponse, 'provider' | 'model'>;
 
 /** The LlmGateway on the org's providers (Vercel AI SDK): cache, fallback chain by priority, one record per call. */
 export class ProviderGateway implements LlmGateway {
@@ -70,7 +72,7 @@ export class ProviderGateway implements LlmGateway {
     this.providers = new LlmProviderRepository(deps.db);
     this.cache = new LlmCacheRepository(deps.db);
     this.recorder = new LlmCallRecorder(deps.db, deps.prices);
-    this.fetch = guardedFetch(deps.egress);
+    this.fetch = boundedResponses(guardedFetch(deps.egress), LLM_MAX_RESPONSE_BYTES);
   }
 
   async assertConfigured(orgId: string): Promise<void> {
@@ -98,7 +100,7 @@ export class ProviderGateway implements LlmGateway {
     const { links, redactor, trace } = await this.linksFor(req.orgId, chain);
     try {
       if (links.length === 0) throw trace.failed.at(-1)!.error;
-      const answer = await this.call(
+      const answer = await callModel(
         req,
         fallbackChain(links, { timeoutMs: this.deps.timeoutMs, redactor, signal: req.signal }, trace),
       );
@@ -135,28 +137,6 @@ export class ProviderGateway implements LlmGateway {
       });
       throw final.withDetails({ attempts });
     }
-  }
-
-  private async call(req: LlmCallRequest<unknown>, model: ChainLink['model']): Promise<Answer> {
-    const options = { model, ...sdkCallOptions(req), abortSignal: req.signal };
-    const wantsObject = (toolCalls: unknown[]) => req.schema !== undefined && toolCalls.length === 0;
-    if (!req.stream) {
-      const r = await generateText(options);
-      return answerOf(r.text, r.toolCalls, r.usage, wantsObject(r.toolCalls) ? { object: r.output as unknown } : {});
-    }
-    const s = streamText({ ...options, onError: () => {} });
-    const progress = { chunks: 0, chars: 0 };
-    for await (const part of s.fullStream) {
-      if (part.type === 'error') throw part.error;
-      if (part.type === 'text-delta') {
-        progress.chunks++;
-        progress.chars += part.text.length;
-        req.onProgress?.({ ...progress });
-      }
-    }
-    const toolCalls = await s.toolCalls;
-    const object = wantsObject(toolCalls) ? { object: (await s.output) as unknown } : {};
-    return answerOf(await s.text, toolCalls, await s.usage, object);
   }
 
   /** Each provider's model with its key from the vault; one whose secret is gone fails as `llm_auth` up front. */
@@ -216,20 +196,6 @@ export class ProviderGateway implements LlmGateway {
       fellBackFrom,
     };
   }
-}
-
-function answerOf(
-  text: string,
-  toolCalls: { toolName: string; input: unknown }[],
-  usage: { inputTokens?: number; outputTokens?: number },
-  object: { object?: unknown },
-): Answer {
-  return {
-    text,
-    ...object,
-    toolCalls: toolCalls.map((c) => ({ toolName: c.toolName, input: c.input })),
-    usage: { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 },
-  };
 }
 
 /** A cached object passes the caller's schema again; one that no longer does is treated as a miss. */

@@ -93,6 +93,12 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/v1/sandboxes/:id' },
   { method: 'POST', path: '/v1/sandboxes/:id/reset' },
   { method: 'DELETE', path: '/v1/sandboxes/:id' },
+  { method: 'POST', path: '/v1/pipelines' },
+  { method: 'GET', path: '/v1/pipelines' },
+  { method: 'GET', path: '/v1/pipelines/:id' },
+  { method: 'GET', path: '/v1/pipelines/:id/artifacts/:artifactId' },
+  { method: 'POST', path: '/v1/pipelines/:id/cancel' },
+  { method: 'POST', path: '/v1/pipelines/:id/retry' },
 ];
 
 /** The REST routes with path parameters. */
