@@ -82,6 +82,12 @@ function activities(opts: { skip?: string[]; deployFiles?: number } = {}) {
       reasons: [],
       policyVersion: 'test',
     })),
+    // The child invocations' budget check: no budget.
+    checkInvocationBudget: vi.fn<Activities['checkInvocationBudget']>(async () => ({
+      exceeded: false,
+      budgetMinor: null,
+      spentMicros: 0,
+    })),
     markInvocation: vi.fn<Activities['markInvocation']>(async () => undefined),
     finishInvocation: vi.fn<Activities['finishInvocation']>(async () => undefined),
     callCapabilityTool: vi.fn<Activities['callCapabilityTool']>(async () => void log.push('tool')),
