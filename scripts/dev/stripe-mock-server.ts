@@ -17,11 +17,15 @@ export async function startStripeMock(opts: {
   logFile: string;
   startTimeoutMs?: number;
 }): Promise<StripeMockServer> {
+  // stripe-mock also listens on $PORT when it is set: without it, it would take the API's port.
+  const env = { ...process.env };
+  delete env.PORT;
   const proc = spawnService({
     name: 'stripe-mock',
     command: toolPath('stripe-mock'),
     args: ['-http-addr', `127.0.0.1:${opts.port}`],
     logFile: opts.logFile,
+    env,
   });
   const url = `http://127.0.0.1:${opts.port}`;
   await waitUntil(
