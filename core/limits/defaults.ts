@@ -11,8 +11,14 @@ const MIB = 1024 * KIB;
  * Default limits per security level: the more a server can do, the tighter it runs. A server's own
  * `limits` override these key by key (README "Limits" mirrors this table: change both together).
  */
-// maxProcesses is RLIMIT_NPROC, which the kernel counts per uid: all of an org's servers (each Node
-// server is a dozen threads) share the uid, so it is an org-wide budget against fork bombs, not a per-server one.
+/**
+ * maxProcesses is RLIMIT_NPROC, which the kernel counts per uid: all of an org's servers and sandboxes (each
+ * Node server a dozen threads, its tsx loader's esbuild six more, moto dozens) share the uid, so it is one
+ * org-wide bound against fork bombs, the same at every level. A tighter one on a high-level server did not
+ * make it safer: it only stopped it starting (bwrap: EAGAIN) once the org's other processes passed it.
+ */
+export const ORG_MAX_PROCESSES = 4096;
+
 export const LIMIT_DEFAULTS: Readonly<Record<Severity, EffectiveLimits>> = {
   low: {
     timeoutMs: 60_000,
@@ -24,7 +30,7 @@ export const LIMIT_DEFAULTS: Readonly<Record<Severity, EffectiveLimits>> = {
     maxResultBytes: 4 * MIB,
     memoryMb: 2048,
     cpuSeconds: 3600,
-    maxProcesses: 1024,
+    maxProcesses: ORG_MAX_PROCESSES,
     maxOpenFiles: 1024,
   },
   medium: {
@@ -37,7 +43,7 @@ export const LIMIT_DEFAULTS: Readonly<Record<Severity, EffectiveLimits>> = {
     maxResultBytes: 2 * MIB,
     memoryMb: 1024,
     cpuSeconds: 1800,
-    maxProcesses: 512,
+    maxProcesses: ORG_MAX_PROCESSES,
     maxOpenFiles: 512,
   },
   high: {
@@ -50,7 +56,7 @@ export const LIMIT_DEFAULTS: Readonly<Record<Severity, EffectiveLimits>> = {
     maxResultBytes: 1 * MIB,
     memoryMb: 1024,
     cpuSeconds: 900,
-    maxProcesses: 256,
+    maxProcesses: ORG_MAX_PROCESSES,
     maxOpenFiles: 256,
   },
   critical: {
@@ -63,7 +69,7 @@ export const LIMIT_DEFAULTS: Readonly<Record<Severity, EffectiveLimits>> = {
     maxResultBytes: 256 * KIB,
     memoryMb: 512,
     cpuSeconds: 300,
-    maxProcesses: 128,
+    maxProcesses: ORG_MAX_PROCESSES,
     maxOpenFiles: 128,
   },
 };

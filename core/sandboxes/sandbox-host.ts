@@ -1,3 +1,4 @@
+import { ORG_MAX_PROCESSES } from '../limits/defaults.js';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,9 +62,8 @@ export interface HostingRuntime {
 }
 
 // Limits of a sandbox process besides its memory. RLIMIT_NPROC counts every thread of the org's uid (its
-// stdio servers' and its other sandboxes' too), and each Node process runs a dozen or more: the bound is
-// against a fork bomb, not a budget.
-const PROCESS_LIMITS = { cpuSeconds: 24 * 3600, maxProcesses: 1024, maxOpenFiles: 1024 };
+// stdio servers' and its other sandboxes' too): the org-wide bound every server has (core/limits/defaults.ts).
+const PROCESS_LIMITS = { cpuSeconds: 24 * 3600, maxProcesses: ORG_MAX_PROCESSES, maxOpenFiles: 1024 };
 const DEFAULT_CHECK_MS = 5_000;
 // Well inside the hosting activity's heartbeatTimeout (workflows/sandbox.workflow.ts).
 const HEARTBEAT_MS = 2_000;
