@@ -59,18 +59,15 @@ const SECRET_VARIABLES = new Set([
   'STRIPE_WEBHOOK_SECRET',
 ]);
 
-// What each ledger kind costs, in micro-units of BILLING_CURRENCY (1 000 000 = one dollar for usd).
+// What each ledger kind costs, in micro-units of BILLING_CURRENCY (1 000 000 = one dollar for usd). LLM calls
+// are not here: the ledger takes the cost the gateway priced each at, per model (LLM_PRICES, in US dollars).
 const BillingPricesSchema = z.strictObject({
   tool_call: z.number().int().min(0).max(1e12),
-  llm_input_token: z.number().int().min(0).max(1e12),
-  llm_output_token: z.number().int().min(0).max(1e12),
   sandbox_minute: z.number().int().min(0).max(1e12),
 });
 export type BillingPrices = z.infer<typeof BillingPricesSchema>;
 const DEFAULT_PRICES: BillingPrices = {
   tool_call: 1000,
-  llm_input_token: 1,
-  llm_output_token: 4,
   sandbox_minute: 2000,
 };
 /** A variable holding JSON, checked against `schema`. */

@@ -49,12 +49,13 @@ export class LedgerRepository {
          from invocations i where i.status = 'succeeded' and i.completed_at >= ? ?`,
         [prices.tool_call, currency, since, org('i')],
       ),
-      // An LLM call that reached a provider (a cache hit spends no tokens); quantity is its tokens.
+      // An LLM call that reached a provider (a cache hit spends no tokens); quantity is its tokens, its amount
+      // the cost the gateway priced it at per model (LLM_PRICES, US dollars): one price table for tokens.
       this.db.raw(
         `select l.org_id, 'llm_call', l.id::text, null::uuid, l.purpose, l.input_tokens + l.output_tokens,
-                l.input_tokens::bigint * ? + l.output_tokens::bigint * ?, ?, l.created_at
+                round(l.cost_usd * 1000000)::bigint, ?, l.created_at
          from llm_calls l where l.status = 'ok' and not l.cache_hit and l.created_at >= ? ?`,
-        [prices.llm_input_token, prices.llm_output_token, currency, since, org('l')],
+        [currency, since, org('l')],
       ),
       // A sandbox's minutes, recorded when it ended; part minutes are billed as started.
       this.db.raw(

@@ -3,8 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../core/db/knex.js';
 
-/** `n` successful LLM calls of the org, `tokens` in and out each; their ids. */
-export async function recordLlmCalls(db: Db, orgId: string, n: number, tokens = { input: 100, output: 50 }) {
+/** `n` successful LLM calls of the org, `tokens` in and out each, priced at `costUsd`; their ids. */
+export async function recordLlmCalls(
+  db: Db,
+  orgId: string,
+  n: number,
+  tokens = { input: 100, output: 50 },
+  costUsd = 0.0003,
+) {
   const rows = Array.from({ length: n }, () => ({
     id: randomUUID(),
     org_id: orgId,
@@ -14,6 +20,7 @@ export async function recordLlmCalls(db: Db, orgId: string, n: number, tokens = 
     purpose: 'tool_suggest',
     input_tokens: tokens.input,
     output_tokens: tokens.output,
+    cost_usd: costUsd,
     status: 'ok',
   }));
   await db('llm_calls').insert(rows);

@@ -56,9 +56,10 @@ describe('GET /v1/billing/usage', () => {
 
     const byKind = await call(`${platform.url}/v1/billing/usage?${range()}&groupBy=kind`, { key: adminKey });
     expect(byKind.status, byKind.text).toBe(200);
-    // Default prices: 1000 µ per tool call, 1 µ per input and 4 µ per output token, 2000 µ per sandbox minute.
+    // Default prices: 1000 µ per tool call, 2000 µ per sandbox minute; an LLM call at the cost the gateway
+    // recorded for it ($0.0003 each).
     expect(byKind.json.data).toEqual([
-      { key: 'llm_call', entries: 2, quantity: 300, amountMicros: 2 * (100 + 50 * 4), amountMinor: 1 },
+      { key: 'llm_call', entries: 2, quantity: 300, amountMicros: 600, amountMinor: 1 },
       { key: 'sandbox_minutes', entries: 1, quantity: 2.5, amountMicros: 5000, amountMinor: 1 },
       { key: 'tool_call', entries: 3, quantity: 3, amountMicros: 3000, amountMinor: 1 },
     ]);
