@@ -10,7 +10,7 @@ export interface StripeMockServer {
 
 /**
  * Starts stripe-mock (Stripe's own API emulator, provisioned by scripts/provision-tools.sh) on 127.0.0.1:port,
- * HTTP only. Ready means it answers an authenticated API call, not just that the port is open.
+ * for HTTP (its HTTPS listener, which it always opens, on a loopback port of the system's choice). Ready means it answers an authenticated API call, not just that the port is open.
  */
 export async function startStripeMock(opts: {
   port: number;
@@ -23,7 +23,8 @@ export async function startStripeMock(opts: {
   const proc = spawnService({
     name: 'stripe-mock',
     command: toolPath('stripe-mock'),
-    args: ['-http-addr', `127.0.0.1:${opts.port}`],
+    // Its HTTPS listener defaults to every interface on :12112: loopback on a port the system picks instead.
+    args: ['-http-addr', `127.0.0.1:${opts.port}`, '-https-addr', '127.0.0.1:'],
     logFile: opts.logFile,
     env,
   });

@@ -14,17 +14,24 @@ import { call } from '../helpers/stack.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'collexa-e2e-'));
 let env: NodeJS.ProcessEnv;
-let ports: { api: number; temporal: number; ui: number; pg: number };
+let ports: { api: number; temporal: number; ui: number; pg: number; stripe: number };
 let pendingWorkflowId: string;
 
 beforeAll(async () => {
-  ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
+  ports = {
+    api: await freePort(),
+    temporal: await freePort(),
+    ui: await freePort(),
+    pg: await freePort(),
+    stripe: await freePort(),
+  };
   env = {
     ...process.env,
     PORT: String(ports.api),
     TEMPORAL_DEV_PORT: String(ports.temporal),
     TEMPORAL_UI_PORT: String(ports.ui),
     EMBEDDED_PG_PORT: String(ports.pg),
+    STRIPE_MOCK_PORT: String(ports.stripe),
     COLLEXA_DATA_DIR: dataDir,
   };
   delete env.DATABASE_URL;
