@@ -18,7 +18,8 @@ export interface ToolStats {
   p50LatencyMs: number | null;
 }
 
-export type CatalogEntry = McpToolRow & { server_name: string; stats: ToolStats };
+export type CatalogTool = McpToolRow & { server_name: string };
+export type CatalogEntry = CatalogTool & { stats: ToolStats };
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -26,7 +27,18 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export class ToolCatalogRepository {
   constructor(private readonly db: Knex) {}
 
+  /** The catalog's tools matching `f`, with their call statistics. */
   async search(orgId: string, f: ToolSearch): Promise<CatalogEntry[]> {
+    const rows = await this.tools(orgId, f);
+    const stats = await this.statsFor(orgId, rows);
+    return rows.map((r) => ({
+      ...r,
+      stats: stats.get(`${r.server_id}/${r.name}`) ?? { calls: 0, errors: 0, p50LatencyMs: null },
+    }));
+  }
+
+  /** The catalog's tools matching `f`, without statistics (what ranking reads: no scan of invocations). */
+  async tools(orgId: string, f: ToolSearch): Promise<CatalogTool[]> {
     const q = this.db('mcp_tools as t').join('mcp_servers as s', 's.id', 't.server_id').where('t.org_id', orgId);
     // search_text is lower-cased and trigram-indexed, so a substring match stays an index scan.
     if (f.query) q.andWhere('t.search_text', 'like', `%${escapeLike(f.query.toLowerCase())}%`);
@@ -43,15 +55,10 @@ export class ToolCatalogRepository {
           .orWhereRaw('t.inferred_tags @> ?::jsonb', [JSON.stringify([f.tag])]),
       );
     // Ordered as the (org_id, name, server_id) indexes are, so a page is read in index order and stops early.
-    const rows: (McpToolRow & { server_name: string })[] = await q
+    return q
       .orderBy([{ column: 't.name' }, { column: 't.server_id' }])
       .limit(f.limit)
       .select('t.*', 's.name as server_name');
-    const stats = await this.statsFor(orgId, rows);
-    return rows.map((r) => ({
-      ...r,
-      stats: stats.get(`${r.server_id}/${r.name}`) ?? { calls: 0, errors: 0, p50LatencyMs: null },
-    }));
   }
 
   /** Calls, failures and median tool latency from the org's invocations, for just these tools. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
 import { McpServerRepository } from '../db/mcp-server.repository.js';
-import { ToolCatalogRepository, type CatalogEntry } from '../db/tool-catalog.repository.js';
+import { ToolCatalogRepository, type CatalogTool } from '../db/tool-catalog.repository.js';
 import { AppError } from '../errors.js';
 import { integrationSpecs } from '../integrations/catalog.js';
 import type { IntegrationSpec } from '../integrations/integration.js';
@@ -50,8 +50,8 @@ const LlmRankingSchema = z.object({
     .max(20),
 });
 
-const toolId = (t: CatalogEntry) => `${t.server_name}/${t.name}`;
-const describe = (t: CatalogEntry) => ((t.definition as { description?: string }).description ?? '').slice(0, 2000);
+const toolId = (t: CatalogTool) => `${t.server_name}/${t.name}`;
+const describe = (t: CatalogTool) => ((t.definition as { description?: string }).description ?? '').slice(0, 2000);
 
 /**
  * Ranks the org's catalog tools (and the integrations it could add) for a task description: with the
@@ -62,7 +62,7 @@ export class ToolSuggestionService {
   constructor(private readonly deps: { db: Db; llm?: LlmGateway; logger?: Logger }) {}
 
   async suggest(orgId: string, req: { task: string; limit: number }): Promise<Suggestions> {
-    const catalog = await new ToolCatalogRepository(this.deps.db).search(orgId, { limit: CATALOG_READ });
+    const catalog = await new ToolCatalogRepository(this.deps.db).tools(orgId, { limit: CATALOG_READ });
     const templates = new Set((await new McpServerRepository(this.deps.db).list(orgId)).map((s) => s.template));
     const lexTools = rankLexically(
       req.task,
@@ -108,7 +108,7 @@ export class ToolSuggestionService {
   private async rankWithLlm(
     orgId: string,
     req: { task: string; limit: number },
-    shown: CatalogEntry[],
+    shown: CatalogTool[],
     templates: Set<string | null>,
   ): Promise<Suggestions> {
     const byId = new Map(shown.map((t) => [toolId(t), t]));
@@ -158,7 +158,7 @@ export class ToolSuggestionService {
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim().slice(0, 500);
 const matchedReason = (r: RankedDoc<unknown>) => `matches ${r.matched.map((w) => `"${w}"`).join(', ')}`;
 
-function toolView(t: CatalogEntry, score: number, reason: string): ToolSuggestion {
+function toolView(t: CatalogTool, score: number, reason: string): ToolSuggestion {
   return {
     server: { id: t.server_id, name: t.server_name },
     name: t.name,
