@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { BillingService } from '../../core/billing/billing.service.js';
 import { BILLING_EVENT_STATUSES } from '../../core/db/billing.repository.js';
@@ -17,7 +17,27 @@ const CreditsSchema = z.strictObject({
     .regex(/^pm_[A-Za-z0-9_]{1,100}$/)
     .optional(),
 });
+const ConfirmSchema = z.strictObject({ paymentMethod: CreditsSchema.shape.paymentMethod });
+const RefundSchema = z.strictObject({
+  /** Minor units; by default all of the purchase that is neither refunded nor spent. */
+  amount: z.number().int().min(1).max(100_000_000).optional(),
+});
+const IntentId = z.string().regex(/^pi_[A-Za-z0-9_]{1,200}$/);
 const IdempotencyKey = z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/);
+
+/** The request's Idempotency-Key (a retry with it is the same operation), or a fresh one. */
+function idempotencyKeyOf(req: Request): string {
+  const header = req.get('idempotency-key');
+  if (header !== undefined && !IdempotencyKey.safeParse(header).success)
+    throw badRequest('invalid_idempotency_key', 'Idempotency-Key: 1-100 letters, digits, . _ : -');
+  return header ?? randomUUID();
+}
+
+function intentIdOf(req: Request): string {
+  const id = IntentId.safeParse(req.params.paymentIntentId);
+  if (!id.success) throw badRequest('invalid_payment_intent', 'not a payment intent id (pi_...)');
+  return id.data;
+}
 
 const UsageQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
@@ -52,11 +72,19 @@ export function billingRoutes(billing: BillingService): Router {
 
   router.post('/v1/billing/credits', requireRole('admin'), async (req, res) => {
     const body = parseBody(req, CreditsSchema);
-    const header = req.get('idempotency-key');
-    if (header !== undefined && !IdempotencyKey.safeParse(header).success)
-      throw badRequest('invalid_idempotency_key', 'Idempotency-Key: 1-100 letters, digits, . _ : -');
-    const payment = await billing.buyCredits(actorOf(req), body, header ?? randomUUID());
+    const payment = await billing.credits.buy(actorOf(req), body, idempotencyKeyOf(req));
     res.status(payment.credited ? 201 : 202).json(paymentView(payment));
+  });
+
+  router.post('/v1/billing/credits/:paymentIntentId/confirm', requireRole('admin'), async (req, res) => {
+    const body = parseBody(req, ConfirmSchema);
+    const payment = await billing.credits.confirm(actorOf(req), intentIdOf(req), body, idempotencyKeyOf(req));
+    res.json(paymentView(payment));
+  });
+
+  router.post('/v1/billing/credits/:paymentIntentId/refund', requireRole('admin'), async (req, res) => {
+    const body = parseBody(req, RefundSchema);
+    res.json(await billing.credits.refund(actorOf(req), intentIdOf(req), body, idempotencyKeyOf(req)));
   });
 
   router.get('/v1/billing/usage', async (req, res) => {

@@ -1,6 +1,7 @@
 import type { BillingApplyOutcome } from '../../contracts/billing.contract.js';
 import { AuditRepository } from '../db/audit.repository.js';
 import { BillingRepository } from '../db/billing.repository.js';
+import { CreditPaymentRepository } from '../db/credit-payment.repository.js';
 import type { Db } from '../db/knex.js';
 import { LedgerRepository } from '../db/ledger.repository.js';
 import { AppError } from '../errors.js';
@@ -24,7 +25,12 @@ export class BillingSyncRecords {
         if (event.status !== 'received') return event.status as BillingApplyOutcome;
         const handler = BILLING_EVENT_HANDLERS[event.type];
         if (!handler) throw new AppError('unknown_event_type', 400, `no handler for ${event.type}`);
-        const outcome = await handler({ event, billing, ledger: new LedgerRepository(trx) });
+        const outcome = await handler({
+          event,
+          billing,
+          ledger: new LedgerRepository(trx),
+          payments: new CreditPaymentRepository(trx),
+        });
         await billing.finish(billingEventId, outcome);
         await new AuditRepository(trx).record({
           org_id: event.org_id,

@@ -12,12 +12,11 @@ import type { Page } from '../db/page.js';
 import { AppError, badRequest } from '../errors.js';
 import type { BillingConfig } from '../config.js';
 import { LedgerRepository, type UsageGroup } from '../db/ledger.repository.js';
-import { CREDITS_PURPOSE, MICROS_PER_MINOR_UNIT } from './credits.js';
-import type { PaymentGateway, PaymentIntent } from './payment-gateway.js';
+import { CreditPurchases } from './credit-purchases.js';
+import { monthStart } from './month.js';
+import type { PaymentGateway } from './payment-gateway.js';
 
 const MAX_RANGE_MS = 366 * 24 * 3600_000;
-/** The first instant of `now`'s calendar month, UTC: budgets and the month's spend count from it. */
-export const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 
 /** An org's billing as the API shows it: its Stripe customer and subscription state. */
 export type BillingAccount = Pick<
@@ -43,6 +42,8 @@ const NO_ACCOUNT: BillingAccount = {
 export class BillingService {
   private readonly billing: BillingRepository;
   private readonly ledger: LedgerRepository;
+  /** Prepaid credits: buy, confirm, refund. */
+  readonly credits: CreditPurchases;
   constructor(
     private readonly deps: {
       db: Db;
@@ -53,6 +54,12 @@ export class BillingService {
   ) {
     this.billing = new BillingRepository(deps.db);
     this.ledger = new LedgerRepository(deps.db);
+    this.credits = new CreditPurchases({
+      db: deps.db,
+      currency: deps.config.currency,
+      gateway: deps.payments,
+      ensureCustomer: (actor) => this.ensureCustomer(actor),
+    });
   }
 
   /**
@@ -71,43 +78,6 @@ export class BillingService {
   async account(orgId: string): Promise<BillingAccount & { creditBalanceMicros: number }> {
     const { creditMicros } = await this.ledger.totals(orgId, monthStart(new Date()));
     return { ...((await this.billing.account(orgId)) ?? NO_ACCOUNT), creditBalanceMicros: creditMicros };
-  }
-
-  /**
-   * Buys prepaid credits: a payment intent for `amount` minor units on the org's customer. Credited to the ledger
-   * when Stripe says it succeeded, at once or by its payment_intent.succeeded event (the intent's id is the
-   * entry's source, so both paths credit once). `requestKey` (the Idempotency-Key) makes a retry the same payment.
-   */
-  async buyCredits(
-    actor: Actor,
-    req: { amount: number; paymentMethod?: string },
-    requestKey: string,
-  ): Promise<PaymentIntent & { credited: boolean }> {
-    if (!this.deps.payments) throw new AppError('billing_not_configured', 503, 'payments are not configured');
-    const { customerId } = await this.ensureCustomer(actor);
-    const intent = await this.deps.payments.createIntent({
-      amount: req.amount,
-      currency: this.deps.config.currency,
-      customerId,
-      ...(req.paymentMethod ? { paymentMethod: req.paymentMethod } : {}),
-      metadata: { orgId: actor.orgId, purpose: CREDITS_PURPOSE },
-      idempotencyKey: `credits-${actor.orgId}-${requestKey}`,
-    });
-    const credited =
-      intent.status === 'succeeded' &&
-      (await this.ledger.addCredit({
-        orgId: actor.orgId,
-        sourceId: intent.id,
-        amountMicros: intent.amount * MICROS_PER_MINOR_UNIT,
-        currency: intent.currency,
-      }));
-    await new AuditRepository(this.deps.db).record(
-      auditEvent(actor, 'billing.credits_requested', 'payment_intent', intent.id, {
-        amount: req.amount,
-        status: intent.status,
-      }),
-    );
-    return { ...intent, credited };
   }
 
   events(

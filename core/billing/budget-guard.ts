@@ -2,7 +2,7 @@ import type { BillingConfig } from '../config.js';
 import type { Db } from '../db/knex.js';
 import { LedgerRepository } from '../db/ledger.repository.js';
 import { notFound } from '../errors.js';
-import { monthStart } from './billing.service.js';
+import { monthStart } from './month.js';
 import { MICROS_PER_MINOR_UNIT } from './credits.js';
 
 export interface BudgetVerdict {

@@ -1,5 +1,6 @@
 import type { BillingEventRow, BillingRepository, SubscriptionState } from '../db/billing.repository.js';
 import { badRequest } from '../errors.js';
+import type { CreditPaymentRepository } from '../db/credit-payment.repository.js';
 import type { LedgerRepository } from '../db/ledger.repository.js';
 import { CREDITS_PURPOSE, MICROS_PER_MINOR_UNIT } from './credits.js';
 import { SubscriptionSchema, type StripeSubscription } from './stripe-events.js';
@@ -9,6 +10,7 @@ export interface BillingEventContext {
   event: BillingEventRow & { org_id: string };
   billing: BillingRepository;
   ledger: LedgerRepository;
+  payments: CreditPaymentRepository;
 }
 
 /** Applies one event; 'stale' when the org's state is already newer than the event's object. */
@@ -63,7 +65,7 @@ const recordOnly =
 // A succeeded credits purchase of this org (its metadata says so) credits the ledger, once per intent.
 const paymentSucceeded: BillingEventHandler = async (ctx) => {
   await recordOnly('payment_intent')(ctx);
-  const { event, ledger } = ctx;
+  const { event, ledger, payments } = ctx;
   const amount = Number(event.object.amount_received ?? event.object.amount);
   if (event.metadata.purpose === CREDITS_PURPOSE && event.metadata.orgId === event.org_id) {
     if (!Number.isSafeInteger(amount) || amount <= 0 || !event.currency)
@@ -73,6 +75,14 @@ const paymentSucceeded: BillingEventHandler = async (ctx) => {
       sourceId: event.stripe_object_id!,
       amountMicros: amount * MICROS_PER_MINOR_UNIT,
       currency: event.currency,
+    });
+    // The purchase becomes refundable (its row is the org's own: upsert never moves another org's).
+    await payments.upsert({
+      intentId: event.stripe_object_id!,
+      orgId: event.org_id,
+      amount,
+      currency: event.currency,
+      status: 'succeeded',
     });
   }
   return 'applied';

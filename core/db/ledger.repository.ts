@@ -79,7 +79,21 @@ export class LedgerRepository {
   }
 
   /** A prepaid credit (a negative amount the usage draws down); never reported as usage. */
-  async addCredit(entry: {
+  addCredit(entry: { orgId: string; sourceId: string; amountMicros: number; currency: string }): Promise<boolean> {
+    return this.creditEntry({ ...entry, amountMicros: -entry.amountMicros });
+  }
+
+  /** Credit given back (a refund): a positive credit entry, so the balance drops by it; never reported as usage. */
+  withdrawCredit(entry: { orgId: string; sourceId: string; amountMicros: number; currency: string }): Promise<boolean> {
+    return this.creditEntry(entry);
+  }
+
+  /** Removes a credit entry written by withdrawCredit whose refund Stripe refused. */
+  async removeCredit(orgId: string, sourceId: string): Promise<void> {
+    await this.db('cost_ledger').where({ org_id: orgId, kind: 'credit', source_id: sourceId }).delete();
+  }
+
+  private async creditEntry(entry: {
     orgId: string;
     sourceId: string;
     amountMicros: number;
@@ -91,7 +105,7 @@ export class LedgerRepository {
         kind: 'credit',
         source_id: entry.sourceId,
         quantity: 1,
-        amount_micros: -entry.amountMicros,
+        amount_micros: entry.amountMicros,
         currency: entry.currency,
         occurred_at: this.db.fn.now(),
         reported_at: this.db.fn.now(),

@@ -26,6 +26,7 @@ export const RECORDED_PATHS = [
   'approval-standalone-approved',
   'mcp-server-healthy-stopped',
   'mcp-server-outage-recovered-stopped',
+  'billing-sync-applied-stale-parked',
 ] as const;
 
 export type RecordedPath = (typeof RECORDED_PATHS)[number];

@@ -11,6 +11,7 @@ import type { pingWorkflow } from '../../workflows/index.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { createServerAndAgent, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg } from '../helpers/stack.js';
+import { deliver, stripeEvent, subscription } from '../helpers/stripe-events.js';
 import { waitFor } from '../helpers/wait.js';
 import { historyFile, type RecordedPath } from './history-files.js';
 import { historyToJson } from './history-json.js';
@@ -59,9 +60,13 @@ afterAll(async () => {
 
 /** Waits for the workflow to close, checks how it ended, and writes its history as `<name>.json`. */
 async function save<R>(name: RecordedPath, workflowId: string, expected: Partial<R>) {
-  const handle = platform.client.workflow.getHandle(workflowId);
-  expect(await handle.result()).toMatchObject(expected);
-  const history = await handle.fetchHistory();
+  expect(await platform.client.workflow.getHandle(workflowId).result()).toMatchObject(expected);
+  await saveHistory(name, workflowId);
+}
+
+/** Writes the workflow's history so far as `<name>.json` (a long-lived workflow replays up to its last event). */
+async function saveHistory(name: RecordedPath, workflowId: string) {
+  const history = await platform.client.workflow.getHandle(workflowId).fetchHistory();
   const json = JSON.parse(JSON.stringify(historyToJson(history)), (key, value: unknown) => {
     if (key === 'identity' && typeof value === 'string') return IDENTITY;
     // Normal task queue (ours, random per run) and sticky queues (named after the worker identity).
@@ -211,4 +216,24 @@ describe('recording workflow histories', () => {
       await own.stop();
     }
   });
+
+  it('billingSyncWorkflow: applied, stale and parked events', async () => {
+    const made = await call(`${platform.url}/v1/billing/customer`, { method: 'POST', key: adminKey });
+    expect(made.status, made.text).toBe(201);
+    const sub = subscription(made.json.customerId as string, 'active', { plan: 'team' });
+    const now = Math.floor(Date.now() / 1000);
+    const applied = stripeEvent('customer.subscription.updated', { ...sub, status: 'past_due' }, now + 10);
+    const stale = stripeEvent('customer.subscription.updated', sub, now + 5);
+    const parked = stripeEvent('customer.subscription.updated', { ...sub, status: 42 }, now + 20);
+    for (const event of [applied, stale, parked]) expect((await deliver(platform.url, event)).status).toBe(200);
+    await waitFor(
+      async () =>
+        (await platform.db('billing_events').whereIn('stripe_event_id', [applied.id, stale.id, parked.id]))
+          .map((e: { status: string }) => e.status)
+          .sort(),
+      (s) => s.join() === 'applied,parked,stale',
+      { what: 'the three events to be applied, stale and parked', timeoutMs: 60_000 },
+    );
+    await saveHistory('billing-sync-applied-stale-parked', `billing-${orgId}`);
+  }, 90_000);
 });
