@@ -1,13 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WORKFLOWS_ENTRY } from '../core/paths.js';
-import { PAYLOAD_CONVERTER_PATH } from '../core/temporal/data-converter.js';
+import { FAILURE_CONVERTER_PATH, PAYLOAD_CONVERTER_PATH } from '../core/temporal/data-converter.js';
 
-/** Bundles workflows/ once (webpack), with the payload converter that stamps each payload's org; reused by every worker that runs from the same build. */
+/**
+ * Bundles workflows/ once (webpack), with the payload converter that stamps each payload's org and the failure
+ * converter that encodes failure messages (a failure a workflow throws, e.g. a failed invocation's, carries
+ * the tool's message: without it that would sit in plaintext in the history); reused by every worker that
+ * runs from the same build.
+ */
 export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_ENTRY,
     payloadConverterPath: PAYLOAD_CONVERTER_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: quietLogger,
   });
 }

@@ -47,6 +47,13 @@ export const APPROVAL_WORKFLOW_FIRST_PATCH = 'approval-workflow-first';
 /** From here on a call past the org's monthlyBudget waits for an admin's budget_override approval. */
 export const BUDGET_OVERRIDE_PATCH = 'budget-override';
 
+/**
+ * From here on a failed invocation closes its workflow as FAILED (ApplicationFailure, its error code as the
+ * type), so Temporal's failure views and counts show it; the row is recorded first, so the API reads the
+ * same answer. Denied, expired and cancelled still complete, told apart by CollexaStatus.
+ */
+export const FAILED_WORKFLOW_PATCH = 'failed-invocation-fails-workflow';
+
 /** Governed capability invocation: policy → optional human approval → MCP tool call → recorded outcome. */
 export const invokeCapabilityWorkflow: InvokeCapabilityWorkflow = async (input) => {
   const state: InvocationState = { invocationId: input.invocationId, status: 'running', approvalId: null };
@@ -67,6 +74,13 @@ export const invokeCapabilityWorkflow: InvokeCapabilityWorkflow = async (input) 
       db.finishInvocation({ invocationId: input.invocationId, status, error }),
     );
     upsertSearchAttributes([{ key: StatusKey, value: status }]);
+    if (status === 'failed' && error && patched(FAILED_WORKFLOW_PATCH))
+      throw ApplicationFailure.create({
+        type: error.code,
+        message: error.message,
+        nonRetryable: true,
+        details: [{ invocationId: input.invocationId, status, ...(error.details ? { details: error.details } : {}) }],
+      });
     return { invocationId: input.invocationId, status };
   };
 

@@ -1,5 +1,7 @@
 import {
+  ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   condition,
   executeChild,
   isCancellation,
@@ -127,16 +129,21 @@ export const pipelineWorkflow: PipelineWorkflow = async (input) => {
             typedSearchAttributes: invocationSearchAttributes(rec.input),
           }));
         } catch (err) {
-          // The invocation's workflow itself failed (terminated, timed out): the step says so, not `running`.
-          if (!isCancellation(err))
-            await db.markPipelineStep({
-              pipelineId,
-              stage,
-              step: name,
-              status: 'failed',
-              invocationId: rec.invocationId,
-            });
-          throw err;
+          // A failed invocation fails its workflow (FAILED_WORKFLOW_PATCH) with an ApplicationFailure: the
+          // step ends `failed` as it did when that invocation completed with status failed.
+          if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) status = 'failed';
+          else {
+            // The invocation's workflow itself failed (terminated, timed out): the step says so, not `running`.
+            if (!isCancellation(err))
+              await db.markPipelineStep({
+                pipelineId,
+                stage,
+                step: name,
+                status: 'failed',
+                invocationId: rec.invocationId,
+              });
+            throw err;
+          }
         }
       }
       const stepStatus: StageStatus =

@@ -4,7 +4,8 @@ import type { DataConverter } from '@temporalio/common';
 import { MasterKeyring } from '../crypto/master-key.js';
 import { EncryptionCodec } from '../crypto/payload-codec.js';
 
-const FAILURE_CONVERTER_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'failure-converter.cjs');
+/** Clients, workers and (bundled) workflow code: failure messages and stacks go into an encrypted payload. */
+export const FAILURE_CONVERTER_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'failure-converter.cjs');
 /** Bundled into the workflow code only: stamps each payload a workflow writes with its org (see payload-org.ts). */
 export const PAYLOAD_CONVERTER_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'payload-converter.cjs');
 

@@ -1,6 +1,8 @@
 // Governed invocation on the real path: HTTP API → Temporal workflow → OPA (WASM) → approval → real MCP servers.
 import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StatusKey } from '../../contracts/search-attributes.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { createServerAndAgent, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
@@ -208,6 +210,32 @@ describe('invoking a capability', () => {
     expect(
       (await mcpHttp.calls()).filter((c) => c.tool === 'fail' && c.arguments.message === 'disk on fire'),
     ).toHaveLength(1);
+  });
+
+  it('closes a failed invocation’s workflow as FAILED (its code as the type); a denied one completes, CollexaStatus denied', async () => {
+    const failed = await invoke(
+      keys.developer.key,
+      { capability: 'broken', input: { message: 'temporal should know' } },
+      { wait: 30 },
+    );
+    expect(failed.json).toMatchObject({ status: 'failed', error: { code: 'tool_error' } });
+    const handle = platform.client.workflow.getHandle(failed.json.workflowId);
+    const failure = await handle.result().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toMatchObject({
+      type: 'tool_error',
+      message: 'temporal should know',
+      nonRetryable: true,
+    });
+    const described = await handle.describe();
+    expect(described.status.name).toBe('FAILED');
+    expect(described.typedSearchAttributes.get(StatusKey)).toBe('failed');
+
+    const denied = await invoke(keys.viewer.key, { capability: 'note', input: { note: 'sa-denied' } }, { wait: 30 });
+    expect(denied.json.status).toBe('denied');
+    const deniedRun = await platform.client.workflow.getHandle(denied.json.workflowId).describe();
+    expect(deniedRun.status.name).toBe('COMPLETED');
+    expect(deniedRun.typedSearchAttributes.get(StatusKey)).toBe('denied');
   });
 
   it('lists invocations with filters and a cursor', async () => {

@@ -3,6 +3,7 @@
 // workflow change (see README, "Replay safety").
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalResult } from '../../contracts/approval.contract.js';
@@ -58,9 +59,17 @@ afterAll(async () => {
   await mcpHttp?.stop();
 });
 
-/** Waits for the workflow to close, checks how it ended, and writes its history as `<name>.json`. */
-async function save<R>(name: RecordedPath, workflowId: string, expected: Partial<R>) {
-  expect(await platform.client.workflow.getHandle(workflowId).result()).toMatchObject(expected);
+/**
+ * Waits for the workflow to close, checks how it ended (its result, or with `{ failedWith }` the type of the
+ * ApplicationFailure it failed with), and writes its history as `<name>.json`.
+ */
+async function save<R>(name: RecordedPath, workflowId: string, expected: Partial<R> | { failedWith: string }) {
+  const handle = platform.client.workflow.getHandle(workflowId);
+  if ('failedWith' in expected) {
+    const failure = await handle.result().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toMatchObject({ type: expected.failedWith });
+  } else expect(await handle.result()).toMatchObject(expected);
   await saveHistory(name, workflowId);
 }
 
@@ -159,7 +168,8 @@ describe('recording workflow histories', () => {
 
   it('invokeCapabilityWorkflow: tool error, failed', async () => {
     const r = await invoke(keys.developer, { capability: 'broken', input: { message: 'boom' } }, 30);
-    await save<InvokeResult>('invoke-capability-tool-error-failed', r.json.workflowId, { status: 'failed' });
+    expect(r.json.status).toBe('failed');
+    await save('invoke-capability-tool-error-failed', r.json.workflowId, { failedWith: 'tool_error' });
   });
 
   it('approvalWorkflow: standalone, approved', async () => {

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { approvalWorkflowId, decideUpdate } from '../../contracts/approval.contract.js';
@@ -152,7 +153,15 @@ describe.skipIf(!server)('invokeCapabilityWorkflow (time-skipping, mocked activi
       ApplicationFailure.create({ type: 'tool_error', message: 'the tool said no', nonRetryable: true }),
     );
     const args = input();
-    expect((await run(acts, args)).status).toBe('failed');
+    // FAILED_WORKFLOW_PATCH: the workflow fails, its failure typed with the code, after the row was recorded.
+    const failure = await run(acts, args).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toMatchObject({
+      type: 'tool_error',
+      message: 'the tool said no',
+      nonRetryable: true,
+      details: [{ invocationId: args.invocationId, status: 'failed', details: {} }],
+    });
     expect(acts.callCapabilityTool).toHaveBeenCalledTimes(1);
     expect(acts.finishInvocation).toHaveBeenCalledExactlyOnceWith({
       invocationId: args.invocationId,

@@ -294,6 +294,31 @@ describe.skipIf(!server)('pipelineWorkflow (time-skipping, mocked activities)', 
     expect(log.filter((e) => e === 'plan')).toHaveLength(1);
   });
 
+  it('fails a tool step whose invocation failed (its workflow FAILED), and runs it again on retry', async () => {
+    const { acts } = activities();
+    acts.callCapabilityTool.mockRejectedValueOnce(
+      ApplicationFailure.create({ type: 'tool_error', message: 'the tool said no', nonRetryable: true }),
+    );
+    const args = input({ hasDeployTarget: false });
+    const result = await run(acts, args, async () => {
+      await until(args, 'the plan stage to fail', (s) => s.status === 'failed' && s.failedStage === 'plan');
+      await env.client.workflow
+        .getHandle(pipelineWorkflowId(args.pipelineId))
+        .executeUpdate(retryPipelineUpdate, { args: [{ requestedBy: 'requester' }] });
+    });
+    expect(result.status).toBe('succeeded');
+    expect(acts.markPipelineStep).toHaveBeenCalledWith(
+      expect.objectContaining({ step: 'jira_epic', status: 'failed' }),
+    );
+    expect(acts.markPipelineStage).toHaveBeenCalledWith(
+      expect.objectContaining({
+        stage: 'plan',
+        status: 'failed',
+        error: expect.objectContaining({ code: 'invocation_failed' }),
+      }),
+    );
+  });
+
   it('ends failed once the retry window passes', async () => {
     const { acts } = activities();
     acts.codePipeline.mockRejectedValue(
