@@ -78,6 +78,8 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/v1/billing/events' },
   { method: 'GET', path: '/v1/billing/usage' },
   { method: 'POST', path: '/v1/billing/credits' },
+  { method: 'POST', path: '/v1/billing/credits/:paymentIntentId/confirm' },
+  { method: 'POST', path: '/v1/billing/credits/:paymentIntentId/refund' },
   { method: 'GET', path: '/v1/tools' },
   { method: 'POST', path: '/v1/tools/suggest' },
   { method: 'PATCH', path: '/v1/mcp-servers/:id/tools/:name' },

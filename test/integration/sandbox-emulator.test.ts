@@ -415,6 +415,21 @@ describe('a sandbox role', () => {
   });
 
   it('cannot open more connections than its limit', async () => {
+    // A backend outlives its client's end() by a moment, and it counts against the limit until it exits:
+    // wait for the earlier tests' sessions of this role to be gone, so the limit is measured from zero.
+    const db = testDb();
+    try {
+      await waitFor(
+        async () => {
+          const { rows } = await db.raw('select count(*)::int as n from pg_stat_activity where usename = ?', [a.user]);
+          return rows[0].n as number;
+        },
+        (n) => n === 0,
+        { what: `no sessions of ${a.user} left` },
+      );
+    } finally {
+      await db.destroy();
+    }
     const clients = Array.from({ length: 5 }, () => asRole(a));
     try {
       const results = await Promise.allSettled(clients.map((c) => c.connect()));
