@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { BillingSyncRecords } from '../core/billing/billing-sync-records.js';
 import type { BillingApplyOutcome } from '../contracts/billing.contract.js';
-import type { BudgetVerdict } from '../core/billing/budget-guard.js';
+import { NO_BUDGET, type BudgetVerdict } from '../core/billing/budget-guard.js';
 import { AppError } from '../core/errors.js';
 import type { ActivityDeps } from './index.js';
 
@@ -15,7 +15,7 @@ export function createBillingActivities(deps: ActivityDeps) {
   return {
     collectUsage: (): Promise<number> => reporter().collect(),
     checkInvocationBudget: async ({ invocationId }: { invocationId: string }): Promise<BudgetVerdict> =>
-      deps.budget ? deps.budget.forInvocation(invocationId) : { exceeded: false, budgetMinor: null, spentMicros: 0 },
+      deps.budget ? deps.budget.forInvocation(invocationId) : NO_BUDGET,
     reportUsageBatch: (): Promise<number> => reporter().reportBatch(() => Context.current().heartbeat()),
     applyBillingEvent: ({ billingEventId }: { billingEventId: string }): Promise<BillingApplyOutcome> =>
       records.apply(billingEventId),

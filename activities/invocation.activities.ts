@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { InvocationError, InvocationStatus, PolicyDecision } from '../contracts/invocation.contract.js';
+import { NO_BUDGET, type BudgetVerdict } from '../core/billing/budget-guard.js';
 import { InvocationRecords } from '../core/invocations/invocation-records.js';
 import { ToolCalls } from '../core/invocations/tool-call.js';
 import { toApplicationFailure } from './application-failure.js';
@@ -14,9 +15,22 @@ export function createInvocationActivities(deps: ActivityDeps) {
   const toolCalls = new ToolCalls({ ...deps, records });
 
   return {
-    /** Evaluates collexa.authz.invoke for the invocation and records the decision with the policy version. */
-    async decideInvocation({ invocationId }: { invocationId: string }): Promise<PolicyDecision> {
-      return records.decide(invocationId);
+    /**
+     * Evaluates collexa.authz.invoke for the invocation and records the decision with the policy version.
+     * With `budget` (runs from LEAN_FIRST_TASK_PATCH on) an allowed call's answer also carries the org's
+     * budget verdict, read from the same context: one local activity and one query fewer than asking
+     * checkInvocationBudget after it.
+     */
+    async decideInvocation({
+      invocationId,
+      budget,
+    }: {
+      invocationId: string;
+      budget?: boolean;
+    }): Promise<PolicyDecision & { budget?: BudgetVerdict }> {
+      const { decision, org } = await records.decide(invocationId);
+      if (!budget || !decision.allow) return decision;
+      return { ...decision, budget: deps.budget && org ? await deps.budget.forOrg(org) : NO_BUDGET };
     },
 
     async markInvocation(input: {

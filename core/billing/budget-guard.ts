@@ -12,6 +12,9 @@ export interface BudgetVerdict {
   spentMicros: number;
 }
 
+/** The verdict for an org without a monthlyBudget (or a worker without billing): nothing is held. */
+export const NO_BUDGET: BudgetVerdict = Object.freeze({ exceeded: false, budgetMinor: null, spentMicros: 0 });
+
 /** Whether an org's month-to-date spend has passed its monthlyBudget (the ledger first brought up to date). */
 export class BudgetGuard {
   private readonly ledger: LedgerRepository;
@@ -28,11 +31,16 @@ export class BudgetGuard {
       .where('i.id', invocationId)
       .first('o.id', 'o.settings');
     if (!row) throw notFound('invocation', invocationId);
-    const budget = (row.settings as { monthlyBudget?: unknown }).monthlyBudget;
-    if (typeof budget !== 'number') return { exceeded: false, budgetMinor: null, spentMicros: 0 };
+    return this.forOrg({ id: row.id, settings: row.settings }, now);
+  }
+
+  /** The verdict for an org whose settings the caller read already: no query at all when it has no budget. */
+  async forOrg(org: { id: string; settings: unknown }, now = new Date()): Promise<BudgetVerdict> {
+    const budget = (org.settings as { monthlyBudget?: unknown } | null)?.monthlyBudget;
+    if (typeof budget !== 'number') return NO_BUDGET;
     const from = monthStart(now);
-    await this.ledger.collect({ ...this.cfg, since: from, orgId: row.id });
-    const { spentMicros } = await this.ledger.totals(row.id, from);
+    await this.ledger.collect({ ...this.cfg, since: from, orgId: org.id });
+    const { spentMicros } = await this.ledger.totals(org.id, from);
     return { exceeded: spentMicros >= budget * MICROS_PER_MINOR_UNIT, budgetMinor: budget, spentMicros };
   }
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import {
   METADATA_ENCODING_KEY,
   ValueError,
@@ -24,13 +24,16 @@ const decoder = new TextDecoder();
 /** A payload key: derived from a master key (HKDF), named after it, so rotating the master key rotates it too. */
 interface PayloadKey {
   id: string;
-  key: Buffer;
+  /** A KeyObject, not bytes: a Buffer key is imported into a new key object on every cipher (bench/invoke's profile). */
+  key: KeyObject;
 }
 
 function derive(master: { kid: string; key: Buffer }): PayloadKey {
   return {
     id: `pk-${master.kid.replace(/^mk-/, '')}`,
-    key: Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), 'collexa/temporal-payload/v1', 32)),
+    key: createSecretKey(
+      Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), 'collexa/temporal-payload/v1', 32)),
+    ),
   };
 }
 

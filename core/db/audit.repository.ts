@@ -17,6 +17,19 @@ export class AuditRepository {
     return row!;
   }
 
+  /**
+   * A change and the audit events that describe it as one statement (`with changed as (<change>) insert into
+   * audit_events …`): as atomic as a transaction around both, one round trip instead of four (begin, change,
+   * insert, commit). PostgreSQL runs a data-modifying WITH once whether or not the insert reads it.
+   */
+  async recordWith(change: Knex.QueryBuilder, events: NewAuditEvent[]): Promise<void> {
+    if (events.length === 0) {
+      await change;
+      return;
+    }
+    await this.db.with('changed', change).insert(events).into('audit_events');
+  }
+
   /** The org's events newest first, `limit` at a time after `cursor` (opaque: the last event's id). */
   async list(
     orgId: string,

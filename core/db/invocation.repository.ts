@@ -56,8 +56,13 @@ export class InvocationRepository {
   }
 
   async update(id: string, patch: Partial<Omit<InvocationRow, 'id' | 'org_id'>>): Promise<void> {
+    await this.updateQuery(id, patch);
+  }
+
+  /** The update as a query not run yet: to run it, or to make it one statement with its audit (AuditRepository.recordWith). */
+  updateQuery(id: string, patch: Partial<Omit<InvocationRow, 'id' | 'org_id'>>): Knex.QueryBuilder {
     const json = (v: unknown) => (v === undefined ? undefined : JSON.stringify(v));
-    await this.db('invocations')
+    return this.db('invocations')
       .where({ id })
       .update({
         ...patch,

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { InvocationError, InvocationStatus, PolicyDecision } from '../../contracts/invocation.contract.js';
 import { AuditRepository, type NewAuditEvent } from '../db/audit.repository.js';
-import { InvocationContextRepository } from '../db/invocation-context.repository.js';
+import { InvocationContextRepository, type InvocationContext } from '../db/invocation-context.repository.js';
 import { InvocationRepository } from '../db/invocation.repository.js';
 import { effectiveLimits } from '../limits/defaults.js';
 import { ExecutionLimits } from '../limits/execution-limits.js';
@@ -19,7 +19,7 @@ export interface FinishDetails {
 
 /**
  * The invocation row's transitions as the workflow makes them: the policy decision, status changes and the
- * terminal write, each with its audit events in the same transaction.
+ * terminal write, each with its audit events in the same statement (or transaction).
  */
 export class InvocationRecords {
   private readonly invocations: InvocationRepository;
@@ -34,29 +34,34 @@ export class InvocationRecords {
   }
 
   /** Evaluates collexa.authz.invoke and records the decision with the policy version (a denial returns the API's rate tokens). */
-  async decide(invocationId: string): Promise<PolicyDecision> {
+  async decide(invocationId: string): Promise<{ decision: PolicyDecision; org: InvocationContext['org'] }> {
     const ctx = await this.contexts.load(invocationId);
     const { invocation: inv, server } = ctx;
     const decision = decideInvoke(this.policy, ctx, inv.id);
-    await this.db.transaction(async (trx: Knex) => {
-      await new InvocationRepository(trx).update(invocationId, { decision: decision as never, decided_at: new Date() });
-      await new AuditRepository(trx).record(
-        {
-          org_id: inv.org_id,
-          actor: 'policy',
-          action: 'policy.decided',
-          subject_type: 'invocation',
-          subject_id: inv.id,
-          invocation_id: inv.id,
-          data: { ...decision },
-        },
-        trx,
+    const record = (db: Knex) =>
+      new AuditRepository(db).recordWith(
+        new InvocationRepository(db).updateQuery(invocationId, { decision: decision as never, decided_at: new Date() }),
+        [
+          {
+            org_id: inv.org_id,
+            actor: 'policy',
+            action: 'policy.decided',
+            subject_type: 'invocation',
+            subject_id: inv.id,
+            invocation_id: inv.id,
+            data: { ...decision },
+          },
+        ],
       );
-      // Tokens the API took for a call policy denies go back: a denied call never reaches the server.
-      if (!decision.allow && server)
+    // Tokens the API took for a call policy denies go back in the same transaction: a denied call never
+    // reaches the server. An allowed one is a single statement.
+    if (!decision.allow && server)
+      await this.db.transaction(async (trx: Knex) => {
+        await record(trx);
         await new ExecutionLimits(trx).refundAdmission(inv.id, server, effectiveLimits(server));
-    });
-    return decision;
+      });
+    else await record(this.db);
+    return { decision, org: ctx.org };
   }
 
   async mark(invocationId: string, status: InvocationStatus, approvalId?: string): Promise<void> {
@@ -78,17 +83,17 @@ export class InvocationRecords {
     status: InvocationStatus,
     extra: FinishDetails = {},
   ): Promise<void> {
-    await this.db.transaction(async (trx: Knex) => {
-      await new InvocationRepository(trx).update(invocationId, {
+    // One statement: the row and its audit events land together or not at all.
+    await new AuditRepository(this.db).recordWith(
+      this.invocations.updateQuery(invocationId, {
         status,
         error: (extra.error ?? null) as never,
         ...(extra.result !== undefined ? { result: extra.result as never } : {}),
         ...(extra.toolStartedAt ? { tool_started_at: extra.toolStartedAt } : {}),
         completed_at: new Date(),
-      });
-      const audit = new AuditRepository(trx);
-      for (const e of extra.events ?? []) await audit.record(e, trx);
-      await audit.record(
+      }),
+      [
+        ...(extra.events ?? []),
         {
           org_id: orgId,
           actor: extra.actor ?? 'system',
@@ -98,8 +103,7 @@ export class InvocationRecords {
           invocation_id: invocationId,
           data: extra.error ? { error: extra.error } : {},
         },
-        trx,
-      );
-    });
+      ],
+    );
   }
 }
