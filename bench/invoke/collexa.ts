@@ -2,6 +2,7 @@
 // production defaults) with an org, a developer key and the `sum` agent; one operation is one
 // POST /v1/agents/:id/invoke?wait=30 that must end `succeeded`.
 import type { Client } from '@temporalio/client';
+import type { Db } from '../../core/db/knex.js';
 import type { Logger } from '../../core/log.js';
 import { createBenchOrg, createSumAgent, startCollexaPlatform } from '../lib/collexa.js';
 import type { OpOutcome } from '../lib/load.js';
@@ -10,6 +11,8 @@ import type { BenchStack } from '../lib/stack.js';
 /** A running Collexa: `op` is one POST /v1/agents/:id/invoke?wait=30 that must end `succeeded`. */
 export interface Collexa {
   client: Client;
+  /** The API's and the worker's PostgreSQL pools (to count statements). */
+  pools: { api: Db; worker: Db };
   op(i: number): Promise<OpOutcome>;
   stop(): Promise<void>;
 }
@@ -22,6 +25,7 @@ export async function startCollexa(opts: { stack: BenchStack; mcpUrl: string; lo
     const { agentId } = await createSumAgent(platform.url, org.adminKey, opts.mcpUrl);
     return {
       client: platform.client,
+      pools: { api: platform.db, worker: platform.workerDb },
       async op(i) {
         const res = await fetch(`${platform.url}/v1/agents/${agentId}/invoke?wait=30`, {
           method: 'POST',

@@ -28,6 +28,17 @@ export interface InvokeReport {
   breakdownMs: { baseline: Record<string, number>; collexa: Record<string, number> };
   /** CPU ms per operation by process during the measured phases ('bench process' = API, both workers and the load driver). */
   cpuMsPerOp: { baseline: Record<string, number>; collexa: Record<string, number> };
+  /** With BENCH_PROFILE=1: one more Collexa phase under the CPU profiler, and the statements each pool sent. */
+  profile?: {
+    ops: number;
+    /** The .cpuprofile (Chrome DevTools opens it). */
+    file: string;
+    statementsPerOp: { api: Record<string, number>; worker: Record<string, number> };
+    /** Each statement's text (160 chars) and how often one operation sent it, per pool. */
+    statementTexts: Record<'api' | 'worker', { sql: string; perOp: number }[]>;
+    /** Self CPU ms per operation in this process by the code that spent it. */
+    cpuMsPerOpByArea: { area: string; ms: number }[];
+  };
 }
 
 const verdict = (pass: boolean) => (pass ? 'PASS' : 'MISS');
@@ -77,6 +88,15 @@ export function formatReport(r: InvokeReport): string {
     'CPU ms per operation during the measured phases, by process (bench process = API, both workers, load driver):',
     `  baseline: ${breakdown(r.cpuMsPerOp.baseline)}`,
     `  Collexa:  ${breakdown(r.cpuMsPerOp.collexa)}`,
+    ...(r.profile
+      ? [
+          '',
+          `profiled phase (${r.profile.ops} ops; ${r.profile.file}):`,
+          `  statements per op: API ${breakdown(r.profile.statementsPerOp.api)}; worker ${breakdown(r.profile.statementsPerOp.worker)}`,
+          '  self CPU ms per op in the bench process, by code:',
+          ...r.profile.cpuMsPerOpByArea.map(({ area, ms }) => `    ${f(ms, 2).padStart(6)}  ${area}`),
+        ]
+      : []),
     ...(r.baseline.firstErrors.length + r.collexa.firstErrors.length > 0
       ? [
           '',

@@ -1,11 +1,12 @@
 // `npm run bench:invoke`: auto-approved Collexa invocations over the HTTP API against bare Temporal
 // workflows with one no-op activity, on the same Temporal dev server in one run, plus the time of one
 // policy decision. Env: BENCH_N (200), BENCH_CONCURRENCY (8), BENCH_ROUNDS (2), BENCH_WARMUP (20),
-// BENCH_POLICY_CALLS (20000), BENCH_LOG_LEVEL (info). Exits 0 on a MISS; non-zero only on errors.
+// BENCH_POLICY_CALLS (20000), BENCH_LOG_LEVEL (info), BENCH_PROFILE (1: one more, profiled Collexa phase). Exits 0 on a MISS; non-zero only on errors.
 import os from 'node:os';
 import path from 'node:path';
 import { cpuDelta, cpuSnapshot, type CpuMs } from '../lib/cpu.js';
 import { latencyBreakdown } from '../lib/history.js';
+import { countStatements, selfTimeByArea, startCpuProfile } from '../lib/profile.js';
 import {
   benchLogger,
   checkout,
@@ -103,6 +104,39 @@ async function main({
     ),
   };
 
+  // Profiled apart from the measured rounds, so the profiler's own cost weighs on no ratio.
+  let profile: InvokeReport['profile'];
+  if (process.env.BENCH_PROFILE === '1') {
+    const size = Math.floor(n / rounds);
+    say(`profiling ${size} more Collexa operations (CPU profile of this process, statements per pool)`);
+    const statements = { api: countStatements(collexa.pools.api), worker: countStatements(collexa.pools.worker) };
+    const profiler = await startCpuProfile();
+    const run = await runClosedLoop(size, concurrency, (i) => collexa.op(opIndex + i));
+    const file = path.join(RESULTS_DIR, 'invoke-collexa.cpuprofile');
+    const cpuProfile = await profiler.stop(file);
+    statements.api.stop();
+    statements.worker.stop();
+    const ops = run.samples.filter((s) => s.ok).length || 1;
+    const perOpCounts = (c: Record<string, number>) =>
+      Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v / ops]));
+    profile = {
+      ops,
+      file,
+      statementsPerOp: {
+        api: perOpCounts(statements.api.counts),
+        worker: perOpCounts(statements.worker.counts),
+      },
+      // Each statement's text with how many times an operation sent it: where a round trip could go.
+      statementTexts: {
+        api: [...statements.api.bySql].map(([sql, count]) => ({ sql, perOp: count / ops })),
+        worker: [...statements.worker.bySql].map(([sql, count]) => ({ sql, perOp: count / ops })),
+      },
+      cpuMsPerOpByArea: selfTimeByArea(cpuProfile)
+        .slice(0, 30)
+        .map(({ area, ms }) => ({ area, ms: ms / ops })),
+    };
+  }
+
   say(`timing ${policyCalls} policy decisions`);
   const policy = await benchPolicy(stack.policyDir, policyCalls, Math.min(2000, policyCalls));
 
@@ -120,6 +154,7 @@ async function main({
     policy: { ...policy, targetP50Us: POLICY_P50_TARGET_US, pass: policy.p50 <= POLICY_P50_TARGET_US },
     breakdownMs,
     cpuMsPerOp: { baseline: perOp(cpu.baseline, b.ops), collexa: perOp(cpu.collexa, c.ops) },
+    ...(profile ? { profile } : {}),
   };
   const file = writeReport(RESULTS_DIR, report);
   process.stdout.write(`\n${formatReport(report)}\n\nresults: ${path.relative(process.cwd(), file)}\n`);

@@ -27,6 +27,8 @@ export interface CollexaPlatform {
   client: Client;
   /** The API's PostgreSQL pool. */
   db: Db;
+  /** The worker's PostgreSQL pool. */
+  workerDb: Db;
   identity: IdentityService;
   stop(): Promise<void>;
 }
@@ -90,6 +92,7 @@ export async function startCollexaPlatform(opts: {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       client: api.deps.temporal,
       db: api.deps.db,
+      workerDb: workerDeps.deps.db,
       identity: api.deps.identity,
       stop,
     };
