@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeResults } from '../lib/report.js';
 import Stripe from 'stripe';
 import { apiPost, createBenchOrg, startCollexaPlatform } from '../lib/collexa.js';
 import {
@@ -155,9 +155,7 @@ async function main({ runDir, started, settings }: { runDir: string; started: St
     throughputRatio: { value: ratio, target: TARGET, pass: ratio >= TARGET },
     endToEndPerSecond: { ...e2e, ratio: e2e.webhooks / e2e.baseline },
   };
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `billing-${report.at.replaceAll(':', '-')}.json`);
-  writeFileSync(file, JSON.stringify(report, null, 2));
+  const file = writeResults(RESULTS_DIR, 'billing', report);
   process.stdout.write(
     `\nbench/billing  ${report.at}  ${report.commit}\n` +
       `  bare workflow starts      ${b.throughput.toFixed(1)} /s  p50 ${b.latencyMs.p50.toFixed(1)} ms  p99 ${b.latencyMs.p99.toFixed(1)} ms\n` +

@@ -8,6 +8,7 @@ import { spawnService, waitUntil, type ManagedProcess } from './processes.js';
 export interface EmbeddedPostgres {
   /** Superuser URL of the `postgres` database. */
   adminUrl: string;
+  port: number;
   url(database: string): string;
   process: ManagedProcess;
   stop(timeoutMs?: number): Promise<void>;
@@ -121,6 +122,7 @@ export async function startEmbeddedPostgres(opts: {
   );
   return {
     adminUrl,
+    port: opts.port,
     url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
     process: proc,
     // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.

@@ -34,6 +34,21 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts a server on a free port, again on another one when it lost its port to someone else: between
+ * freePort() and the server's bind, any process binding port 0 (stripe-mock's HTTPS listener, the Temporal
+ * dev server's extra listeners, a test) may take it, and the servers of a run start in parallel.
+ */
+export async function startOnFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (err) {
+      if (attempt >= attempts || !/address already in use|EADDRINUSE/i.test(String(err))) throw err;
+    }
+  }
+}
+
 export interface ManagedProcess {
   name: string;
   child: ChildProcess;

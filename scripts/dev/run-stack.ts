@@ -6,7 +6,7 @@ import { createDb, ensureDatabase, migrateLatest } from '../../core/db/knex.js';
 import { buildWorkflowBundle } from '../../workers/workflow-bundle.js';
 import { buildPolicies } from '../policy/build-policies.js';
 import { startEmbeddedPostgres } from './postgres-server.js';
-import { freePort } from './processes.js';
+import { startOnFreePort } from './processes.js';
 import { startStripeMock } from './stripe-mock-server.js';
 import { startTemporalDevServer } from './temporal-server.js';
 
@@ -26,20 +26,14 @@ export interface RunStack {
 
 /** Starts everything on free ports; on any failure stops what did start and throws the first error. */
 export async function startRunStack(runDir: string, databaseName: string): Promise<RunStack> {
-  const [temporalPort, pgPort, stripePort] = [await freePort(), await freePort(), await freePort()];
   const [temporal, pg, stripe, bundle, policy] = await Promise.allSettled([
-    startTemporalDevServer({
-      port: temporalPort,
-      uiPort: null,
-      namespace: 'default',
-      logFile: path.join(runDir, 'temporal.log'),
-    }),
-    startEmbeddedPostgres({
-      dataDir: path.join(runDir, 'pg'),
-      port: pgPort,
-      logFile: path.join(runDir, 'postgres.log'),
-    }),
-    startStripeMock({ port: stripePort, logFile: path.join(runDir, 'stripe-mock.log') }),
+    startOnFreePort((port) =>
+      startTemporalDevServer({ port, uiPort: null, namespace: 'default', logFile: path.join(runDir, 'temporal.log') }),
+    ),
+    startOnFreePort((port) =>
+      startEmbeddedPostgres({ dataDir: path.join(runDir, 'pg'), port, logFile: path.join(runDir, 'postgres.log') }),
+    ),
+    startOnFreePort((port) => startStripeMock({ port, logFile: path.join(runDir, 'stripe-mock.log') })),
     buildWorkflowBundle(),
     buildPolicies({ outDir: path.join(runDir, 'policy') }),
   ]);
@@ -74,7 +68,7 @@ export async function startRunStack(runDir: string, databaseName: string): Promi
     return {
       temporalAddress: temporal.value.address,
       databaseUrl,
-      pgPort,
+      pgPort: pg.value.port,
       stripeApiBase: stripe.value.url,
       policyDir: policy.value.outDir,
       workflowBundle: { code: bundle.value.code },
