@@ -111,16 +111,21 @@ export async function createBenchOrg(identity: IdentityService, name = 'bench') 
 
 /**
  * Registers our HTTP MCP test server as `bench-mcp` (limits far above any load: a benchmark measures the
- * platform, not a server's throttles) and an agent whose low-risk capability `sum` is its `add` tool.
+ * platform, not a server's throttles) and an agent whose capability `sum` (low risk unless told) is its `add` tool.
  */
-export async function createSumAgent(url: string, adminKey: string, mcpUrl: string): Promise<{ agentId: string }> {
+export async function createSumAgent(
+  url: string,
+  adminKey: string,
+  mcpUrl: string,
+  risk: 'low' | 'medium' | 'high' = 'low',
+): Promise<{ agentId: string }> {
   const limits = { ratePerSecond: 10_000, orgRatePerSecond: 10_000, maxConcurrency: 1000 };
   await apiPost(url, adminKey, '/v1/mcp-servers', { name: 'bench-mcp', transport: 'http', url: mcpUrl, limits }, 201);
   const agent = (await apiPost(
     url,
     adminKey,
     '/v1/agents',
-    { name: 'bench-agent', capabilities: [{ name: 'sum', server: 'bench-mcp', tool: 'add', risk: 'low' }] },
+    { name: 'bench-agent', capabilities: [{ name: 'sum', server: 'bench-mcp', tool: 'add', risk }] },
     201,
   )) as { id: string };
   return { agentId: agent.id };
