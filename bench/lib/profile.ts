@@ -75,7 +75,6 @@ export function selfTimeByArea(profile: CpuProfile, root?: string): { area: stri
 export function countStatements(db: Db): {
   counts: Record<string, number>;
   bySql: Map<string, number>;
-  total(): number;
   stop(): void;
 } {
   const counts: Record<string, number> = {};
@@ -91,7 +90,6 @@ export function countStatements(db: Db): {
   return {
     counts,
     bySql,
-    total: () => Object.values(counts).reduce((a, b) => a + b, 0),
     stop: () => void db.off('query', onQuery),
   };
 }

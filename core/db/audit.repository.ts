@@ -22,11 +22,11 @@ export class AuditRepository {
    * audit_events …`): as atomic as a transaction around both, one round trip instead of four (begin, change,
    * insert, commit). PostgreSQL runs a data-modifying WITH once whether or not the insert reads it.
    */
-  async recordWith(change: Knex.QueryBuilder, events: NewAuditEvent[]): Promise<void> {
-    if (events.length === 0) {
-      await change;
-      return;
-    }
+  async recordWith(
+    change: Knex.QueryBuilder,
+    // At least one event: a change without its audit has nothing to fold it into.
+    events: [NewAuditEvent, ...NewAuditEvent[]] | [...NewAuditEvent[], NewAuditEvent],
+  ): Promise<void> {
     await this.db.with('changed', change).insert(events).into('audit_events');
   }
 

@@ -2,7 +2,9 @@
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StatusKey } from '../../contracts/search-attributes.js';
+import { AgentIdKey, CapabilityKey, OrgIdKey, StatusKey } from '../../contracts/search-attributes.js';
+import { INVOKE_CAPABILITY_WORKFLOW } from '../../contracts/invocation.contract.js';
+import { InvocationRecorder, invokeInputOf } from '../../core/invocations/invocation-recorder.js';
 import { PROJECT_ROOT } from '../../core/paths.js';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { createServerAndAgent, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
@@ -236,6 +238,43 @@ describe('invoking a capability', () => {
     const deniedRun = await platform.client.workflow.getHandle(denied.json.workflowId).describe();
     expect(deniedRun.status.name).toBe('COMPLETED');
     expect(deniedRun.typedSearchAttributes.get(StatusKey)).toBe('denied');
+  });
+
+  it('keeps the search attributes its starter set, and sets them itself for a starter that did not', async () => {
+    const eventsOf = async (workflowId: string) =>
+      (await platform.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const upsertedKeys = (events: Awaited<ReturnType<typeof eventsOf>>) =>
+      events.flatMap((e) =>
+        Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+      );
+
+    // Through the API: set at start, so the workflow upserts only the status it reaches.
+    const viaApi = await invoke(keys.developer.key, { capability: 'sum', input: { a: 1, b: 2 } }, { wait: 30 });
+    expect(viaApi.json.status).toBe('succeeded');
+    expect(upsertedKeys(await eventsOf(viaApi.json.workflowId))).not.toContain(OrgIdKey.name);
+    const described = await platform.client.workflow.getHandle(viaApi.json.workflowId).describe();
+    expect(described.typedSearchAttributes.get(OrgIdKey)).toBe(org.org.id);
+    expect(described.typedSearchAttributes.get(StatusKey)).toBe('succeeded');
+
+    // Started without any (a starter that is not ours): the workflow sets all four itself.
+    const { row } = await new InvocationRecorder(platform.db).record(
+      { orgId: org.org.id, userId: keys.developer.userId, keyId: 'test' },
+      { agentId, capability: 'sum', input: { a: 2, b: 2 } },
+    );
+    const handle = await platform.client.workflow.start(INVOKE_CAPABILITY_WORKFLOW, {
+      taskQueue: platform.taskQueue,
+      workflowId: row.workflow_id,
+      args: [invokeInputOf(row, 60_000)],
+    });
+    await expect(handle.result()).resolves.toMatchObject({ status: 'succeeded' });
+    expect(upsertedKeys(await eventsOf(row.workflow_id))).toContain(OrgIdKey.name);
+    const bare = (await handle.describe()).typedSearchAttributes;
+    expect([bare.get(OrgIdKey), bare.get(AgentIdKey), bare.get(CapabilityKey), bare.get(StatusKey)]).toEqual([
+      org.org.id,
+      agentId,
+      'sum',
+      'succeeded',
+    ]);
   });
 
   it('lists invocations with filters and a cursor', async () => {
