@@ -104,6 +104,8 @@ const EnvSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('collexa'),
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  // Unset: the SDK sizes the sticky cache from the heap limit (about 600 per GiB).
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).optional(),
   COLLEXA_DATA_DIR: z.string().min(1).default('.data'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.max(60_000).default(8000),
   APPROVAL_TIMEOUT_SECONDS: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
@@ -222,6 +224,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
+      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     },
     dataDir,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -20,6 +20,7 @@ export async function createWorker(opts: {
     workflowBundle: opts.workflowBundle,
     activities: createActivities(opts.deps),
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+    ...(opts.config.temporal.maxCachedWorkflows ? { maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows } : {}),
     // The worker owns no signal handling of its own: main.ts decides when to shut down.
     shutdownGraceTime: '5 seconds',
   });

@@ -3,16 +3,18 @@
 // approval workflows), then, with all of them pending: the process's RSS (API and worker share it here, so it
 // bounds the worker's), the API's GET /v1/approvals?status=pending one request at a time (BENCH_LIST_REQUESTS,
 // 200), and BENCH_DECISIONS (30) approvals decided one at a time, each timed from its approve request to its
-// invocation's end (GET /v1/invocations/:id?wait=30). Env also: BENCH_CONCURRENCY (16, for parking).
+// invocation's end (GET /v1/invocations/:id?wait=30). Env also: BENCH_CONCURRENCY (16, for parking), BENCH_HEAP_SNAPSHOT=1 (a heap snapshot of the main
+// thread once parked, in the run dir), WORKER_MAX_CACHED_WORKFLOWS (the worker's sticky cache).
 // Targets (issue 16): RSS ≤ 1 GiB, list p50 ≤ 20 ms, decision → completed p50 ≤ 100 ms. Exits 0 on a MISS;
 // 1 if an operation failed or the run broke; 2 on a bad setting.
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { apiPost, apiRequest, createBenchOrg, createSumAgent, startCollexaPlatform } from '../lib/collexa.js';
 import { RESULTS_DIR, benchLogger, checkout, intEnv, machineInfo, runBenchmark, say } from '../lib/harness.js';
 import { runClosedLoop, summarize } from '../lib/load.js';
 import { fmt, writeResults } from '../lib/report.js';
-import { startBenchStack, startMcpFixture } from '../lib/stack.js';
+import { startStackWithFixture } from '../lib/stack.js';
 
 const TARGETS = { rssBytes: 1024 ** 3, listP50Ms: 20, decisionP50Ms: 100 };
 
@@ -29,19 +31,25 @@ const settings = () => {
 };
 
 const mib = (bytes: number) => bytes / 1024 ** 2;
-const rss = () => {
+/** The process's memory after a full collection: heap and external are the main thread's only, the workflow
+ * thread's V8 heap and the SDK's native (Rust) memory show only in RSS. */
+const memory = () => {
   globalThis.gc?.();
-  return process.memoryUsage().rss;
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 };
+const memoryLine = (m: ReturnType<typeof memory>) =>
+  `RSS ${fmt(mib(m.rss))} MiB (main heap ${fmt(mib(m.heapUsed))}, external ${fmt(mib(m.external))})`;
 
 await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
   const loadAvg1mAtStart = os.loadavg()[0]!;
-  say(`starting Temporal dev server and PostgreSQL, building bundles (temp dir ${runDir})`);
-  const stack = await startBenchStack(runDir);
-  started.push(stack);
-  const fixture = await startMcpFixture(runDir);
-  started.push(fixture);
-  const platform = await startCollexaPlatform({ stack, logger: benchLogger(runDir) });
+  const { stack, fixture } = await startStackWithFixture(runDir, started);
+  const cache = process.env.WORKER_MAX_CACHED_WORKFLOWS;
+  const platform = await startCollexaPlatform({
+    stack,
+    logger: benchLogger(runDir),
+    ...(cache ? { env: { WORKER_MAX_CACHED_WORKFLOWS: cache } } : {}),
+  });
   started.push(platform);
   const org = await createBenchOrg(platform.identity);
   // High risk: a developer's call needs an approver (policies/collexa/authz/invoke.rego); the admin approves.
@@ -65,7 +73,8 @@ await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
   // Warm the paths before the memory baseline, so it holds the code and caches, not the first calls' growth.
   const warm = await runClosedLoop(10, 2, invoke);
   if (warm.firstErrors.length) throw new Error(`warm-up failed: ${warm.firstErrors[0]}`);
-  const rssBefore = rss();
+  const before = memory();
+  const rssBefore = before.rss;
 
   say(`parking ${s.parked} invocations (concurrency ${s.concurrency})`);
   const parkStarted = Date.now();
@@ -81,8 +90,13 @@ await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
   const parkSeconds = (Date.now() - parkStarted) / 1000;
   // Parked, and left alone a while: what the process holds once the burst's garbage is gone.
   await new Promise((r) => setTimeout(r, 5000));
-  const rssParked = rss();
-  say(`${want} approvals pending after ${fmt(parkSeconds)} s; RSS ${fmt(mib(rssBefore))} → ${fmt(mib(rssParked))} MiB`);
+  const parked = memory();
+  const rssParked = parked.rss;
+  say(
+    `${want} approvals pending after ${fmt(parkSeconds)} s; before: ${memoryLine(before)}; parked: ${memoryLine(parked)}`,
+  );
+  if (process.env.BENCH_HEAP_SNAPSHOT === '1')
+    say(`heap snapshot of the main thread: ${v8.writeHeapSnapshot(path.join(runDir, 'parked.heapsnapshot'))}`);
 
   say(`timing ${s.listRequests} GET /v1/approvals?status=pending, one at a time`);
   const list = await runClosedLoop(s.listRequests, 1, async () => {
@@ -120,6 +134,9 @@ await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
     rss: {
       beforeMiB: mib(rssBefore),
       parkedMiB: mib(rssParked),
+      mainHeapMiB: { before: mib(before.heapUsed), parked: mib(parked.heapUsed) },
+      externalMiB: { before: mib(before.external), parked: mib(parked.external) },
+      maxCachedWorkflows: process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 'SDK default',
       targetMiB: mib(TARGETS.rssBytes),
       pass: rssParked <= TARGETS.rssBytes,
     },

@@ -18,7 +18,7 @@ import {
   type Stoppable,
 } from '../lib/harness.js';
 import { combine, runClosedLoop, type OpOutcome, type PhaseRun } from '../lib/load.js';
-import { startBenchStack, startMcpFixture, type BenchStack } from '../lib/stack.js';
+import { startStackWithFixture } from '../lib/stack.js';
 import { startBaseline, type Baseline } from './baseline.js';
 import { startCollexa, type Collexa } from './collexa.js';
 import { benchPolicy } from './policy.js';
@@ -48,11 +48,7 @@ async function main({
   const loadAvg1mAtStart = os.loadavg()[0]!;
   const logger = benchLogger(runDir);
 
-  say(`starting Temporal dev server and PostgreSQL, building bundles (temp dir ${runDir})`);
-  const stack: BenchStack = await startBenchStack(runDir);
-  started.push(stack);
-  const mcp = await startMcpFixture(runDir);
-  started.push(mcp);
+  const { stack, fixture: mcp } = await startStackWithFixture(runDir, started);
   const baseline: Baseline = await startBaseline(stack.temporalAddress);
   started.push(baseline);
   const collexa: Collexa = await startCollexa({ stack, mcpUrl: mcp.url, logger });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { freePort } from '../../scripts/dev/processes.js';
 import { startRunStack } from '../../scripts/dev/run-stack.js';
 import { launchMcpHttpFixture } from '../../test/fixtures/launch-mcp-http-server.js';
+import { say, type Stoppable } from './harness.js';
 
 /** Running servers and built bundles; stop() takes every process down. */
 export interface BenchStack {
@@ -30,4 +31,14 @@ export async function startMcpFixture(runDir: string): Promise<{ url: string; pi
   const port = await freePort();
   const proc = await launchMcpHttpFixture({ port, logFile: path.join(runDir, 'mcp-http-server.log') });
   return { url: `http://127.0.0.1:${port}/mcp`, pid: proc.child.pid, stop: () => proc.stop(5000) };
+}
+
+/** The stack and the MCP fixture most benches start first, each pushed onto `started` as it comes up. */
+export async function startStackWithFixture(runDir: string, started: Stoppable[]) {
+  say(`starting Temporal dev server and PostgreSQL, building bundles (temp dir ${runDir})`);
+  const stack = await startBenchStack(runDir);
+  started.push(stack);
+  const fixture = await startMcpFixture(runDir);
+  started.push(fixture);
+  return { stack, fixture };
 }

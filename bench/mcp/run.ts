@@ -12,7 +12,7 @@ import { startBaseline } from '../invoke/baseline.js';
 import { createBenchOrg, createSumAgent, startCollexaPlatform } from '../lib/collexa.js';
 import { RESULTS_DIR, benchLogger, checkout, intEnv, machineInfo, runBenchmark, say } from '../lib/harness.js';
 import { runClosedLoop } from '../lib/load.js';
-import { startBenchStack, startMcpFixture } from '../lib/stack.js';
+import { startStackWithFixture } from '../lib/stack.js';
 import { benchCatalog } from './catalog.js';
 import { seedCatalog } from './catalog-seed.js';
 import {
@@ -51,11 +51,7 @@ await runBenchmark(settings, async ({ runDir, started, settings: s }) => {
   const loadAvg1mAtStart = os.loadavg()[0]!;
   const logger = benchLogger(runDir);
 
-  say(`starting Temporal dev server and PostgreSQL, building bundles (temp dir ${runDir})`);
-  const stack = await startBenchStack(runDir);
-  started.push(stack);
-  const fixture = await startMcpFixture(runDir);
-  started.push(fixture);
+  const { stack, fixture } = await startStackWithFixture(runDir, started);
   const baseline = await startBaseline(stack.temporalAddress);
   started.push(baseline);
   const platform = await startCollexaPlatform({ stack, logger });

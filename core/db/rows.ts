@@ -166,6 +166,9 @@ export interface InvocationRow {
   updated_at: Date;
   decided_at: Date | null;
   tool_started_at: Date | null;
+  /** Set as the tool call's request is sent, cleared when an attempt's outcome shows it did not run; set at a new
+   * attempt: the one before may have run the tool (its worker was lost). */
+  tool_dispatched_at: Date | null;
   completed_at: Date | null;
   /** The API took this call's rate tokens; its first call attempt claims them (core/limits/execution-limits.ts). */
   rate_admitted: boolean;

@@ -78,6 +78,12 @@ interface Call {
   attempt: number;
 }
 
+/** A tool its server declares safe to call again: read-only or idempotent (annotations from its pinned definition). */
+function safeToRetry(cap: CapabilityRow): boolean {
+  const annotations = (cap.tool_definition.annotations ?? {}) as Record<string, unknown>;
+  return annotations.readOnlyHint === true || annotations.idempotentHint === true;
+}
+
 /**
  * The hot path: calls a capability's MCP tool with the invocation id as idempotency key, and on success
  * records the result and the succeeded state in the same step. The server's execution limits come first
@@ -111,6 +117,9 @@ export class ToolCalls {
         code: 'capability_not_found',
         message: `capability ${inv.capability} no longer exists`,
       };
+    // A previous attempt recorded its success and its worker was lost before Temporal heard of it: that
+    // record stands and the tool is not called again.
+    if (inv.status === 'succeeded') return { kind: 'succeeded' };
     // A call routed to a sandbox goes to the sandbox's own server (same tools, pinned the same), and only
     // while the sandbox runs; the call counts as use, so it keeps the sandbox from going idle.
     const sandbox = inv.sandbox_id ? ctx.sandbox : undefined;
@@ -138,6 +147,21 @@ export class ToolCalls {
         invocation_id: inv.id,
       },
     };
+
+    // An earlier attempt sent the request and recorded no outcome: its worker died mid-call, so the tool may
+    // have run. The same rule as a call that failed after reaching the server: repeated only when safe.
+    if (inv.tool_dispatched_at && !safeToRetry(cap)) {
+      const message = `an earlier attempt sent the call to ${server.name} and was lost before its outcome was recorded; not retried because ${cap.tool} is not annotated readOnly or idempotent`;
+      await this.record(call, 'tool.call_failed', {
+        tool: cap.tool,
+        kind: 'attempt_lost',
+        message,
+        attempt,
+        reachedServer: true,
+        dispatchedAt: inv.tool_dispatched_at,
+      });
+      return { kind: 'indeterminate', code: 'tool_call_indeterminate', message, details: {} };
+    }
 
     // A missing or unusable secret is an AppError (4xx: final), naming the secret.
     const config = await resolvedServerConfig(server, this.deps.vault);
@@ -194,6 +218,8 @@ export class ToolCalls {
       const served = current ? toolDefinitionHash(current) : null;
       if (served !== cap.pinned_hash) return await this.pinViolation(c, served, current !== undefined);
       heard.outcome = undefined; // the call's own outcome is what the breaker hears
+      // Durable before the request leaves: a worker that dies from here on leaves the mark for the next attempt.
+      await this.invocations.update(inv.id, { tool_dispatched_at: new Date() });
       result = await this.callReporting(c, config, redactor, current?.inputSchema, signal);
       heard.outcome = 'answered';
     } catch (err) {
@@ -221,7 +247,11 @@ export class ToolCalls {
     const toolStartedAt = inv.tool_started_at ? new Date(inv.tool_started_at) : startedAt;
     if (result.isError) {
       const message = redactor.text(toolResultText(result) || 'the tool reported an error');
-      await this.invocations.update(inv.id, { result: stored as never, tool_started_at: toolStartedAt });
+      await this.invocations.update(inv.id, {
+        result: stored as never,
+        tool_started_at: toolStartedAt,
+        tool_dispatched_at: null,
+      });
       const vendor = isIntegrationName(server.template ?? '') ? vendorErrorOf(result) : undefined;
       // The vendor behind an integration pushed back or failed: the breaker hears it, and a rate limit (the
       // call did not run) waits as long as the vendor asked before it is tried again.
@@ -299,22 +329,27 @@ export class ToolCalls {
 
   /** A failed MCP call: invalid params are final; otherwise retried unless it may have run a tool that is unsafe to repeat. */
   private async callFailed(c: Call, err: McpCallError, redactor: Redactor): Promise<ToolCallFailure> {
-    const { cap, server, limits } = c;
-    const annotations = (cap.tool_definition.annotations ?? {}) as Record<string, unknown>;
-    const safeToRetry = annotations.readOnlyHint === true || annotations.idempotentHint === true;
+    const { inv, cap, server, limits } = c;
     const limit = err.kind === 'timeout' ? LimitExceeded.timeout(server.name, cap.tool, limits.timeoutMs) : undefined;
     const message = limit?.message ?? boundedText(redactor.text(err.message), 1000);
-    await this.record(c, 'tool.call_failed', {
-      tool: cap.tool,
-      kind: err.kind,
-      message,
-      attempt: c.attempt,
-      reachedServer: err.reachedServer,
-      ...(limit ? limit.toDetails() : {}),
-    });
+    const event = {
+      ...c.base,
+      action: 'tool.call_failed',
+      data: {
+        tool: cap.tool,
+        kind: err.kind,
+        message,
+        attempt: c.attempt,
+        reachedServer: err.reachedServer,
+        ...(limit ? limit.toDetails() : {}),
+      },
+    };
+    // The request never reached the server: the tool did not run, so the dispatch mark goes with the record.
+    if (err.reachedServer) await this.audit.record(event);
+    else await this.audit.recordWith(this.invocations.updateQuery(inv.id, { tool_dispatched_at: null }), [event]);
     if (err.kind === 'invalid_params') return { kind: 'rejected', code: 'invalid_params', message };
     const details = limit?.toDetails() ?? {};
-    if (!err.reachedServer || safeToRetry)
+    if (!err.reachedServer || safeToRetry(cap))
       return { kind: 'transient', code: limit?.code ?? err.kind, message, details };
     return {
       kind: 'indeterminate',

@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { Config } from '../../core/config.js';
 import { readOrCreateKeyFile } from '../../core/crypto/master-key.js';
 import { createDb, ensureDatabase, migrateLatest } from '../../core/db/knex.js';
-import { PROJECT_ROOT } from '../../core/paths.js';
 import { buildPolicies } from '../policy/build-policies.js';
 import { startEmbeddedPostgres } from './postgres-server.js';
-import { assertPortFree, spawnService, waitUntil, type ManagedProcess } from './processes.js';
+import { startAppProcess } from './app-process.js';
+import { assertPortFree, waitUntil, type ManagedProcess } from './processes.js';
 import { seedDevOrg, type DevCredentials } from './seed.js';
 import { startStripeMock } from './stripe-mock-server.js';
 import { startTemporalDevServer } from './temporal-server.js';
@@ -25,11 +25,6 @@ export interface RunningStack {
 }
 
 type Progress = (line: string) => void;
-
-/** Node running a TypeScript entry point through tsx, as `npm run api` and `npm run worker` do. */
-function tsEntry(file: string): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['--import', 'tsx', path.join(PROJECT_ROOT, file)] };
-}
 
 /**
  * Brings up the whole platform for `npm start`: Temporal dev server and embedded PostgreSQL (unless
@@ -133,28 +128,8 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
     };
     for (const name of ['worker', 'api'] as const) {
       progress(`starting ${name}`);
-      const entry = tsEntry(name === 'api' ? 'api/server.ts' : 'workers/main.ts');
-      let ready = false;
-      let seen = '';
-      const marker = name === 'api' ? '"msg":"api listening"' : '"msg":"worker ready"';
-      const proc = spawnService({
-        name,
-        ...entry,
-        env: childEnv,
-        logFile: path.join(logDir, `${name}.log`),
-        onOutput: (chunk) => {
-          seen = (seen + chunk).slice(-4096);
-          if (seen.includes(marker)) ready = true;
-        },
-      });
+      const proc = await startAppProcess({ kind: name, env: childEnv, logFile: path.join(logDir, `${name}.log`) });
       started.push({ name, process: proc, stop: () => proc.stop(config.shutdownTimeoutMs) });
-      await waitUntil(
-        name,
-        async () => {
-          if (!ready) throw new Error('not ready yet');
-        },
-        { timeoutMs: 60_000, process: proc },
-      );
     }
 
     const apiUrl = `http://localhost:${config.http.port}`;

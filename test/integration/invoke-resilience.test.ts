@@ -171,6 +171,41 @@ describe('durability', () => {
     }
   });
 
+  it('does not call a non-idempotent tool again when the worker died while its call was in flight', async () => {
+    const platform = await startPlatform({ worker: 'none' });
+    let worker = spawnWorkerProcess(platform.taskQueue);
+    try {
+      await worker.ready;
+      const { developer, invoke } = await orgWithAgent(platform);
+      const r = await invoke('slow_write', { ms: 4000 });
+      const id = r.json.invocationId as string;
+      const callsOf = async () => (await mcpHttp.calls()).filter((c) => c.meta?.idempotencyKey === id);
+      await waitFor(callsOf, (calls) => calls.length === 1, {
+        what: 'the slow call to reach the server',
+        timeoutMs: 15_000,
+        intervalMs: 50,
+      });
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      worker = spawnWorkerProcess(platform.taskQueue);
+      await worker.ready;
+      // Temporal retries the activity once the lost worker's heartbeat times out (30 s).
+      const done = await waitForStatus(platform.url, developer.key, id, 'failed', 90_000);
+      expect(done.error.code).toBe('tool_call_indeterminate');
+      expect(done.error.message).toMatch(/earlier attempt sent the call/);
+      expect(await callsOf()).toHaveLength(1);
+      const lost = await platform
+        .db('audit_events')
+        .where({ invocation_id: id, action: 'tool.call_failed' })
+        .select('data');
+      expect(lost.map((e) => e.data.kind)).toEqual(['attempt_lost']);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      await platform.stop();
+    }
+  }, 120_000);
+
   it('completes an invocation approved after its worker was killed while the approval was pending', async () => {
     const platform = await startPlatform({ worker: 'none' });
     let worker = spawnWorkerProcess(platform.taskQueue);
