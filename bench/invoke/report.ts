@@ -1,6 +1,6 @@
 // The table bench/invoke prints and the JSON it writes.
 import type { PathResult } from '../lib/load.js';
-import { fmt as f, writeResults } from '../lib/report.js';
+import { fmt as f, pairs, writeResults } from '../lib/report.js';
 import type { PolicyResult } from './policy.js';
 
 export const THROUGHPUT_RATIO_TARGET = 0.8;
@@ -68,10 +68,6 @@ export function formatReport(r: InvokeReport): string {
     row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
   );
   const { throughputRatio: ratio, policy } = r;
-  const breakdown = (b: Record<string, number>) =>
-    Object.entries(b)
-      .map(([k, v]) => `${k} ${f(v)}`)
-      .join(', ');
   return [
     `bench/invoke at ${r.commit} — ${r.config.n} ops per path, concurrency ${r.config.concurrency}, ${r.config.rounds} rounds (${r.config.order}), warm-up ${r.config.warmup} each`,
     `machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}, ${r.machine.platform}; load average (1 min) ${f(r.machine.loadAvg1mAtStart, 2)} at start, ${f(r.machine.loadAvg1mAtEnd, 2)} at end`,
@@ -82,17 +78,17 @@ export function formatReport(r: InvokeReport): string {
     `policy decideInvoke (${policy.calls} calls)   p50 ${f(policy.p50, 1)} µs   p99 ${f(policy.p99, 1)} µs   target p50 ≤ ${policy.targetP50Us} µs   ${verdict(policy.pass)}`,
     '',
     'median ms per operation, from the histories of sampled workflows (activity = scheduled → completed):',
-    `  baseline: ${breakdown(r.breakdownMs.baseline)}`,
-    `  Collexa:  ${breakdown(r.breakdownMs.collexa)}`,
+    `  baseline: ${pairs(r.breakdownMs.baseline)}`,
+    `  Collexa:  ${pairs(r.breakdownMs.collexa)}`,
     '',
     'CPU ms per operation during the measured phases, by process (bench process = API, both workers, load driver):',
-    `  baseline: ${breakdown(r.cpuMsPerOp.baseline)}`,
-    `  Collexa:  ${breakdown(r.cpuMsPerOp.collexa)}`,
+    `  baseline: ${pairs(r.cpuMsPerOp.baseline)}`,
+    `  Collexa:  ${pairs(r.cpuMsPerOp.collexa)}`,
     ...(r.profile
       ? [
           '',
           `profiled phase (${r.profile.ops} ops; ${r.profile.file}):`,
-          `  statements per op: API ${breakdown(r.profile.statementsPerOp.api)}; worker ${breakdown(r.profile.statementsPerOp.worker)}`,
+          `  statements per op: API ${pairs(r.profile.statementsPerOp.api)}; worker ${pairs(r.profile.statementsPerOp.worker)}`,
           '  self CPU ms per op in the bench process, by code:',
           ...r.profile.cpuMsPerOpByArea.map(({ area, ms }) => `    ${f(ms, 2).padStart(6)}  ${area}`),
         ]

@@ -5,6 +5,12 @@ import path from 'node:path';
 /** A number with `digits` decimals, or `-` when there is none (no samples). */
 export const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 
+/** `name value` pairs of a breakdown (ms per component, say) on one line: `a 1.0, b 2.5`. */
+export const pairs = (b: Record<string, number>) =>
+  Object.entries(b)
+    .map(([k, v]) => `${k} ${fmt(v)}`)
+    .join(', ');
+
 /** Rows of cells as aligned lines: the first column left-aligned, the others right-aligned. */
 export function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));

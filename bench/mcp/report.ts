@@ -1,7 +1,7 @@
 // The table bench/mcp prints and the JSON it writes.
 import type { MachineInfo } from '../lib/harness.js';
 import type { Summary } from '../lib/load.js';
-import { fmt as f, table, writeResults } from '../lib/report.js';
+import { fmt as f, pairs, table, writeResults } from '../lib/report.js';
 import type { CatalogResult } from './catalog.js';
 import {
   ADDED_SLACK_MS,
@@ -40,10 +40,6 @@ const verdict = (pass: boolean) => (pass ? 'PASS' : 'MISS');
 const pending = (p: { pendingPages: number; pendingTuples: number } | null) =>
   p ? `${p.pendingPages} pages / ${p.pendingTuples} entries` : 'n/a';
 const latencyCells = (s: Summary) => [f(s.p50), f(s.p90), f(s.p99), f(s.mean)];
-const breakdown = (b: Record<string, number>) =>
-  Object.entries(b)
-    .map(([k, v]) => `${k} ${f(v)}`)
-    .join(', ');
 
 const CHECK_LABELS = {
   api: 'Collexa API',
@@ -78,7 +74,7 @@ function formatMode(name: string, m: LatencyMode): string[] {
     ),
     `/mcp eras (p50): 2026-07-28 ${f(modern)} ms, 2025-11-25 ${f(legacy)} ms: 2026 − 2025 = ${f(modern - legacy)} ms, 2026 / 2025 = ${f(modern / legacy, 2)}×`,
     'medians from 30 sampled workflow histories per path (ms; #n = n-th workflow task):',
-    ...[...COLLEXA_PATHS, 'bare' as const].map((p) => `  ${p.padEnd(8)}  ${breakdown(m.breakdownMs[p])}`),
+    ...[...COLLEXA_PATHS, 'bare' as const].map((p) => `  ${p.padEnd(8)}  ${pairs(m.breakdownMs[p])}`),
   ];
 }
 

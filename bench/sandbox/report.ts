@@ -1,7 +1,7 @@
 // The table bench/sandbox prints and the JSON it writes.
 import type { MachineInfo } from '../lib/harness.js';
 import type { Summary } from '../lib/load.js';
-import { fmt as f, table, writeResults } from '../lib/report.js';
+import { fmt as f, pairs, table, writeResults } from '../lib/report.js';
 import { CALL_LABELS, CALL_PATHS, type CallsResult } from './calls.js';
 import type { LifecycleResult } from './lifecycle.js';
 import { SANDBOX_MODES } from './sandboxes.js';
@@ -22,10 +22,6 @@ const cells = (s: Summary) => [f(s.p50), f(s.p90), f(s.p99), f(s.mean)];
 export function formatReport(r: SandboxReport): string {
   const { lifecycle: l, calls: c } = r;
   const mockRunning = l.byMode.mock.toRunning.p50;
-  const breakdown = (b: Record<string, number>) =>
-    Object.entries(b)
-      .map(([k, v]) => `${k} ${f(v)}`)
-      .join(', ');
   const errors = [
     ...l.firstErrors.map((e) => `  lifecycle: ${e}`),
     ...CALL_PATHS.flatMap((p) => c.paths[p].firstErrors.map((e) => `  ${p}: ${e}`)),
@@ -79,7 +75,7 @@ export function formatReport(r: SandboxReport): string {
       ]),
     ]),
     'medians from 30 sampled workflow histories per path (ms; #n = n-th workflow task):',
-    ...Object.entries(c.breakdownMs).map(([p, b]) => `  ${p.padEnd(16)}  ${breakdown(b)}`),
+    ...Object.entries(c.breakdownMs).map(([p, b]) => `  ${p.padEnd(16)}  ${pairs(b)}`),
     ...(errors.length ? ['', 'first errors:', ...errors] : []),
   ].join('\n');
 }
