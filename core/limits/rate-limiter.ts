@@ -18,16 +18,19 @@ export class RateLimiter {
 
   async take(scope: RateScope, key: string, ratePerSecond: number): Promise<RateVerdict> {
     const { intervalMs, windowMs } = gcra(ratePerSecond);
+    // clock_timestamp(), not now(): now() is when the statement's transaction began, before it waited for the
+    // row lock, so of two concurrent takes the one that started first but got the lock second would judge
+    // by an earlier time than the winner wrote, and be refused a token the burst still holds (retry after 1 ms).
     const { rows } = await this.db.raw<{ rows: unknown[] }>(
-      `insert into rate_limits as r (scope, key, tat) values (?, ?, now() + ?::float8 * interval '1 millisecond')
-       on conflict (scope, key) do update set tat = greatest(r.tat, now()) + ?::float8 * interval '1 millisecond'
-         where greatest(r.tat, now()) + ?::float8 * interval '1 millisecond' <= now() + ?::float8 * interval '1 millisecond'
+      `insert into rate_limits as r (scope, key, tat) values (?, ?, clock_timestamp() + ?::float8 * interval '1 millisecond')
+       on conflict (scope, key) do update set tat = greatest(r.tat, clock_timestamp()) + ?::float8 * interval '1 millisecond'
+         where greatest(r.tat, clock_timestamp()) + ?::float8 * interval '1 millisecond' <= clock_timestamp() + ?::float8 * interval '1 millisecond'
        returning 1`,
       [scope, key, intervalMs, intervalMs, intervalMs, windowMs],
     );
     if (rows.length > 0) return { granted: true };
     const ahead = await this.db.raw<{ rows: { ahead_ms: number }[] }>(
-      `select extract(epoch from (greatest(tat, now()) - now())) * 1000 as ahead_ms from rate_limits where scope = ? and key = ?`,
+      `select extract(epoch from (greatest(tat, clock_timestamp()) - clock_timestamp())) * 1000 as ahead_ms from rate_limits where scope = ? and key = ?`,
       [scope, key],
     );
     return { granted: false, retryAfterMs: Math.max(1, Number(ahead.rows[0]?.ahead_ms ?? 0) + intervalMs - windowMs) };
