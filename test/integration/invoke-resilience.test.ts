@@ -10,7 +10,10 @@ import {
   userWithRole,
   waitForStatus,
 } from '../helpers/platform.js';
-import { call, createOrg, startApi } from '../helpers/stack.js';
+import { InvocationRecords } from '../../core/invocations/invocation-records.js';
+import { ToolCalls } from '../../core/invocations/tool-call.js';
+import { createWorkerDeps } from '../../workers/worker-deps.js';
+import { call, createOrg, startApi, testConfig, testLogger, testPolicy, testPool } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
 let mcpHttp: HttpMcpServer;
@@ -205,6 +208,34 @@ describe('durability', () => {
       await platform.stop();
     }
   }, 120_000);
+
+  it('does not call the tool again for an attempt that finds its success already recorded', async () => {
+    const platform = await startPlatform();
+    const pool = testPool({ logger: testLogger });
+    const policy = await testPolicy();
+    const { deps, close } = await createWorkerDeps(testConfig(), {
+      db: platform.db,
+      logger: testLogger,
+      mcp: pool,
+      policy,
+    });
+    try {
+      const { developer, invoke } = await orgWithAgent(platform);
+      const r = await invoke('echo', { text: 'once' });
+      const id = r.json.invocationId as string;
+      await waitForStatus(platform.url, developer.key, id, 'succeeded');
+      const callsOf = async () => (await mcpHttp.calls()).filter((c) => c.meta?.idempotencyKey === id);
+      expect(await callsOf()).toHaveLength(1);
+      // What a retried attempt sees when its worker died after recording the success, before Temporal heard of it.
+      const toolCalls = new ToolCalls({ ...deps, records: new InvocationRecords(platform.db, policy) });
+      expect(await toolCalls.call(id, { attempt: 2 })).toEqual({ kind: 'succeeded' });
+      expect(await callsOf()).toHaveLength(1);
+    } finally {
+      await close();
+      await pool.closeAll();
+      await platform.stop();
+    }
+  });
 
   it('completes an invocation approved after its worker was killed while the approval was pending', async () => {
     const platform = await startPlatform({ worker: 'none' });
