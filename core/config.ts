@@ -57,6 +57,7 @@ const SECRET_VARIABLES = new Set([
   'COLLEXA_MASTER_KEYS',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
+  'METRICS_TOKEN',
 ]);
 
 // What each ledger kind costs, in micro-units of BILLING_CURRENCY (1 000 000 = one dollar for usd). LLM calls
@@ -166,6 +167,8 @@ const EnvSchema = z.object({
   SANDBOX_DRIVER: z.enum(['process', 'docker']).default('process'),
   COLLEXA_ISSUER: z.string().min(1).max(200).default('collexa-dev'),
   OPERATOR_ORG_ID: z.uuid().optional(),
+  // The bearer a Prometheus scraper sends to GET /metrics (also readable with an operator admin's key).
+  METRICS_TOKEN: z.string().min(24, 'at least 24 characters (openssl rand -hex 24)').optional(),
   LLM_CALL_TIMEOUT_MS: positiveInt.max(15 * 60_000).default(60_000),
   LLM_CACHE_TTL_SECONDS: z.coerce
     .number()
@@ -278,6 +281,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     },
     // The org whose admins run the platform itself (e.g. rotate the global manifest signing keys).
     operatorOrgId: env.OPERATOR_ORG_ID,
+    metricsToken: env.METRICS_TOKEN,
     billing: billingConfig(env),
     // Unset means dist/policy, written by `npm run build:policies`.
     policyDir: env.POLICY_DIR ? path.resolve(PROJECT_ROOT, env.POLICY_DIR) : DEFAULT_POLICY_DIR,
