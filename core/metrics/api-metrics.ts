@@ -6,12 +6,17 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../db/knex.js';
+import { platformRegistry } from './platform-metrics.js';
 import { INVOCATION_STATUSES, isTerminalInvocation } from '../../contracts/invocation.contract.js';
 
 const OPEN_STATUSES = INVOCATION_STATUSES.filter((s) => !isTerminalInvocation(s));
 
 export interface ApiMetrics {
-  registry: Registry;
+  contentType: string;
+  /** The API's own series and the process's platform counters (core/metrics/platform-metrics.ts). */
+  text(): Promise<string>;
+  /** The names this registry exports (the dashboard test checks its queries against them). */
+  metricNames(): Promise<string[]>;
   /** Counts each request once its response is sent, under the pattern of the route that answered it. */
   http(req: Request, res: Response, next: NextFunction): void;
 }
@@ -109,7 +114,9 @@ export function createApiMetrics(db: Db): ApiMetrics {
   );
 
   return {
-    registry,
+    contentType: registry.contentType,
+    text: async () => `${await registry.metrics()}\n${await platformRegistry.metrics()}`,
+    metricNames: async () => registry.getMetricsAsArray().map((m) => m.name),
     http(req, res, next) {
       const end = durations.startTimer();
       res.once('finish', () => {

@@ -1,10 +1,13 @@
 // GET /metrics: who may read it (a scraper's METRICS_TOKEN, an operator admin; no tenant), and that its
 // counters and gauges follow real work: invocations through the API and worker, an approval left pending.
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpMcpServer, type HttpMcpServer } from '../helpers/mcp-servers.js';
 import { createServerAndAgent, startPlatform, userWithRole, waitForStatus } from '../helpers/platform.js';
 import { call, createOrg, testDb } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
 
 const token = randomBytes(24).toString('hex');
 let platform: Awaited<ReturnType<typeof startPlatform>>;
@@ -35,6 +38,56 @@ const value = (text: string, series: string) => {
 };
 
 describe('GET /metrics', () => {
+  it('counts limit rejections at the door and webhook deliveries', async () => {
+    const org = await createOrg(platform.db, 'metrics limits');
+    const hooks: string[] = [];
+    const receiver = http.createServer((req, res) => {
+      hooks.push(String(req.headers['webhook-id']));
+      req.resume();
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const set = await call(`${platform.url}/v1/org`, {
+        method: 'PATCH',
+        key: org.adminKey,
+        json: { settings: { approvalWebhook: { url, secret: `whsec_${randomBytes(32).toString('base64')}` } } },
+      });
+      expect(set.status, set.text).toBe(200);
+      const { agentId } = await createServerAndAgent(
+        platform.url,
+        org.adminKey,
+        { name: 'metrics-limited', transport: 'http', url: mcp.url, limits: { ratePerSecond: 0.25 } },
+        { name: 'metrics-limited-agent', capabilities: [{ name: 'note', tool: 'record', risk: 'high' }] },
+      );
+      const developer = await userWithRole(platform.db, org.org.id, 'developer');
+      const before = await scrape();
+      const invoke = () =>
+        call(`${platform.url}/v1/agents/${agentId}/invoke`, {
+          method: 'POST',
+          key: developer.key,
+          json: { capability: 'note', input: { note: 'limited' } },
+        });
+      const first = await invoke();
+      expect(first.status, first.text).toBe(202);
+      expect((await invoke()).status).toBe(429);
+      await waitForStatus(platform.url, developer.key, first.json.invocationId, 'pending_approval');
+      await waitFor(
+        async () => hooks.length,
+        (n) => n >= 1,
+        { what: 'the approval webhook' },
+      );
+      const after = await scrape();
+      const rejected = 'collexa_limit_rejections_total{code="rate_limited",where="door"}';
+      expect(value(after, rejected) - value(before, rejected)).toBe(1);
+      const delivered = 'collexa_webhook_deliveries_total{outcome="delivered"}';
+      expect(value(after, delivered) - value(before, delivered)).toBeGreaterThanOrEqual(1);
+    } finally {
+      receiver.close();
+    }
+  });
+
   it('answers a scraper token and an operator admin, and refuses everyone else', async () => {
     expect((await call(`${platform.url}/metrics`)).status).toBe(401);
     const wrong = await call(`${platform.url}/metrics`, { key: token.slice(0, -1) + 'x' });
@@ -55,7 +108,7 @@ describe('GET /metrics', () => {
 
   it('counts invocations by route and status, and shows open work and the approval queue', async () => {
     const org = await createOrg(platform.db, 'metrics work');
-    const { agentId } = await createServerAndAgent(
+    const { agentId, serverId } = await createServerAndAgent(
       platform.url,
       org.adminKey,
       { name: 'metrics-http', transport: 'http', url: mcp.url },
@@ -94,6 +147,11 @@ describe('GET /metrics', () => {
     await call(`${platform.url}/no/such/${randomBytes(4).toString('hex')}`, { key: developer.key });
     expect(await scrape()).toContain('route="unmatched"');
 
+    // The worker's counters (in this process here; on WORKER_METRICS_PORT in production, see worker-metrics.test.ts).
+    const toolOk = `collexa_tool_call_duration_seconds_count{server="${serverId}",outcome="ok"}`;
+    expect(value(after, toolOk) - value(before, toolOk)).toBe(1);
+    const finished = 'collexa_invocations_finished_total{status="succeeded",risk="low"}';
+    expect(value(after, finished) - value(before, finished)).toBe(1);
     expect(value(after, 'collexa_invocations_open{status="pending_approval",risk="high"}')).toBeGreaterThanOrEqual(1);
     expect(value(after, 'collexa_approvals_pending')).toBeGreaterThanOrEqual(1);
     expect(value(after, 'collexa_approval_oldest_pending_age_seconds')).toBeGreaterThan(0);
