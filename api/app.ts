@@ -39,6 +39,8 @@ import { sandboxRoutes } from './routes/sandboxes.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import type { ReadinessCheck } from '../core/health/readiness.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { metricsRoutes } from './routes/metrics.routes.js';
+import { createApiMetrics, type ApiMetrics } from '../core/metrics/api-metrics.js';
 import { llmRoutes } from './routes/llm.routes.js';
 import { identityRoutes } from './routes/identity.routes.js';
 import { invocationRoutes } from './routes/invocations.routes.js';
@@ -101,6 +103,10 @@ export interface AppDeps {
   issuer?: string;
   /** Org whose admins may rotate and retire the platform-wide signing keys (OPERATOR_ORG_ID). */
   operatorOrgId?: string;
+  /** The bearer of GET /metrics for a scraper (METRICS_TOKEN); operator admins' keys read it too. */
+  metricsToken?: string;
+  /** The process's Prometheus registry and HTTP counters (made by createApp when not given). */
+  metrics?: ApiMetrics;
   /** The policy bundle the workers run (POLICY_DIR): the invoke door's forecast, so denied calls spend no server or org rate tokens. */
   policy?: PolicyEngine;
   /** The stripe SDK (STRIPE_API_BASE, STRIPE_SECRET_KEY) and the secret Stripe signs webhooks with. */
@@ -166,6 +172,7 @@ export async function createApiDeps(config: Config, given: Partial<AppDeps> = {}
       vault,
       issuer: config.issuer,
       operatorOrgId: config.operatorOrgId,
+      metricsToken: config.metricsToken,
       policy,
       readiness: readinessChecks({ db, temporal: connection }),
       llmSettings: config.llm,
@@ -197,8 +204,13 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestContext(deps.logger));
+  const metrics = deps.metrics ?? createApiMetrics(deps.db);
+  app.use(metrics.http);
   app.use(urlAndHeaderGuard(maxDepth));
   app.use(healthRoutes(deps.readiness));
+  app.use(
+    metricsRoutes({ metrics, identity: deps.identity, token: deps.metricsToken, operatorOrgId: deps.operatorOrgId }),
+  );
   // Before the JSON body limit: a page of payloads can be larger than an API request.
   if (deps.codec) {
     app.use('/codec', jsonBody({ limit: '32mb', maxDepth }));

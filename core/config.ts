@@ -57,6 +57,7 @@ const SECRET_VARIABLES = new Set([
   'COLLEXA_MASTER_KEYS',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
+  'METRICS_TOKEN',
 ]);
 
 // What each ledger kind costs, in micro-units of BILLING_CURRENCY (1 000 000 = one dollar for usd). LLM calls
@@ -106,6 +107,9 @@ const EnvSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   // Unset: the SDK sizes the sticky cache from the heap limit (about 600 per GiB).
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).optional(),
+  // Unset: the worker serves no metrics. Set: GET /metrics there, behind METRICS_TOKEN.
+  WORKER_METRICS_PORT: port.optional(),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   COLLEXA_DATA_DIR: z.string().min(1).default('.data'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.max(60_000).default(8000),
   APPROVAL_TIMEOUT_SECONDS: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
@@ -166,6 +170,8 @@ const EnvSchema = z.object({
   SANDBOX_DRIVER: z.enum(['process', 'docker']).default('process'),
   COLLEXA_ISSUER: z.string().min(1).max(200).default('collexa-dev'),
   OPERATOR_ORG_ID: z.uuid().optional(),
+  // The bearer a Prometheus scraper sends to GET /metrics (also readable with an operator admin's key).
+  METRICS_TOKEN: z.string().min(24, 'at least 24 characters (openssl rand -hex 24)').optional(),
   LLM_CALL_TIMEOUT_MS: positiveInt.max(15 * 60_000).default(60_000),
   LLM_CACHE_TTL_SECONDS: z.coerce
     .number()
@@ -278,6 +284,10 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     },
     // The org whose admins run the platform itself (e.g. rotate the global manifest signing keys).
     operatorOrgId: env.OPERATOR_ORG_ID,
+    metricsToken: env.METRICS_TOKEN,
+    workerMetrics: env.WORKER_METRICS_PORT
+      ? { host: env.WORKER_METRICS_HOST, port: env.WORKER_METRICS_PORT }
+      : undefined,
     billing: billingConfig(env),
     // Unset means dist/policy, written by `npm run build:policies`.
     policyDir: env.POLICY_DIR ? path.resolve(PROJECT_ROOT, env.POLICY_DIR) : DEFAULT_POLICY_DIR,
@@ -323,6 +333,7 @@ function platformServices(
     { host: bareHost(tHost), port: tPort },
     { host: '127.0.0.1', port: env.TEMPORAL_UI_PORT },
     { host: env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : bareHost(env.HOST), port: env.PORT },
+    ...(env.WORKER_METRICS_PORT ? [{ host: '127.0.0.1', port: env.WORKER_METRICS_PORT }] : []),
   ];
 }
 
@@ -340,5 +351,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       }),
     );
   }
+  // The worker's metrics port takes no API keys (the worker authenticates nobody): without the token it would be open.
+  if (parsed.data.WORKER_METRICS_PORT !== undefined && parsed.data.METRICS_TOKEN === undefined)
+    throw new ConfigError([
+      `WORKER_METRICS_PORT=${parsed.data.WORKER_METRICS_PORT}: needs METRICS_TOKEN, the bearer its GET /metrics takes`,
+    ]);
   return toConfig(parsed.data);
 }

@@ -11,6 +11,8 @@ import { ensureUsageReporting } from '../core/billing/usage-reporting.js';
 import { createWorker } from './create-worker.js';
 import { createWorkerDeps, type WorkerDeps } from './worker-deps.js';
 import { loadWorkflowBundle } from './workflow-bundle.js';
+import { freePort } from '../core/net/free-port.js';
+import { startWorkerMetricsServer, type WorkerMetricsServer } from '../core/metrics/worker-metrics-server.js';
 
 // Only the entry points exit the process: core throws a StartupError saying why it cannot start.
 const config = configOrExit();
@@ -24,14 +26,40 @@ const sdkLevels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'>
   WARN: 'warn',
   ERROR: 'error',
 };
+// With WORKER_METRICS_PORT, the SDK's Prometheus exporter listens on a loopback port that only the worker's
+// authenticated /metrics reads (core/metrics/worker-metrics-server.ts), so it needs no auth of its own.
+const sdkMetricsPort = config.workerMetrics ? await freePort() : undefined;
 Runtime.install({
   logger: new DefaultLogger('INFO', ({ level, message, meta }) => logger[sdkLevels[level]]({ sdk: meta }, message)),
   shutdownSignals: ['SIGINT', 'SIGTERM'],
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+    ...(sdkMetricsPort
+      ? {
+          metrics: {
+            prometheus: {
+              bindAddress: `127.0.0.1:${sdkMetricsPort}`,
+              countersTotalSuffix: false,
+              useSecondsForDurations: true,
+            },
+          },
+        }
+      : {}),
+  },
 });
 
 let worker: WorkerDeps | undefined;
+let metricsServer: WorkerMetricsServer | undefined;
 try {
+  if (config.workerMetrics && config.metricsToken) {
+    metricsServer = await startWorkerMetricsServer({
+      ...config.workerMetrics,
+      token: config.metricsToken,
+      sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
+      logger,
+    });
+    logger.info({ port: metricsServer.port }, 'worker metrics listening');
+  }
   worker = await createWorkerDeps(config, { logger });
   logger.info({ policyVersion: worker.deps.policy.version }, 'policy loaded');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -66,5 +94,6 @@ try {
   else logger.fatal({ err }, 'worker failed');
   process.exitCode = err instanceof StartupError ? err.exitCode : 1;
 } finally {
+  await metricsServer?.close();
   await worker?.close();
 }

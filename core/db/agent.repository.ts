@@ -54,6 +54,12 @@ export class AgentRepository {
     return agents.map((a) => ({ ...a, capabilities: caps.filter((c) => c.agent_id === a.id) }));
   }
 
+  /** A capability's risk, or undefined once it is gone (an agent changed while the invocation ran). */
+  async capabilityRisk(agentId: string, name: string): Promise<string | undefined> {
+    const row = await this.db<CapabilityRow>('agent_capabilities').where({ agent_id: agentId, name }).first('risk');
+    return row?.risk;
+  }
+
   async delete(orgId: string, id: string): Promise<void> {
     const n = await this.db('agents').where({ org_id: orgId, id }).delete();
     if (n === 0) throw notFound('agent', id);

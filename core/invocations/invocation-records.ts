@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { InvocationError, InvocationStatus, PolicyDecision } from '../../contracts/invocation.contract.js';
+import { AgentRepository } from '../db/agent.repository.js';
 import { AuditRepository, type NewAuditEvent } from '../db/audit.repository.js';
+import { platformMetrics } from '../metrics/platform-metrics.js';
 import { InvocationContextRepository, type InvocationContext } from '../db/invocation-context.repository.js';
 import { InvocationRepository } from '../db/invocation.repository.js';
 import { effectiveLimits } from '../limits/defaults.js';
@@ -15,6 +17,8 @@ export interface FinishDetails {
   events?: NewAuditEvent[];
   toolStartedAt?: Date;
   actor?: string;
+  /** The capability's risk, for the finished-invocations counter (looked up when the caller has not it). */
+  risk?: string;
 }
 
 /**
@@ -73,7 +77,8 @@ export class InvocationRecords {
     const inv = await this.invocations.getById(invocationId);
     // A cancel through the API names its user (core/invocations/invocation.service.ts cancel).
     const actor = status === 'cancelled' && inv.cancel_requested_by ? `user:${inv.cancel_requested_by}` : undefined;
-    await this.finish(inv.id, inv.org_id, status, { error, actor });
+    const risk = await new AgentRepository(this.db).capabilityRisk(inv.agent_id, inv.capability);
+    await this.finish(inv.id, inv.org_id, status, { error, actor, risk });
   }
 
   /** The terminal write: status, error or result, and its audit events, in one transaction. */
@@ -105,5 +110,6 @@ export class InvocationRecords {
         },
       ],
     );
+    platformMetrics.invocationFinished(status, extra.risk);
   }
 }

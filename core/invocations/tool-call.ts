@@ -10,6 +10,7 @@ import { LimitExceeded, resultBytes } from '../limits/limit-exceeded.js';
 import type { Logger } from '../log.js';
 import { McpCallError, type McpClientPool, type McpServerConfig } from '../mcp/client-pool.js';
 import { resolvedServerConfig } from '../mcp/server-config.js';
+import { platformMetrics } from '../metrics/platform-metrics.js';
 import { toolDefinitionHash } from '../mcp/tool-pin.js';
 import { toolResultText, vendorErrorOf } from '../mcp/tool-result.js';
 import { isIntegrationName } from '../integrations/integration.js';
@@ -173,6 +174,7 @@ export class ToolCalls {
       permit = await this.limits.acquire(server, limits, { rateAdmitted, signal });
     } catch (err) {
       if (!(err instanceof LimitExceeded)) throw err;
+      platformMetrics.limitRejected(err.code, 'worker');
       await this.record(call, 'tool.limit_exceeded', {
         tool: cap.tool,
         ...err.toDetails(),
@@ -230,6 +232,7 @@ export class ToolCalls {
     const bytes = resultBytes(result);
     if (bytes > limits.maxResultBytes) {
       const limit = LimitExceeded.resultSize(server.name, cap.tool, limits.maxResultBytes, bytes);
+      platformMetrics.limitRejected(limit.code, 'worker');
       await this.record(c, 'tool.limit_exceeded', {
         tool: cap.tool,
         ...limit.toDetails(),
@@ -270,6 +273,7 @@ export class ToolCalls {
     await this.records.finish(inv.id, inv.org_id, 'succeeded', {
       result: stored,
       toolStartedAt,
+      risk: cap.risk,
       events: [
         {
           ...c.base,
@@ -298,8 +302,10 @@ export class ToolCalls {
       redactor,
       logger: this.deps.logger.child({ invocationId: inv.id }),
     });
+    const started = performance.now();
+    let outcome = 'error';
     try {
-      return await this.deps.mcp.callTool(config, {
+      const result = await this.deps.mcp.callTool(config, {
         name: cap.tool,
         arguments: inv.input,
         meta: { 'collexa/invocationId': inv.id, idempotencyKey: inv.id },
@@ -308,7 +314,13 @@ export class ToolCalls {
         signal,
         onprogress: (p) => progress.report(p),
       });
+      outcome = result.isError === true ? 'tool_error' : 'ok';
+      return result;
+    } catch (err) {
+      if (err instanceof McpCallError) outcome = err.kind;
+      throw err;
     } finally {
+      platformMetrics.toolCall(c.server.id, outcome, (performance.now() - started) / 1000);
       await progress.close();
     }
   }

@@ -4,6 +4,7 @@ import type { McpServerRow } from '../db/rows.js';
 import { DENIED_RATE_PER_SECOND, effectiveLimits } from './defaults.js';
 import { ExecutionLimits } from './execution-limits.js';
 import { LimitExceeded } from './limit-exceeded.js';
+import { platformMetrics } from '../metrics/platform-metrics.js';
 
 /**
  * The door's check before an invocation is recorded and started: an open breaker answers 503
@@ -37,7 +38,9 @@ export class InvocationAdmission {
       await this.limits.admitRequest(server, effectiveLimits(server));
       return true;
     } catch (err) {
-      throw err instanceof LimitExceeded ? err.toAppError() : err;
+      if (!(err instanceof LimitExceeded)) throw err;
+      platformMetrics.limitRejected(err.code, 'door');
+      throw err.toAppError();
     }
   }
 }

@@ -3,6 +3,7 @@ import { LlmCallRepository } from '../db/llm-call.repository.js';
 import type { LlmCallRequest } from './llm-gateway.js';
 import type { LlmFallbackStep } from './llm-rows.js';
 import type { LlmPrices } from './prices.js';
+import { platformMetrics } from '../metrics/platform-metrics.js';
 
 export interface RecordedProvider {
   id: string;
@@ -52,6 +53,15 @@ export class LlmCallRecorder {
       status: o.status,
       error_code: o.code ?? null,
       fell_back_from: o.fellBackFrom.map(({ providerId, name, code }) => ({ providerId, name, code })),
+    });
+    // Provider type is the closed set the provider schemas allow (openai, anthropic, ...), never its name.
+    platformMetrics.llmCall({
+      provider: o.provider.type,
+      status: o.status,
+      cacheHit: o.cacheHit ?? false,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      costUsd,
     });
     return { callId, latencyMs, costUsd, usage };
   }

@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import type { GuardedFetch } from '../net/guarded-fetch.js';
+import { platformMetrics } from '../metrics/platform-metrics.js';
 
 /** The receiver answered with a client error other than 408/429: retrying will not help. */
 export class WebhookRejectedError extends Error {}
@@ -46,17 +47,29 @@ export async function deliverWebhook(
   timeoutMs = 10_000,
 ): Promise<number> {
   const body = JSON.stringify(event.payload);
-  const res = await fetch(target.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...signWebhook(target.secret, event.msgId, body) },
-    body,
-    signal: AbortSignal.timeout(timeoutMs),
-    redirect: 'manual',
-  });
+  let res: Response;
+  try {
+    res = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signWebhook(target.secret, event.msgId, body) },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    });
+  } catch (err) {
+    platformMetrics.webhookDelivery('failed');
+    throw err;
+  }
   await res.body?.cancel();
-  if (res.ok) return res.status;
+  if (res.ok) {
+    platformMetrics.webhookDelivery('delivered');
+    return res.status;
+  }
   const message = `webhook ${new URL(target.url).host} answered ${res.status}`;
-  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
+  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+    platformMetrics.webhookDelivery('rejected');
     throw new WebhookRejectedError(message);
+  }
+  platformMetrics.webhookDelivery('failed');
   throw new Error(message);
 }

@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../../core/net/free-port.js';
+
+export { freePort };
 
 /** A port that is not free: the caller turns it into a message naming the variable. */
 export class PortBusyError extends Error {
@@ -19,18 +22,6 @@ export function assertPortFree(port: number, what: string): Promise<void> {
     const probe = net.createServer();
     probe.once('error', () => reject(new PortBusyError(port, what)));
     probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve()));
-  });
-}
-
-/** A free loopback port chosen by the OS (for tests and ephemeral stacks). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
   });
 }
 

@@ -12,6 +12,7 @@ export interface ApiRoute {
 export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/healthz' },
   { method: 'GET', path: '/readyz' },
+  { method: 'GET', path: '/metrics' },
   { method: 'POST', path: '/codec/encode' },
   { method: 'POST', path: '/codec/decode' },
   { method: 'OPTIONS', path: '/codec/encode' },

@@ -26,6 +26,7 @@ export async function startPlatform(
     mcpEndpoint?: AppDeps['mcpEndpoint'];
     logger?: Logger;
     operatorOrgId?: string;
+    metricsToken?: string;
     apiPolicy?: false;
     /** Sandbox limits and durations over the config's (e.g. a short idleMs). */
     sandboxes?: Partial<AppDeps['sandboxes']>;
@@ -38,6 +39,7 @@ export async function startPlatform(
     logger,
     ...(opts.apiPolicy === false ? { policy: undefined } : {}),
     ...(opts.operatorOrgId ? { operatorOrgId: opts.operatorOrgId } : {}),
+    ...(opts.metricsToken ? { metricsToken: opts.metricsToken } : {}),
     ...(opts.approvalTimeoutMs ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}),
     ...(opts.mcpEndpoint ? { mcpEndpoint: opts.mcpEndpoint } : {}),
     ...(opts.mcpHealthIntervalMs ? { mcpHealthIntervalMs: opts.mcpHealthIntervalMs } : {}),

@@ -5,6 +5,14 @@ import { z } from 'zod';
 import type { LlmCallRow, LlmProviderType } from '../../core/llm/llm-rows.js';
 import { addWireProvider, DEFAULT_MODEL, testGateway, useLlmRig } from '../helpers/llm.js';
 import { createOrg } from '../helpers/stack.js';
+import { platformRegistry } from '../../core/metrics/platform-metrics.js';
+
+/** A counter's value for exactly these labels in this process's platform registry (0 when absent). */
+async function counted(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = await platformRegistry.getSingleMetric(name)?.get();
+  const hit = metric?.values.find((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want));
+  return hit?.value ?? 0;
+}
 
 const rig = useLlmRig();
 
@@ -25,6 +33,10 @@ describe.each(TYPES)('a %s provider through the gateway', (type) => {
     const p = await addWireProvider(rig.db, rig.wire, org.id, type);
     rig.wire.script(p.label, [{ text: 'Hello from the model', usage: { inputTokens: 1000, outputTokens: 500 } }]);
     const gateway = testGateway(rig.db, { prices: { [DEFAULT_MODEL[type]]: { inputPerMTok: 2, outputPerMTok: 10 } } });
+    const before = {
+      output: await counted('collexa_llm_tokens_total', { provider: type, direction: 'output' }),
+      cost: await counted('collexa_llm_cost_usd_total', { provider: type }),
+    };
 
     const r = await gateway.generate({
       orgId: org.id,
@@ -69,6 +81,11 @@ describe.each(TYPES)('a %s provider through the gateway', (type) => {
     });
     expect(Number(row.cost_usd)).toBe(0.007);
     expect(row.latency_ms).toBeGreaterThanOrEqual(0);
+    // GET /metrics' LLM counters (collexa_llm_*) moved by this call's tokens and cost.
+    expect((await counted('collexa_llm_tokens_total', { provider: type, direction: 'output' })) - before.output).toBe(
+      500,
+    );
+    expect((await counted('collexa_llm_cost_usd_total', { provider: type })) - before.cost).toBeCloseTo(0.007, 9);
   });
 
   it('answers structured output validated by the zod schema', async () => {
